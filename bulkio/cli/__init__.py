@@ -1,0 +1,30 @@
+"""The ``bulkio`` command line: a thin click layer over the library.
+
+Each sub-command lives in its own module and only parses options, calls library functions and
+turns their results into output and an exit code (see :mod:`bulkio.exitcodes`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from bulkio import __version__
+from bulkio.cli import demo, doctor, export, import_, mapping, sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="bulkio")
+def main() -> None:
+    """Move data between files and WooCommerce stores through the REST API.
+
+    Imports reconcile: bulkio reads the store, shows what would change, and writes only the
+    difference through the batch endpoints. Exports write orders and products to CSV, XLSX,
+    XML or Parquet for systems without an API.
+
+    Start with `bulkio demo` (no configuration needed), then `bulkio doctor` against your store.
+    """
+
+
+for _module in (demo, doctor, import_, mapping, export, sandbox):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,80 @@
+"""The canonical-value contract between mapping and plan (bulkio.fields)."""
+
+import pytest
+
+from bulkio.fields import (
+    canonical_decimal,
+    canonical_from_store,
+    canonicalise,
+    field_spec,
+    store_fields_param,
+    to_payload,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "expected"),
+    [
+        ("12.5", 2, "12.50"),
+        ("12.500", 2, "12.50"),
+        ("12.555", 2, "12.555"),
+        ("1E+1", 0, "10"),
+        ("0", 2, "0.00"),
+        ("", 2, ""),
+        (" 3 ", 0, "3"),
+    ],
+)
+def test_canonical_decimal(text: str, places: int, expected: str) -> None:
+    assert canonical_decimal(text, min_places=places) == expected
+
+
+@pytest.mark.parametrize("bad", ["abc", "1,5", "nan", "inf"])
+def test_canonical_decimal_rejects_non_numbers(bad: str) -> None:
+    with pytest.raises(ValueError):
+        canonical_decimal(bad)
+
+
+def test_store_json_and_canonical_agree() -> None:
+    product = {
+        "regular_price": "12.5",
+        "stock_quantity": None,
+        "categories": [{"id": 9}, {"id": 3}],
+        "meta_data": [{"id": 1, "key": "supplier", "value": "ACME"}],
+        "dimensions": {"length": "10.0", "width": "", "height": ""},
+    }
+    assert canonical_from_store(field_spec("regular_price"), product) == "12.50"
+    assert canonical_from_store(field_spec("stock_quantity"), product) is None
+    assert canonical_from_store(field_spec("categories"), product) == (3, 9)
+    assert canonical_from_store(field_spec("meta:supplier"), product) == "ACME"
+    assert canonical_from_store(field_spec("meta:absent"), product) == ""
+    assert canonical_from_store(field_spec("dimensions.length"), product) == "10"
+    assert canonicalise(field_spec("categories"), [3, 9, 9]) == (3, 9)
+
+
+def test_payload_groups_meta_and_dimensions() -> None:
+    payload = to_payload(
+        {
+            "regular_price": "9.90",
+            "meta:ean": "00123",
+            "dimensions.width": "4",
+            "categories": (1, 2),
+        }
+    )
+    assert payload == {
+        "regular_price": "9.90",
+        "categories": [{"id": 1}, {"id": 2}],
+        "meta_data": [{"key": "ean", "value": "00123"}],
+        "dimensions": {"width": "4"},
+    }
+    with pytest.raises(KeyError):
+        to_payload({"no_such_field": 1})
+
+
+def test_fields_param_always_has_match_keys() -> None:
+    assert store_fields_param(["meta:x", "regular_price"]).split(",") == [
+        "date_modified_gmt",
+        "id",
+        "meta_data",
+        "regular_price",
+        "sku",
+    ]
