@@ -1,0 +1,293 @@
+"""Compare a feed's desired state with the store's state and produce a :class:`Plan`.
+
+The comparison is columnar: the desired frame is joined to the store frame on SKU and each owned
+field becomes one boolean "changed" column (``desired is not null and desired != store``;
+a null desired value means "leave the store's value"). Only rows with a change, and creates,
+are visited in Python, to build their payloads with :func:`bulkio.fields.to_payload`.
+
+Fields the mapping does not own are never read, compared or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from bulkio.fields import CanonicalValue, FieldSpec, canonicalise, to_payload
+from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection, TrashDecision, TrashedSku
+from bulkio.plan.state import owned_specs, polars_dtype
+
+STORE_PREFIX = "__store_"
+CHANGED_PREFIX = "__changed_"
+RESTORED_STATUS = "publish"
+"""Status a restored trashed product gets when the mapping does not own ``status``: the same
+status WooCommerce gives a product created through the API."""
+
+
+def file_sha256(path: str | Path | None) -> str | None:
+    """Hex SHA-256 of a file (for plan provenance); None when there is no such file."""
+    if path is None:
+        return None
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _on_trashed(mapping: Any) -> TrashDecision:
+    target = getattr(mapping, "target", None)
+    decision = getattr(target, "on_trashed", None) or "restore"
+    return "create" if decision == "create" else "restore"
+
+
+def _rejection(error: Any) -> PlanRejection:
+    value = getattr(error, "value", None)
+    return PlanRejection(
+        file=str(getattr(error, "file", "") or ""),
+        line=getattr(error, "line", None),
+        sku=getattr(error, "sku", None),
+        column=getattr(error, "column", None),
+        value=None if value is None else str(value),
+        code=str(getattr(error, "code", "invalid")),
+        message=str(getattr(error, "message", error)),
+    )
+
+
+def _normalised(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
+    # Term lists are sets: order and repeats never count as a change.
+    if spec.kind == "terms":
+        return expr.list.unique().list.sort()
+    return expr
+
+
+def _desired_frame(frame: pl.DataFrame, specs: Sequence[FieldSpec]) -> pl.DataFrame:
+    columns: list[pl.Expr] = [
+        pl.col("_line").cast(pl.Int64),
+        pl.col("sku").cast(pl.String),
+    ]
+    for spec in specs:
+        if spec.name in frame.columns:
+            columns.append(pl.col(spec.name).cast(polars_dtype(spec)))
+        else:
+            columns.append(pl.lit(None, dtype=polars_dtype(spec)).alias(spec.name))
+    return frame.select(columns)
+
+
+def _python_value(value: Any) -> CanonicalValue:
+    if isinstance(value, list):
+        return tuple(sorted(set(int(v) for v in value)))
+    return value  # type: ignore[no-any-return]
+
+
+def _same(spec: FieldSpec, old: CanonicalValue, new: CanonicalValue) -> bool:
+    """A last, exact check in Python on changed cells: canonicalise both sides again."""
+    try:
+        return canonicalise(spec, old) == canonicalise(spec, new)
+    except (ValueError, TypeError, KeyError):
+        return old == new
+
+
+def _changes(
+    row: dict[str, Any], specs: Sequence[FieldSpec], prefix: str = STORE_PREFIX
+) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for spec in specs:
+        new = _python_value(row[spec.name])
+        if new is None:
+            continue
+        old = _python_value(row.get(prefix + spec.name))
+        if old is not None and _same(spec, old, new):
+            continue
+        if old is None and spec.kind != "int" and new == canonicalise(spec, None):
+            continue
+        changes.append(FieldChange(spec.name, old, new))
+    return changes
+
+
+def build_plan(
+    mapping: Any,
+    records: Any,
+    state: pl.DataFrame,
+    *,
+    store_url: str | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Join desired and store state on SKU and classify every row.
+
+    ``records`` is a :class:`bulkio.records.RecordSet` (``frame``, ``rejected``, ``source``);
+    ``state`` comes from :func:`bulkio.plan.fetch_store_state`. Rows whose SKU two live products
+    hold at once are rejected (``duplicate_sku_in_store``): bulkio cannot know which is meant.
+    """
+    specs = owned_specs(mapping.owned_fields)
+    names = [spec.name for spec in specs]
+    mapping_path = getattr(mapping, "path", None)
+    source_path = getattr(records, "source", None)
+    plan = Plan(
+        resource=str(getattr(getattr(mapping, "target", None), "resource", "product")),
+        owned_fields=["sku", *names],
+        rejected=[_rejection(error) for error in getattr(records, "rejected", [])],
+        mapping_path=None if mapping_path is None else str(mapping_path),
+        mapping_hash=file_sha256(mapping_path),
+        source_path=None if source_path is None else str(source_path),
+        source_hash=file_sha256(source_path),
+        store_url=store_url,
+        created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+    )
+    desired = _desired_frame(records.frame, specs)
+    store = state.select(
+        pl.col("sku"),
+        *[pl.col(c).alias(STORE_PREFIX + c) for c in state.columns if c != "sku"],
+    )
+    # Make sure every owned field has a store column (state built by an older fetch or by hand).
+    for spec in specs:
+        if STORE_PREFIX + spec.name not in store.columns:
+            store = store.with_columns(
+                pl.lit(None, dtype=polars_dtype(spec)).alias(STORE_PREFIX + spec.name)
+            )
+    is_trash = pl.col(STORE_PREFIX + "status") == "trash"
+    live = store.filter(~is_trash)
+    trash = (
+        store.filter(is_trash)
+        .sort(STORE_PREFIX + "id", descending=True)
+        .unique("sku", keep="first", maintain_order=True)
+    )
+
+    held_twice = (
+        live.group_by("sku")
+        .agg(pl.col(STORE_PREFIX + "id").sort().alias("ids"))
+        .filter(pl.col("ids").list.len() > 1)
+    )
+    if held_twice.height:
+        ids_by_sku = dict(zip(held_twice["sku"], held_twice["ids"].to_list(), strict=True))
+        for row in desired.filter(pl.col("sku").is_in(list(ids_by_sku))).iter_rows(named=True):
+            ids = ", ".join(f"#{i}" for i in ids_by_sku[row["sku"]])
+            plan.rejected.append(
+                PlanRejection(
+                    file=plan.source_path or "",
+                    line=row["_line"],
+                    sku=row["sku"],
+                    column="sku",
+                    value=row["sku"],
+                    code="duplicate_sku_in_store",
+                    message=f"the store holds this SKU on more than one product ({ids}); "
+                    "merge or re-SKU them in the store, then run again",
+                )
+            )
+        desired = desired.filter(~pl.col("sku").is_in(list(ids_by_sku)))
+        live = live.filter(~pl.col("sku").is_in(list(ids_by_sku)))
+
+    joined = desired.join(live, on="sku", how="left")
+    changed_columns = [
+        (
+            pl.col(spec.name).is_not_null()
+            & _normalised(pl.col(spec.name), spec).ne_missing(
+                _normalised(pl.col(STORE_PREFIX + spec.name), spec)
+            )
+        ).alias(CHANGED_PREFIX + spec.name)
+        for spec in specs
+    ]
+    any_changed = (
+        pl.any_horizontal([pl.col(CHANGED_PREFIX + n) for n in names]) if names else pl.lit(False)
+    )
+    joined = joined.with_columns(changed_columns).with_columns(any_changed.alias("__any"))
+    found = pl.col(STORE_PREFIX + "id").is_not_null()
+
+    for line, sku, product_id in (
+        joined.filter(found & ~pl.col("__any"))
+        .select("_line", "sku", STORE_PREFIX + "id")
+        .iter_rows()
+    ):
+        plan.unchanged.append(PlanItem("unchanged", line, sku, product_id))
+
+    for row in joined.filter(found & pl.col("__any")).iter_rows(named=True):
+        item = _update_item(row, specs)
+        if item.changes:
+            plan.updates.append(item)
+        else:
+            plan.unchanged.append(item)
+
+    creates = joined.filter(~found).select("_line", "sku", *names)
+    if creates.height:
+        decision = _on_trashed(mapping)
+        with_trash = creates.join(trash, on="sku", how="left")
+        for row in with_trash.iter_rows(named=True):
+            trashed_id = row.get(STORE_PREFIX + "id")
+            if trashed_id is None:
+                plan.creates.append(_create_item(row, specs))
+                continue
+            plan.trashed.append(TrashedSku(row["sku"], row["_line"], trashed_id, decision))
+            if decision == "restore":
+                plan.updates.append(_restore_item(row, specs))
+            else:
+                item = _create_item(row, specs)
+                item.note = (
+                    f"SKU also held by trashed product #{trashed_id}; restoring that one "
+                    "later would leave two products with this SKU"
+                )
+                plan.creates.append(item)
+
+    plan.creates.sort(key=lambda item: item.line)
+    plan.updates.sort(key=lambda item: item.line)
+    plan.unchanged.sort(key=lambda item: item.line)
+    return plan
+
+
+def _update_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
+    changes = _changes(row, specs)
+    product_id = int(row[STORE_PREFIX + "id"])
+    payload = {"id": product_id, **to_payload({c.field: c.new for c in changes})}
+    return PlanItem(
+        action="update" if changes else "unchanged",
+        line=row["_line"],
+        sku=row["sku"],
+        id=product_id,
+        base_modified=row.get(STORE_PREFIX + "date_modified_gmt"),
+        base_status=row.get(STORE_PREFIX + "status"),
+        changes=changes,
+        payload=payload if changes else {},
+    )
+
+
+def _restore_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
+    changes = [c for c in _changes(row, specs) if c.field != "status"]
+    wanted_status = row.get("status") if "status" in row else None
+    changes.insert(0, FieldChange("status", "trash", wanted_status or RESTORED_STATUS))
+    product_id = int(row[STORE_PREFIX + "id"])
+    return PlanItem(
+        action="update",
+        line=row["_line"],
+        sku=row["sku"],
+        id=product_id,
+        base_modified=row.get(STORE_PREFIX + "date_modified_gmt"),
+        base_status="trash",
+        changes=changes,
+        payload={"id": product_id, **to_payload({c.field: c.new for c in changes})},
+        note=f'restores trashed product #{product_id} (mapping: on_trashed = "restore")',
+    )
+
+
+def _create_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
+    values: dict[str, CanonicalValue] = {"sku": row["sku"]}
+    changes: list[FieldChange] = []
+    for spec in specs:
+        value = _python_value(row.get(spec.name))
+        if value is None:
+            continue
+        values[spec.name] = value
+        changes.append(FieldChange(spec.name, None, value))
+    return PlanItem(
+        action="create",
+        line=row["_line"],
+        sku=row["sku"],
+        changes=changes,
+        payload=to_payload(values),
+    )

@@ -1,0 +1,227 @@
+"""The Plan: what an import would do to the store, item by item, as plain data.
+
+A plan is the hinge between looking and touching. ``bulkio import --dry-run`` stops after
+building one; ``--plan-out`` saves it; ``bulkio apply plan.json`` sends exactly what it says.
+Each item remembers the store's ``date_modified_gmt`` it was computed against, so apply can
+refuse to overwrite a record somebody changed in between.
+
+The JSON form is versioned (``format``); :meth:`Plan.from_json` refuses formats it does not
+know rather than guessing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bulkio.errors import InputError
+from bulkio.fields import CanonicalValue, field_spec
+
+PLAN_FORMAT = "bulkio-plan/1"
+
+Action = Literal["create", "update", "unchanged"]
+TrashDecision = Literal["restore", "create"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One owned field that differs: the store's canonical value and the feed's."""
+
+    field: str
+    old: CanonicalValue
+    new: CanonicalValue
+
+
+@dataclass
+class PlanItem:
+    """One feed row and what the plan does with it.
+
+    ``payload`` is the exact JSON object for ``products/batch`` (``create`` or ``update``; an
+    update payload carries ``id``). ``base_modified`` is the store's ``date_modified_gmt`` when
+    the plan was made (None for creates).
+    """
+
+    action: Action
+    line: int
+    sku: str
+    id: int | None = None
+    base_modified: str | None = None
+    base_status: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TrashedSku:
+    """A feed SKU held by a product in the store's trash, and what the plan does about it."""
+
+    sku: str
+    line: int
+    trashed_id: int
+    decision: TrashDecision
+
+
+@dataclass(frozen=True)
+class PlanRejection:
+    """A feed row that will not be sent (mirrors ``bulkio.records.RowError``)."""
+
+    file: str
+    line: int | None
+    sku: str | None
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class Plan:
+    """Creates, updates, unchanged and rejected rows of one feed against one store."""
+
+    resource: str = "product"
+    owned_fields: list[str] = field(default_factory=list)
+    creates: list[PlanItem] = field(default_factory=list)
+    updates: list[PlanItem] = field(default_factory=list)
+    unchanged: list[PlanItem] = field(default_factory=list)
+    rejected: list[PlanRejection] = field(default_factory=list)
+    trashed: list[TrashedSku] = field(default_factory=list)
+    mapping_path: str | None = None
+    mapping_hash: str | None = None
+    source_path: str | None = None
+    source_hash: str | None = None
+    store_url: str | None = None
+    created_at: str | None = None
+
+    @property
+    def writes(self) -> list[PlanItem]:
+        """The items apply sends: creates first (their SKUs must exist before anything else)."""
+        return [*self.creates, *self.updates]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.creates or self.updates)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "create": len(self.creates),
+            "update": len(self.updates),
+            "unchanged": len(self.unchanged),
+            "rejected": len(self.rejected),
+            "trashed": len(self.trashed),
+        }
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": PLAN_FORMAT,
+            "created_at": self.created_at,
+            "store_url": self.store_url,
+            "mapping": {"path": self.mapping_path, "sha256": self.mapping_hash},
+            "source": {"path": self.source_path, "sha256": self.source_hash},
+            "resource": self.resource,
+            "owned_fields": list(self.owned_fields),
+            "counts": self.counts(),
+            "creates": [_item_to_dict(item) for item in self.creates],
+            "updates": [_item_to_dict(item) for item in self.updates],
+            "unchanged": [[item.line, item.sku, item.id] for item in self.unchanged],
+            "rejected": [vars(rejection) for rejection in self.rejected],
+            "trashed": [vars(entry) for entry in self.trashed],
+        }
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str, *, path: str = "<plan>") -> Plan:
+        """Load a plan saved by :meth:`to_json`; an InputError names what is wrong."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, f"not a JSON plan: {exc.msg}", line=exc.lineno) from exc
+        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise InputError(
+                path,
+                f"not a bulkio plan of format {PLAN_FORMAT!r} (found {found!r})",
+                hint="make the plan with `bulkio import FILE -m MAPPING --plan-out PLAN.json`",
+            )
+        try:
+            return cls(
+                resource=data.get("resource", "product"),
+                owned_fields=list(data.get("owned_fields") or []),
+                creates=[_item_from_dict(d, "create") for d in data.get("creates") or []],
+                updates=[_item_from_dict(d, "update") for d in data.get("updates") or []],
+                unchanged=[
+                    PlanItem("unchanged", int(line), str(sku), None if id_ is None else int(id_))
+                    for line, sku, id_ in data.get("unchanged") or []
+                ],
+                rejected=[PlanRejection(**d) for d in data.get("rejected") or []],
+                trashed=[TrashedSku(**d) for d in data.get("trashed") or []],
+                mapping_path=(data.get("mapping") or {}).get("path"),
+                mapping_hash=(data.get("mapping") or {}).get("sha256"),
+                source_path=(data.get("source") or {}).get("path"),
+                source_hash=(data.get("source") or {}).get("sha256"),
+                store_url=data.get("store_url"),
+                created_at=data.get("created_at"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(path, f"malformed plan entry: {exc}") from exc
+
+
+def _jsonable(value: CanonicalValue) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _item_to_dict(item: PlanItem) -> dict[str, Any]:
+    out: dict[str, Any] = {"line": item.line, "sku": item.sku}
+    if item.id is not None:
+        out["id"] = item.id
+        out["base_modified"] = item.base_modified
+        if item.base_status is not None:
+            out["base_status"] = item.base_status
+    out["changes"] = [
+        {"field": c.field, "old": _jsonable(c.old), "new": _jsonable(c.new)} for c in item.changes
+    ]
+    out["payload"] = item.payload
+    if item.note:
+        out["note"] = item.note
+    return out
+
+
+def _canonical_from_json(name: str, value: Any) -> CanonicalValue:
+    spec = field_spec(name)
+    if spec is not None and spec.kind == "terms" and isinstance(value, list):
+        return tuple(int(v) for v in value)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise ValueError(f"unexpected value {value!r} for field {name!r}")
+
+
+def _item_from_dict(data: dict[str, Any], action: Action) -> PlanItem:
+    changes = [
+        FieldChange(
+            c["field"],
+            _canonical_from_json(c["field"], c["old"]),
+            _canonical_from_json(c["field"], c["new"]),
+        )
+        for c in data.get("changes") or []
+    ]
+    payload = data["payload"]
+    if not isinstance(payload, dict):
+        raise ValueError("payload must be an object")
+    if action == "update" and not isinstance(payload.get("id"), int):
+        raise ValueError(f"update of SKU {data.get('sku')!r} has no integer id in its payload")
+    return PlanItem(
+        action=action,
+        line=int(data["line"]),
+        sku=str(data["sku"]),
+        id=data.get("id"),
+        base_modified=data.get("base_modified"),
+        base_status=data.get("base_status"),
+        changes=changes,
+        payload=payload,
+        note=data.get("note"),
+    )

@@ -1,0 +1,92 @@
+"""Show a Plan to a person: a readable diff (``sku  field: old → new``) and summary counts.
+
+Colour comes from ``click.style`` and is only used when the caller says the output is a
+terminal; the words alone must carry the meaning (``+`` create, ``~`` update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from bulkio.fields import CanonicalValue
+from bulkio.plan.model import Plan, PlanItem
+
+MAX_VALUE_CHARS = 60
+
+
+def show_value(value: CanonicalValue) -> str:
+    """A canonical value as a person reads it: quoted text, ∅ for unset, term ids as a set."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return "{" + ", ".join(str(v) for v in value) + "}"
+    text = value.replace("\n", "⏎")
+    if len(text) > MAX_VALUE_CHARS:
+        text = text[: MAX_VALUE_CHARS - 1] + "…"
+    return f'"{text}"'
+
+
+def _item_lines(item: PlanItem, colour: bool) -> Iterator[str]:
+    def style(text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if colour else text  # type: ignore[arg-type]
+
+    if item.action == "create":
+        head = style(f"+ {item.sku}", fg="green", bold=True)
+        yield f"{head}  (line {item.line}) create"
+    else:
+        head = style(f"~ {item.sku}", fg="yellow", bold=True)
+        yield f"{head}  (line {item.line}) update #{item.id}"
+    if item.note:
+        yield "    " + style(f"note: {item.note}", fg="magenta")
+    for change in item.changes:
+        if item.action == "create":
+            yield f"    {change.field}: {style(show_value(change.new), fg='green')}"
+        else:
+            old = style(show_value(change.old), fg="red")
+            new = style(show_value(change.new), fg="green")
+            yield f"    {change.field}: {old} → {new}"
+
+
+def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -> str:
+    """The creates and updates of a plan as text; ``limit`` caps the number of items shown."""
+    items = sorted(plan.writes, key=lambda item: item.line)
+    shown = items if limit is None else items[:limit]
+    lines: list[str] = []
+    for item in shown:
+        lines.extend(_item_lines(item, colour))
+    if len(items) > len(shown):
+        lines.append(
+            f"… and {len(items) - len(shown)} more changes "
+            "(see them all with --dry-run, or save them with --plan-out)"
+        )
+    if plan.trashed:
+        lines.append("")
+        lines.append("SKUs held by products in the store's trash:")
+        for entry in plan.trashed:
+            what = (
+                f"restore #{entry.trashed_id} and update it"
+                if entry.decision == "restore"
+                else f"create a new product (trashed #{entry.trashed_id} keeps the SKU too)"
+            )
+            lines.append(f"  {entry.sku} (line {entry.line}): {what}")
+    return "\n".join(lines)
+
+
+def render_summary(plan: Plan) -> str:
+    """One line of counts: what the plan would do."""
+    counts = plan.counts()
+    parts = [
+        f"{counts['create']} to create",
+        f"{counts['update']} to update",
+        f"{counts['unchanged']} unchanged",
+        f"{counts['rejected']} rejected",
+    ]
+    if counts["trashed"]:
+        parts.append(f"{counts['trashed']} SKU(s) found in the trash")
+    return "plan: " + ", ".join(parts)

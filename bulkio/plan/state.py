@@ -1,0 +1,232 @@
+"""Read the store's current state for a feed's SKUs, spending as few requests as possible.
+
+Two ways to find N SKUs among a catalog of T live products (100 items a page):
+
+* **by SKU**: ``GET products?sku=a,b,c…`` in chunks of at most 100 SKUs and about 1,500
+  characters of URL-encoded SKU list: ``ceil(N / 100)`` requests (more for long SKUs);
+* **by catalog**: page through every product: ``ceil(T / 100)`` requests.
+
+The rule: one chunk of SKUs is always fetched directly (nothing can beat one request). Otherwise
+a 1-item request reads ``X-WP-Total`` and the cheaper strategy wins; ties go to SKU chunks, which
+transfer less. A feed whose SKUs contain a comma cannot be looked up by SKU list (the store
+splits on commas), so it always pages the catalog. The same rule, against the trash's own
+total, finds the SKUs held by trashed products.
+
+Only the fields the mapping owns are asked for (``_fields``), and the result is a polars frame
+of *canonical* values (:func:`bulkio.fields.canonical_from_store`), ready for the diff.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+import polars as pl
+
+from bulkio.fields import FieldSpec, canonical_from_store, field_spec, store_fields_param
+
+PER_PAGE = 100
+MAX_SKUS_PER_REQUEST = 100
+MAX_SKU_PARAM_CHARS = 1500
+
+Strategy = Literal["none", "sku", "catalog"]
+
+
+class Page(Protocol):
+    items: list[dict[str, Any]]
+    total: int
+    total_pages: int
+
+
+class ReadClient(Protocol):
+    """The part of :class:`bulkio.store.StoreClient` the state fetch uses."""
+
+    def get_page(
+        self,
+        route: str,
+        *,
+        params: dict[str, Any] | None = ...,
+        page: int = ...,
+        per_page: int = ...,
+    ) -> Any: ...
+
+    def iter_pages(
+        self, route: str, *, params: dict[str, Any] | None = ..., per_page: int = ...
+    ) -> Iterator[list[dict[str, Any]]]: ...
+
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """How a set of SKUs will be read, and what it costs (for logs, docs and tests)."""
+
+    strategy: Strategy
+    requests: int
+    chunks: list[list[str]]
+
+
+def owned_specs(owned_fields: Iterable[str]) -> list[FieldSpec]:
+    """Specs of the owned fields other than ``sku`` (the join key), in mapping order."""
+    specs: list[FieldSpec] = []
+    seen: set[str] = set()
+    for name in owned_fields:
+        if name == "sku" or name in seen:
+            continue
+        spec = field_spec(name)
+        if spec is None:
+            raise KeyError(f"unknown field {name!r}")
+        specs.append(spec)
+        seen.add(name)
+    return specs
+
+
+def polars_dtype(spec: FieldSpec) -> pl.DataType:
+    """The polars dtype holding a field's canonical values."""
+    if spec.kind == "int":
+        return pl.Int64()
+    if spec.kind == "bool":
+        return pl.Boolean()
+    if spec.kind == "terms":
+        return pl.List(pl.Int64())
+    return pl.String()
+
+
+def chunk_skus(skus: Sequence[str]) -> list[list[str]]:
+    """Split SKUs into lists that each fit one sane ``?sku=`` query parameter."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    length = 0
+    for sku in skus:
+        encoded = len(quote(sku, safe="")) + 3  # the %2C separator
+        if current and (
+            len(current) >= MAX_SKUS_PER_REQUEST or length + encoded > MAX_SKU_PARAM_CHARS
+        ):
+            chunks.append(current)
+            current, length = [], 0
+        current.append(sku)
+        length += encoded
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _status_params(status: str | None) -> dict[str, Any]:
+    return {} if status is None else {"status": status}
+
+
+def plan_fetch(client: ReadClient, skus: Sequence[str], *, status: str | None = None) -> FetchPlan:
+    """Choose the cheaper way to read ``skus`` (see the module docstring for the rule)."""
+    if not skus:
+        return FetchPlan("none", 0, [])
+    chunks = chunk_skus(skus)
+    needs_catalog = any("," in sku for sku in skus)
+    if len(chunks) == 1 and not needs_catalog:
+        return FetchPlan("sku", 1, chunks)
+    probe = client.get_page(
+        "products", params={"_fields": "id", **_status_params(status)}, page=1, per_page=1
+    )
+    catalog_pages = math.ceil(int(probe.total) / PER_PAGE)
+    if needs_catalog or catalog_pages < len(chunks):
+        return FetchPlan("catalog", 1 + catalog_pages, [])
+    return FetchPlan("sku", 1 + len(chunks), chunks)
+
+
+def read_products(
+    client: ReadClient,
+    skus: Sequence[str],
+    fields_param: str,
+    *,
+    status: str | None = None,
+    concurrency: int = 4,
+    progress: ProgressCallback | None = None,
+) -> list[dict[str, Any]]:
+    """The products (raw JSON) holding any of ``skus``, read the cheaper way."""
+    fetch = plan_fetch(client, skus, status=status)
+    base = {"_fields": fields_param, **_status_params(status)}
+    wanted = set(skus)
+    found: list[dict[str, Any]] = []
+    if fetch.strategy == "catalog":
+        for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
+            found.extend(item for item in items if item.get("sku") in wanted)
+            if progress:
+                progress(len(items))
+        return found
+
+    def read_chunk(chunk: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        params = {**base, "sku": ",".join(chunk)}
+        for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
+            out.extend(item for item in items if item.get("sku") in wanted)
+        return out
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for chunk, items in zip(fetch.chunks, pool.map(read_chunk, fetch.chunks), strict=True):
+            found.extend(items)
+            if progress:
+                progress(len(chunk))
+    return found
+
+
+def state_frame(products: Iterable[dict[str, Any]], specs: Sequence[FieldSpec]) -> pl.DataFrame:
+    """Raw product JSON → frame of id, sku, status, date_modified_gmt and canonical fields."""
+    columns: dict[str, list[Any]] = {
+        "id": [],
+        "sku": [],
+        "status": [],
+        "date_modified_gmt": [],
+    }
+    specs = [spec for spec in specs if spec.name not in columns]
+    for spec in specs:
+        columns[spec.name] = []
+    for product in products:
+        columns["id"].append(int(product["id"]))
+        columns["sku"].append(str(product.get("sku") or ""))
+        columns["status"].append(str(product.get("status") or ""))
+        columns["date_modified_gmt"].append(product.get("date_modified_gmt"))
+        for spec in specs:
+            value = canonical_from_store(spec, product)
+            columns[spec.name].append(list(value) if isinstance(value, tuple) else value)
+    schema: dict[str, pl.DataType] = {
+        "id": pl.Int64(),
+        "sku": pl.String(),
+        "status": pl.String(),
+        "date_modified_gmt": pl.String(),
+    }
+    for spec in specs:
+        schema[spec.name] = polars_dtype(spec)
+    return pl.DataFrame(columns, schema=schema)
+
+
+def fetch_store_state(
+    client: ReadClient,
+    mapping: Any,
+    skus: Sequence[str],
+    *,
+    concurrency: int = 4,
+    progress: ProgressCallback | None = None,
+) -> pl.DataFrame:
+    """The store's state for ``skus``: live products, plus trashed ones for SKUs not found live.
+
+    Returns a frame with ``id, sku, status, date_modified_gmt`` and one column per owned field
+    (canonical values). Trashed products have ``status == "trash"``; a SKU can appear on more
+    than one row (a live product and trashed ones, or a duplicate the store already holds).
+    """
+    specs = owned_specs(mapping.owned_fields)
+    names = [spec.name for spec in specs]
+    fields_param = store_fields_param([*names, "status"])
+    unique_skus = list(dict.fromkeys(sku for sku in skus if sku))
+    live = read_products(
+        client, unique_skus, fields_param, concurrency=concurrency, progress=progress
+    )
+    live_skus = {product.get("sku") for product in live}
+    missing = [sku for sku in unique_skus if sku not in live_skus]
+    trashed = read_products(client, missing, fields_param, status="trash", concurrency=concurrency)
+    for product in trashed:
+        product["status"] = "trash"
+    return state_frame([*live, *trashed], specs)
