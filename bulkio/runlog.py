@@ -1,0 +1,281 @@
+"""The JSON-lines run log: one line per event, a summary line at the end.
+
+A nightly run is read the next morning by a person or a log shipper, so every line is a
+self-contained JSON object with a fixed set of keys::
+
+    {"ts": "2026-11-25T02:00:01.234Z", "run": "20261125T020000Z", "phase": "apply",
+     "event": "update", "line": 17, "sku": "A-100", "id": 412, "status": 200,
+     "code": null, "attempts": 2, "duration": 0.412, "fields": ["regular_price"]}
+    ...
+    {"ts": ..., "run": ..., "phase": "summary", "event": "summary", "outcome": "ok",
+     "exit_code": 0, "counts": {"created": 3, "updated": 17, ...}, "duration": 12.5}
+
+What never reaches the log, by construction rather than by care:
+
+* keys and secrets — every string passes through :class:`Redactor`, which removes the
+  registered key/secret values wherever they occur, anything shaped like a WooCommerce key
+  (``ck_``/``cs_`` + hex), ``oauth_signature=``/``consumer_secret=`` style parameters,
+  ``Authorization`` header values and credentials in URLs;
+* customer data — the log only has the fixed fields above (no payloads, no store responses);
+  free text (``message``) additionally has e-mail addresses masked.
+
+The writer is thread-safe (apply runs batches on a thread pool) and flushes every line, so a
+killed run leaves a readable log up to its last event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from bulkio.runs import now_iso
+
+REDACTED = "[redacted]"
+
+_KEY_SHAPE = re.compile(r"\b(c[ks])_[0-9A-Fa-f]{16,}")
+_SECRET_PARAMS = re.compile(
+    r"(?i)\b(oauth_signature|oauth_consumer_key|oauth_token|oauth_nonce|consumer_key|"
+    r"consumer_secret|api_key|apikey|access_token|password|passwd|secret)"
+    r"(\s*[=:]\s*|\"\s*:\s*\"|%3D)([^&\s\"',;]+)"
+)
+_AUTH_HEADER = re.compile(r"(?i)\b((?:proxy-)?authorization)(\"?\s*[:=]\s*\"?)([^\"\r\n]+)")
+_AUTH_SCHEME = re.compile(r"(?i)\b(basic|bearer|oauth|digest)\s+[A-Za-z0-9+/=._~%,\"-]{8,}")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]+:[^/\s@]*@")
+_EMAIL = re.compile(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b")
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "key",
+        "secret",
+        "consumer_key",
+        "consumer_secret",
+        "oauth_signature",
+        "password",
+        "token",
+        "access_token",
+        # customer data (orders, customers): never logged even if handed over by mistake
+        "billing",
+        "shipping",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "address_1",
+        "address_2",
+        "customer_note",
+        "customer_ip_address",
+        "customer_user_agent",
+    }
+)
+
+
+class Redactor:
+    """Removes secrets (and, in free text, e-mail addresses) from strings and JSON values.
+
+    Register the run's own key and secret with :meth:`add_secret`; they are removed exactly,
+    wherever they appear, in addition to the generic patterns.
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+        for secret in secrets:
+            self.add_secret(secret)
+
+    def add_secret(self, secret: str | None) -> None:
+        # Very short values would blank out ordinary words; keys are 40+ characters.
+        if secret and len(secret) >= 6:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def text(self, value: str, *, mask_email: bool = True) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        value = _URL_USERINFO.sub(rf"\1{REDACTED}@", value)
+        value = _AUTH_HEADER.sub(rf"\1\2{REDACTED}", value)
+        value = _AUTH_SCHEME.sub(rf"\1 {REDACTED}", value)
+        value = _SECRET_PARAMS.sub(rf"\1\2{REDACTED}", value)
+        value = _KEY_SHAPE.sub(rf"\1_{REDACTED}", value)
+        if mask_email:
+            value = _EMAIL.sub("[email]", value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        """Redact a JSON-like value: strings, and lists/dicts recursively (sensitive keys
+        have their whole value replaced)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for key, item in value.items():
+                name = self.text(str(key))
+                if str(key).lower() in SENSITIVE_KEYS:
+                    out[name] = REDACTED
+                else:
+                    out[name] = self.value(item)
+            return out
+        if isinstance(value, (list, tuple)):
+            return [self.value(item) for item in value]
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return self.text(str(value))
+
+
+class RunLog:
+    """A thread-safe JSON-lines writer for one run.
+
+    ``target`` is a path (appended to, parent directories created), ``"-"`` for stderr, an open
+    text stream, or None to discard everything (library use without a log).
+    """
+
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | IO[str] | None,
+        *,
+        run_id: str = "",
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.redactor = redactor or Redactor()
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._owns_stream = False
+        self._stream: IO[str] | None
+        self.path: Path | None = None
+        if target is None:
+            self._stream = None
+        elif isinstance(target, (str, os.PathLike)):
+            if str(target) == "-":
+                self._stream = sys.stderr
+            else:
+                self.path = Path(target)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._stream = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                self._owns_stream = True
+        else:
+            self._stream = target
+        self.closed = False
+
+    # -- writing ------------------------------------------------------------------------
+
+    def event(
+        self,
+        phase: str,
+        event: str,
+        *,
+        line: int | None = None,
+        sku: str | None = None,
+        id: int | None = None,  # the store's product id, named as in its JSON
+        status: int | None = None,
+        code: str | None = None,
+        attempts: int | None = None,
+        duration: float | None = None,
+        fields: Sequence[str] | None = None,
+        message: str | None = None,
+        level: str = "info",
+    ) -> None:
+        """One event. Only these keys exist, so no payload or response can slip in."""
+        record: dict[str, Any] = {
+            "ts": now_iso(),
+            "run": self.run_id,
+            "level": level,
+            "phase": phase,
+            "event": event,
+        }
+        optional: dict[str, Any] = {
+            "line": line,
+            "sku": sku,
+            "id": id,
+            "status": status,
+            "code": code,
+            "attempts": attempts,
+            "duration": None if duration is None else round(duration, 4),
+            "fields": list(fields) if fields is not None else None,
+            "message": message,
+        }
+        record.update({k: v for k, v in optional.items() if v is not None})
+        self._write(record)
+
+    def summary(
+        self,
+        *,
+        outcome: str,
+        exit_code: int,
+        counts: Mapping[str, int | float | str] | None = None,
+        message: str | None = None,
+    ) -> None:
+        """The last line of a run: outcome, exit code, counts and total duration."""
+        record: dict[str, Any] = {
+            "ts": now_iso(),
+            "run": self.run_id,
+            "level": "info" if exit_code == 0 else "error",
+            "phase": "summary",
+            "event": "summary",
+            "outcome": outcome,
+            "exit_code": int(exit_code),
+            "counts": dict(counts or {}),
+            "duration": round(time.monotonic() - self._started, 3),
+        }
+        if message is not None:
+            record["message"] = message
+        self._write(record)
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._stream is None:
+            return
+        clean = self.redactor.value(record)
+        text = json.dumps(clean, ensure_ascii=False, separators=(", ", ": "), default=str)
+        with self._lock:
+            if self.closed or self._stream is None:
+                return
+            self._stream.write(text + "\n")
+            self._stream.flush()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            if self._owns_stream and self._stream is not None:
+                self._stream.close()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """All records of a JSON-lines log (a torn last line from a killed run is skipped)."""
+    records: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8") as handle:
+        for text in handle:
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                records.append(json.loads(text))
+            except ValueError:
+                continue
+    return records
