@@ -1,0 +1,520 @@
+"""``StoreClient``: the one HTTP client every other module uses to talk to a store.
+
+It owns connection reuse, authentication, API-root discovery, retries with backoff, the global
+concurrency limit, pagination, batch calls and request statistics, and turns error answers into
+typed exceptions. It knows nothing about products or orders beyond route names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bulkio import __version__
+from bulkio.config import ConnectionSettings, mask_key
+from bulkio.errors import UsageError
+from bulkio.store.auth import make_auth
+from bulkio.store.discovery import discover
+from bulkio.store.errors import (
+    StoreError,
+    TransportError,
+    UnexpectedResponse,
+    WooError,
+    error_from_response,
+    snippet_of,
+    woo_error,
+)
+from bulkio.store.redact import redact_url
+from bulkio.store.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
+from bulkio.store.stats import RequestStats
+from bulkio.store.urls import WC_NAMESPACE, ApiRoot, normalise_site_url, signing_base_url
+
+log = logging.getLogger("bulkio.store")
+
+MAX_PER_PAGE = 100
+
+_DEFAULT_AUTH = object()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, with WordPress's totals (``None`` when the headers were absent)."""
+
+    items: list[dict[str, Any]]
+    page: int
+    per_page: int
+    total: int | None
+    total_pages: int | None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item of a batch request, in the position it was sent."""
+
+    index: int
+    ok: bool
+    data: dict[str, Any]
+    error: WooError | None = None
+
+    @property
+    def id(self) -> int | None:
+        value = self.data.get("id")
+        return value if isinstance(value, int) else None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-item results of ``POST …/batch``; a failed item does not fail the others."""
+
+    create: list[ItemResult] = field(default_factory=list)
+    update: list[ItemResult] = field(default_factory=list)
+    delete: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[ItemResult]:
+        return [*self.create, *self.update, *self.delete]
+
+    @property
+    def errors(self) -> list[ItemResult]:
+        return [item for item in self.items if not item.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(_query_value(v) for v in value)
+    return str(value)
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _is_tls_failure(error: Exception) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class StoreClient:
+    """A thread-safe client for one store's ``wc/v3`` REST API.
+
+    ``max_concurrency`` bounds requests in flight across all threads using this client.
+    ``transport``, ``sleep``, ``clock`` and ``random`` are seams for tests.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        max_concurrency: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        random: Callable[[], float] | None = None,
+        api_root: ApiRoot | None = None,
+    ) -> None:
+        self.settings = settings
+        self.site = normalise_site_url(settings.url)
+        self.max_concurrency = max_concurrency or settings.max_concurrency
+        if self.max_concurrency < 1:
+            raise UsageError(f"max_concurrency must be at least 1, not {self.max_concurrency}")
+        scheme = self.site.split(":", 1)[0]
+        mode = settings.effective_auth
+        if mode in ("basic", "query") and scheme != "https":
+            raise UsageError(
+                f"--auth {mode} sends the secret readably, so bulkio only uses it over HTTPS; "
+                f"{self.site} is plain HTTP",
+                hint="use the store's https:// address, or --auth oauth (the default for http://)",
+            )
+        self.auth_mode = mode
+        policy_kwargs: dict[str, Any] = {}
+        if random is not None:
+            policy_kwargs["random"] = random
+        self.retry = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_base=settings.backoff_base,
+            backoff_max=settings.backoff_max,
+            retry_after_max=settings.retry_after_max,
+            clock=clock,
+            **policy_kwargs,
+        )
+        self._sleep = sleep
+        self._clock = clock
+        self.stats = RequestStats()
+        self._semaphore = threading.BoundedSemaphore(self.max_concurrency)
+        self._root = api_root
+        self._root_lock = threading.Lock()
+        self._auth: httpx.Auth | None = None
+        if settings.key and settings.secret:
+            self._auth = make_auth(
+                mode, settings.key, settings.secret, signing_url=self._signing_url, clock=clock
+            )
+        verify: ssl.SSLContext | bool
+        if isinstance(settings.verify, str):
+            verify = ssl.create_default_context(cafile=settings.verify)
+        else:
+            verify = settings.verify
+        if settings.insecure:
+            log.warning("TLS certificate verification is OFF for %s (--insecure)", self.site)
+        self._http = httpx.Client(
+            verify=verify,
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": f"bulkio/{__version__}", "Accept": "application/json"},
+            limits=httpx.Limits(
+                max_connections=self.max_concurrency + 2,
+                max_keepalive_connections=self.max_concurrency + 2,
+            ),
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> StoreClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"StoreClient(site={self.site!r}, key={mask_key(self.settings.key)!r}, "
+            f"auth={self.auth_mode!r}, max_concurrency={self.max_concurrency})"
+        )
+
+    # -- API root --------------------------------------------------------------------------
+
+    @property
+    def api_root(self) -> ApiRoot:
+        """The discovered API root (``/wp-json/`` or ``?rest_route=``); discovered once."""
+        if self._root is None:
+            with self._root_lock:
+                if self._root is None:
+                    self._root = discover(self._discovery_get, self.site)
+                    log.debug(
+                        "API root of %s: %s form, home=%s",
+                        self.site,
+                        self._root.form,
+                        self._root.home,
+                    )
+        return self._root
+
+    def _discovery_get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        return self.send("GET", url, params=params, auth=None, route="(index)")
+
+    def _signing_url(self, request_url: str) -> str:
+        root = self._root
+        return signing_base_url(request_url, self.site, root.home if root else None)
+
+    # -- the one place requests are sent -----------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        auth: Any = _DEFAULT_AUTH,
+        route: str | None = None,
+        max_attempts: int | None = None,
+    ) -> httpx.Response:
+        """Send one request with retries; return the final answer whatever its status.
+
+        Raises :class:`TransportError` when no answer came after all attempts, and
+        :class:`UsageError` when the auth scheme refuses the URL (Basic over HTTP).
+        """
+        request_auth = self._auth if auth is _DEFAULT_AUTH else auth
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        attempts = max_attempts or self.retry.max_attempts
+        label = route or url
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                with self._semaphore:
+                    response = self._http.request(
+                        method, url, params=query or None, json=json_body, auth=request_auth
+                    )
+            except RETRYABLE_EXCEPTIONS as error:
+                elapsed = time.perf_counter() - started
+                self.stats.record(method, label, None, elapsed, retry=attempt > 1)
+                shown = f"{method} {redact_url(httpx.URL(url, params=query))}"
+                if _is_tls_failure(error):
+                    raise TransportError(
+                        f"TLS certificate of {self.site} could not be verified — {shown}",
+                        attempts=attempt,
+                        cause=type(error).__name__,
+                        hint="for a private CA give --ca-bundle FILE; never use --insecure "
+                        "against a real store",
+                    ) from None
+                if attempt >= attempts:
+                    raise TransportError(
+                        f"no answer from the store after {attempt} attempt(s): "
+                        f"{type(error).__name__}: {error or 'connection failed'} — {shown}",
+                        attempts=attempt,
+                        cause=type(error).__name__,
+                        hint="check the URL and that the site is up; raise --timeout if the "
+                        "store is slow",
+                    ) from None
+                delay = self.retry.delay(attempt)
+                log.info(
+                    "%s failed (%s), attempt %d/%d; retrying in %.2f s",
+                    shown,
+                    type(error).__name__,
+                    attempt,
+                    attempts,
+                    delay,
+                )
+                self._sleep(delay)
+                continue
+            elapsed = time.perf_counter() - started
+            self.stats.record(method, label, response.status_code, elapsed, retry=attempt > 1)
+            log.debug(
+                "%s %s → %d in %.3f s (attempt %d)",
+                method,
+                redact_url(response.request.url),
+                response.status_code,
+                elapsed,
+                attempt,
+            )
+            if self.retry.should_retry_status(response.status_code) and attempt < attempts:
+                delay = self.retry.delay(attempt, response.headers.get("retry-after"))
+                log.info(
+                    "%s %s → %d, attempt %d/%d; retrying in %.2f s",
+                    method,
+                    redact_url(response.request.url),
+                    response.status_code,
+                    attempt,
+                    attempts,
+                    delay,
+                )
+                self._sleep(delay)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        namespace: str = WC_NAMESPACE,
+    ) -> httpx.Response:
+        """Send to a route relative to ``wc/v3/``; raise a typed error on a non-2xx answer."""
+        url, extra = self.api_root.url(route, namespace)
+        response = self.send(
+            method, url, params={**extra, **(params or {})}, json_body=json_body, route=route
+        )
+        if not response.is_success:
+            error = error_from_response(response)
+            if response.status_code in self.retry.statuses and self.retry.max_attempts > 1:
+                error.hint = (
+                    f"the store still answered {response.status_code} after "
+                    f"{self.retry.max_attempts} attempts; it may be overloaded — try later or "
+                    "with less concurrency"
+                )
+            raise error
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise UnexpectedResponse(
+                f"store answered HTTP {response.status_code} with a body that is not JSON: "
+                f"{snippet_of(response.content[:2000].decode('utf-8', 'replace'))!r} — "
+                f"{response.request.method} {redact_url(response.request.url)}",
+                status=response.status_code,
+                hint="a plugin may print warnings or HTML into API answers (PHP notices with "
+                "WP_DEBUG_DISPLAY on are the usual cause)",
+            ) from None
+
+    # -- the public API -------------------------------------------------------------------------
+
+    def get(self, route: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a route; returns the decoded JSON body."""
+        return self._json(self.request("GET", route, params=params))
+
+    def post(self, route: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        return self._json(self.request("POST", route, params=params, json_body=body))
+
+    def put(self, route: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        return self._json(self.request("PUT", route, params=params, json_body=body))
+
+    def delete(self, route: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self._json(self.request("DELETE", route, params=params))
+
+    def get_page(
+        self,
+        route: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+    ) -> Page:
+        """One page of a listing, with ``X-WP-Total`` / ``X-WP-TotalPages``."""
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise UsageError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
+        query = {**(params or {}), "page": page, "per_page": per_page}
+        response = self.request("GET", route, params=query)
+        items = self._json(response)
+        if not isinstance(items, list):
+            raise UnexpectedResponse(
+                f"expected a list from GET {route}, got {type(items).__name__}",
+                status=response.status_code,
+            )
+        return Page(
+            items=items,
+            page=page,
+            per_page=per_page,
+            total=_int_header(response, "x-wp-total"),
+            total_pages=_int_header(response, "x-wp-totalpages"),
+        )
+
+    def iter_pages(
+        self,
+        route: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        max_pages: int | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield every page's items in page order.
+
+        The first page tells ``X-WP-TotalPages``; the rest are fetched concurrently (at most
+        ``max_concurrency`` at a time, a bounded window ahead of the consumer). Without the
+        header, pages are read one after another until a short page. Use a stable ``orderby``
+        (e.g. ``id``) when the data may change while paging.
+        """
+        first = self.get_page(route, params, page=1, per_page=per_page)
+        if first.items:
+            yield first.items
+        last = first.total_pages
+        if last is None:
+            page, items = 1, first.items
+            while len(items) >= per_page and (max_pages is None or page < max_pages):
+                page += 1
+                items = self.get_page(route, params, page=page, per_page=per_page).items
+                if items:
+                    yield items
+            return
+        if max_pages is not None:
+            last = min(last, max_pages)
+        if last <= 1:
+            return
+        workers = min(self.max_concurrency, last - 1)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulkio-page")
+        pending: deque[Future[Page]] = deque()
+        next_page = 2
+        try:
+            while pending or next_page <= last:
+                while next_page <= last and len(pending) < workers * 2:
+                    pending.append(
+                        pool.submit(self.get_page, route, params, page=next_page, per_page=per_page)
+                    )
+                    next_page += 1
+                result = pending.popleft().result()
+                if result.items:
+                    yield result.items
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def batch(
+        self,
+        route: str,
+        *,
+        create: Iterable[dict[str, Any]] = (),
+        update: Iterable[dict[str, Any]] = (),
+        delete: Iterable[int] = (),
+    ) -> BatchResult:
+        """``POST {route}/batch``; per-item results in the order sent.
+
+        Raises :class:`BatchTooLarge` (HTTP 413) when the store takes fewer items per request.
+        """
+        body: dict[str, list[Any]] = {}
+        for name, part in (("create", create), ("update", update), ("delete", delete)):
+            items = list(part)
+            if items:
+                body[name] = items
+        if not body:
+            return BatchResult()
+        response = self.request("POST", f"{route.strip('/')}/batch", json_body=body)
+        answer = self._json(response)
+        if not isinstance(answer, dict):
+            raise UnexpectedResponse(
+                f"expected an object from POST {route}/batch, got {type(answer).__name__}",
+                status=response.status_code,
+            )
+        parts: dict[str, list[ItemResult]] = {}
+        for name, sent in body.items():
+            received = answer.get(name)
+            received = received if isinstance(received, list) else []
+            parts[name] = [
+                _item_result(i, received[i] if i < len(received) else None)
+                for i in range(len(sent))
+            ]
+        return BatchResult(**parts)
+
+
+def _item_result(index: int, item: Any) -> ItemResult:
+    if not isinstance(item, dict):
+        missing = woo_error(
+            "bulkio_missing_item_result",
+            "the store's batch answer has no result for this item",
+            500,
+        )
+        return ItemResult(index, False, {}, missing)
+    error = item.get("error")
+    if isinstance(error, dict):
+        raw_data = error.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        raw_status = data.get("status")
+        status = raw_status if isinstance(raw_status, int) else 400
+        return ItemResult(
+            index,
+            False,
+            item,
+            woo_error(
+                str(error.get("code", "unknown")), str(error.get("message", "")), status, data
+            ),
+        )
+    return ItemResult(index, True, item)
+
+
+__all__ = [
+    "BatchResult",
+    "ItemResult",
+    "Page",
+    "StoreClient",
+    "StoreError",
+]
