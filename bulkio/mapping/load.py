@@ -1,0 +1,653 @@
+"""Read a mapping TOML file and check every key before anything runs.
+
+Every problem is a :class:`~bulkio.errors.MappingError` naming the mapping file and the key path
+(``fields.regular_price.type``), with a "did you mean" where a near miss is likely. Checks that
+need the source file (does the column exist?) happen when the source is opened
+(:func:`bulkio.mapping.columns.resolve_columns`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from bulkio.errors import MappingError
+from bulkio.fields import FIELDS, STOCK_FIELDS, CanonicalValue, field_spec
+from bulkio.mapping.constants import constant_value
+from bulkio.mapping.model import (
+    DEFAULT_FALSE_WORDS,
+    DEFAULT_TRUE_WORDS,
+    FieldRule,
+    FilterRule,
+    Mapping,
+    SourceOptions,
+    TargetOptions,
+)
+from bulkio.mapping.template import TemplateSyntaxError, parse_template
+
+TOP_KEYS = ("source", "target", "fields", "filters", "options", "limits")
+SOURCE_KEYS = (
+    "format",
+    "delimiter",
+    "quote",
+    "encoding",
+    "decimal",
+    "thousands",
+    "header_case",
+    "record",
+    "namespaces",
+)
+TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages")
+FIELD_KEYS = (
+    "column",
+    "value",
+    "template",
+    "type",
+    "map",
+    "default",
+    "split",
+    "hierarchy",
+    "trim",
+    "empty",
+    "true",
+    "false",
+    "format",
+)
+FILTER_KEYS = ("column", "equals", "in", "regex", "empty", "action")
+OPTION_KEYS = ("header_case",)
+
+CAST_TYPES = ("text", "money", "decimal", "int", "bool", "date")
+TYPES_FOR_KIND: dict[str, tuple[str, ...]] = {
+    "text": ("text", "date", "money", "decimal", "int"),
+    "meta": ("text", "date", "money", "decimal", "int"),
+    "enum": ("text",),
+    "money": ("money",),
+    "decimal": ("decimal",),
+    "int": ("int",),
+    "bool": ("bool",),
+    "terms": ("int",),
+}
+DEFAULT_TYPE_FOR_KIND = {
+    "text": "text",
+    "meta": "text",
+    "enum": "text",
+    "money": "money",
+    "decimal": "decimal",
+    "int": "int",
+    "bool": "bool",
+    "terms": "int",
+}
+THOUSANDS_SEPARATORS = ("", ".", ",", " ", "'", "\u00a0", "\u202f")
+MISSING_POLICIES = ("ignore", "draft", "private", "out-of-stock", "delete")
+STOCK_MISSING_POLICIES = ("ignore", "out-of-stock")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+_TOML_TYPE_NAMES: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "an array",
+    dict: "a table",
+}
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Load and validate a mapping file; raise MappingError naming the file and key."""
+    mapping_path = Path(path)
+    try:
+        raw = mapping_path.read_bytes()
+    except FileNotFoundError:
+        raise MappingError(mapping_path, None, "mapping file not found") from None
+    except OSError as exc:
+        raise MappingError(mapping_path, None, f"cannot read the mapping file: {exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise MappingError(mapping_path, None, f"a mapping file must be UTF-8: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(
+            mapping_path, None, f"not valid TOML: {exc}", hint="check quotes and brackets"
+        ) from None
+    return parse_mapping(data, mapping_path)
+
+
+def parse_mapping(data: dict[str, Any], path: str | Path) -> Mapping:
+    """Validate the parsed TOML of a mapping file (``path`` is used in messages)."""
+    return _MappingParser(str(path)).parse(data)
+
+
+def key_path(*parts: str) -> str:
+    """A TOML key path for messages: ``fields."meta:ean".column``."""
+    return ".".join(part if _BARE_KEY.match(part) else f'"{part}"' for part in parts)
+
+
+def _type_name(value: Any) -> str:
+    for kind, name in _TOML_TYPE_NAMES.items():
+        if type(value) is kind:
+            return name
+    return type(value).__name__
+
+
+def _did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in candidates if c.lower() == word.lower()]
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class _MappingParser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def error(self, key: str | None, message: str, hint: str | None = None) -> MappingError:
+        return MappingError(self.path, key, message, hint=hint)
+
+    def check_keys(self, table: dict[str, Any], allowed: tuple[str, ...], *where: str) -> None:
+        for name in table:
+            if name not in allowed:
+                suggestion = _did_you_mean(name, allowed)
+                raise self.error(
+                    key_path(*where, name),
+                    "unknown key",
+                    hint=suggestion or f"allowed keys here: {', '.join(allowed)}",
+                )
+
+    def table(self, data: dict[str, Any], name: str, *where: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error(key_path(*where, name), f"must be a table, not {_type_name(value)}")
+        return value
+
+    def get(
+        self,
+        table: dict[str, Any],
+        name: str,
+        kind: type | tuple[type, ...],
+        default: Any,
+        *where: str,
+    ) -> Any:
+        if name not in table:
+            return default
+        value = table[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = any(type(value) is k or (k is float and type(value) is int) for k in kinds)
+        if not ok:
+            expected = " or ".join(_TOML_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+            raise self.error(
+                key_path(*where, name),
+                f"must be {expected}, not {_type_name(value)} ({value!r})",
+            )
+        return value
+
+    def choice(
+        self, table: dict[str, Any], name: str, choices: tuple[str, ...], default: str, *where: str
+    ) -> str:
+        value = self.get(table, name, str, default, *where)
+        if value not in choices:
+            raise self.error(
+                key_path(*where, name),
+                f"{value!r} is not one of {', '.join(repr(c) for c in choices)}",
+                hint=_did_you_mean(value, choices),
+            )
+        return str(value)
+
+    # -- sections -------------------------------------------------------------------------
+
+    def parse(self, data: dict[str, Any]) -> Mapping:
+        self.check_keys(data, TOP_KEYS)
+        options = self.table(data, "options")
+        self.check_keys(options, OPTION_KEYS, "options")
+        source = self.parse_source(self.table(data, "source"), options)
+        target = self.parse_target(self.table(data, "target"))
+        fields_table = self.table(data, "fields")
+        if not fields_table:
+            raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
+        fields = self.parse_fields(fields_table, source, target)
+        filters = self.parse_filters(data.get("filters", []), source)
+        limits = self.parse_limits(self.table(data, "limits"))
+        return Mapping(
+            path=self.path,
+            source=source,
+            target=target,
+            fields=fields,
+            filters=filters,
+            limits=limits,
+        )
+
+    def parse_source(self, table: dict[str, Any], options: dict[str, Any]) -> SourceOptions:
+        self.check_keys(table, SOURCE_KEYS, "source")
+        fmt = self.choice(table, "format", ("csv", "xml"), "csv", "source")
+        delimiter = self.get(table, "delimiter", str, ",", "source")
+        quote = self.get(table, "quote", str, '"', "source")
+        for name, value in (("delimiter", delimiter), ("quote", quote)):
+            if len(value) != 1:
+                raise self.error(
+                    key_path("source", name), f"must be a single character, not {value!r}"
+                )
+            if value in "\r\n":
+                raise self.error(key_path("source", name), "cannot be a line break")
+        if delimiter == quote:
+            raise self.error("source.quote", "the quote character cannot be the delimiter")
+        encoding = self.get(table, "encoding", str, "utf-8", "source")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise self.error(
+                "source.encoding",
+                f"unknown encoding {encoding!r}",
+                hint="common ones: utf-8, cp1252, latin-1, utf-16",
+            ) from None
+        decimal = self.choice(table, "decimal", (".", ","), ".", "source")
+        thousands = self.get(table, "thousands", str, "", "source")
+        if thousands not in THOUSANDS_SEPARATORS:
+            raise self.error(
+                "source.thousands",
+                f"{thousands!r} is not a thousands separator bulkio knows",
+                hint='use "", ".", ",", " ", "\'" or a no-break space',
+            )
+        if thousands and thousands == decimal:
+            raise self.error(
+                "source.thousands", "the thousands separator cannot be the decimal separator"
+            )
+        header_case = (
+            self.choice(table, "header_case", ("exact", "insensitive"), "", "source")
+            if "header_case" in table
+            else None
+        )
+        option_case = (
+            self.choice(options, "header_case", ("exact", "insensitive"), "", "options")
+            if "header_case" in options
+            else None
+        )
+        if header_case and option_case and header_case != option_case:
+            raise self.error(
+                "options.header_case",
+                f"contradicts source.header_case = {header_case!r}",
+                hint="set it in one place ([source] is preferred)",
+            )
+        record = self.get(table, "record", str, None, "source")
+        namespaces_table = self.table(table, "namespaces", "source")
+        namespaces: dict[str, str] = {}
+        for prefix, uri in namespaces_table.items():
+            if not isinstance(uri, str) or not uri:
+                raise self.error(
+                    key_path("source", "namespaces", prefix), "must be a namespace URI string"
+                )
+            namespaces[prefix] = uri
+        if fmt == "xml":
+            if not record:
+                raise self.error(
+                    "source.record",
+                    "an XML source needs the path of its record elements",
+                    hint='e.g. record = "/catalog/item"',
+                )
+            from bulkio.sources.xml import RecordPathError, parse_record_path
+
+            try:
+                parse_record_path(record, namespaces)
+            except RecordPathError as exc:
+                raise self.error("source.record", str(exc)) from None
+            for name in ("delimiter", "quote", "encoding", "header_case"):
+                if name in table:
+                    raise self.error(
+                        key_path("source", name),
+                        "only applies to CSV sources",
+                        hint="XML declares its own encoding; remove this key",
+                    )
+        else:
+            for name in ("record", "namespaces"):
+                if name in table:
+                    raise self.error(key_path("source", name), "only applies to XML sources")
+        return SourceOptions(
+            format=fmt,  # type: ignore[arg-type]
+            delimiter=delimiter,
+            quote=quote,
+            encoding=encoding,
+            decimal=decimal,  # type: ignore[arg-type]
+            thousands=thousands,
+            header_case=(header_case or option_case or "exact"),  # type: ignore[arg-type]
+            record=record,
+            namespaces=namespaces,
+        )
+
+    def parse_target(self, table: dict[str, Any]) -> TargetOptions:
+        self.check_keys(table, TARGET_KEYS, "target")
+        resource = self.choice(
+            table, "resource", ("product", "variation", "stock"), "product", "target"
+        )
+        match = self.choice(table, "match", ("sku",), "sku", "target")
+        missing = self.choice(table, "missing", MISSING_POLICIES, "ignore", "target")
+        if resource == "stock" and missing not in STOCK_MISSING_POLICIES:
+            raise self.error(
+                "target.missing",
+                f"a stock mapping cannot set missing = {missing!r}: it only owns stock fields",
+                hint='use "ignore" or "out-of-stock"',
+            )
+        on_trashed = self.choice(table, "on_trashed", ("create", "restore"), "restore", "target")
+        manages = None
+        if "manages" in table:
+            from bulkio.plan.missing import Manages
+
+            manages = Manages.parse(table["manages"], mapping_path=self.path)
+        return TargetOptions(
+            manages=manages,
+            resource=resource,  # type: ignore[arg-type]
+            match=match,  # type: ignore[arg-type]
+            missing=missing,  # type: ignore[arg-type]
+            on_trashed=on_trashed,  # type: ignore[arg-type]
+        )
+
+    def parse_fields(
+        self, table: dict[str, Any], source: SourceOptions, target: TargetOptions
+    ) -> dict[str, FieldRule]:
+        rules: dict[str, FieldRule] = {}
+        for name, raw in table.items():
+            rules[name] = self.parse_field(name, raw, source, target)
+        if "sku" not in rules:
+            raise self.error(
+                "fields.sku",
+                'missing: the SKU is how rows find their store records (target.match = "sku")',
+                hint='add sku = "<the column holding the SKU>"',
+            )
+        return {"sku": rules.pop("sku"), **rules}
+
+    def parse_field(
+        self, name: str, raw: Any, source: SourceOptions, target: TargetOptions
+    ) -> FieldRule:
+        key = key_path("fields", name)
+        spec = field_spec(name)
+        if spec is None:
+            candidates = [*FIELDS, "meta:<key>"]
+            hint = _did_you_mean(name, candidates)
+            if name in ("meta", "dimensions") or name.startswith("dimensions"):
+                hint = 'write the field as one quoted key, e.g. "dimensions.width" or "meta:ean"'
+            raise self.error(
+                key,
+                f"{name!r} is not a WooCommerce field bulkio knows",
+                hint=hint or 'custom fields are written "meta:<key>"',
+            )
+        if target.resource == "stock" and name not in STOCK_FIELDS:
+            raise self.error(
+                key,
+                f"a stock mapping may only own {', '.join(STOCK_FIELDS)}",
+                hint='use resource = "product" to write other fields',
+            )
+        if target.resource not in spec.resources:
+            raise self.error(key, f"{name} does not exist on a {target.resource}")
+        if isinstance(raw, str):
+            raw = {"column": raw}
+        if not isinstance(raw, dict):
+            raise self.error(
+                key,
+                f"must be a column name (string) or a table, not {_type_name(raw)}",
+                hint=f'e.g. {name} = "Column" or {name} = {{ column = "Column" }}',
+            )
+        self.check_keys(raw, FIELD_KEYS, "fields", name)
+        sources = [k for k in ("column", "value", "template") if k in raw]
+        if len(sources) != 1:
+            raise self.error(
+                key,
+                "give exactly one of column, value or template"
+                + (f" (found {', '.join(sources)})" if sources else ""),
+            )
+        allowed_types = TYPES_FOR_KIND[spec.kind]
+        cast = self.get(raw, "type", str, DEFAULT_TYPE_FOR_KIND[spec.kind], "fields", name)
+        if cast not in CAST_TYPES:
+            raise self.error(
+                key_path("fields", name, "type"),
+                f"unknown type {cast!r}",
+                hint=_did_you_mean(cast, CAST_TYPES) or f"types: {', '.join(CAST_TYPES)}",
+            )
+        if cast not in allowed_types:
+            raise self.error(
+                key_path("fields", name, "type"),
+                f"impossible combination: {name} ({spec.kind}) cannot be of type {cast!r}",
+                hint=f"allowed: {', '.join(allowed_types)}",
+            )
+        trim = self.get(raw, "trim", bool, True, "fields", name)
+        empty = self.choice(raw, "empty", ("leave", "clear"), "leave", "fields", name)
+        if empty == "clear" and not spec.clearable:
+            raise self.error(
+                key_path("fields", name, "empty"),
+                f"impossible combination: {name} cannot be cleared (WooCommerce needs a value)",
+                hint='use empty = "leave" (the default) to keep the store value for empty cells',
+            )
+        true_words = self.words(raw, "true", DEFAULT_TRUE_WORDS, name)
+        false_words = self.words(raw, "false", DEFAULT_FALSE_WORDS, name)
+        if ("true" in raw or "false" in raw) and cast != "bool":
+            raise self.error(
+                key_path("fields", name, "true" if "true" in raw else "false"),
+                'impossible combination: word lists only apply to type = "bool"',
+            )
+        overlap = set(true_words) & set(false_words)
+        if overlap:
+            raise self.error(
+                key_path("fields", name),
+                f"{', '.join(sorted(overlap))!s} is in both the true and the false words",
+            )
+        date_format = self.get(raw, "format", str, None, "fields", name)
+        if date_format is not None and cast != "date":
+            raise self.error(
+                key_path("fields", name, "format"),
+                'impossible combination: format only applies to type = "date"',
+            )
+        split = self.get(raw, "split", str, None, "fields", name)
+        if split is not None:
+            if not spec.kind == "terms":
+                raise self.error(
+                    key_path("fields", name, "split"),
+                    f"impossible combination: {name} holds one value, split makes a list",
+                    hint="only list fields (categories, tags) can be split",
+                )
+            if split == "":
+                raise self.error(key_path("fields", name, "split"), "cannot be empty")
+        hierarchy = self.get(raw, "hierarchy", str, None, "fields", name)
+        if hierarchy is not None:
+            if name != "categories":
+                raise self.error(
+                    key_path("fields", name, "hierarchy"),
+                    "impossible combination: only categories have paths",
+                )
+            raise self.error(
+                key_path("fields", name, "hierarchy"),
+                "category paths are names, and this version of bulkio writes categories by id",
+                hint='map category ids instead, e.g. categories = { column = "CatIds", split = "|" }',
+            )
+
+        def constant(raw_value: Any, where: str) -> CanonicalValue:
+            try:
+                return constant_value(
+                    spec, cast, raw_value, true_words=true_words, false_words=false_words
+                )
+            except ValueError as exc:
+                raise self.error(key_path("fields", name, where), str(exc)) from None
+
+        has_value = "value" in raw
+        value: CanonicalValue = None
+        if has_value:
+            extra = [k for k in raw if k not in ("value", "type")]
+            if extra:
+                raise self.error(
+                    key_path("fields", name, extra[0]),
+                    "impossible combination: value is a constant, so this has no effect",
+                )
+            if name == "sku":
+                raise self.error(key, "the SKU must come from the file (column or template)")
+            value = constant(raw["value"], "value")
+            if value in ("", ()) and not spec.clearable:
+                raise self.error(key_path("fields", name, "value"), f"{name} cannot be empty")
+        column = self.get(raw, "column", str, None, "fields", name)
+        if column is not None and not column.strip():
+            raise self.error(key_path("fields", name, "column"), "cannot be empty")
+        template = self.get(raw, "template", str, None, "fields", name)
+        if template is not None:
+            try:
+                parse_template(template)
+            except TemplateSyntaxError as exc:
+                raise self.error(key_path("fields", name, "template"), str(exc)) from None
+        map_table = self.get(raw, "map", dict, None, "fields", name)
+        mapped: dict[str, CanonicalValue] | None = None
+        if map_table is not None:
+            if not map_table:
+                raise self.error(key_path("fields", name, "map"), "is empty")
+            mapped = {
+                str(source_value): constant(target_value, f"map.{key_path(source_value)}")
+                for source_value, target_value in map_table.items()
+            }
+            if spec.kind == "terms" and any(len(v) != 1 for v in mapped.values()):  # type: ignore[arg-type]
+                raise self.error(
+                    key_path("fields", name, "map"),
+                    "each item maps to one term id",
+                )
+        has_default = "default" in raw
+        default: CanonicalValue = None
+        if has_default:
+            if mapped is None:
+                raise self.error(
+                    key_path("fields", name, "default"),
+                    "impossible combination: default is for values missing from map",
+                    hint="add a map, or use value = … for a constant",
+                )
+            default = constant(raw["default"], "default")
+        if source.format == "xml" and column is not None:
+            from bulkio.sources.xml import check_field_path
+
+            try:
+                check_field_path(column, source.namespaces)
+            except ValueError as exc:
+                raise self.error(key_path("fields", name, "column"), str(exc)) from None
+        return FieldRule(
+            name=name,
+            spec=spec,
+            key=key,
+            column=column,
+            template=template,
+            has_value=has_value,
+            value=value,
+            type=cast,
+            map=mapped,
+            default=default,
+            has_default=has_default,
+            split=split,
+            hierarchy=hierarchy,
+            trim=trim,
+            empty=empty,  # type: ignore[arg-type]
+            true_words=true_words,
+            false_words=false_words,
+            date_format=date_format,
+        )
+
+    def words(
+        self, raw: dict[str, Any], name: str, default: tuple[str, ...], field: str
+    ) -> tuple[str, ...]:
+        words = self.get(raw, name, list, None, "fields", field)
+        if words is None:
+            return default
+        if not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise self.error(key_path("fields", field, name), "must be a non-empty array of words")
+        return tuple(w.strip().lower() for w in words)
+
+    def parse_filters(self, raw: Any, source: SourceOptions) -> tuple[FilterRule, ...]:
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise self.error(
+                "filters",
+                "must be an array of tables ([[filters]] sections)",
+                hint='[[filters]]\ncolumn = "Status"\nequals = "discontinued"\naction = "skip"',
+            )
+        rules: list[FilterRule] = []
+        for index, item in enumerate(raw):
+            key = f"filters[{index}]"
+            for name in item:
+                if name not in FILTER_KEYS:
+                    raise self.error(
+                        f"{key}.{name}",
+                        "unknown key",
+                        hint=_did_you_mean(name, FILTER_KEYS)
+                        or f"allowed keys here: {', '.join(FILTER_KEYS)}",
+                    )
+            column = item.get("column")
+            if not isinstance(column, str) or not column.strip():
+                raise self.error(f"{key}.column", "every filter needs the column it tests")
+            ops = [op for op in ("equals", "in", "regex", "empty") if op in item]
+            if len(ops) != 1:
+                raise self.error(
+                    key,
+                    "give exactly one of equals, in, regex or empty"
+                    + (f" (found {', '.join(ops)})" if ops else ""),
+                )
+            op = ops[0]
+            value = item[op]
+            operand: str | tuple[str, ...] | bool
+            if op == "equals":
+                if isinstance(value, bool) or not isinstance(value, str | int | float):
+                    raise self.error(f"{key}.equals", f"must be a string, not {_type_name(value)}")
+                operand = str(value)
+            elif op == "in":
+                if not isinstance(value, list) or not all(
+                    isinstance(v, str | int) and not isinstance(v, bool) for v in value
+                ):
+                    raise self.error(f"{key}.in", "must be an array of strings")
+                operand = tuple(str(v) for v in value)
+            elif op == "regex":
+                if not isinstance(value, str):
+                    raise self.error(f"{key}.regex", f"must be a string, not {_type_name(value)}")
+                problem = _regex_problem(value)
+                if problem:
+                    raise self.error(f"{key}.regex", f"not a valid regular expression: {problem}")
+                operand = value
+            else:
+                if not isinstance(value, bool):
+                    raise self.error(f"{key}.empty", "must be true or false")
+                operand = value
+            action = item.get("action", "skip")
+            if action not in ("skip", "keep"):
+                raise self.error(f"{key}.action", f"{action!r} is not one of 'skip', 'keep'")
+            if source.format == "xml":
+                from bulkio.sources.xml import check_field_path
+
+                try:
+                    check_field_path(column, source.namespaces)
+                except ValueError as exc:
+                    raise self.error(f"{key}.column", str(exc)) from None
+            rules.append(FilterRule(key=key, column=column, op=op, operand=operand, action=action))  # type: ignore[arg-type]
+        return tuple(rules)
+
+    def parse_limits(self, table: dict[str, Any]) -> dict[str, float | int | str]:
+        from bulkio.errors import UsageError
+        from bulkio.safety import LIMIT_KEYS, resolve_limits
+
+        limits: dict[str, float | int | str] = {}
+        for name, value in table.items():
+            key = key_path("limits", name)
+            if name not in LIMIT_KEYS:
+                raise self.error(
+                    key,
+                    "unknown limit",
+                    hint=_did_you_mean(name, LIMIT_KEYS) or f"limits: {', '.join(LIMIT_KEYS)}",
+                )
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise self.error(
+                    key, f"must be a number (or text like \"50%\" / \"off\"), not {_type_name(value)}"
+                )
+            try:
+                resolve_limits({name: value}, mapping_path=self.path)
+            except UsageError as exc:
+                message = exc.message.removeprefix(f"{self.path}: [limits] {name}: ")
+                raise self.error(key, message, hint=exc.hint) from None
+            limits[name] = value
+        return limits
+
+def _regex_problem(pattern: str) -> str | None:
+    """Why polars would refuse this pattern, or None."""
+    import polars as pl
+
+    try:
+        pl.Series([""]).str.contains(pattern)
+    except Exception as exc:  # polars raises ComputeError with the regex crate's message
+        return str(exc).splitlines()[0]
+    return None

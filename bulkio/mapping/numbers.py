@@ -1,0 +1,88 @@
+"""Number text as suppliers write it ("1.234,50") → canonical decimal text ("1234.50").
+
+The rules here are the single definition of what a valid number cell is. The polars version in
+:mod:`bulkio.mapping.transforms` applies the same rules to whole columns; tests check that the
+two agree and that both agree with :func:`bulkio.fields.canonical_decimal`.
+"""
+
+from __future__ import annotations
+
+import re
+
+MONEY_MAX_PLACES = 4
+"""Prices with more decimals than this are rejected (``too-precise``): WooCommerce shows 2 by
+default and some shops 3 or 4; more almost always means a float artefact like 12.4999999."""
+
+NUMBER_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
+"""A plain decimal after separators were normalised: no exponent, no spaces, no currency."""
+
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+class NumberError(ValueError):
+    """A cell that is not an acceptable number; ``code`` is the row error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def normalise_number_text(text: str, *, decimal: str = ".", thousands: str = "") -> str:
+    """Remove thousands separators and make ``.`` the decimal point; raise NumberError if bad.
+
+    With ``decimal=","`` a ``.`` is only accepted when it is the thousands separator, so
+    "12.50" in a decimal-comma file is an error rather than silently 1250 or 12.5.
+    """
+    value = text.strip()
+    if thousands:
+        value = value.replace(thousands, "")
+    other = "," if decimal == "." else "."
+    if other in value:
+        raise NumberError(
+            "invalid-number", f"not a number with decimal separator {decimal!r}: {text!r}"
+        )
+    if decimal == ",":
+        value = value.replace(",", ".")
+    if not _NUMBER.match(value):
+        raise NumberError("invalid-number", f"not a number: {text!r}")
+    return value
+
+
+def canonical_number(
+    text: str,
+    *,
+    decimal: str = ".",
+    thousands: str = "",
+    min_places: int = 0,
+    max_places: int | None = None,
+    allow_negative: bool = True,
+) -> str:
+    """Canonical decimal text of a number cell (see :func:`bulkio.fields.canonical_decimal`)."""
+    value = normalise_number_text(text, decimal=decimal, thousands=thousands)
+    sign = ""
+    if value[0] in "+-":
+        sign, value = ("-" if value[0] == "-" else ""), value[1:]
+    whole, _, fraction = value.partition(".")
+    whole = whole.lstrip("0") or "0"
+    fraction = fraction.rstrip("0")
+    if sign and not allow_negative and (whole != "0" or fraction):
+        raise NumberError("negative-number", f"must not be negative: {text!r}")
+    if sign and whole == "0" and not fraction:
+        sign = ""  # "-0" is zero
+    if max_places is not None and len(fraction) > max_places:
+        raise NumberError("too-precise", f"more than {max_places} decimal places: {text!r}")
+    if len(fraction) < min_places:
+        fraction = fraction.ljust(min_places, "0")
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
+
+
+def canonical_integer(
+    text: str, *, decimal: str = ".", thousands: str = "", allow_negative: bool = True
+) -> int:
+    """An integer cell; "3,00" is 3 but "3,5" is ``not-an-integer``."""
+    value = canonical_number(
+        text, decimal=decimal, thousands=thousands, allow_negative=allow_negative
+    )
+    if "." in value:
+        raise NumberError("not-an-integer", f"not a whole number: {text!r}")
+    return int(value)

@@ -1,0 +1,343 @@
+"""Field rules compiled to polars expressions: columns, not loops.
+
+Each owned field becomes three expressions over the source frame:
+
+* ``value`` – the canonical value (:mod:`bulkio.fields`) in the field's dtype, null meaning
+  "leave the store's value";
+* ``error`` – a row error code (``invalid-number``…) or null;
+* ``raw``   – the source text, for error messages.
+
+Nothing here raises on bad cells: bad cells become error codes that
+:func:`bulkio.records.build_records` turns into rejected rows. The number rules mirror
+:mod:`bulkio.mapping.numbers` exactly (tests check both agree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from bulkio.fields import CanonicalValue, FieldSpec
+from bulkio.mapping.constants import allows_negative
+from bulkio.mapping.model import FieldRule, FilterRule, SourceOptions
+from bulkio.mapping.numbers import MONEY_MAX_PLACES, NUMBER_PATTERN
+from bulkio.mapping.template import parse_template
+
+DTYPES: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "meta": pl.String(),
+    "enum": pl.String(),
+    "money": pl.String(),
+    "decimal": pl.String(),
+    "int": pl.Int64(),
+    "bool": pl.Boolean(),
+    "terms": pl.List(pl.Int64()),
+}
+"""The polars dtype of each field kind's canonical values in a records frame."""
+
+_TIME_DIRECTIVES = ("%H", "%M", "%S", "%I", "%T", "%R", "%p")
+
+
+def dtype_for(spec: FieldSpec) -> pl.DataType:
+    """The polars dtype holding canonical values of a field."""
+    return DTYPES[spec.kind]
+
+
+@dataclass(frozen=True)
+class CompiledField:
+    """A field rule as polars expressions (see the module docstring)."""
+
+    rule: FieldRule
+    value: pl.Expr
+    error: pl.Expr
+    raw: pl.Expr
+    label: str
+    """What ``RowError.column`` says: the source column, path or template."""
+
+
+class SourceColumns:
+    """How mapping column names find frame columns (exact or case-insensitive for CSV)."""
+
+    def __init__(self, resolved: dict[str, str], *, is_xml: bool) -> None:
+        self.resolved = resolved
+        self.is_xml = is_xml
+
+    def text(self, name: str) -> pl.Expr:
+        """The column as one text value per row (XML: the first match)."""
+        column = pl.col(self.resolved[name])
+        return column.list.first() if self.is_xml else column
+
+    def count(self, name: str) -> pl.Expr:
+        """How many values the row has for this column (XML paths can match several)."""
+        column = pl.col(self.resolved[name])
+        if self.is_xml:
+            return column.list.len().fill_null(0)
+        return pl.lit(1)
+
+    def display(self, name: str) -> pl.Expr:
+        """The raw text for messages."""
+        column = pl.col(self.resolved[name])
+        return column.list.join(" | ") if self.is_xml else column
+
+    def items(self, name: str) -> pl.Expr:
+        """The column as a list of text values."""
+        column = pl.col(self.resolved[name])
+        return column if self.is_xml else pl.concat_list([column])
+
+
+def _null(dtype: pl.DataType) -> pl.Expr:
+    return pl.lit(None, dtype=dtype)
+
+
+def _literal(value: CanonicalValue, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(value, tuple):
+        return pl.lit(pl.Series([list(value)], dtype=dtype)).first()
+    return pl.lit(value, dtype=dtype)
+
+
+def number_exprs(
+    text: pl.Expr,
+    *,
+    decimal: str,
+    thousands: str,
+    min_places: int,
+    max_places: int | None,
+    allow_negative: bool,
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(canonical text, error code, fraction digits) of number cells; see numbers.py."""
+    value = text
+    if thousands:
+        value = value.str.replace_all(thousands, "", literal=True)
+    other = "," if decimal == "." else "."
+    has_other = value.str.contains(other, literal=True)
+    if decimal == ",":
+        value = value.str.replace_all(",", ".", literal=True)
+    valid = value.str.contains(NUMBER_PATTERN) & ~has_other
+    negative_sign = value.str.starts_with("-")
+    body = value.str.strip_chars_start("+-")
+    whole = body.str.extract(r"^([0-9]*)", 1).fill_null("").str.strip_chars_start("0")
+    whole = pl.when(whole == "").then(pl.lit("0")).otherwise(whole)
+    fraction = body.str.extract(r"\.([0-9]*)$", 1).fill_null("").str.strip_chars_end("0")
+    is_zero = (whole == "0") & (fraction == "")
+    negative = negative_sign & ~is_zero
+    padded = fraction.str.pad_end(min_places, "0") if min_places else fraction
+    canonical = pl.when(padded == "").then(whole).otherwise(whole + "." + padded)
+    canonical = pl.when(negative).then("-" + canonical).otherwise(canonical)
+    error = pl.when(~valid).then(pl.lit("invalid-number"))
+    if not allow_negative:
+        error = error.when(negative).then(pl.lit("negative-number"))
+    if max_places is not None:
+        error = error.when(fraction.str.len_chars() > max_places).then(pl.lit("too-precise"))
+    error_expr = error.otherwise(_null(pl.String()))
+    return canonical, error_expr, fraction
+
+
+def cast_exprs(rule: FieldRule, text: pl.Expr, options: SourceOptions) -> tuple[pl.Expr, pl.Expr]:
+    """(value, error) for non-empty, trimmed text cells, by the rule's type and field kind."""
+    spec = rule.spec
+    kind = spec.kind
+    dtype = dtype_for(spec)
+    if rule.type in ("money", "decimal", "int"):
+        is_money = rule.type == "money"
+        canonical, error, fraction = number_exprs(
+            text,
+            decimal=options.decimal,
+            thousands=options.thousands,
+            min_places=2 if is_money else 0,
+            max_places=MONEY_MAX_PLACES if is_money else None,
+            allow_negative=allows_negative(spec),
+        )
+        if rule.type == "int":
+            error = pl.when(error.is_not_null()).then(error).when(fraction != "").then(
+                pl.lit("not-an-integer")
+            )
+            if kind == "int":
+                number = canonical.cast(pl.Int64, strict=False)
+                error = error.when(number.is_null()).then(pl.lit("invalid-number"))
+                error = error.otherwise(_null(pl.String()))
+                return pl.when(error.is_null()).then(number), error
+            error = error.otherwise(_null(pl.String()))
+        return pl.when(error.is_null()).then(canonical), error
+    if rule.type == "bool":
+        lowered = text.str.to_lowercase()
+        value = (
+            pl.when(lowered.is_in(list(rule.true_words)))
+            .then(pl.lit(True))
+            .when(lowered.is_in(list(rule.false_words)))
+            .then(pl.lit(False))
+            .otherwise(_null(pl.Boolean()))
+        )
+        return value, pl.when(value.is_null()).then(pl.lit("invalid-bool"))
+    if rule.type == "date":
+        date_format = rule.date_format or "%Y-%m-%d"
+        if any(directive in date_format for directive in _TIME_DIRECTIVES):
+            parsed = text.str.to_datetime(date_format, strict=False)
+            value = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        else:
+            parsed_date = text.str.to_date(date_format, strict=False)
+            value = parsed_date.dt.strftime("%Y-%m-%d")
+        return value, pl.when(value.is_null()).then(pl.lit("invalid-date"))
+    if kind == "enum":
+        choices = list(spec.choices)
+        lowered = text.str.to_lowercase()
+        value = (
+            pl.when(text.is_in(choices))
+            .then(text)
+            .when(lowered.is_in(choices))
+            .then(lowered)
+            .otherwise(_null(pl.String()))
+        )
+        return value, pl.when(value.is_null()).then(pl.lit("invalid-choice"))
+    return text.cast(dtype), _null(pl.String())
+
+
+def _template_expr(template: str, columns: SourceColumns, trim: bool) -> tuple[pl.Expr, pl.Expr]:
+    """(text, all_referenced_empty) of a template."""
+    pieces: list[pl.Expr] = []
+    empties: list[pl.Expr] = []
+    for text, is_column in parse_template(template):
+        if is_column:
+            cell = columns.text(text)
+            if trim:
+                cell = cell.str.strip_chars()
+            pieces.append(cell.fill_null(""))
+            empties.append(cell.is_null() | (cell == ""))
+        else:
+            pieces.append(pl.lit(text))
+    joined = pl.concat_str(pieces) if pieces else pl.lit("")
+    all_empty = pl.all_horizontal(empties) if empties else pl.lit(False)
+    return joined, all_empty
+
+
+def compile_field(rule: FieldRule, options: SourceOptions, columns: SourceColumns) -> CompiledField:
+    """Compile one rule; ``columns`` must already contain every column the rule reads."""
+    dtype = dtype_for(rule.spec)
+    if rule.has_value:
+        return CompiledField(
+            rule=rule,
+            value=_literal(rule.value, dtype),
+            error=_null(pl.String()),
+            raw=_null(pl.String()),
+            label=f"value = {rule.value!r}",
+        )
+    if rule.is_list:
+        return _compile_terms(rule, options, columns)
+
+    count_error: pl.Expr | None = None
+    if rule.column is not None:
+        text = columns.text(rule.column)
+        raw = columns.display(rule.column)
+        if rule.trim:
+            text = text.str.strip_chars()
+        is_empty = text.is_null() | (text == "")
+        if columns.is_xml:
+            count_error = pl.when(columns.count(rule.column) > 1).then(pl.lit("multiple-values"))
+        label = rule.column
+    else:
+        assert rule.template is not None
+        text, is_empty = _template_expr(rule.template, columns, rule.trim)
+        raw = text
+        label = rule.template
+
+    cast_value, cast_error = cast_exprs(rule, text, options)
+    empty_value = _empty_value(rule, dtype)
+    if rule.map is not None:
+        keys = list(rule.map)
+        key_text = text.fill_null("")
+        hit = key_text.is_in(keys)
+        mapped = key_text.replace_strict(
+            keys, list(rule.map.values()), default=None, return_dtype=dtype
+        )
+        value = pl.when(hit).then(mapped).when(is_empty).then(empty_value)
+        error = pl.when(hit | is_empty).then(_null(pl.String()))
+        if rule.has_default:
+            value = value.otherwise(_literal(rule.default, dtype))
+            error = error.otherwise(_null(pl.String()))
+        else:
+            value = value.otherwise(cast_value)
+            error = error.otherwise(cast_error)
+    else:
+        value = pl.when(is_empty).then(empty_value).otherwise(cast_value)
+        error = pl.when(is_empty).then(_null(pl.String())).otherwise(cast_error)
+    if count_error is not None:
+        error = count_error.otherwise(error)
+        value = pl.when(error.is_null()).then(value)
+    return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label)
+
+
+def _empty_value(rule: FieldRule, dtype: pl.DataType) -> pl.Expr:
+    if rule.empty == "leave":
+        return _null(dtype)
+    if rule.is_list:
+        return _literal((), dtype)
+    return pl.lit("", dtype=dtype)
+
+
+def _compile_terms(rule: FieldRule, options: SourceOptions, columns: SourceColumns) -> CompiledField:
+    """Term id lists: split, trim, map each item, check ids, sort and de-duplicate."""
+    dtype = dtype_for(rule.spec)
+    if rule.column is not None:
+        items = columns.items(rule.column)
+        raw = columns.display(rule.column)
+        label = rule.column
+    else:
+        assert rule.template is not None
+        joined, _ = _template_expr(rule.template, columns, rule.trim)
+        items = pl.concat_list([joined])
+        raw = joined
+        label = rule.template
+    if rule.split is not None:
+        items = items.list.eval(pl.element().str.split(rule.split).explode())
+    element = pl.element().str.strip_chars() if rule.trim else pl.element()
+    items = items.list.eval(element).list.eval(
+        pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))
+    )
+    if rule.map is not None:
+        keys = list(rule.map)
+        targets = [str(value[0]) for value in rule.map.values()]  # type: ignore[index]
+        if rule.has_default:
+            default = str(rule.default[0])  # type: ignore[index]
+            items = items.list.eval(
+                pl.element().replace_strict(keys, targets, default=pl.lit(default))
+            )
+        else:
+            items = items.list.eval(pl.element().replace(keys, targets))
+    bad = items.list.eval(~pl.element().str.contains(r"^0*[1-9][0-9]{0,17}$")).list.any()
+    ids = items.list.eval(pl.element().cast(pl.Int64, strict=False)).list.unique().list.sort()
+    is_empty = items.is_null() | (items.list.len() == 0)
+    value = (
+        pl.when(is_empty)
+        .then(_empty_value(rule, dtype))
+        .when(bad)
+        .then(_null(dtype))
+        .otherwise(ids)
+    )
+    error = pl.when(~is_empty & bad).then(pl.lit("invalid-term-id"))
+    return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label)
+
+
+def filter_match(rule: FilterRule, columns: SourceColumns) -> pl.Expr:
+    """Boolean expression: does the row match this filter (trimmed text comparison)."""
+    text = columns.text(rule.column).str.strip_chars()
+    if rule.op == "equals":
+        matched = text == pl.lit(rule.operand)
+    elif rule.op == "in":
+        assert isinstance(rule.operand, tuple)
+        matched = text.is_in(list(rule.operand))
+    elif rule.op == "regex":
+        assert isinstance(rule.operand, str)
+        matched = text.str.contains(rule.operand)
+    else:
+        empty = text.is_null() | (text == "")
+        matched = empty if rule.operand else ~empty
+    return matched.fill_null(False)
+
+
+def skip_mask(filters: tuple[FilterRule, ...], columns: SourceColumns) -> pl.Expr:
+    """True for rows the filters skip: any ``skip`` rule matches or any ``keep`` rule does not."""
+    mask = pl.lit(False)
+    for rule in filters:
+        matched = filter_match(rule, columns)
+        mask = mask | (matched if rule.action == "skip" else ~matched)
+    return mask

@@ -1,0 +1,342 @@
+"""Mapping + source file → the desired state of each row, and the rows that were rejected.
+
+:func:`build_records` is the hand-over point to the plan: its frame holds, per accepted row,
+the file line, the SKU and the canonical value (:mod:`bulkio.fields`) of every owned field,
+null meaning "leave the store's value". Rejected rows never reach that frame; each problem is a
+:class:`RowError` with a stable ``code`` (like frictionless' error codes), listed with file,
+line, SKU, column and value.
+
+Row checks (beyond each field's own cast): the SKU is present; the same SKU (compared without
+case, as WooCommerce does) twice in one file rejects the *later* rows and names the first line;
+a sale price above the regular price (both in the row) is rejected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from bulkio.errors import MappingError
+from bulkio.fields import CanonicalValue
+from bulkio.mapping.model import FieldRule, Mapping
+from bulkio.mapping.numbers import MONEY_MAX_PLACES
+from bulkio.mapping.transforms import CompiledField, SourceColumns, compile_field, skip_mask
+from bulkio.sources import LINE, SOURCE_LINE, SourceFrame, read_source
+
+ERROR_CODES: dict[str, str] = {
+    "missing-sku": "the row has no SKU, so it cannot be matched to a store record",
+    "duplicate-sku": "the SKU already appeared on an earlier line of the file",
+    "invalid-number": "not a number (check the decimal and thousands separators)",
+    "negative-number": "a number that must not be negative",
+    "too-precise": f"a price with more than {MONEY_MAX_PLACES} decimal places",
+    "not-an-integer": "not a whole number",
+    "invalid-bool": "not one of the true/false words",
+    "invalid-date": "not a date in the mapping's format",
+    "invalid-choice": "not one of the values WooCommerce accepts for this field",
+    "invalid-term-id": "not a list of positive whole-number term ids",
+    "multiple-values": "an XML path matched several elements for a single-value field",
+    "sale-above-regular": "the sale price is above the regular price",
+}
+"""Every row error code, with what it means. Codes are stable: scripts may rely on them."""
+
+ERROR_PREFIX = "\x00error:"
+RAW_PREFIX = "\x00raw:"
+FIRST_LINE = "\x00first_line"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one row: where, what value, which code, and a message for people."""
+
+    file: str
+    line: int
+    """1-based physical file line (CSV) or record number (XML, see ``unit``)."""
+    sku: str | None
+    column: str
+    """The source column / XML path / template the value came from."""
+    value: str | None
+    code: str
+    message: str
+    field: str = ""
+    """The WooCommerce field the value was meant for ("" for row-level problems)."""
+    unit: str = "line"
+    """"line" or "record": what ``line`` counts."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.unit == "line" else (
+            f"{self.file} record {self.line}"
+        )
+        sku = f" SKU {self.sku!r}" if self.sku else ""
+        column = f" column {self.column!r}" if self.column else ""
+        return f"{where}:{sku}{column}: {self.message} [{self.code}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON and CSV reports."""
+        return asdict(self)
+
+
+@dataclass
+class RecordSet:
+    """The result of :func:`build_records` (see the module docstring)."""
+
+    frame: pl.DataFrame
+    rejected: list[RowError]
+    source: str
+    skipped: int = 0
+    """Rows dropped by the mapping's filters (not errors)."""
+    total: int = 0
+    """Data rows read from the source (accepted + rejected + skipped)."""
+    fields: list[str] = field(default_factory=list)
+    """The owned field names, i.e. the frame's value columns."""
+
+    @property
+    def rejected_lines(self) -> list[int]:
+        """The distinct lines (records) that were rejected, in order."""
+        return sorted({error.line for error in self.rejected})
+
+    def iter_rows(self) -> Iterator[tuple[int, dict[str, CanonicalValue]]]:
+        """(line, {field: canonical value}) per accepted row, leaving out null (= leave) values.
+
+        Term lists come back as sorted tuples, as :func:`bulkio.fields.canonicalise` makes them.
+        """
+        names = [LINE, *self.fields]
+        for row in self.frame.select(names).iter_rows():
+            values: dict[str, CanonicalValue] = {}
+            for name, value in zip(self.fields, row[1:], strict=True):
+                if value is None:
+                    continue
+                values[name] = tuple(value) if isinstance(value, list) else value
+            yield int(row[0]), values
+
+
+def build_records(
+    mapping: Mapping, source_path: str | Path, *, max_rows: int | None = None
+) -> RecordSet:
+    """Read ``source_path`` as the mapping says and turn it into validated records.
+
+    Raises InputError for files that cannot be read as a whole, MappingError for a mapping
+    that names a column the file does not have; bad *rows* never raise, they are rejected.
+    """
+    source = read_source(
+        source_path, mapping.source, paths=mapping.source_columns, max_rows=max_rows
+    )
+    return records_from_source(mapping, source)
+
+
+def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:
+    """Match every column the mapping reads to the file's header (exact or ignoring case).
+
+    A missing column is a MappingError naming the mapping key, the column and the file, and
+    listing the columns the file has.
+    """
+    if source.format == "xml":
+        return SourceColumns({path: path for path in mapping.source_columns}, is_xml=True)
+    header = source.columns
+    by_lower: dict[str, list[str]] = {}
+    for name in header:
+        by_lower.setdefault(name.lower(), []).append(name)
+    resolved: dict[str, str] = {}
+    for key, column in _column_uses(mapping):
+        if column in resolved:
+            continue
+        if column in header:
+            resolved[column] = column
+            continue
+        candidates = by_lower.get(column.lower(), [])
+        if mapping.source.header_case == "insensitive" and candidates:
+            if len(candidates) > 1:
+                raise MappingError(
+                    mapping.path,
+                    key,
+                    f"column {column!r} matches {', '.join(map(repr, candidates))} in "
+                    f"{source.path} when case is ignored",
+                    hint='rename one of them in the file or use header_case = "exact"',
+                )
+            resolved[column] = candidates[0]
+            continue
+        close = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        if candidates and mapping.source.header_case == "exact":
+            hint = f'the file has {candidates[0]!r}; fix the case or set header_case = "insensitive"'
+        raise MappingError(
+            mapping.path,
+            key,
+            f"column {column!r} is not in {source.path}; its columns are: "
+            + ", ".join(repr(name) for name in header),
+            hint=hint,
+        )
+    return SourceColumns(resolved, is_xml=False)
+
+
+def _column_uses(mapping: Mapping) -> list[tuple[str, str]]:
+    uses: list[tuple[str, str]] = []
+    for rule in mapping.fields.values():
+        where = f"{rule.key}.column" if rule.column is not None else f"{rule.key}.template"
+        uses.extend((where, column) for column in rule.source_columns)
+    uses.extend((f"{flt.key}.column", flt.column) for flt in mapping.filters)
+    return uses
+
+
+def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
+    """Apply filters, casts and row checks to an already-read source frame."""
+    columns = resolve_columns(mapping, source)
+    frame = source.frame
+    total = frame.height
+    skipped = 0
+    if mapping.filters:
+        keep = frame.select((~skip_mask(mapping.filters, columns)).alias("keep"))["keep"]
+        frame = frame.filter(keep)
+        skipped = total - frame.height
+
+    compiled = [compile_field(rule, mapping.source, columns) for rule in mapping.fields.values()]
+    exprs: list[pl.Expr] = [pl.col(LINE)]
+    if SOURCE_LINE in frame.columns:
+        exprs.append(pl.col(SOURCE_LINE))
+    for item in compiled:
+        exprs.append(item.value.alias(item.rule.name))
+        exprs.append(item.error.cast(pl.String).alias(ERROR_PREFIX + item.rule.name))
+        exprs.append(item.raw.cast(pl.String).alias(RAW_PREFIX + item.rule.name))
+    work = frame.select(exprs)
+
+    work = _check_sku(work)
+    if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
+        work = _check_sale_price(work)
+
+    error_columns = [ERROR_PREFIX + item.rule.name for item in compiled]
+    rejected_mask = pl.any_horizontal([pl.col(name).is_not_null() for name in error_columns])
+    rejected = _collect_errors(work.filter(rejected_mask), compiled, source, mapping)
+    accepted = work.filter(~rejected_mask).select([LINE, *mapping.fields])
+    return RecordSet(
+        frame=accepted,
+        rejected=rejected,
+        source=source.path,
+        skipped=skipped,
+        total=total,
+        fields=list(mapping.fields),
+    )
+
+
+def _check_sku(work: pl.DataFrame) -> pl.DataFrame:
+    """missing-sku and duplicate-sku (later lines rejected, the first line named)."""
+    sku = pl.col("sku")
+    error = pl.col(ERROR_PREFIX + "sku")
+    sku_key = sku.str.to_lowercase()
+    first_line = pl.col(LINE).min().over(sku_key)
+    work = work.with_columns(first_line.alias(FIRST_LINE))
+    duplicate = sku.is_not_null() & (pl.col(LINE) != pl.col(FIRST_LINE))
+    return work.with_columns(
+        pl.when(error.is_not_null())
+        .then(error)
+        .when(sku.is_null())
+        .then(pl.lit("missing-sku"))
+        .when(duplicate)
+        .then(pl.lit("duplicate-sku"))
+        .otherwise(error)
+        .alias(ERROR_PREFIX + "sku")
+    )
+
+
+def _check_sale_price(work: pl.DataFrame) -> pl.DataFrame:
+    regular = pl.col("regular_price")
+    sale = pl.col("sale_price")
+    both = regular.is_not_null() & sale.is_not_null() & (regular != "") & (sale != "")
+    above = both & (
+        sale.cast(pl.Float64, strict=False) > regular.cast(pl.Float64, strict=False)
+    )
+    error = pl.col(ERROR_PREFIX + "sale_price")
+    return work.with_columns(
+        pl.when(error.is_null() & above)
+        .then(pl.lit("sale-above-regular"))
+        .otherwise(error)
+        .alias(ERROR_PREFIX + "sale_price")
+    )
+
+
+def _collect_errors(
+    bad: pl.DataFrame, compiled: list[CompiledField], source: SourceFrame, mapping: Mapping
+) -> list[RowError]:
+    """RowErrors for the (few) rejected rows: Python only touches rows that failed."""
+    errors: list[RowError] = []
+    if bad.is_empty():
+        return errors
+    unit = "line" if source.format == "csv" else "record"
+    has_source_line = SOURCE_LINE in bad.columns
+    for item in compiled:
+        name = item.rule.name
+        rows = bad.filter(pl.col(ERROR_PREFIX + name).is_not_null())
+        for row in rows.iter_rows(named=True):
+            code = row[ERROR_PREFIX + name]
+            raw = row[RAW_PREFIX + name]
+            sku = row[RAW_PREFIX + "sku"]
+            message = error_message(code, item.rule, mapping, raw=raw, row=row)
+            if has_source_line and row.get(SOURCE_LINE):
+                message += f" (record starts on line {row[SOURCE_LINE]})"
+            errors.append(
+                RowError(
+                    file=source.path,
+                    line=int(row[LINE]),
+                    sku=(sku.strip() or None) if isinstance(sku, str) else None,
+                    column=item.label,
+                    value=raw,
+                    code=code,
+                    message=message,
+                    field=name,
+                    unit=unit,
+                )
+            )
+    errors.sort(key=lambda error: (error.line, error.field != "sku"))
+    return errors
+
+
+def error_message(
+    code: str, rule: FieldRule, mapping: Mapping, *, raw: str | None, row: dict[str, Any]
+) -> str:
+    """The human sentence for a row error code."""
+    name = rule.name
+    shown = repr(raw) if raw is not None else "empty"
+    options = mapping.source
+    if code == "missing-sku":
+        return "no SKU: the SKU is how rows are matched to store records, so this row is skipped"
+    if code == "duplicate-sku":
+        return (
+            f"SKU {raw!r} already appears on line {row[FIRST_LINE]}; only that first row is "
+            "used (SKUs are compared ignoring case, as WooCommerce does)"
+        )
+    if code == "invalid-number":
+        separators = f"decimal separator {options.decimal!r}"
+        if options.thousands:
+            separators += f", thousands separator {options.thousands!r}"
+        return f"{name}: {shown} is not a number ({separators})"
+    if code == "negative-number":
+        return f"{name}: {shown} must not be negative"
+    if code == "too-precise":
+        return f"{name}: {shown} has more than {MONEY_MAX_PLACES} decimal places"
+    if code == "not-an-integer":
+        return f"{name}: {shown} is not a whole number"
+    if code == "invalid-bool":
+        return (
+            f"{name}: {shown} is neither a true word ({', '.join(rule.true_words)}) nor a "
+            f"false word ({', '.join(rule.false_words)})"
+        )
+    if code == "invalid-date":
+        return f"{name}: {shown} is not a date in the format {rule.date_format or '%Y-%m-%d'!r}"
+    if code == "invalid-choice":
+        return (
+            f"{name}: {shown} is not one of {', '.join(rule.spec.choices)}"
+            " (a map in the mapping can translate the file's values)"
+        )
+    if code == "invalid-term-id":
+        return f"{name}: {shown} is not a list of term ids (positive whole numbers)"
+    if code == "multiple-values":
+        return f"{name}: the path matched several elements ({shown}) but {name} takes one value"
+    if code == "sale-above-regular":
+        return (
+            f"sale_price {row.get('sale_price') or shown} is above regular_price "
+            f"{row.get('regular_price')}"
+        )
+    return f"{name}: {shown}: {ERROR_CODES.get(code, code)}"

@@ -1,0 +1,36 @@
+"""Source readers: CSV and XML files → polars frames of text with line / record numbers.
+
+Readers know nothing about WooCommerce; they only promise faithful text and coordinates
+(see :class:`~bulkio.sources.frame.SourceFrame`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bulkio.mapping.model import SourceOptions
+from bulkio.sources.frame import LINE, SOURCE_LINE, SourceFrame
+
+
+def read_source(
+    path: str | Path,
+    options: SourceOptions,
+    *,
+    paths: list[str] | None = None,
+    max_rows: int | None = None,
+) -> SourceFrame:
+    """Read a source file as the mapping's ``[source]`` describes.
+
+    ``paths`` are the XML field paths to extract (ignored for CSV, which keeps every column);
+    ``max_rows`` stops early (previews).
+    """
+    if options.format == "xml":
+        from bulkio.sources.xml import read_xml
+
+        return read_xml(path, options, paths or [], max_rows=max_rows)
+    from bulkio.sources.csv import read_csv
+
+    return read_csv(path, options, max_rows=max_rows)
+
+
+__all__ = ["LINE", "SOURCE_LINE", "SourceFrame", "read_source"]

@@ -1,0 +1,157 @@
+"""CSV files → a polars frame of text with the physical file line of every record.
+
+Why the stdlib's C ``csv`` parser splits the records and polars holds the columns: polars' CSV
+reader is faster, but it cannot say on which *file line* a record starts once a quoted field
+spans lines, it fills short rows with nulls silently and drops no hint of where a bad quote is.
+The ``csv`` module gives all three in one pass (about 0.2 s per 100,000 rows here), and the
+columns it yields go straight into a polars frame where all further work is columnar.
+
+Everything is read as text (an EAN "00123" stays "00123"); casting is the mapping's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+
+from bulkio.errors import InputError
+from bulkio.mapping.model import SourceOptions
+from bulkio.sources.frame import LINE, SourceFrame
+
+
+def decode_bytes(data: bytes, encoding: str, path: str) -> str:
+    """Decode a whole file; an undecodable byte is an InputError naming its line.
+
+    A UTF-8 byte order mark is honoured whatever the mapping says (a file that starts with one
+    is UTF-8), and removed.
+    """
+    codec = codecs.lookup(encoding).name
+    if data.startswith(codecs.BOM_UTF8) or codec == "utf-8":
+        codec = "utf-8-sig"
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        hint = (
+            'the file is probably not UTF-8; try [source] encoding = "cp1252" (Windows) '
+            'or "latin-1"'
+            if codec.startswith("utf")
+            else f"check [source] encoding (now {encoding!r})"
+        )
+        raise InputError(
+            path, f"byte(s) {bad} cannot be decoded as {encoding}", line=line, hint=hint
+        ) from None
+
+
+def read_csv(
+    path: str | Path, options: SourceOptions, *, max_rows: int | None = None
+) -> SourceFrame:
+    """Read a CSV file into text columns named by its header, plus ``_line``.
+
+    Raises InputError (naming the file and line) for an empty file, a file with a header but
+    no rows, duplicate or empty header names, ragged rows, NUL bytes and unterminated quotes.
+    ``max_rows`` stops after that many data rows (for previews).
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(name, "file not found") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read the file: {exc.strerror}") from None
+    text = decode_bytes(data, options.encoding, name)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(
+            name,
+            "contains a NUL byte: this is not a text CSV file (or its encoding is wrong, "
+            "e.g. UTF-16)",
+            line=text.count("\n", 0, nul) + 1,
+        )
+    if not text.strip():
+        raise InputError(name, "the file is empty: expected a header row", line=1)
+
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=options.delimiter,
+        quotechar=options.quote,
+        doublequote=True,
+        strict=True,
+    )
+    header: list[str] | None = None
+    columns: list[list[str]] = []
+    lines: list[int] = []
+    last_line = 0
+    start = 1
+    try:
+        for record in reader:
+            start = last_line + 1
+            last_line = reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip() and header):
+                continue  # blank line (a single-column file has no blank values to lose)
+            if header is None:
+                header = _check_header(record, name, start)
+                columns = [[] for _ in header]
+                continue
+            if len(record) != len(header):
+                raise InputError(
+                    name,
+                    f"this row has {len(record)} fields but the header has {len(header)}",
+                    line=start,
+                    hint=f"check the delimiter ({options.delimiter!r}) and quoting of this line",
+                )
+            lines.append(start)
+            for column, value in zip(columns, record, strict=True):
+                column.append(value)
+            if max_rows is not None and len(lines) >= max_rows:
+                break
+    except csv.Error as exc:
+        message = str(exc)
+        if "unexpected end of data" in message or reader.line_num >= text.count("\n") + 1:
+            raise InputError(
+                name,
+                f"a quoted field starting on this line is never closed ({options.quote} missing)",
+                line=last_line + 1,
+                hint="a quote inside a quoted field must be doubled",
+            ) from None
+        raise InputError(
+            name,
+            f"bad quoting: {message}",
+            line=reader.line_num,
+            hint="a quote inside a quoted field must be doubled; check [source] quote",
+        ) from None
+    assert header is not None
+    if not lines:
+        raise InputError(name, "the file has a header but no rows", line=last_line)
+    frame = pl.DataFrame(
+        [pl.Series(LINE, lines, dtype=pl.Int64)]
+        + [pl.Series(f"\x00{i}", column, dtype=pl.String) for i, column in enumerate(columns)]
+    )
+    frame.columns = [LINE, *header]
+    return SourceFrame(frame=frame, path=name, columns=header, format="csv")
+
+
+def _check_header(record: list[str], path: str, line: int) -> list[str]:
+    header = [cell.strip() for cell in record]
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(header, start=1):
+        if not cell:
+            raise InputError(
+                path,
+                f"header field {position} is empty: every column needs a name",
+                line=line,
+            )
+        if cell in seen:
+            raise InputError(
+                path,
+                f"column {cell!r} appears twice in the header (fields {seen[cell]} and {position})",
+                line=line,
+                hint="rename one of them; bulkio cannot tell them apart",
+            )
+        seen[cell] = position
+    return header
