@@ -1,0 +1,42 @@
+"""Order exports: export mappings, fetching, rows, incremental state (see ``docs/export.md``).
+
+>>> mapping = load_export_mapping("mappings/export-accounting.toml")
+>>> with StoreClient(settings) as client:
+...     query = OrderQuery(statuses=("completed",))
+...     result = export_orders(client, mapping, "orders.csv", query=query)
+"""
+
+from bulkio.export.fetch import FetchResult, OrderQuery, TimeRange, fetch_orders
+from bulkio.export.mapping import (
+    Column,
+    ExportMapping,
+    OutputOptions,
+    load_export_mapping,
+    parse_export_mapping,
+)
+from bulkio.export.rows import ExportDataError, Row, RowBuilder, mask_email
+from bulkio.export.run import DEFAULT_MARGIN_SECONDS, ExportResult, Incremental, export_orders
+from bulkio.export.state import ExportState, default_state_path, load_state
+
+__all__ = [
+    "DEFAULT_MARGIN_SECONDS",
+    "Column",
+    "ExportDataError",
+    "ExportMapping",
+    "ExportResult",
+    "ExportState",
+    "FetchResult",
+    "Incremental",
+    "OrderQuery",
+    "OutputOptions",
+    "Row",
+    "RowBuilder",
+    "TimeRange",
+    "default_state_path",
+    "export_orders",
+    "fetch_orders",
+    "load_export_mapping",
+    "load_state",
+    "mask_email",
+    "parse_export_mapping",
+]

@@ -1,0 +1,153 @@
+"""``export_orders``: fetch → rows → file (→ incremental state), the library behind the CLI."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bulkio.export.fetch import FetchResult, OrderQuery, TimeRange, fetch_orders, server_now
+from bulkio.export.mapping import ExportMapping
+from bulkio.export.rows import MaskMode, RowBuilder
+from bulkio.export.state import ExportState, default_state_path, load_state, save_state
+from bulkio.runlock import RunLock
+from bulkio.store import StoreClient
+from bulkio.writers import check_writable, choose_format, write_rows
+
+DEFAULT_MARGIN_SECONDS = 60.0
+"""How far behind the store's clock an incremental window ends: orders still being saved when
+the run starts (their transaction not yet visible) are left to the next run rather than missed."""
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """``--since-last-run``: where the state lives and how far behind "now" a window ends."""
+
+    state_file: Path | None = None
+    margin_seconds: float = DEFAULT_MARGIN_SECONDS
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    output: Path
+    format: str
+    orders: int
+    rows: int
+    pages: int
+    requests: int
+    seconds: float
+    fetch_seconds: float
+    reconciled: int = 0
+    window: TimeRange | None = None
+    state_file: Path | None = None
+
+
+def export_orders(
+    client: StoreClient,
+    mapping: ExportMapping,
+    output: str | Path,
+    *,
+    fmt: str | None = None,
+    query: OrderQuery | None = None,
+    overwrite: bool = False,
+    mask: MaskMode | None = None,
+    incremental: Incremental | None = None,
+    concurrency: int | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+    on_fetched: Callable[[FetchResult], None] | None = None,
+) -> ExportResult:
+    """Export the orders ``query`` selects to ``output`` as ``mapping`` says.
+
+    The file appears only when complete (atomic rename); with ``incremental`` the state file
+    advances only after that, under a lock that keeps two runs for the same state apart.
+    """
+    started = time.perf_counter()
+    target = Path(output)
+    chosen = choose_format(target, fmt, mapping.output.format)
+    check_writable(target, overwrite=overwrite)
+    query = query or OrderQuery()
+    requests_before = client.stats.requests
+    if incremental is None:
+        fetched = fetch_orders(
+            client, query, mapping.store_fields(), concurrency=concurrency, on_page=on_page
+        )
+        if on_fetched:
+            on_fetched(fetched)
+        rows = _write(target, chosen, mapping, fetched, mask, overwrite)
+        return _result(target, chosen, fetched, rows, client, requests_before, started)
+
+    mode = mapping.output.incremental
+    state_path = incremental.state_file or default_state_path(client.site, mapping.path)
+    with RunLock(state_path.with_name(state_path.name + ".lock")):
+        state = load_state(state_path, store=client.site, mode=mode)
+        now = server_now(client)
+        end = (now - timedelta(seconds=incremental.margin_seconds)).replace(microsecond=0)
+        window = TimeRange(state.high_water if state else None, end)
+        if mode == "created":
+            window = window.intersect(query.created)
+            windowed = replace(query, created=window)
+        else:
+            window = window.intersect(query.modified)
+            windowed = replace(query, modified=window)
+        if window.empty:
+            fetched = FetchResult(orders=[], pages=0, total_reported=0)
+        else:
+            fetched = fetch_orders(
+                client, windowed, mapping.store_fields(), concurrency=concurrency, on_page=on_page
+            )
+        if on_fetched:
+            on_fetched(fetched)
+        rows = _write(target, chosen, mapping, fetched, mask, overwrite)
+        # Only now, with the file complete under its name, does the high-water mark move.
+        high_water = window.end if window.end is not None else end
+        if state is None or high_water > state.high_water:
+            save_state(
+                state_path,
+                ExportState(
+                    store=client.site,
+                    mapping=str(Path(mapping.path).resolve()),
+                    mode=mode,
+                    high_water=high_water,
+                    finished_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    orders=len(fetched.orders),
+                    output=str(target.resolve()),
+                ),
+            )
+    result = _result(target, chosen, fetched, rows, client, requests_before, started)
+    return replace(result, window=window, state_file=state_path)
+
+
+def _write(
+    target: Path,
+    fmt: str,
+    mapping: ExportMapping,
+    fetched: FetchResult,
+    mask: MaskMode | None,
+    overwrite: bool,
+) -> int:
+    builder = RowBuilder(mapping, mask=mask)
+    return write_rows(target, fmt, mapping, builder.rows(fetched.orders), overwrite=overwrite)
+
+
+def _result(
+    target: Path,
+    fmt: str,
+    fetched: FetchResult,
+    rows: int,
+    client: StoreClient,
+    requests_before: int,
+    started: float,
+) -> ExportResult:
+    return ExportResult(
+        output=target,
+        format=fmt,
+        orders=len(fetched.orders),
+        rows=rows,
+        pages=fetched.pages,
+        requests=client.stats.requests - requests_before,
+        seconds=time.perf_counter() - started,
+        fetch_seconds=fetched.seconds,
+        reconciled=fetched.reconciled,
+    )

@@ -1,0 +1,127 @@
+"""The high-water mark of incremental exports (``--since-last-run``).
+
+One small JSON file per store and mapping. It holds the end of the last exported window: the
+next run exports ``[high_water, now − margin)``, so consecutive runs tile time with no gap and no
+overlap. Windows are cut on the store's clock in whole seconds; an order created or changed in
+the same second as the cut has a timestamp ≥ the cut and lands in the next run, however many
+changes that second saw.
+
+The file names the store by URL (never keys) and the mapping by path. It is replaced atomically
+and only after the export file itself is complete, so a failed run repeats its window next time.
+
+Default place: ``$BULKIO_HOME/state/`` when set, else ``./.bulkio/state/`` in the working
+directory; ``--state-file`` overrides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulkio.errors import BulkioError, UsageError
+from bulkio.runs import store_slug
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ExportState:
+    store: str
+    mapping: str
+    mode: str
+    high_water: datetime
+    finished_at: str = ""
+    orders: int = 0
+    output: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "store": self.store,
+            "mapping": self.mapping,
+            "mode": self.mode,
+            "high_water": self.high_water.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "last_run": {
+                "finished_at": self.finished_at,
+                "orders": self.orders,
+                "output": self.output,
+            },
+        }
+
+
+def state_home() -> Path:
+    home = os.environ.get("BULKIO_HOME", "").strip()
+    if home:
+        return Path(home).expanduser() / "state"
+    return Path.cwd() / ".bulkio" / "state"
+
+
+def default_state_path(store_url: str, mapping_path: str | Path) -> Path:
+    """``<state dir>/<store>--<mapping stem>-<hash>.json``; the hash tells apart two mappings
+    with the same file name in different directories."""
+    resolved = str(Path(mapping_path).resolve())
+    digest = hashlib.sha256(f"{store_url}\n{resolved}".encode()).hexdigest()[:8]
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in Path(mapping_path).stem)
+    return state_home() / f"{store_slug(store_url)}--{stem}-{digest}.json"
+
+
+def load_state(path: Path, *, store: str, mode: str) -> ExportState | None:
+    """The saved state, or None for a first run. Refuses a file for another store or mode."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise BulkioError(
+            f"{path}: cannot read the incremental state: {exc}",
+            hint="if the file is damaged, restore it from backup or delete it (the next run then "
+            "exports everything up to now)",
+        ) from None
+    try:
+        high_water = datetime.fromisoformat(str(data["high_water"]).replace("Z", "+00:00"))
+        state = ExportState(
+            store=str(data["store"]),
+            mapping=str(data.get("mapping", "")),
+            mode=str(data["mode"]),
+            high_water=high_water.astimezone(UTC),
+            finished_at=str(data.get("last_run", {}).get("finished_at", "")),
+            orders=int(data.get("last_run", {}).get("orders", 0)),
+            output=str(data.get("last_run", {}).get("output", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BulkioError(f"{path}: incremental state is malformed ({exc})") from None
+    if state.store != store:
+        raise UsageError(
+            f"{path}: this state belongs to {state.store}, not {store}",
+            hint="give each store its own --state-file (or leave it out to use the default)",
+        )
+    if state.mode != mode:
+        raise UsageError(
+            f"{path}: the state tracks {state.mode!r} orders but the mapping now says "
+            f"incremental = {mode!r}",
+            hint="use a new --state-file for the new mode (and --after for where it should start)",
+        )
+    return state
+
+
+def save_state(path: Path, state: ExportState) -> None:
+    """Replace the state file atomically (write a temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state.to_json(), handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
