@@ -24,6 +24,7 @@ from bulkio.plan.state import owned_specs, polars_dtype
 
 STORE_PREFIX = "__store_"
 CHANGED_PREFIX = "__changed_"
+KEY = "__sku_key"
 RESTORED_STATUS = "publish"
 """Status a restored trashed product gets when the mapping does not own ``status``: the same
 status WooCommerce gives a product created through the API."""
@@ -143,9 +144,11 @@ def build_plan(
         created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
     )
     desired = _desired_frame(records.frame, specs)
+    # The match key: SKUs compare ignoring case, as WooCommerce's lookups do.
+    desired = desired.with_columns(pl.col("sku").str.to_lowercase().alias(KEY))
     store = state.select(
-        pl.col("sku"),
-        *[pl.col(c).alias(STORE_PREFIX + c) for c in state.columns if c != "sku"],
+        pl.col("sku").str.to_lowercase().alias(KEY),
+        *[pl.col(c).alias(STORE_PREFIX + c) for c in state.columns],
     )
     # Make sure every owned field has a store column (state built by an older fetch or by hand).
     for spec in specs:
@@ -158,18 +161,18 @@ def build_plan(
     trash = (
         store.filter(is_trash)
         .sort(STORE_PREFIX + "id", descending=True)
-        .unique("sku", keep="first", maintain_order=True)
+        .unique(KEY, keep="first", maintain_order=True)
     )
 
     held_twice = (
-        live.group_by("sku")
+        live.group_by(KEY)
         .agg(pl.col(STORE_PREFIX + "id").sort().alias("ids"))
         .filter(pl.col("ids").list.len() > 1)
     )
     if held_twice.height:
-        ids_by_sku = dict(zip(held_twice["sku"], held_twice["ids"].to_list(), strict=True))
-        for row in desired.filter(pl.col("sku").is_in(list(ids_by_sku))).iter_rows(named=True):
-            ids = ", ".join(f"#{i}" for i in ids_by_sku[row["sku"]])
+        ids_by_key = dict(zip(held_twice[KEY], held_twice["ids"].to_list(), strict=True))
+        for row in desired.filter(pl.col(KEY).is_in(list(ids_by_key))).iter_rows(named=True):
+            ids = ", ".join(f"#{i}" for i in ids_by_key[row[KEY]])
             plan.rejected.append(
                 PlanRejection(
                     file=plan.source_path or "",
@@ -182,10 +185,10 @@ def build_plan(
                     "merge or re-SKU them in the store, then run again",
                 )
             )
-        desired = desired.filter(~pl.col("sku").is_in(list(ids_by_sku)))
-        live = live.filter(~pl.col("sku").is_in(list(ids_by_sku)))
+        desired = desired.filter(~pl.col(KEY).is_in(list(ids_by_key)))
+        live = live.filter(~pl.col(KEY).is_in(list(ids_by_key)))
 
-    joined = desired.join(live, on="sku", how="left")
+    joined = desired.join(live, on=KEY, how="left")
     changed_columns = [
         (
             pl.col(spec.name).is_not_null()
@@ -215,10 +218,10 @@ def build_plan(
         else:
             plan.unchanged.append(item)
 
-    creates = joined.filter(~found).select("_line", "sku", *names)
+    creates = joined.filter(~found).select("_line", "sku", KEY, *names)
     if creates.height:
         decision = _on_trashed(mapping)
-        with_trash = creates.join(trash, on="sku", how="left")
+        with_trash = creates.join(trash, on=KEY, how="left")
         for row in with_trash.iter_rows(named=True):
             trashed_id = row.get(STORE_PREFIX + "id")
             if trashed_id is None:

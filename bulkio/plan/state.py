@@ -131,6 +131,8 @@ def plan_fetch(client: ReadClient, skus: Sequence[str], *, status: str | None = 
     probe = client.get_page(
         "products", params={"_fields": "id", **_status_params(status)}, page=1, per_page=1
     )
+    if probe.total is None:  # no X-WP-Total header: SKU chunks are the safe choice
+        return FetchPlan("sku", 1 + len(chunks), chunks)
     catalog_pages = math.ceil(int(probe.total) / PER_PAGE)
     if needs_catalog or catalog_pages < len(chunks):
         return FetchPlan("catalog", 1 + catalog_pages, [])
@@ -149,11 +151,12 @@ def read_products(
     """The products (raw JSON) holding any of ``skus``, read the cheaper way."""
     fetch = plan_fetch(client, skus, status=status)
     base = {"_fields": fields_param, **_status_params(status)}
-    wanted = set(skus)
+    # SKUs match case-insensitively, as in WooCommerce's own lookups (MySQL collation).
+    wanted = {sku.lower() for sku in skus}
     found: list[dict[str, Any]] = []
     if fetch.strategy == "catalog":
         for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
-            found.extend(item for item in items if item.get("sku") in wanted)
+            found.extend(item for item in items if sku_key(item) in wanted)
             if progress:
                 progress(len(items))
         return found
@@ -162,7 +165,7 @@ def read_products(
         out: list[dict[str, Any]] = []
         params = {**base, "sku": ",".join(chunk)}
         for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
-            out.extend(item for item in items if item.get("sku") in wanted)
+            out.extend(item for item in items if sku_key(item) in wanted)
         return out
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -171,6 +174,11 @@ def read_products(
             if progress:
                 progress(len(chunk))
     return found
+
+
+def sku_key(product: dict[str, Any]) -> str:
+    """A product's SKU as the match key: WooCommerce compares SKUs ignoring case."""
+    return str(product.get("sku") or "").lower()
 
 
 def state_frame(products: Iterable[dict[str, Any]], specs: Sequence[FieldSpec]) -> pl.DataFrame:
@@ -220,12 +228,12 @@ def fetch_store_state(
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     fields_param = store_fields_param([*names, "status"])
-    unique_skus = list(dict.fromkeys(sku for sku in skus if sku))
+    unique_skus = list({sku.lower(): sku for sku in reversed(skus) if sku}.values())[::-1]
     live = read_products(
         client, unique_skus, fields_param, concurrency=concurrency, progress=progress
     )
-    live_skus = {product.get("sku") for product in live}
-    missing = [sku for sku in unique_skus if sku not in live_skus]
+    live_skus = {sku_key(product) for product in live}
+    missing = [sku for sku in unique_skus if sku.lower() not in live_skus]
     trashed = read_products(client, missing, fields_param, status="trash", concurrency=concurrency)
     for product in trashed:
         product["status"] = "trash"

@@ -253,3 +253,13 @@ def test_render_diff_reads_like_a_diff() -> None:
     assert "\x1b[" in render_diff(plan, colour=True)
     assert render_summary(plan) == "plan: 1 to create, 1 to update, 0 unchanged, 0 rejected"
     assert "1 more changes" in render_diff(plan, limit=1)
+
+
+def test_skus_match_ignoring_case_like_woocommerce() -> None:
+    plan = plan_for(
+        [{"_line": 2, "sku": "abc-1", "name": "New name"}],
+        [{"id": 4, "sku": "ABC-1", "name": "Old"}],
+    )
+    assert plan.creates == []
+    (item,) = plan.updates
+    assert (item.id, item.sku, item.payload) == (4, "abc-1", {"id": 4, "name": "New name"})

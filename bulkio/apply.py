@@ -1,0 +1,504 @@
+"""Send a Plan's creates and updates through ``products/batch`` and account for every row.
+
+* Chunks of at most the server's batch limit (100 to start; a 413 halves it for the rest of
+  the run), several chunks in flight at once (``concurrency`` threads sharing one client).
+* Each per-item result is matched back to its feed line. A chunk that fails as a whole (after
+  the client's own retries) is bisected until the failing items are isolated and the others
+  applied.
+* Reconcile, don't replay: a create answered ``product_invalid_sku`` means a product with that
+  SKU exists now (an earlier attempt was committed but its answer lost, or a killed run got that
+  far). It is looked up by SKU; when it already holds the planned values the row is done, when
+  it differs the create becomes an update of that product. A duplicate is never created.
+* :func:`check_plan` is the guard ``bulkio apply plan.json`` runs first: records changed in the
+  store since the plan was made are refused, not overwritten.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from bulkio.fields import (
+    CanonicalValue,
+    canonical_from_store,
+    field_spec,
+    store_fields_param,
+    to_payload,
+)
+from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
+from bulkio.plan.state import PER_PAGE, chunk_skus, read_products, sku_key
+from bulkio.store import AuthenticationError, BatchTooLarge, StoreError, TransportError, WooError
+
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_CONCURRENCY = 4
+MAX_CONSECUTIVE_TRANSPORT_FAILURES = 3
+
+Outcome = Literal["created", "updated", "unchanged", "failed", "refused"]
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What happened to one planned write, with the feed line it came from."""
+
+    line: int
+    sku: str
+    action: str
+    outcome: Outcome
+    id: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class ApplyResult:
+    """Every planned write's outcome plus the run's cost."""
+
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[PlanRejection] = field(default_factory=list)
+    requests: int = 0
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    batch_limit: int = DEFAULT_BATCH_SIZE
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for item in self.outcomes if item.outcome == outcome)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.count("created"),
+            "updated": self.count("updated"),
+            "unchanged": self.unchanged + self.count("unchanged"),
+            "rejected": len(self.rejected),
+            "failed": self.count("failed"),
+            "refused": self.count("refused"),
+        }
+
+    @property
+    def problems(self) -> list[ItemOutcome]:
+        return [item for item in self.outcomes if item.outcome in ("failed", "refused")]
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing was rejected, failed or refused."""
+        return not self.rejected and not self.problems
+
+
+class _Stats:
+    """Snapshot of ``client.stats`` so a result reports only this run's requests."""
+
+    NAMES = ("requests", "reads", "writes", "retries")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.start = self._now()
+
+    def _now(self) -> dict[str, int]:
+        stats = getattr(self.client, "stats", None)
+        return {name: int(getattr(stats, name, 0) or 0) for name in self.NAMES}
+
+    def into(self, result: ApplyResult) -> None:
+        now = self._now()
+        for name in self.NAMES:
+            setattr(result, name, getattr(result, name) + now[name] - self.start[name])
+
+
+def _error_fields(error: Any) -> tuple[str, str]:
+    if isinstance(error, WooError):
+        return error.code or "error", error.woo_message or str(error)
+    if isinstance(error, dict):
+        return str(error.get("code") or "error"), str(error.get("message") or error)
+    return type(error).__name__, str(error)
+
+
+class _Applier:
+    def __init__(
+        self,
+        client: Any,
+        plan: Plan,
+        *,
+        batch_size: int,
+        progress: ProgressCallback | None,
+        on_outcome: Callable[[ItemOutcome], None] | None = None,
+    ) -> None:
+        self.on_outcome = on_outcome
+        self.client = client
+        self.plan = plan
+        self.limit = max(1, batch_size)
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.outcomes: list[ItemOutcome] = []
+        self.transport_failures = 0
+        self.fields_param = store_fields_param([*plan.owned_fields, "status"])
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def _record(self, items: Sequence[ItemOutcome]) -> None:
+        with self.lock:
+            self.outcomes.extend(items)
+        if self.on_outcome:
+            for item in items:
+                self.on_outcome(item)
+        if self.progress and items:
+            self.progress(len(items))
+
+    def _fail(self, ops: Sequence[PlanItem], error: Any, prefix: str = "") -> None:
+        code, message = _error_fields(error)
+        self._record(
+            [
+                ItemOutcome(op.line, op.sku, op.action, "failed", op.id, code, prefix + message)
+                for op in ops
+            ]
+        )
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def send(self, ops: Sequence[PlanItem]) -> None:
+        """Send ``ops`` (any size): split to the limit, shrink on 413, bisect on failure."""
+        if not ops:
+            return
+        limit = self.limit
+        if len(ops) > limit:
+            for start in range(0, len(ops), limit):
+                self.send(ops[start : start + limit])
+            return
+        creates = [op for op in ops if op.action == "create"]
+        updates = [op for op in ops if op.action != "create"]
+        try:
+            result = self.client.batch(
+                "products",
+                create=[op.payload for op in creates],
+                update=[op.payload for op in updates],
+            )
+        except BatchTooLarge as error:
+            if len(ops) == 1:
+                self._fail(ops, error)
+                return
+            with self.lock:
+                self.limit = max(1, min(self.limit, len(ops) // 2))
+            self.send(ops)
+            return
+        except AuthenticationError:
+            raise
+        except StoreError as error:
+            self._whole_chunk_failed(ops, error)
+            return
+        with self.lock:
+            self.transport_failures = 0
+        self._match(creates, list(result.create or []), updates, list(result.update or []))
+
+    def _whole_chunk_failed(self, ops: Sequence[PlanItem], error: StoreError) -> None:
+        if isinstance(error, TransportError):
+            with self.lock:
+                self.transport_failures += 1
+                unreachable = self.transport_failures >= MAX_CONSECUTIVE_TRANSPORT_FAILURES
+            if unreachable:
+                self._fail(ops, error, "not sent, the store stopped answering: ")
+                return
+        if len(ops) == 1:
+            self._fail(ops, error)
+            return
+        middle = len(ops) // 2
+        self.send(ops[:middle])
+        self.send(ops[middle:])
+
+    def _match(
+        self,
+        creates: list[PlanItem],
+        create_results: list[Any],
+        updates: list[PlanItem],
+        update_results: list[Any],
+    ) -> None:
+        done: list[ItemOutcome] = []
+        taken_skus: list[PlanItem] = []
+        for ops, results, outcome in (
+            (creates, create_results, "created"),
+            (updates, update_results, "updated"),
+        ):
+            if len(results) != len(ops):
+                self._fail(
+                    ops,
+                    {
+                        "code": "bad_batch_response",
+                        "message": f"the store answered {len(results)} results "
+                        f"for {len(ops)} items; check the product in the store",
+                    },
+                )
+                continue
+            for op, item in zip(ops, results, strict=True):
+                if item.ok:
+                    data = item.data or {}
+                    product_id = data.get("id", op.id)
+                    done.append(
+                        ItemOutcome(op.line, op.sku, op.action, outcome, product_id)  # type: ignore[arg-type]
+                    )
+                elif (
+                    op.action == "create" and _error_fields(item.error)[0] == "product_invalid_sku"
+                ):
+                    taken_skus.append(op)
+                else:
+                    code, message = _error_fields(item.error)
+                    done.append(
+                        ItemOutcome(op.line, op.sku, op.action, "failed", op.id, code, message)
+                    )
+        self._record(done)
+        if taken_skus:
+            self._reconcile(taken_skus)
+
+    # -- reconcile, don't replay --------------------------------------------------------------
+
+    def _reconcile(self, ops: list[PlanItem]) -> None:
+        """Creates whose SKU exists now: done when equal, an update when not, never a duplicate."""
+        try:
+            found = read_products(self.client, [op.sku for op in ops], self.fields_param)
+        except AuthenticationError:
+            raise
+        except StoreError as error:
+            self._fail(ops, error, "SKU exists in the store and it could not be read back: ")
+            return
+        by_sku: dict[str, dict[str, Any]] = {}
+        for product in found:
+            by_sku.setdefault(sku_key(product), product)
+        done: list[ItemOutcome] = []
+        follow_up: list[PlanItem] = []
+        for op in ops:
+            held = by_sku.get(op.sku.lower())
+            if held is None:
+                done.append(
+                    ItemOutcome(
+                        op.line,
+                        op.sku,
+                        op.action,
+                        "failed",
+                        None,
+                        "product_invalid_sku",
+                        "the store refuses this SKU but no product holds it; "
+                        "a variation probably uses it",
+                    )
+                )
+                continue
+            product_id = int(held["id"])
+            remaining = _differences(op.changes, held)
+            if not remaining:
+                done.append(
+                    ItemOutcome(
+                        op.line,
+                        op.sku,
+                        op.action,
+                        "created",
+                        product_id,
+                        "reconciled",
+                        f"already in the store as #{product_id} with the planned values "
+                        "(an earlier attempt was committed)",
+                    )
+                )
+                continue
+            follow_up.append(
+                replace(
+                    op,
+                    action="update",
+                    id=product_id,
+                    changes=remaining,
+                    payload={"id": product_id, **to_payload({c.field: c.new for c in remaining})},
+                    note=f"SKU already held by #{product_id}; updated instead of duplicated",
+                )
+            )
+        self._record(done)
+        self.send(follow_up)
+
+
+def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> list[FieldChange]:
+    """The planned changes a store product does not already have (canonical comparison)."""
+    remaining: list[FieldChange] = []
+    for change in changes:
+        spec = field_spec(change.field)
+        if spec is None:
+            continue
+        current: CanonicalValue = canonical_from_store(spec, product)
+        if current != change.new:
+            remaining.append(FieldChange(change.field, current, change.new))
+    return remaining
+
+
+def apply_plan(
+    client: Any,
+    plan: Plan,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    prior: Sequence[ItemOutcome] = (),
+    on_outcome: Callable[[ItemOutcome], None] | None = None,
+) -> ApplyResult:
+    """Send ``plan``'s creates and updates; return every row's outcome and the run's cost.
+
+    ``prior`` outcomes (refusals from :func:`check_plan`) are included in the result as is.
+    ``on_outcome`` is called (from worker threads) as each row's outcome becomes known, e.g.
+    to write a run log; ``progress`` with the number of rows just finished.
+    Raises :class:`bulkio.store.AuthenticationError` when the store refuses the key: nothing
+    more is sent then.
+    """
+    started = time.monotonic()
+    stats = _Stats(client)
+    applier = _Applier(
+        client, plan, batch_size=batch_size, progress=progress, on_outcome=on_outcome
+    )
+    ops = plan.writes
+    chunks = [ops[i : i + applier.limit] for i in range(0, len(ops), applier.limit)]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(applier.send, chunk) for chunk in chunks]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    result = ApplyResult(
+        outcomes=sorted([*prior, *applier.outcomes], key=lambda item: item.line),
+        unchanged=len(plan.unchanged),
+        rejected=list(plan.rejected),
+        batch_limit=applier.limit,
+    )
+    stats.into(result)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def check_plan(
+    client: Any, plan: Plan, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> tuple[Plan, list[ItemOutcome]]:
+    """Re-read what a saved plan touches; drop and report what changed since it was made.
+
+    * an update whose product's ``date_modified_gmt`` moved is refused, unless the product
+      already holds the planned values (then it is ``unchanged``: a re-run after a crash);
+    * an update whose product is gone is refused;
+    * a create whose SKU appeared meanwhile is ``unchanged`` when the product holds the planned
+      values, refused otherwise (make a new plan to update it).
+
+    Returns the plan still to apply and the outcomes of the dropped items.
+    """
+    fields_param = store_fields_param([*plan.owned_fields, "status"])
+    by_id = _read_by_ids(
+        client, [item.id for item in plan.updates if item.id is not None], fields_param
+    )
+    restores = [item.id for item in plan.updates if item.base_status == "trash" and item.id]
+    if restores:
+        by_id.update(_read_by_ids(client, restores, fields_param, status="trash"))
+    by_sku: dict[str, dict[str, Any]] = {}
+    if plan.creates:
+        for product in read_products(
+            client, [item.sku for item in plan.creates], fields_param, concurrency=concurrency
+        ):
+            by_sku.setdefault(sku_key(product), product)
+
+    outcomes: list[ItemOutcome] = []
+    keep_updates: list[PlanItem] = []
+    for item in plan.updates:
+        current = by_id.get(item.id or 0)
+        if current is None:
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "refused",
+                    item.id,
+                    "gone",
+                    f"product #{item.id} no longer exists in the store; make a new plan",
+                )
+            )
+        elif current.get("date_modified_gmt") == item.base_modified:
+            keep_updates.append(item)
+        elif not _differences(item.changes, current):
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "unchanged",
+                    item.id,
+                    "already_applied",
+                    "already holds the planned values",
+                )
+            )
+        else:
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "refused",
+                    item.id,
+                    "changed_since_plan",
+                    f"changed in the store since the plan was made (modified "
+                    f"{item.base_modified} → {current.get('date_modified_gmt')}); not "
+                    "overwritten, make a new plan",
+                )
+            )
+    keep_creates: list[PlanItem] = []
+    for item in plan.creates:
+        existing = by_sku.get(item.sku.lower())
+        if existing is None:
+            keep_creates.append(item)
+        elif not _differences(item.changes, existing):
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "create",
+                    "unchanged",
+                    int(existing["id"]),
+                    "already_applied",
+                    "already in the store with the planned values",
+                )
+            )
+        else:
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "create",
+                    "refused",
+                    int(existing["id"]),
+                    "sku_appeared",
+                    f"a product with this SKU (#{existing['id']}) appeared in the store since "
+                    "the plan was made; not overwritten, make a new plan",
+                )
+            )
+    return replace(plan, creates=keep_creates, updates=keep_updates), outcomes
+
+
+def _read_by_ids(
+    client: Any, ids: Sequence[int], fields_param: str, *, status: str | None = None
+) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), PER_PAGE):
+        chunk = unique[start : start + PER_PAGE]
+        params: dict[str, Any] = {
+            "include": ",".join(str(i) for i in chunk),
+            "_fields": fields_param,
+        }
+        if status:
+            params["status"] = status
+        for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
+            for product in items:
+                found[int(existing["id"])] = product
+    return found
+
+
+__all__ = [
+    "ApplyResult",
+    "ItemOutcome",
+    "apply_plan",
+    "check_plan",
+    "chunk_skus",
+]
