@@ -491,7 +491,7 @@ def _read_by_ids(
             params["status"] = status
         for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
             for product in items:
-                found[int(existing["id"])] = product
+                found[int(product["id"])] = product
     return found
 
 
