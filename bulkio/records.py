@@ -68,8 +68,10 @@ class RowError:
     """"line" or "record": what ``line`` counts."""
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.unit == "line" else (
-            f"{self.file} record {self.line}"
+        where = (
+            f"{self.file}:{self.line}"
+            if self.unit == "line"
+            else (f"{self.file} record {self.line}")
         )
         sku = f" SKU {self.sku!r}" if self.sku else ""
         column = f" column {self.column!r}" if self.column else ""
@@ -93,6 +95,8 @@ class RecordSet:
     """Data rows read from the source (accepted + rejected + skipped)."""
     fields: list[str] = field(default_factory=list)
     """The owned field names, i.e. the frame's value columns."""
+    unit: str = "line"
+    """What ``_line`` counts: "line" (CSV file lines) or "record" (XML records)."""
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -162,7 +166,9 @@ def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:
         close = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else None
         if candidates and mapping.source.header_case == "exact":
-            hint = f'the file has {candidates[0]!r}; fix the case or set header_case = "insensitive"'
+            hint = (
+                f'the file has {candidates[0]!r}; fix the case or set header_case = "insensitive"'
+            )
         raise MappingError(
             mapping.path,
             key,
@@ -218,6 +224,7 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
         skipped=skipped,
         total=total,
         fields=list(mapping.fields),
+        unit="line" if source.format == "csv" else "record",
     )
 
 
@@ -245,9 +252,7 @@ def _check_sale_price(work: pl.DataFrame) -> pl.DataFrame:
     regular = pl.col("regular_price")
     sale = pl.col("sale_price")
     both = regular.is_not_null() & sale.is_not_null() & (regular != "") & (sale != "")
-    above = both & (
-        sale.cast(pl.Float64, strict=False) > regular.cast(pl.Float64, strict=False)
-    )
+    above = both & (sale.cast(pl.Float64, strict=False) > regular.cast(pl.Float64, strict=False))
     error = pl.col(ERROR_PREFIX + "sale_price")
     return work.with_columns(
         pl.when(error.is_null() & above)

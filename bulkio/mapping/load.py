@@ -456,7 +456,7 @@ class _MappingParser:
             raise self.error(
                 key_path("fields", name, "hierarchy"),
                 "category paths are names, and this version of bulkio writes categories by id",
-                hint='map category ids instead, e.g. categories = { column = "CatIds", split = "|" }',
+                hint='map category ids instead: categories = { column = "CatIds", split = "|" }',
             )
 
         def constant(raw_value: Any, where: str) -> CanonicalValue:
@@ -632,7 +632,7 @@ class _MappingParser:
                 )
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise self.error(
-                    key, f"must be a number (or text like \"50%\" / \"off\"), not {_type_name(value)}"
+                    key, f'must be a number (or text like "50%" / "off"), not {_type_name(value)}'
                 )
             try:
                 resolve_limits({name: value}, mapping_path=self.path)
@@ -641,6 +641,7 @@ class _MappingParser:
                 raise self.error(key, message, hint=exc.hint) from None
             limits[name] = value
         return limits
+
 
 def _regex_problem(pattern: str) -> str | None:
     """Why polars would refuse this pattern, or None."""

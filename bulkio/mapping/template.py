@@ -24,14 +24,14 @@ def parse_template(template: str) -> list[tuple[str, bool]]:
     for match in _TOKEN.finditer(template):
         literal.append(template[position : match.start()])
         position = match.end()
-        token = match.group(0)
-        if token == "{{":
+        piece = match.group(0)
+        if piece == "{{":
             literal.append("{")
-        elif token == "}}":
+        elif piece == "}}":
             literal.append("}")
-        elif token in ("{", "}"):
+        elif piece in ("{", "}"):
             raise TemplateSyntaxError(
-                f"unbalanced {token!r} at position {match.start()} (write {token * 2} for a brace)"
+                f"unbalanced {piece!r} at position {match.start()} (write {piece * 2} for a brace)"
             )
         else:
             name = (match.group(1) or "").strip()

@@ -90,6 +90,14 @@ def _null(dtype: pl.DataType) -> pl.Expr:
     return pl.lit(None, dtype=dtype)
 
 
+def first_code(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The code of the first check whose condition holds, else null (String)."""
+    result = _null(pl.String())
+    for condition, code in reversed(checks):
+        result = pl.when(condition).then(pl.lit(code)).otherwise(result)
+    return result
+
+
 def _literal(value: CanonicalValue, dtype: pl.DataType) -> pl.Expr:
     if isinstance(value, tuple):
         return pl.lit(pl.Series([list(value)], dtype=dtype)).first()
@@ -124,12 +132,12 @@ def number_exprs(
     padded = fraction.str.pad_end(min_places, "0") if min_places else fraction
     canonical = pl.when(padded == "").then(whole).otherwise(whole + "." + padded)
     canonical = pl.when(negative).then("-" + canonical).otherwise(canonical)
-    error = pl.when(~valid).then(pl.lit("invalid-number"))
+    checks: list[tuple[pl.Expr, str]] = [(~valid, "invalid-number")]
     if not allow_negative:
-        error = error.when(negative).then(pl.lit("negative-number"))
+        checks.append((negative, "negative-number"))
     if max_places is not None:
-        error = error.when(fraction.str.len_chars() > max_places).then(pl.lit("too-precise"))
-    error_expr = error.otherwise(_null(pl.String()))
+        checks.append((fraction.str.len_chars() > max_places, "too-precise"))
+    error_expr = first_code(checks)
     return canonical, error_expr, fraction
 
 
@@ -149,15 +157,19 @@ def cast_exprs(rule: FieldRule, text: pl.Expr, options: SourceOptions) -> tuple[
             allow_negative=allows_negative(spec),
         )
         if rule.type == "int":
-            error = pl.when(error.is_not_null()).then(error).when(fraction != "").then(
-                pl.lit("not-an-integer")
+            error = (
+                pl.when(error.is_not_null())
+                .then(error)
+                .otherwise(first_code([(fraction != "", "not-an-integer")]))
             )
             if kind == "int":
                 number = canonical.cast(pl.Int64, strict=False)
-                error = error.when(number.is_null()).then(pl.lit("invalid-number"))
-                error = error.otherwise(_null(pl.String()))
+                error = (
+                    pl.when(error.is_not_null())
+                    .then(error)
+                    .otherwise(first_code([(number.is_null(), "invalid-number")]))
+                )
                 return pl.when(error.is_null()).then(number), error
-            error = error.otherwise(_null(pl.String()))
         return pl.when(error.is_null()).then(canonical), error
     if rule.type == "bool":
         lowered = text.str.to_lowercase()
@@ -224,7 +236,7 @@ def compile_field(rule: FieldRule, options: SourceOptions, columns: SourceColumn
     if rule.is_list:
         return _compile_terms(rule, options, columns)
 
-    count_error: pl.Expr | None = None
+    count_check: pl.Expr | None = None
     if rule.column is not None:
         text = columns.text(rule.column)
         raw = columns.display(rule.column)
@@ -232,7 +244,7 @@ def compile_field(rule: FieldRule, options: SourceOptions, columns: SourceColumn
             text = text.str.strip_chars()
         is_empty = text.is_null() | (text == "")
         if columns.is_xml:
-            count_error = pl.when(columns.count(rule.column) > 1).then(pl.lit("multiple-values"))
+            count_check = columns.count(rule.column) > 1
         label = rule.column
     else:
         assert rule.template is not None
@@ -249,19 +261,17 @@ def compile_field(rule: FieldRule, options: SourceOptions, columns: SourceColumn
         mapped = key_text.replace_strict(
             keys, list(rule.map.values()), default=None, return_dtype=dtype
         )
-        value = pl.when(hit).then(mapped).when(is_empty).then(empty_value)
-        error = pl.when(hit | is_empty).then(_null(pl.String()))
         if rule.has_default:
-            value = value.otherwise(_literal(rule.default, dtype))
-            error = error.otherwise(_null(pl.String()))
+            unmapped_value, unmapped_error = _literal(rule.default, dtype), _null(pl.String())
         else:
-            value = value.otherwise(cast_value)
-            error = error.otherwise(cast_error)
+            unmapped_value, unmapped_error = cast_value, cast_error
+        value = pl.when(hit).then(mapped).when(is_empty).then(empty_value).otherwise(unmapped_value)
+        error = pl.when(hit | is_empty).then(_null(pl.String())).otherwise(unmapped_error)
     else:
         value = pl.when(is_empty).then(empty_value).otherwise(cast_value)
         error = pl.when(is_empty).then(_null(pl.String())).otherwise(cast_error)
-    if count_error is not None:
-        error = count_error.otherwise(error)
+    if count_check is not None:
+        error = pl.when(count_check).then(pl.lit("multiple-values")).otherwise(error)
         value = pl.when(error.is_null()).then(value)
     return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label)
 
@@ -274,7 +284,9 @@ def _empty_value(rule: FieldRule, dtype: pl.DataType) -> pl.Expr:
     return pl.lit("", dtype=dtype)
 
 
-def _compile_terms(rule: FieldRule, options: SourceOptions, columns: SourceColumns) -> CompiledField:
+def _compile_terms(
+    rule: FieldRule, options: SourceOptions, columns: SourceColumns
+) -> CompiledField:
     """Term id lists: split, trim, map each item, check ids, sort and de-duplicate."""
     dtype = dtype_for(rule.spec)
     if rule.column is not None:

@@ -70,7 +70,7 @@ def check_field_path(path: str, namespaces: dict[str, str]) -> None:
     if path.strip().startswith("/"):
         raise ValueError(
             f"{path!r} is absolute; field paths are relative to the record element "
-            "(e.g. \"name\", \"@id\", \"price[@currency='EUR']\")"
+            '(e.g. "name", "@id", "price[@currency=\'EUR\']")'
         )
     try:
         compiled = etree.XPath(path, namespaces=namespaces)
