@@ -1,5 +1,291 @@
-"""CLI commands (placeholder until this module's issue lands)."""
+"""``bulkio import FILE -m MAPPING`` and ``bulkio apply PLAN.json``: thin wiring over the library.
+
+Output discipline (a nightly cron job is the main user): the diff and the summary go to
+stdout; with ``--quiet`` a clean run prints nothing at all and problems go to stderr; ``--json``
+prints one JSON document on stdout and nothing else. Progress bars go to stderr, only on a
+terminal, only for runs long enough to need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import click
+from tqdm import tqdm
 
-COMMANDS: list[click.Command] = []
+from bulkio.apply import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    ApplyResult,
+    apply_plan,
+    check_plan,
+)
+from bulkio.cli.common import handle_errors
+from bulkio.cli.connection import client_from_options, store_options
+from bulkio.errors import InputError, UsageError
+from bulkio.exitcodes import ExitCode
+from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
+from bulkio.report import (
+    problem_rows,
+    render_problems,
+    render_result,
+    result_to_dict,
+    write_report_csv,
+)
+from bulkio.store import StoreClient
+from bulkio.store.redact import redact_url
+
+DIFF_SHOWN_WHEN_APPLYING = 50
+
+
+class Output:
+    """Where each kind of output goes, given ``--quiet`` and ``--json``."""
+
+    def __init__(self, *, quiet: bool, as_json: bool) -> None:
+        self.quiet = quiet
+        self.as_json = as_json
+        self.colour = sys.stdout.isatty()
+
+    def text(self, message: str = "") -> None:
+        """Normal output: stdout, unless quiet or JSON."""
+        if not self.quiet and not self.as_json:
+            click.echo(message)
+
+    def problem(self, message: str) -> None:
+        """Something a person should read: stdout normally, stderr when quiet, never in JSON."""
+        if self.as_json or not message:
+            return
+        click.echo(message, err=self.quiet)
+
+    @contextmanager
+    def bar(self, desc: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
+        """A tqdm bar on stderr for long steps (shown after a second; never when piped)."""
+        disabled = self.quiet or self.as_json or not sys.stderr.isatty()
+        with tqdm(
+            total=total,
+            desc=desc,
+            unit=unit,
+            file=sys.stderr,
+            disable=disabled,
+            delay=1.0,
+            leave=False,
+            dynamic_ncols=True,
+        ) as progress:
+            yield progress.update
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--report",
+            "report_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write rejected, failed and refused rows (file line, SKU, column, value, code, "
+            "reason) to this CSV file.",
+        ),
+        click.option(
+            "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 16),
+            default=DEFAULT_CONCURRENCY,
+            show_default=True,
+            help="Requests in flight at once (batch writes and page reads).",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(1, 100),
+            default=DEFAULT_BATCH_SIZE,
+            show_default=True,
+            help="Items per batch request; lower it for stores on weak hosting (a store that "
+            "refuses a size with HTTP 413 makes bulkio shrink by itself).",
+        ),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress, no diff; a clean run prints nothing."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _finish_stats(result: ApplyResult, client: StoreClient, started: float) -> None:
+    """Count the whole run's requests (reads of the store state included), not just apply's."""
+    stats = client.stats
+    result.requests, result.reads = stats.requests, stats.reads
+    result.writes, result.retries = stats.writes, stats.retries
+    result.seconds = time.monotonic() - started
+
+
+def _report_and_exit(
+    out: Output,
+    plan: Plan,
+    result: ApplyResult | None,
+    *,
+    dry_run: bool,
+    report_path: Path | None,
+) -> None:
+    rows = problem_rows(
+        plan.rejected, result.outcomes if result else (), file=plan.source_path or ""
+    )
+    if report_path is not None:
+        write_report_csv(report_path, rows)
+    if out.as_json:
+        click.echo(
+            json.dumps(result_to_dict(plan, result, dry_run=dry_run), ensure_ascii=False, indent=1)
+        )
+    else:
+        out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
+        if result is not None:
+            out.text(render_result(result))
+    sys.exit(int(ExitCode.PARTIAL if rows else ExitCode.OK))
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-m",
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mapping file (TOML) saying how the file's columns become product fields.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--plan-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
+)
+@common_options
+@store_options
+@handle_errors
+def import_command(
+    file: Path,
+    mapping_path: Path,
+    dry_run: bool,
+    plan_out: Path | None,
+    report_path: Path | None,
+    as_json: bool,
+    concurrency: int,
+    batch_size: int,
+    quiet: bool,
+    **connection: Any,
+) -> None:
+    """Import FILE into the store as MAPPING says: plan, show the diff, write the difference.
+
+    Only the fields the mapping owns are compared and written; rows already matching the store
+    cost no write. Invalid rows are reported (file line, column, reason) and never sent.
+
+    \b
+    Exit codes: 0 all applied or nothing to do; 1 some rows rejected, failed or refused;
+    2 usage, mapping or input error (nothing written); 4 store unreachable or key refused.
+    """
+    from bulkio.mapping import load_mapping
+    from bulkio.records import build_records
+
+    started = time.monotonic()
+    out = Output(quiet=quiet, as_json=as_json)
+    if not file.is_file():
+        raise InputError(file, "no such file", hint="check the path of the feed to import")
+    mapping = load_mapping(mapping_path)
+    records = build_records(mapping, file)
+    with client_from_options(**connection, max_concurrency=concurrency) as client:
+        skus = records.frame["sku"].to_list()
+        with out.bar("reading store", len(skus), "sku") as progress:
+            state = fetch_store_state(
+                client, mapping, skus, concurrency=concurrency, progress=progress
+            )
+        plan = build_plan(mapping, records, state, store_url=redact_url(client.site))
+        if plan_out is not None:
+            plan_out.write_text(plan.to_json(), encoding="utf-8")
+        out.text(
+            render_diff(
+                plan,
+                colour=out.colour,
+                limit=None if dry_run else DIFF_SHOWN_WHEN_APPLYING,
+            )
+        )
+        out.text(render_summary(plan))
+        if dry_run:
+            out.text(
+                "dry run: nothing was written."
+                + (f" Apply this plan with: bulkio apply {plan_out}" if plan_out else "")
+            )
+            _report_and_exit(out, plan, None, dry_run=True, report_path=report_path)
+        with out.bar("applying", len(plan.writes), "row") as progress:
+            result = apply_plan(
+                client, plan, concurrency=concurrency, batch_size=batch_size, progress=progress
+            )
+        _finish_stats(result, client, started)
+    _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
+
+
+@click.command("apply")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@common_options
+@store_options
+@handle_errors
+def apply_command(
+    plan_path: Path,
+    report_path: Path | None,
+    as_json: bool,
+    concurrency: int,
+    batch_size: int,
+    quiet: bool,
+    **connection: Any,
+) -> None:
+    """Apply a plan saved with `bulkio import … --plan-out PLAN.json`, exactly as it was shown.
+
+    Every record the plan touches is read again first: a product changed in the store since
+    the plan was made is refused and reported, never overwritten; a row already holding the
+    planned values is counted as unchanged (so applying a plan twice is harmless).
+
+    \b
+    Exit codes: 0 all applied; 1 some rows refused or failed; 2 unreadable plan or wrong store;
+    4 store unreachable or key refused.
+    """
+    started = time.monotonic()
+    out = Output(quiet=quiet, as_json=as_json)
+    try:
+        text = plan_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(plan_path, f"cannot read the plan: {exc.strerror or exc}") from None
+    plan = Plan.from_json(text, path=str(plan_path))
+    with client_from_options(**connection, max_concurrency=concurrency) as client:
+        store_url = redact_url(client.site)
+        if plan.store_url and plan.store_url.rstrip("/") != store_url.rstrip("/"):
+            raise UsageError(
+                f"{plan_path} was made against {plan.store_url}, not {store_url}",
+                hint="apply a plan to the store it was made for (--url / --profile), "
+                "or make a new plan against this store",
+            )
+        with out.bar("checking store", None, "request"):
+            fresh, refused = check_plan(client, plan, concurrency=concurrency)
+        # Rejected rows were reported when the plan was made; applying it does not repeat them.
+        fresh = replace(fresh, rejected=[])
+        plan = replace(plan, rejected=[])
+        out.text(render_diff(fresh, colour=out.colour, limit=DIFF_SHOWN_WHEN_APPLYING))
+        out.text(render_summary(fresh))
+        with out.bar("applying", len(fresh.writes), "row") as progress:
+            result = apply_plan(
+                client,
+                fresh,
+                concurrency=concurrency,
+                batch_size=batch_size,
+                progress=progress,
+                prior=refused,
+            )
+        _finish_stats(result, client, started)
+    _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
+
+
+COMMANDS: list[click.Command] = [import_command, apply_command]

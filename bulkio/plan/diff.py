@@ -283,7 +283,8 @@ def _create_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
     changes: list[FieldChange] = []
     for spec in specs:
         value = _python_value(row.get(spec.name))
-        if value is None:
+        # A new product has no value to clear: empty texts and lists would only add noise.
+        if value is None or value == "" or value == ():
             continue
         values[spec.name] = value
         changes.append(FieldChange(spec.name, None, value))
