@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
