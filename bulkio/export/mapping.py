@@ -355,7 +355,8 @@ def _read_output(reader: _Reader) -> OutputOptions:
     decimals = reader.get("decimals", int, 2)
     if not 0 <= decimals <= 6:
         raise reader.error("decimals", f"{decimals} is outside 0..6")
-    delimiter = reader.get("delimiter", str, ",")
+    # With a decimal comma the usual CSV separator is ";" (what Excel in such locales writes).
+    delimiter = reader.get("delimiter", str, ";" if decimal_separator == "," else ",")
     if delimiter == "\\t":
         delimiter = "\t"
     if len(delimiter) != 1 or delimiter in '"\r\n':

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -73,7 +73,7 @@ def format_text(value: object, column: Column, output: OutputOptions) -> str:
         return format_decimal(
             value, places if column.type == "money" else column.decimals, output.decimal_separator
         )
-    if isinstance(value, datetime):
+    if isinstance(value, date):
         fmt = column.format or (
             output.date_format if column.type == "date" else output.datetime_format
         )
@@ -266,6 +266,8 @@ class RowBuilder:
             return "true" if value else "false"
         if isinstance(value, datetime):
             return value.strftime(self.output.datetime_format)
+        if isinstance(value, date):
+            return value.strftime(self.output.date_format)
         if isinstance(value, Decimal):
             return format_decimal(value, None, self.output.decimal_separator)
         if isinstance(value, float):
@@ -280,7 +282,7 @@ class RowBuilder:
         if isinstance(raw, list):
             raw = self._as_text(raw, column.header)
             if kind == "text":
-                return raw
+                return raw or None
         if raw is None or raw == "":
             return None
         if kind == "text":
@@ -303,13 +305,11 @@ class RowBuilder:
             if isinstance(raw, bool):
                 return raw
             return str(raw).strip().lower() in ("1", "true", "yes", "y", "on")
-        # date / datetime
-        if isinstance(raw, datetime):
-            return raw
-        parsed = _parse_datetime(raw)
+        # date / datetime ("date" drops the time of day)
+        parsed = raw if isinstance(raw, datetime) else _parse_datetime(raw)
         if parsed is None:
             raise EvaluationError(f"{raw!r} is not a date")
-        return parsed
+        return parsed.date() if kind == "date" else parsed
 
 
 def _parse_datetime(value: object) -> datetime | None:

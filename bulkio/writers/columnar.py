@@ -9,7 +9,7 @@ JSON numbers and dates as ISO 8601 text (``2026-11-25T14:05:00``, with ``Z`` in 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,10 @@ def _frame(mapping: ExportMapping, rows: Iterable[Row], for_json: bool) -> pl.Da
 
 
 def _date_cell(value: object, column: Column, utc: bool, for_json: bool) -> object:
-    if not isinstance(value, datetime):
-        return value
-    if for_json:
-        if column.type == "date":
-            return value.date().isoformat()
-        return value.isoformat() + ("Z" if utc else "")
-    if column.type == "date":
-        return value.date()
+    if isinstance(value, datetime):
+        return value.isoformat() + ("Z" if utc else "") if for_json else value
+    if isinstance(value, date):
+        return value.isoformat() if for_json else value
     return value
 
 

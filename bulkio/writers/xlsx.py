@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,7 @@ def _write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any, quoted:
         sheet.write_number(row, col, float(value), fmt)
     elif isinstance(value, int):
         sheet.write_number(row, col, value, fmt)
-    elif isinstance(value, datetime):
+    elif isinstance(value, date):
         sheet.write_datetime(row, col, value, fmt)
     else:
         text = str(value)[:_EXCEL_MAX_STRING]
