@@ -156,9 +156,11 @@ def test_iter_pages_without_total_headers_reads_until_a_short_page() -> None:
 
 
 def test_per_page_bounds() -> None:
-    with client_for(lambda r: httpx.Response(200, json=INDEX)) as client:
-        with pytest.raises(UsageError, match="per_page"):
-            client.get_page("products", per_page=101)
+    with (
+        client_for(lambda r: httpx.Response(200, json=INDEX)) as client,
+        pytest.raises(UsageError, match="per_page"),
+    ):
+        client.get_page("products", per_page=101)
 
 
 def test_batch_returns_per_item_results_in_order() -> None:

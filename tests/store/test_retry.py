@@ -118,9 +118,11 @@ def test_connection_drops_and_timeouts_are_retried() -> None:
 def test_gives_up_after_max_attempts_with_transport_error() -> None:
     sleeps: list[float] = []
     handler = scripted(*[httpx.ReadTimeout("timed out")] * 3)
-    with make_client(handler, sleeps, max_attempts=3) as client:
-        with pytest.raises(TransportError) as caught:
-            client.get("products", {"per_page": 5})
+    with (
+        make_client(handler, sleeps, max_attempts=3) as client,
+        pytest.raises(TransportError) as caught,
+    ):
+        client.get("products", {"per_page": 5})
     assert caught.value.attempts == 3 and len(sleeps) == 2
     assert "after 3 attempt(s)" in str(caught.value)
     assert "cs_secret" not in str(caught.value)
@@ -132,9 +134,11 @@ def test_persistent_503_raises_the_last_answer() -> None:
     answer = httpx.Response(
         503, json={"code": "overloaded", "message": "Busy", "data": {"status": 503}}
     )
-    with make_client(scripted(answer, answer), sleeps, max_attempts=2) as client:
-        with pytest.raises(WooError) as caught:
-            client.get("products")
+    with (
+        make_client(scripted(answer, answer), sleeps, max_attempts=2) as client,
+        pytest.raises(WooError) as caught,
+    ):
+        client.get("products")
     assert caught.value.status == 503 and caught.value.code == "overloaded"
     assert "503 after 2 attempts" in str(caught.value)
 
