@@ -1,0 +1,123 @@
+"""Number cells: the pure rules, and the polars column version agreeing with them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bulkio.fields import canonical_decimal
+from bulkio.mapping.numbers import (
+    NumberError,
+    canonical_integer,
+    canonical_number,
+    normalise_number_text,
+)
+from bulkio.mapping.transforms import number_exprs
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "thousands", "expected"),
+    [
+        ("12,50", ",", "", "12.50"),
+        ("1.234,5", ",", ".", "1234.5"),
+        ("1 234,5", ",", " ", "1234.5"),
+        ("1,234.5", ".", ",", "1234.5"),
+        ("1'234.5", ".", "'", "1234.5"),
+        (" 7 ", ".", "", "7"),
+        (".5", ".", "", ".5"),
+    ],
+)
+def test_normalise_number_text(text: str, decimal: str, thousands: str, expected: str) -> None:
+    assert normalise_number_text(text, decimal=decimal, thousands=thousands) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "thousands"),
+    [
+        ("12.50", ",", ""),  # a dot in a decimal-comma file is not silently accepted
+        ("12,50", ".", ""),
+        ("abc", ".", ""),
+        ("1e3", ".", ""),
+        ("€12", ".", ""),
+        ("", ".", ""),
+        ("1.2.3", ".", ""),
+        ("--1", ".", ""),
+    ],
+)
+def test_normalise_number_text_rejects(text: str, decimal: str, thousands: str) -> None:
+    with pytest.raises(NumberError) as caught:
+        normalise_number_text(text, decimal=decimal, thousands=thousands)
+    assert caught.value.code == "invalid-number"
+
+
+def test_canonical_money_and_codes() -> None:
+    assert canonical_number("012,5", decimal=",", min_places=2) == "12.50"
+    assert canonical_number("-0,00", decimal=",", min_places=2, allow_negative=False) == "0.00"
+    with pytest.raises(NumberError) as negative:
+        canonical_number("-1", allow_negative=False)
+    assert negative.value.code == "negative-number"
+    with pytest.raises(NumberError) as precise:
+        canonical_number("1.23456", max_places=4)
+    assert precise.value.code == "too-precise"
+    assert canonical_number("1.23450", max_places=4) == "1.2345"  # trailing zeros don't count
+
+
+def test_canonical_integer() -> None:
+    assert canonical_integer("1.000", thousands=".", decimal=",") == 1000
+    assert canonical_integer("3,00", decimal=",") == 3
+    with pytest.raises(NumberError) as caught:
+        canonical_integer("3.5")
+    assert caught.value.code == "not-an-integer"
+
+
+def _polars(texts: list[str], **kwargs: object) -> list[tuple[str | None, str | None]]:
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    value, error, _ = number_exprs(pl.col("t"), **kwargs)  # type: ignore[arg-type]
+    out = frame.select(pl.when(error.is_null()).then(value).alias("v"), error.alias("e"))
+    return list(zip(out["v"].to_list(), out["e"].to_list(), strict=True))
+
+
+def _python(text: str, **kwargs: object) -> tuple[str | None, str | None]:
+    try:
+        return canonical_number(text, **kwargs), None  # type: ignore[arg-type]
+    except NumberError as exc:
+        return None, exc.code
+
+
+number_text = st.one_of(
+    st.integers(0, 6)
+    .flatmap(lambda places: st.decimals(allow_nan=False, allow_infinity=False, places=places))
+    .map(str),
+    st.text(alphabet="0123456789.,-+ ", max_size=8),
+    st.from_regex(r"[+-]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]{0,5})?", fullmatch=True),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(number_text, min_size=1, max_size=20), st.sampled_from([".", ","]))
+def test_polars_number_rules_match_the_python_rules(texts: list[str], decimal: str) -> None:
+    thousands = "." if decimal == "," else ","
+    texts = [t.strip() or "x" for t in texts]
+    kwargs = dict(
+        decimal=decimal, thousands=thousands, min_places=2, max_places=4, allow_negative=False
+    )
+    assert _polars(texts, **kwargs) == [_python(t, **kwargs) for t in texts]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4))
+def test_money_round_trip_matches_fields_canonical_decimal(number: Decimal) -> None:
+    text = f"{number:f}"
+    if number == 0:
+        text = text.lstrip("-")
+    ours = canonical_number(text, min_places=2, max_places=4)
+    assert ours == canonical_decimal(text, min_places=2)
+    # canonical text is a fixed point: reading it again changes nothing
+    assert canonical_number(ours, min_places=2, max_places=4) == ours
+    # the decimal-comma spelling of the same number gives the same canonical text
+    comma = text.replace(".", ",")
+    assert canonical_number(comma, decimal=",", min_places=2, max_places=4) == ours

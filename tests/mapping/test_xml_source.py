@@ -1,0 +1,187 @@
+"""XML feeds: record paths, relative field paths, namespaces, lists, and a hardened parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bulkio.errors import InputError, MappingError
+from bulkio.mapping.model import SourceOptions
+from bulkio.records import RecordSet
+from bulkio.sources.xml import BATCH_ROWS, check_field_path, parse_record_path, read_xml
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<catalog xmlns:g="http://base.google.com/ns/1.0">
+  <meta><item>not a record: wrong depth</item></meta>
+  <items>
+    <item id="A1">
+      <name>Gießkanne</name>
+      <g:price currency="EUR">12.50</g:price>
+      <g:price currency="USD">13.90</g:price>
+      <cat>3</cat><cat>7</cat>
+    </item>
+    <item id="A2">
+      <name>Spaten <b>extra</b></name>
+      <g:price currency="EUR">20</g:price>
+    </item>
+  </items>
+</catalog>
+"""
+NS = {"g": "http://base.google.com/ns/1.0"}
+
+
+def _read(path: Path, record: str, paths: list[str], **kwargs: object) -> dict[str, list[object]]:
+    options = SourceOptions(format="xml", record=record, namespaces=NS)
+    return read_xml(path, options, paths, **kwargs).frame.to_dict(as_series=False)  # type: ignore[arg-type]
+
+
+def test_fields_attributes_namespaces_and_lists(write: Callable[..., Path]) -> None:
+    path = write("feed.xml", FEED)
+    data = _read(path, "/catalog/items/item", ["@id", "name", "g:price[@currency='EUR']", "cat"])
+    assert data["_line"] == [1, 2]
+    assert data["_source_line"] == [5, 11]
+    assert data["@id"] == [["A1"], ["A2"]]
+    assert data["name"] == [["Gießkanne"], ["Spaten extra"]]  # text content of nested markup
+    assert data["g:price[@currency='EUR']"] == [["12.50"], ["20"]]
+    assert data["cat"] == [["3", "7"], []]
+
+
+def test_anywhere_record_path(write: Callable[..., Path]) -> None:
+    data = _read(write("feed.xml", FEED), "//items/item", ["@id"])
+    assert data["@id"] == [["A1"], ["A2"]]
+    data = _read(write("feed.xml", FEED), "//item", ["@id"])
+    assert data["@id"] == [[], ["A1"], ["A2"]]  # the one under <meta> too
+
+
+def test_batches_are_joined(write: Callable[..., Path]) -> None:
+    count = BATCH_ROWS + 5
+    body = "".join(f'<p sku="S{i}"/>' for i in range(count))
+    data = _read(write("big.xml", f"<root>{body}</root>"), "/root/p", ["@sku"])
+    assert len(data["@sku"]) == count
+    assert data["@sku"][-1] == [f"S{count - 1}"]
+    assert data["_line"][-1] == count
+
+
+def test_max_rows(write: Callable[..., Path]) -> None:
+    body = "".join(f'<p sku="S{i}"/>' for i in range(50))
+    data = _read(write("f.xml", f"<root>{body}</root>"), "/root/p", ["@sku"], max_rows=3)
+    assert data["@sku"] == [["S0"], ["S1"], ["S2"]]
+
+
+def test_no_matching_record_lists_paths(write: Callable[..., Path]) -> None:
+    with pytest.raises(InputError) as caught:
+        _read(write("feed.xml", FEED), "/catalog/item", ["@id"])
+    assert "no element matches" in str(caught.value)
+    assert "/catalog/items" in str(caught.value)
+
+
+def test_default_namespace_needs_a_prefix(write: Callable[..., Path]) -> None:
+    path = write("f.xml", '<feed xmlns="urn:x"><row id="1"/></feed>')
+    with pytest.raises(InputError) as caught:
+        read_xml(path, SourceOptions(format="xml", record="/feed/row"), ["@id"])
+    assert "{urn:x}feed" in str(caught.value)  # the hint shows the real, namespaced names
+    options = SourceOptions(format="xml", record="/x:feed/x:row", namespaces={"x": "urn:x"})
+    assert read_xml(path, options, ["@id"]).frame["@id"].to_list() == [["1"]]
+
+
+def test_malformed_xml_names_line(write: Callable[..., Path]) -> None:
+    path = write("bad.xml", "<root>\n<p sku='1'>\n</root>\n")
+    with pytest.raises(InputError) as caught:
+        _read(path, "/root/p", ["@sku"])
+    assert caught.value.line == 3
+    assert "bad.xml:3" in str(caught.value)
+
+
+def test_external_entity_is_never_read(write: Callable[..., Path], tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    path = write(
+        "xxe.xml",
+        f'<?xml version="1.0"?>\n<!DOCTYPE root [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        "<root><p><name>&xxe;</name></p></root>\n",
+    )
+    with pytest.raises(InputError) as caught:
+        _read(path, "/root/p", ["name"])
+    assert "entities" in str(caught.value)
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_entity_bomb_is_refused(write: Callable[..., Path]) -> None:
+    levels = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    ]
+    path = write(
+        "bomb.xml",
+        f'<?xml version="1.0"?>\n<!DOCTYPE root [{"".join(levels)}]>\n'
+        "<root><p><name>&lol9;</name></p></root>\n",
+    )
+    with pytest.raises(InputError, match="entities"):
+        _read(path, "/root/p", ["name"])
+
+
+def test_undeclared_entity_is_a_syntax_error(write: Callable[..., Path]) -> None:
+    path = write("u.xml", "<root><p><name>&nope;</name></p></root>")
+    with pytest.raises(InputError, match="not well-formed"):
+        _read(path, "/root/p", ["name"])
+
+
+def test_doctype_without_entities_is_fine_and_not_loaded(write: Callable[..., Path]) -> None:
+    path = write(
+        "d.xml",
+        '<?xml version="1.0"?>\n<!DOCTYPE root SYSTEM "http://127.0.0.1:9/never.dtd">\n'
+        '<root><p sku="1"/></root>',
+    )
+    assert _read(path, "/root/p", ["@sku"])["@sku"] == [["1"]]
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ("catalog/item", "must start with /"),
+        ("/a/b[1]", "not an element name"),
+        ("/x:a", "not declared"),
+    ],
+)
+def test_bad_record_paths(record: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        parse_record_path(record, {})
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("/catalog/x", "absolute"), ("price[", "not a valid"), ("q:x", "not a valid")],
+)
+def test_bad_field_paths(path: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        check_field_path(path, {})
+
+
+XML_MAPPING = """
+[source]
+format = "xml"
+record = "/catalog/items/item"
+[source.namespaces]
+g = "http://base.google.com/ns/1.0"
+[fields]
+sku = "@id"
+name = "name"
+regular_price = "g:price"
+"""
+
+
+def test_repeated_element_for_single_field_is_rejected(run: Callable[..., RecordSet]) -> None:
+    records = run(XML_MAPPING, FEED, "feed.xml")
+    assert records.unit == "record"
+    assert records.frame["sku"].to_list() == ["A2"]
+    [error] = records.rejected
+    assert (error.line, error.code, error.field) == (1, "multiple-values", "regular_price")
+    assert "record starts on line 5" in error.message
+    assert str(error).startswith(f"{records.source} record 1:")
+
+
+def test_xml_mapping_field_path_checked_at_load(mapping_from: Callable[[str], object]) -> None:
+    with pytest.raises(MappingError) as caught:
+        mapping_from(XML_MAPPING.replace('name = "name"', 'name = "/catalog/name"'))
+    assert caught.value.key == "fields.name.column"
