@@ -28,9 +28,11 @@ LIST_OF_KIND = {kind: name for name, kind in LIST_KINDS.items()}
 
 
 class ExportDataError(BulkioError):
-    """An order whose data cannot fill a column (for example text where a number is needed)."""
+    """An order whose data cannot fill a column (for example text where a number is needed).
 
-    exit_code = ExitCode.PARTIAL
+    Exit code 2 like any bad input: nothing is written, the mapping or the order needs fixing."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True, slots=True)
