@@ -14,6 +14,7 @@ command can pass its whole ``**kwargs``; use :func:`connection_kwargs` to split 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +47,7 @@ STORE_OPTION_NAMES = (
     "ca_bundle",
     "insecure",
     "timeout",
+    "debug_http",
 )
 
 INSECURE_WARNING = (
@@ -55,7 +57,8 @@ INSECURE_WARNING = (
 
 
 def store_options(func: F) -> F:
-    """Add ``--url --key --secret --profile --config --auth --ca-bundle --insecure --timeout``."""
+    """Add ``--url --key --secret --profile --config --auth --ca-bundle --insecure --timeout``
+    and ``--debug-http``."""
     options = [
         click.option(
             "--url",
@@ -119,6 +122,13 @@ def store_options(func: F) -> F:
             help="Do not verify TLS certificates. Dangerous; prints a warning on every run.",
         ),
         click.option(
+            "--debug-http",
+            is_flag=True,
+            default=False,
+            envvar="BULKIO_DEBUG_HTTP",
+            help="Log every HTTP request and retry to stderr (URLs without credentials).",
+        ),
+        click.option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             default=None,
@@ -131,6 +141,17 @@ def store_options(func: F) -> F:
     return func
 
 
+def enable_http_debug_log() -> None:
+    """Send ``bulkio.store`` debug lines (redacted URLs, status, timing, retries) to stderr."""
+    logger = logging.getLogger("bulkio.store")
+    if not any(getattr(h, "_bulkio_debug", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handler._bulkio_debug = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
 def connection_kwargs(options: dict[str, Any]) -> dict[str, Any]:
     """The connection options out of a command's keyword arguments."""
     return {name: options[name] for name in STORE_OPTION_NAMES if name in options}
@@ -141,6 +162,8 @@ def settings_from_options(
 ) -> ConnectionSettings:
     """Resolve options + environment + profile; warn loudly about --insecure and open files."""
     kwargs = connection_kwargs(options)
+    if kwargs.pop("debug_http", False):
+        enable_http_debug_log()
     for extra in ("max_attempts", "max_concurrency"):
         if options.get(extra) is not None:
             kwargs[extra] = options[extra]
