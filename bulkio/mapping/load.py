@@ -459,13 +459,13 @@ class _MappingParser:
                 hint='map category ids instead: categories = { column = "CatIds", split = "|" }',
             )
 
-        def constant(raw_value: Any, where: str) -> CanonicalValue:
+        def constant(raw_value: Any, *where: str) -> CanonicalValue:
             try:
                 return constant_value(
                     spec, cast, raw_value, true_words=true_words, false_words=false_words
                 )
             except ValueError as exc:
-                raise self.error(key_path("fields", name, where), str(exc)) from None
+                raise self.error(key_path("fields", name, *where), str(exc)) from None
 
         has_value = "value" in raw
         value: CanonicalValue = None
@@ -496,7 +496,7 @@ class _MappingParser:
             if not map_table:
                 raise self.error(key_path("fields", name, "map"), "is empty")
             mapped = {
-                str(source_value): constant(target_value, f"map.{key_path(source_value)}")
+                str(source_value): constant(target_value, "map", source_value)
                 for source_value, target_value in map_table.items()
             }
             if spec.kind == "terms" and any(len(v) != 1 for v in mapped.values()):  # type: ignore[arg-type]

@@ -19,6 +19,16 @@ NUMBER_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 _NUMBER = re.compile(NUMBER_PATTERN)
 
 
+def grouping_pattern(decimal: str, thousands: str) -> str:
+    """A number whose integer part is grouped by ``thousands`` in threes ("1.234.567,89").
+
+    Checked whenever the separator appears, so "12.50" in a file with ``decimal = ","`` and
+    ``thousands = "."`` is an error, not 1250.
+    """
+    sep, dec = re.escape(thousands), re.escape(decimal)
+    return rf"^[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:{dec}[0-9]*)?$"
+
+
 class NumberError(ValueError):
     """A cell that is not an acceptable number; ``code`` is the row error code."""
 
@@ -34,7 +44,12 @@ def normalise_number_text(text: str, *, decimal: str = ".", thousands: str = "")
     "12.50" in a decimal-comma file is an error rather than silently 1250 or 12.5.
     """
     value = text.strip()
-    if thousands:
+    if thousands and thousands in value:
+        if not re.match(grouping_pattern(decimal, thousands), value):
+            raise NumberError(
+                "invalid-number",
+                f"not a number: {text!r} (thousands separator {thousands!r} must group 3 digits)",
+            )
         value = value.replace(thousands, "")
     other = "," if decimal == "." else "."
     if other in value:

@@ -21,7 +21,7 @@ import polars as pl
 from bulkio.fields import CanonicalValue, FieldSpec
 from bulkio.mapping.constants import allows_negative
 from bulkio.mapping.model import FieldRule, FilterRule, SourceOptions
-from bulkio.mapping.numbers import MONEY_MAX_PLACES, NUMBER_PATTERN
+from bulkio.mapping.numbers import MONEY_MAX_PLACES, NUMBER_PATTERN, grouping_pattern
 from bulkio.mapping.template import parse_template
 
 DTYPES: dict[str, pl.DataType] = {
@@ -115,10 +115,14 @@ def number_exprs(
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(canonical text, error code, fraction digits) of number cells; see numbers.py."""
     value = text
+    bad_grouping = pl.lit(False)
     if thousands:
+        bad_grouping = value.str.contains(thousands, literal=True) & ~value.str.contains(
+            grouping_pattern(decimal, thousands)
+        )
         value = value.str.replace_all(thousands, "", literal=True)
     other = "," if decimal == "." else "."
-    has_other = value.str.contains(other, literal=True)
+    has_other = value.str.contains(other, literal=True) | bad_grouping
     if decimal == ",":
         value = value.str.replace_all(",", ".", literal=True)
     valid = value.str.contains(NUMBER_PATTERN) & ~has_other

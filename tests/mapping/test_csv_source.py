@@ -52,7 +52,7 @@ def test_encodings(write: Callable[..., Path], data: bytes, encoding: str) -> No
 
 
 def test_undecodable_byte_names_its_line(write: Callable[..., Path]) -> None:
-    data = "sku;name\nA;ok\nB;".encode() + "Größe".encode("cp1252") + b"\n"
+    data = b"sku;name\nA;ok\nB;" + "Größe".encode("cp1252") + b"\n"
     with pytest.raises(InputError) as caught:
         read_csv(write("f.csv", data), SEMI)
     assert caught.value.line == 3

@@ -121,3 +121,27 @@ def test_money_round_trip_matches_fields_canonical_decimal(number: Decimal) -> N
     # the decimal-comma spelling of the same number gives the same canonical text
     comma = text.replace(".", ",")
     assert canonical_number(comma, decimal=",", min_places=2, max_places=4) == ours
+
+
+@pytest.mark.parametrize("thousands", [" ", "'", "\u00a0", "\u202f", ".", ","])
+def test_every_thousands_separator_groups_by_three(thousands: str) -> None:
+    decimal = "." if thousands == "," else ","
+    texts = [
+        f"1{thousands}234{decimal}5",
+        f"12{thousands}345{thousands}678",
+        f"12{thousands}5",  # not a grouping: an error, never 125
+        f"1{thousands}23{thousands}456",
+        f"{thousands}123",
+    ]
+    kwargs = dict(
+        decimal=decimal, thousands=thousands, min_places=2, max_places=4, allow_negative=False
+    )
+    expected = [
+        ("1234.50", None),
+        ("12345678.00", None),
+        (None, "invalid-number"),
+        (None, "invalid-number"),
+        (None, "invalid-number"),
+    ]
+    assert [_python(t, **kwargs) for t in texts] == expected
+    assert _polars(texts, **kwargs) == expected
