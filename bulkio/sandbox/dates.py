@@ -1,0 +1,45 @@
+"""Dates the way WooCommerce answers them: local and GMT strings without a zone suffix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def now_gmt() -> datetime:
+    """The current UTC time, naive and truncated to seconds like MySQL ``DATETIME``."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def fmt(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime(FORMAT)
+
+
+def parse_gmt(text: str) -> datetime:
+    return datetime.strptime(text[:19], FORMAT)
+
+
+def local_from_gmt(text: str | None, offset: timedelta) -> str | None:
+    """The site-local twin of a stored GMT date string."""
+    if not text:
+        return None
+    return fmt(parse_gmt(text) + offset)
+
+
+def parse_request_date(text: str, offset: timedelta, *, as_gmt: bool) -> datetime | None:
+    """Parse an ISO 8601 filter value (``after=...``) into a naive GMT datetime.
+
+    A value with a zone is converted exactly; one without is taken as site-local time unless
+    ``as_gmt`` (the ``dates_are_gmt`` flag) says it is already GMT. ``None`` means unparsable.
+    """
+    value = text.strip().replace(" ", "T", 1)
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed if as_gmt else parsed - offset

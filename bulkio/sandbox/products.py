@@ -1,0 +1,1017 @@
+"""Products and variations: WooCommerce's rules for writing them and the shape it answers with."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from bulkio.sandbox import dates
+from bulkio.sandbox.errors import ApiError, invalid_param
+from bulkio.sandbox.params import (
+    as_bool,
+    as_enum,
+    as_int,
+    as_int_list,
+    as_list,
+    require_type,
+)
+from bulkio.sandbox.store import Store, doc_of, money, sanitize_title, stock_amount, truthy
+
+PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
+PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
+LIST_STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
+VARIATION_STATUSES = ("draft", "pending", "private", "publish")
+STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
+BACKORDERS = ("no", "notify", "yes")
+ORDERBY = (
+    "date",
+    "modified",
+    "id",
+    "include",
+    "title",
+    "slug",
+    "price",
+    "popularity",
+    "rating",
+    "menu_order",
+)
+
+STRING_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "short_description",
+    "sku",
+    "regular_price",
+    "sale_price",
+    "external_url",
+    "button_text",
+    "tax_class",
+    "weight",
+    "shipping_class",
+    "purchase_note",
+    "global_unique_id",
+)
+STRICT_TYPES = {
+    **{name: "string" for name in STRING_FIELDS},
+    "stock_quantity": "integer",
+    "low_stock_amount": "integer",
+    "menu_order": "integer",
+    "parent_id": "integer",
+    "manage_stock": "boolean",
+    "featured": "boolean",
+    "virtual": "boolean",
+    "downloadable": "boolean",
+    "sold_individually": "boolean",
+    "reviews_allowed": "boolean",
+    "categories": "array",
+    "tags": "array",
+    "images": "array",
+    "attributes": "array",
+    "default_attributes": "array",
+    "meta_data": "array",
+    "dimensions": "object",
+}
+
+
+def _blank_product() -> dict[str, Any]:
+    return {
+        "name": "",
+        "slug": "",
+        "type": "simple",
+        "status": "publish",
+        "featured": False,
+        "catalog_visibility": "visible",
+        "description": "",
+        "short_description": "",
+        "sku": "",
+        "global_unique_id": "",
+        "regular_price": "",
+        "sale_price": "",
+        "date_on_sale_from_gmt": None,
+        "date_on_sale_to_gmt": None,
+        "total_sales": 0,
+        "virtual": False,
+        "downloadable": False,
+        "downloads": [],
+        "download_limit": -1,
+        "download_expiry": -1,
+        "external_url": "",
+        "button_text": "",
+        "tax_status": "taxable",
+        "tax_class": "",
+        "manage_stock": False,
+        "stock_quantity": None,
+        "stock_status": "instock",
+        "backorders": "no",
+        "low_stock_amount": None,
+        "sold_individually": False,
+        "weight": "",
+        "dimensions": {"length": "", "width": "", "height": ""},
+        "shipping_class": "",
+        "shipping_class_id": 0,
+        "reviews_allowed": True,
+        "average_rating": "0.00",
+        "rating_count": 0,
+        "upsell_ids": [],
+        "cross_sell_ids": [],
+        "parent_id": 0,
+        "purchase_note": "",
+        "category_ids": [],
+        "tag_ids": [],
+        "images": [],
+        "attributes": [],
+        "default_attributes": [],
+        "grouped_products": [],
+        "menu_order": 0,
+        "meta_data": [],
+        "post_password": "",
+    }
+
+
+def _blank_variation() -> dict[str, Any]:
+    return {
+        "description": "",
+        "sku": "",
+        "global_unique_id": "",
+        "regular_price": "",
+        "sale_price": "",
+        "date_on_sale_from_gmt": None,
+        "date_on_sale_to_gmt": None,
+        "status": "publish",
+        "virtual": False,
+        "downloadable": False,
+        "downloads": [],
+        "download_limit": -1,
+        "download_expiry": -1,
+        "tax_status": "taxable",
+        "tax_class": "",
+        "manage_stock": False,
+        "stock_quantity": None,
+        "stock_status": "instock",
+        "backorders": "no",
+        "low_stock_amount": None,
+        "weight": "",
+        "dimensions": {"length": "", "width": "", "height": ""},
+        "shipping_class": "",
+        "shipping_class_id": 0,
+        "image": None,
+        "attributes": [],
+        "menu_order": 0,
+        "meta_data": [],
+    }
+
+
+# -- derived values ---------------------------------------------------------------------------
+
+
+def _sale_active(doc: Mapping[str, Any]) -> bool:
+    sale = doc.get("sale_price") or ""
+    if sale == "":
+        return False
+    regular = doc.get("regular_price") or ""
+    try:
+        if regular != "" and float(sale) >= float(regular):
+            return False
+    except ValueError:
+        return False
+    now = dates.fmt(dates.now_gmt()) or ""
+    start = doc.get("date_on_sale_from_gmt")
+    end = doc.get("date_on_sale_to_gmt")
+    return not ((start and start > now) or (end and end < now))
+
+
+def derive_stock_status(doc: dict[str, Any]) -> None:
+    """``stock_status`` follows the quantity whenever stock is managed (notify-no-stock = 0)."""
+    if doc.get("manage_stock") is True:
+        quantity = doc.get("stock_quantity") or 0
+        if quantity > 0:
+            doc["stock_status"] = "instock"
+        elif doc.get("backorders", "no") != "no":
+            doc["stock_status"] = "onbackorder"
+        else:
+            doc["stock_status"] = "outofstock"
+
+
+def _meta_merge(store: Store, current: list[dict[str, Any]], given: Any) -> list[dict[str, Any]]:
+    """Keys given are set (matched by id, else by key); keys not given stay as they are."""
+    if not isinstance(given, list):
+        return current
+    merged = [dict(item) for item in current]
+    for entry in given:
+        if not isinstance(entry, dict) or ("key" not in entry and "id" not in entry):
+            continue
+        target = None
+        for item in merged:
+            if ("id" in entry and item["id"] == entry["id"]) or (
+                "id" not in entry and item["key"] == entry.get("key")
+            ):
+                target = item
+                break
+        if target is None:
+            merged.append(
+                {
+                    "id": store.next_meta_id(),
+                    "key": str(entry.get("key", "")),
+                    "value": entry.get("value", ""),
+                }
+            )
+        elif entry.get("value") is None and "value" in entry:
+            merged.remove(target)
+        else:
+            target["value"] = entry.get("value", "")
+            if "key" in entry:
+                target["key"] = str(entry["key"])
+    return merged
+
+
+def _images(store: Store, given: Any) -> list[dict[str, Any]]:
+    """Emulate the media library: a ``src`` becomes a new attachment with a store URL.
+
+    Nothing is downloaded (the sandbox never fetches), but the answer looks like the real one:
+    the store's own URL, not the one sent.
+    """
+    if not isinstance(given, list):
+        return []
+    result = []
+    now = dates.fmt(dates.now_gmt())
+    for position, image in enumerate(given):
+        if not isinstance(image, dict):
+            continue
+        src = str(image.get("src") or "")
+        image_id = int(image.get("id") or 0)
+        if not image_id and not src:
+            continue
+        if src and not src.startswith(("http://", "https://")):
+            raise ApiError("woocommerce_product_image_upload_error", f"Invalid URL {src}.", 400)
+        if not image_id:
+            image_id = store.next_attachment_id()
+        filename = src.rsplit("/", 1)[-1].split("?")[0] or f"image-{image_id}.jpg"
+        result.append(
+            {
+                "id": image_id,
+                "date_created_gmt": now,
+                "date_modified_gmt": now,
+                "src": f"{store.home}/wp-content/uploads/sandbox/{image_id}-{filename}",
+                "name": str(image.get("name") or filename.rsplit(".", 1)[0]),
+                "alt": str(image.get("alt") or ""),
+                "position": position,
+            }
+        )
+    return result
+
+
+def _attributes(given: Any) -> list[dict[str, Any]]:
+    if not isinstance(given, list):
+        return []
+    result = []
+    for position, attribute in enumerate(given):
+        if not isinstance(attribute, dict):
+            continue
+        options = attribute.get("options", [])
+        if isinstance(options, str):
+            options = [part.strip() for part in options.split("|") if part.strip()]
+        result.append(
+            {
+                "id": int(attribute.get("id") or 0),
+                "name": str(attribute.get("name", "")),
+                "slug": sanitize_title(str(attribute.get("name", ""))),
+                "position": int(attribute.get("position", position) or 0),
+                "visible": truthy(attribute.get("visible", False)),
+                "variation": truthy(attribute.get("variation", False)),
+                "options": [str(option) for option in options],
+            }
+        )
+    return result
+
+
+def _date_gmt(payload: Mapping[str, Any], name: str, offset: Any) -> str | None:
+    """Read ``name_gmt`` or the local ``name`` from a payload into a GMT string."""
+    if payload.get(f"{name}_gmt"):
+        parsed = dates.parse_request_date(str(payload[f"{name}_gmt"]), offset, as_gmt=True)
+    elif payload.get(name):
+        parsed = dates.parse_request_date(str(payload[name]), offset, as_gmt=False)
+    else:
+        return None
+    return dates.fmt(parsed)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _check_strict(payload: Mapping[str, Any], enums: Mapping[str, tuple[str, ...]]) -> None:
+    """Single requests are validated against the schema; batch items are not (as in WordPress)."""
+    for name, kind in STRICT_TYPES.items():
+        require_type(payload, name, kind)
+    for name, options in enums.items():
+        as_enum(payload, name, options)
+
+
+def _apply_common(
+    store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
+) -> None:
+    """Fields products and variations share; the SKU rule runs first, as ``set_sku`` does."""
+    if "sku" in payload:
+        sku = str(payload["sku"] or "").strip()
+        if sku != doc.get("sku", ""):
+            store.check_sku(sku, own_id)
+        doc["sku"] = sku
+    for name in ("regular_price", "sale_price"):
+        if name in payload:
+            doc[name] = money(payload[name])
+    for name in ("date_on_sale_from", "date_on_sale_to"):
+        if name in payload or f"{name}_gmt" in payload:
+            doc[f"{name}_gmt"] = _date_gmt(payload, name, store.offset)
+    for name in ("description", "tax_class", "weight", "shipping_class", "global_unique_id"):
+        if name in payload and payload[name] is not None:
+            doc[name] = str(payload[name])
+    for name in ("virtual", "downloadable"):
+        if name in payload:
+            doc[name] = truthy(payload[name])
+    if "tax_status" in payload and payload["tax_status"] in ("taxable", "shipping", "none"):
+        doc["tax_status"] = payload["tax_status"]
+    if "manage_stock" in payload:
+        doc["manage_stock"] = truthy(payload["manage_stock"])
+    if "stock_quantity" in payload:
+        doc["stock_quantity"] = stock_amount(payload["stock_quantity"])
+    if "low_stock_amount" in payload:
+        doc["low_stock_amount"] = stock_amount(payload["low_stock_amount"])
+    if payload.get("backorders") in BACKORDERS:
+        doc["backorders"] = payload["backorders"]
+    if payload.get("stock_status") in STOCK_STATUSES:
+        doc["stock_status"] = payload["stock_status"]
+    if isinstance(payload.get("dimensions"), dict):
+        dims = dict(doc.get("dimensions") or {})
+        for axis in ("length", "width", "height"):
+            if axis in payload["dimensions"]:
+                dims[axis] = str(payload["dimensions"][axis] or "")
+        doc["dimensions"] = dims
+    if "menu_order" in payload:
+        doc["menu_order"] = int(stock_amount(payload["menu_order"]) or 0)
+    if "meta_data" in payload:
+        doc["meta_data"] = _meta_merge(store, doc.get("meta_data", []), payload["meta_data"])
+    if not doc.get("manage_stock"):
+        doc["stock_quantity"] = None if doc.get("stock_quantity") is None else doc["stock_quantity"]
+    derive_stock_status(doc)
+
+
+def _apply_product(
+    store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
+) -> None:
+    _apply_common(store, doc, payload, own_id)
+    if "name" in payload:
+        doc["name"] = str(payload["name"] or "")
+    if payload.get("type") in PRODUCT_TYPES:
+        doc["type"] = payload["type"]
+    if payload.get("status") in PRODUCT_STATUSES:
+        doc["status"] = payload["status"]
+    if payload.get("catalog_visibility") in ("visible", "catalog", "search", "hidden"):
+        doc["catalog_visibility"] = payload["catalog_visibility"]
+    for name in (
+        "short_description",
+        "external_url",
+        "button_text",
+        "purchase_note",
+        "post_password",
+    ):
+        if name in payload and payload[name] is not None:
+            doc[name] = str(payload[name])
+    for name in ("featured", "sold_individually", "reviews_allowed"):
+        if name in payload:
+            doc[name] = truthy(payload[name])
+    for name in ("upsell_ids", "cross_sell_ids", "grouped_products"):
+        if isinstance(payload.get(name), list):
+            doc[name] = [int(item) for item in payload[name] if str(item).isdigit()]
+    if "parent_id" in payload:
+        doc["parent_id"] = int(stock_amount(payload["parent_id"]) or 0)
+    for field, taxonomy, key in (
+        ("categories", "product_cat", "category_ids"),
+        ("tags", "product_tag", "tag_ids"),
+    ):
+        if isinstance(payload.get(field), list):
+            wanted = [
+                int(term["id"])
+                for term in payload[field]
+                if isinstance(term, dict) and str(term.get("id", "")).isdigit()
+            ]
+            doc[key] = store.existing_term_ids(taxonomy, wanted)
+    if "images" in payload:
+        doc["images"] = _images(store, payload["images"])
+    if "attributes" in payload:
+        doc["attributes"] = _attributes(payload["attributes"])
+    if isinstance(payload.get("default_attributes"), list):
+        doc["default_attributes"] = [
+            {
+                "id": int(item.get("id") or 0),
+                "name": str(item.get("name", "")),
+                "option": str(item.get("option", "")),
+            }
+            for item in payload["default_attributes"]
+            if isinstance(item, dict)
+        ]
+    if payload.get("slug"):
+        doc["slug"] = sanitize_title(str(payload["slug"]))
+    if doc["type"] == "variable":
+        doc["regular_price"] = ""
+        doc["sale_price"] = ""
+
+
+def _columns(
+    doc: Mapping[str, Any], kind: str, parent_id: int, now: str, created: str | None = None
+) -> dict[str, Any]:
+    columns = {
+        "kind": kind,
+        "parent_id": parent_id,
+        "status": doc["status"],
+        "type": doc.get("type", "variation"),
+        "sku": doc.get("sku", ""),
+        "name": doc.get("name", ""),
+        "slug": doc.get("slug", ""),
+        "menu_order": doc.get("menu_order", 0),
+        "date_modified_gmt": now,
+    }
+    if created is not None:
+        columns["date_created_gmt"] = created
+    return columns
+
+
+def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    if payload.get("id"):
+        raise ApiError("woocommerce_rest_product_exists", "Cannot create existing product.", 400)
+    if strict:
+        _check_strict(
+            payload,
+            {
+                "type": PRODUCT_TYPES,
+                "status": PRODUCT_STATUSES,
+                "stock_status": STOCK_STATUSES,
+                "backorders": BACKORDERS,
+            },
+        )
+    doc = _blank_product()
+    with store.db.lock:
+        _apply_product(store, doc, payload, 0)
+        if not doc["category_ids"]:
+            doc["category_ids"] = [store.uncategorized_id]
+        now = dates.fmt(dates.now_gmt()) or ""
+        created = _date_gmt(payload, "date_created", store.offset) or now
+        doc["slug"] = store.unique_post_slug("product", doc["slug"] or sanitize_title(doc["name"]))
+        product_id = store.insert_post(
+            _columns(doc, "product", doc["parent_id"], now, created), doc
+        )
+        store.set_post_terms(product_id, doc["category_ids"], "product_cat")
+        store.set_post_terms(product_id, doc["tag_ids"], "product_tag")
+        return get_product(store, product_id)
+
+
+def _product_row(store: Store, product_id: int, status: int) -> sqlite3.Row:
+    row = store.get_post(product_id, ("product",))
+    if row is None:
+        variation = store.get_post(product_id, ("product_variation",))
+        if variation is not None:
+            raise ApiError(
+                "woocommerce_rest_product_invalid_id",
+                "To manipulate product variations you should use the "
+                "/products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.",
+                404,
+            )
+        raise ApiError("woocommerce_rest_product_invalid_id", "Invalid ID.", status)
+    return row
+
+
+def update_product(
+    store: Store, product_id: int, payload: Mapping[str, Any], *, strict: bool
+) -> dict[str, Any]:
+    if strict:
+        _check_strict(
+            payload,
+            {
+                "type": PRODUCT_TYPES,
+                "status": PRODUCT_STATUSES,
+                "stock_status": STOCK_STATUSES,
+                "backorders": BACKORDERS,
+            },
+        )
+    with store.db.lock:
+        row = _product_row(store, product_id, 400)
+        doc = doc_of(row)
+        doc["status"] = row["status"]
+        _apply_product(store, doc, payload, product_id)
+        if "name" in payload and "slug" not in payload and not doc["slug"]:
+            doc["slug"] = store.unique_post_slug("product", sanitize_title(doc["name"]), product_id)
+        now = dates.fmt(dates.now_gmt()) or ""
+        columns = _columns(doc, "product", doc["parent_id"], now)
+        if payload.get("date_created") or payload.get("date_created_gmt"):
+            columns["date_created_gmt"] = _date_gmt(payload, "date_created", store.offset)
+        store.update_post(product_id, columns, doc)
+        if "categories" in payload:
+            store.set_post_terms(product_id, doc["category_ids"], "product_cat")
+        if "tags" in payload:
+            store.set_post_terms(product_id, doc["tag_ids"], "product_tag")
+        return get_product(store, product_id)
+
+
+def delete_product(store: Store, product_id: int, *, force: bool) -> dict[str, Any]:
+    with store.db.lock:
+        row = _product_row(store, product_id, 404)
+        before = get_product(store, product_id)
+        if force:
+            for child in store.db.query(
+                "SELECT id FROM posts WHERE parent_id = ? AND kind = 'product_variation'",
+                (product_id,),
+            ):
+                store.delete_post(int(child["id"]))
+            store.delete_post(product_id)
+            return before
+        if row["status"] == "trash":
+            raise ApiError(
+                "woocommerce_rest_already_trashed", "The product has already been deleted.", 410
+            )
+        doc = doc_of(row)
+        doc["status_before_trash"] = row["status"]
+        doc["status"] = "trash"
+        now = dates.fmt(dates.now_gmt()) or ""
+        store.update_post(product_id, {"status": "trash", "date_modified_gmt": now}, doc)
+        return before
+
+
+def get_product(store: Store, product_id: int) -> dict[str, Any]:
+    row = store.get_post(product_id, ("product", "product_variation"))
+    if row is None:
+        raise ApiError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+    if row["kind"] == "product_variation":
+        return variation_response(store, row)
+    return product_responses(store, [row])[0]
+
+
+def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    """The API shape of products, resolving terms and variations for the page in bulk."""
+    docs = [doc_of(row) for row in rows]
+    term_ids = [term for doc in docs for term in (*doc["category_ids"], *doc["tag_ids"])]
+    terms = store.term_refs(term_ids)
+    variable_ids = [
+        int(row["id"]) for row, doc in zip(rows, docs, strict=True) if doc["type"] == "variable"
+    ]
+    children: dict[int, list[sqlite3.Row]] = {pid: [] for pid in variable_ids}
+    if variable_ids:
+        marks = ",".join("?" * len(variable_ids))
+        for child in store.db.query(
+            f"SELECT * FROM posts WHERE kind = 'product_variation' AND parent_id IN ({marks}) "  # noqa: S608
+            "ORDER BY menu_order, id",
+            variable_ids,
+        ):
+            children[int(child["parent_id"])].append(child)
+    return [
+        _product_response(store, row, doc, terms, children.get(int(row["id"]), []))
+        for row, doc in zip(rows, docs, strict=True)
+    ]
+
+
+def _product_response(
+    store: Store,
+    row: sqlite3.Row,
+    doc: dict[str, Any],
+    terms: Mapping[int, dict[str, Any]],
+    children: list[sqlite3.Row],
+) -> dict[str, Any]:
+    product_id = int(row["id"])
+    status = row["status"]
+    on_sale = _sale_active(doc)
+    price = doc["sale_price"] if on_sale else doc["regular_price"]
+    stock_status = doc["stock_status"]
+    if doc["type"] == "variable" and children:
+        child_docs = [doc_of(child) for child in children]
+        live = [c for c in child_docs if c.get("status") == "publish"]
+        prices = []
+        for child in live:
+            child_sale = _sale_active(child)
+            value = child["sale_price"] if child_sale else child["regular_price"]
+            on_sale = on_sale or child_sale
+            if value != "":
+                prices.append(float(value))
+        price = money(min(prices)) if prices else ""
+        statuses = {c["stock_status"] for c in live}
+        for candidate in ("instock", "onbackorder", "outofstock"):
+            if candidate in statuses:
+                stock_status = candidate
+                break
+    manage = bool(doc["manage_stock"])
+    quantity = doc["stock_quantity"] if manage else None
+    permalink = f"{store.home}/product/{doc['slug']}/"
+    base = f"{store.home}/wp-json/wc/v3/products"
+    return {
+        "id": product_id,
+        "name": doc["name"],
+        "slug": doc["slug"],
+        "permalink": permalink,
+        "date_created": store.local(row["date_created_gmt"]),
+        "date_created_gmt": row["date_created_gmt"],
+        "date_modified": store.local(row["date_modified_gmt"]),
+        "date_modified_gmt": row["date_modified_gmt"],
+        "type": doc["type"],
+        "status": status,
+        "featured": doc["featured"],
+        "catalog_visibility": doc["catalog_visibility"],
+        "description": doc["description"],
+        "short_description": doc["short_description"],
+        "sku": doc["sku"],
+        "price": price,
+        "regular_price": doc["regular_price"],
+        "sale_price": doc["sale_price"],
+        "date_on_sale_from": store.local(doc["date_on_sale_from_gmt"]),
+        "date_on_sale_from_gmt": doc["date_on_sale_from_gmt"],
+        "date_on_sale_to": store.local(doc["date_on_sale_to_gmt"]),
+        "date_on_sale_to_gmt": doc["date_on_sale_to_gmt"],
+        "on_sale": on_sale,
+        "purchasable": price != "" and status == "publish",
+        "total_sales": doc["total_sales"],
+        "virtual": doc["virtual"],
+        "downloadable": doc["downloadable"],
+        "downloads": doc["downloads"],
+        "download_limit": doc["download_limit"],
+        "download_expiry": doc["download_expiry"],
+        "external_url": doc["external_url"],
+        "button_text": doc["button_text"],
+        "tax_status": doc["tax_status"],
+        "tax_class": doc["tax_class"],
+        "manage_stock": manage,
+        "stock_quantity": quantity,
+        "backorders": doc["backorders"],
+        "backorders_allowed": doc["backorders"] != "no",
+        "backordered": bool(manage and (quantity or 0) < 0 and doc["backorders"] != "no"),
+        "low_stock_amount": doc["low_stock_amount"],
+        "sold_individually": doc["sold_individually"],
+        "weight": doc["weight"],
+        "dimensions": doc["dimensions"],
+        "shipping_required": not doc["virtual"],
+        "shipping_taxable": not doc["virtual"] and doc["tax_status"] in ("taxable", "shipping"),
+        "shipping_class": doc["shipping_class"],
+        "shipping_class_id": doc["shipping_class_id"],
+        "reviews_allowed": doc["reviews_allowed"],
+        "average_rating": doc["average_rating"],
+        "rating_count": doc["rating_count"],
+        "upsell_ids": doc["upsell_ids"],
+        "cross_sell_ids": doc["cross_sell_ids"],
+        "parent_id": doc["parent_id"],
+        "purchase_note": doc["purchase_note"],
+        "categories": [terms[i] for i in doc["category_ids"] if i in terms],
+        "tags": [terms[i] for i in doc["tag_ids"] if i in terms],
+        "images": doc["images"],
+        "attributes": doc["attributes"],
+        "default_attributes": doc["default_attributes"],
+        "variations": [int(child["id"]) for child in children],
+        "grouped_products": doc["grouped_products"],
+        "menu_order": doc["menu_order"],
+        "price_html": f'<span class="woocommerce-Price-amount amount">{price}</span>'
+        if price
+        else "",
+        "related_ids": [],
+        "meta_data": doc["meta_data"],
+        "stock_status": stock_status,
+        "has_options": doc["type"] == "variable",
+        "post_password": doc["post_password"],
+        "global_unique_id": doc["global_unique_id"],
+        "_links": {"self": [{"href": f"{base}/{product_id}"}], "collection": [{"href": base}]},
+    }
+
+
+# -- listing ----------------------------------------------------------------------------------
+
+
+def _date_filters(
+    store: Store,
+    params: Mapping[str, Any],
+    where: list[str],
+    args: list[Any],
+    created_column: str,
+    modified_column: str,
+) -> None:
+    as_gmt = bool(as_bool(params, "dates_are_gmt", False))
+    for name, column, operator in (
+        ("after", created_column, ">"),
+        ("before", created_column, "<"),
+        ("modified_after", modified_column, ">"),
+        ("modified_before", modified_column, "<"),
+    ):
+        if params.get(name) in (None, ""):
+            continue
+        moment = dates.parse_request_date(str(params[name]), store.offset, as_gmt=as_gmt)
+        if moment is None:
+            raise invalid_param(name, "Invalid date.", "rest_invalid_date")
+        where.append(f"{column} {operator} ?")
+        args.append(dates.fmt(moment))
+
+
+def order_clause(
+    params: Mapping[str, Any],
+    options: tuple[str, ...],
+    default: str,
+    default_order: str,
+    columns: Mapping[str, str],
+    include: list[int],
+) -> str:
+    orderby = as_enum(params, "orderby", options, default) or default
+    order = (as_enum(params, "order", ("asc", "desc"), default_order) or default_order).upper()
+    if orderby == "include" and include:
+        cases = " ".join(f"WHEN {value} THEN {index}" for index, value in enumerate(include))
+        return f"CASE id {cases} END {order}"
+    column = columns.get(orderby, "date_created_gmt")
+    return f"{column} {order}, id {order}"
+
+
+def paging(params: Mapping[str, Any]) -> tuple[int, int, int]:
+    """``(page, per_page, offset)`` validated as WordPress does (per_page 1–100)."""
+    page = as_int(params, "page", 1, minimum=1) or 1
+    per_page = as_int(params, "per_page", 10, 1, 100) or 10
+    offset_param = as_int(params, "offset", None)
+    offset = offset_param if offset_param is not None else (page - 1) * per_page
+    return page, per_page, offset
+
+
+PRODUCT_ORDER_COLUMNS = {
+    "date": "date_created_gmt",
+    "modified": "date_modified_gmt",
+    "id": "id",
+    "title": "name",
+    "slug": "slug",
+    "menu_order": "menu_order",
+    "price": "CAST(json_extract(doc, '$.regular_price') AS REAL)",
+    "popularity": "json_extract(doc, '$.total_sales')",
+    "rating": "json_extract(doc, '$.average_rating')",
+}
+
+
+def list_products(
+    store: Store, params: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """Products matching the filters: ``(items, total, page, per_page)``."""
+    page, per_page, offset = paging(params)
+    where = ["kind = 'product'"]
+    args: list[Any] = []
+    status = as_enum(params, "status", LIST_STATUSES, "any")
+    if status == "any":
+        where.append("status != 'trash'")
+    else:
+        where.append("status = ?")
+        args.append(status)
+    product_type = as_enum(params, "type", PRODUCT_TYPES)
+    if product_type:
+        where.append("type = ?")
+        args.append(product_type)
+    skus = as_list(params, "sku")
+    if skus:
+        if len(skus) > 1:
+            skus.append(str(params["sku"]))
+        where.append(f"sku IN ({','.join('?' * len(skus))})")
+        args.extend(skus)
+    include = as_int_list(params, "include")
+    if include:
+        where.append(f"id IN ({','.join('?' * len(include))})")
+        args.extend(include)
+    exclude = as_int_list(params, "exclude")
+    if exclude:
+        where.append(f"id NOT IN ({','.join('?' * len(exclude))})")
+        args.extend(exclude)
+    parents = as_int_list(params, "parent")
+    if parents:
+        where.append(f"parent_id IN ({','.join('?' * len(parents))})")
+        args.extend(parents)
+    if params.get("slug"):
+        where.append("slug = ?")
+        args.append(str(params["slug"]))
+    if params.get("search"):
+        where.append(
+            "(name LIKE ? OR json_extract(doc, '$.description') LIKE ? "
+            "OR json_extract(doc, '$.short_description') LIKE ?)"
+        )
+        term = f"%{params['search']}%"
+        args.extend([term, term, term])
+    stock = as_enum(params, "stock_status", STOCK_STATUSES)
+    if stock:
+        where.append("json_extract(doc, '$.stock_status') = ?")
+        args.append(stock)
+    featured = as_bool(params, "featured")
+    if featured is not None:
+        where.append("json_extract(doc, '$.featured') = ?")
+        args.append(1 if featured else 0)
+    for name in ("category", "tag"):
+        ids = as_int_list(params, name)
+        if ids:
+            where.append(
+                "id IN (SELECT post_id FROM term_relationships WHERE term_id IN "  # noqa: S608
+                f"({','.join('?' * len(ids))}))"
+            )
+            args.extend(ids)
+    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+    order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
+    result = store.page("posts", where, args, order_sql, per_page, offset)
+    return product_responses(store, result.rows), result.total, page, per_page
+
+
+# -- variations -------------------------------------------------------------------------------
+
+
+def _variable_parent(store: Store, product_id: int) -> sqlite3.Row:
+    row = store.get_post(product_id, ("product",))
+    if row is None:
+        raise ApiError(
+            "woocommerce_rest_product_variation_invalid_parent_id", "Invalid parent ID.", 404
+        )
+    return row
+
+
+def _variation_row(store: Store, product_id: int, variation_id: int, status: int) -> sqlite3.Row:
+    row = store.get_post(variation_id, ("product_variation",))
+    if row is None or int(row["parent_id"]) != product_id:
+        raise ApiError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", status)
+    return row
+
+
+def _apply_variation(
+    store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
+) -> None:
+    _apply_common(store, doc, payload, own_id)
+    if payload.get("status") in VARIATION_STATUSES:
+        doc["status"] = payload["status"]
+    if "image" in payload:
+        images = _images(store, [payload["image"]] if isinstance(payload["image"], dict) else [])
+        doc["image"] = images[0] if images else None
+    if isinstance(payload.get("attributes"), list):
+        doc["attributes"] = [
+            {
+                "id": int(item.get("id") or 0),
+                "name": str(item.get("name", "")),
+                "slug": sanitize_title(str(item.get("name", ""))),
+                "option": str(item.get("option", "")),
+            }
+            for item in payload["attributes"]
+            if isinstance(item, dict)
+        ]
+
+
+def create_variation(
+    store: Store, product_id: int, payload: Mapping[str, Any], *, strict: bool
+) -> dict[str, Any]:
+    if payload.get("id"):
+        raise ApiError(
+            "woocommerce_rest_product_variation_exists",
+            "Cannot create existing product_variation.",
+            400,
+        )
+    if strict:
+        _check_strict(
+            payload,
+            {
+                "status": VARIATION_STATUSES,
+                "stock_status": STOCK_STATUSES,
+                "backorders": BACKORDERS,
+            },
+        )
+    with store.db.lock:
+        parent = _variable_parent(store, product_id)
+        doc = _blank_variation()
+        _apply_variation(store, doc, payload, 0)
+        now = dates.fmt(dates.now_gmt()) or ""
+        name = str(doc_of(parent).get("name", ""))
+        options = [a["option"] for a in doc["attributes"] if a["option"]]
+        doc["name"] = f"{name} - {', '.join(options)}" if options else name
+        variation_id = store.insert_post(
+            _columns(doc, "product_variation", product_id, now, now), doc
+        )
+        _touch(store, product_id, now)
+        return get_variation(store, product_id, variation_id)
+
+
+def _touch(store: Store, post_id: int, now: str) -> None:
+    store.db.execute("UPDATE posts SET date_modified_gmt = ? WHERE id = ?", (now, post_id))
+
+
+def update_variation(
+    store: Store, product_id: int, variation_id: int, payload: Mapping[str, Any], *, strict: bool
+) -> dict[str, Any]:
+    if strict:
+        _check_strict(
+            payload,
+            {
+                "status": VARIATION_STATUSES,
+                "stock_status": STOCK_STATUSES,
+                "backorders": BACKORDERS,
+            },
+        )
+    with store.db.lock:
+        _variable_parent(store, product_id)
+        row = _variation_row(store, product_id, variation_id, 400)
+        doc = doc_of(row)
+        _apply_variation(store, doc, payload, variation_id)
+        now = dates.fmt(dates.now_gmt()) or ""
+        store.update_post(variation_id, _columns(doc, "product_variation", product_id, now), doc)
+        return get_variation(store, product_id, variation_id)
+
+
+def delete_variation(
+    store: Store, product_id: int, variation_id: int, *, force: bool
+) -> dict[str, Any]:
+    with store.db.lock:
+        _variable_parent(store, product_id)
+        row = _variation_row(store, product_id, variation_id, 404)
+        if not force:
+            raise ApiError(
+                "woocommerce_rest_trash_not_supported",
+                "The product_variation does not support trashing.",
+                501,
+            )
+        before = variation_response(store, row)
+        store.delete_post(variation_id)
+        return before
+
+
+def get_variation(store: Store, product_id: int, variation_id: int) -> dict[str, Any]:
+    _variable_parent(store, product_id)
+    return variation_response(store, _variation_row(store, product_id, variation_id, 404))
+
+
+def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
+    doc = doc_of(row)
+    variation_id = int(row["id"])
+    parent_id = int(row["parent_id"])
+    on_sale = _sale_active(doc)
+    price = doc["sale_price"] if on_sale else doc["regular_price"]
+    manage = bool(doc["manage_stock"])
+    base = f"{store.home}/wp-json/wc/v3/products/{parent_id}/variations"
+    return {
+        "id": variation_id,
+        "type": "variation",
+        "date_created": store.local(row["date_created_gmt"]),
+        "date_created_gmt": row["date_created_gmt"],
+        "date_modified": store.local(row["date_modified_gmt"]),
+        "date_modified_gmt": row["date_modified_gmt"],
+        "description": doc["description"],
+        "permalink": f"{store.home}/?p={variation_id}",
+        "sku": doc["sku"],
+        "global_unique_id": doc["global_unique_id"],
+        "price": price,
+        "regular_price": doc["regular_price"],
+        "sale_price": doc["sale_price"],
+        "date_on_sale_from": store.local(doc["date_on_sale_from_gmt"]),
+        "date_on_sale_from_gmt": doc["date_on_sale_from_gmt"],
+        "date_on_sale_to": store.local(doc["date_on_sale_to_gmt"]),
+        "date_on_sale_to_gmt": doc["date_on_sale_to_gmt"],
+        "on_sale": on_sale,
+        "status": row["status"],
+        "purchasable": price != "" and row["status"] == "publish",
+        "virtual": doc["virtual"],
+        "downloadable": doc["downloadable"],
+        "downloads": doc["downloads"],
+        "download_limit": doc["download_limit"],
+        "download_expiry": doc["download_expiry"],
+        "tax_status": doc["tax_status"],
+        "tax_class": doc["tax_class"],
+        "manage_stock": manage,
+        "stock_quantity": doc["stock_quantity"] if manage else None,
+        "stock_status": doc["stock_status"],
+        "backorders": doc["backorders"],
+        "backorders_allowed": doc["backorders"] != "no",
+        "backordered": False,
+        "low_stock_amount": doc["low_stock_amount"],
+        "weight": doc["weight"],
+        "dimensions": doc["dimensions"],
+        "shipping_class": doc["shipping_class"],
+        "shipping_class_id": doc["shipping_class_id"],
+        "image": doc["image"],
+        "attributes": doc["attributes"],
+        "menu_order": doc["menu_order"],
+        "meta_data": doc["meta_data"],
+        "name": doc.get("name", ""),
+        "parent_id": parent_id,
+        "_links": {
+            "self": [{"href": f"{base}/{variation_id}"}],
+            "collection": [{"href": base}],
+            "up": [{"href": f"{store.home}/wp-json/wc/v3/products/{parent_id}"}],
+        },
+    }
+
+
+def list_variations(
+    store: Store, product_id: int, params: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    page, per_page, offset = paging(params)
+    _variable_parent(store, product_id)
+    where = ["kind = 'product_variation'", "parent_id = ?"]
+    args: list[Any] = [product_id]
+    status = as_enum(params, "status", ("any", *VARIATION_STATUSES), "any")
+    if status != "any":
+        where.append("status = ?")
+        args.append(status)
+    skus = as_list(params, "sku")
+    if skus:
+        where.append(f"sku IN ({','.join('?' * len(skus))})")
+        args.extend(skus)
+    include = as_int_list(params, "include")
+    if include:
+        where.append(f"id IN ({','.join('?' * len(include))})")
+        args.extend(include)
+    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+    order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
+    result = store.page("posts", where, args, order_sql, per_page, offset)
+    return [variation_response(store, row) for row in result.rows], result.total, page, per_page

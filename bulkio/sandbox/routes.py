@@ -1,0 +1,420 @@
+"""Route table and request dispatch for ``wc/v3``, in WordPress's order of checks.
+
+Order as in ``WP_REST_Server``: route match (``rest_no_route``), argument validation
+(``rest_invalid_param``), the endpoint's permission check (``woocommerce_rest_cannot_*`` for an
+anonymous request), then the handler. Authentication errors and key permissions are decided
+before this, by the HTTP layer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from bulkio.sandbox import products
+from bulkio.sandbox.errors import ApiError, no_route
+from bulkio.sandbox.params import as_bool
+from bulkio.sandbox.store import Store
+
+PERMISSION_ERRORS = {
+    "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+    "get": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
+    "create": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
+    "update": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
+    "delete": (
+        "woocommerce_rest_cannot_delete",
+        "Sorry, you are not allowed to delete this resource.",
+    ),
+    "batch": (
+        "woocommerce_rest_cannot_batch",
+        "Sorry, you are not allowed to batch manipulate this resource.",
+    ),
+}
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+NAMESPACES = [
+    "oembed/1.0",
+    "wc/v1",
+    "wc/v2",
+    "wc/v3",
+    "wc/store/v1",
+    "wc-analytics",
+    "wc-admin",
+    "wp/v2",
+    "wp-site-health/v1",
+    "wp-block-editor/v1",
+]
+
+
+@dataclass
+class Call:
+    """One request as the API layer sees it."""
+
+    method: str
+    route: str  # e.g. "/wc/v3/products/12"
+    params: dict[str, Any]  # query + form/JSON body merged (body wins), like WP
+    body: Any  # the parsed JSON body, if any
+    query_pairs: list[tuple[str, str]]
+    authenticated: bool
+    collection_url: Callable[[str, list[tuple[str, str]]], str]
+    on_item: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    items: int = 0  # batch items, or 1 for a single write
+    item_counts: dict[str, int] = field(default_factory=dict)
+    rows: int = 0  # resources returned by a read
+
+
+Handler = Callable[[Call, Mapping[str, str]], Answer]
+
+
+def filter_fields(data: Any, fields_param: Any) -> Any:
+    """``_fields``: keep only the named (possibly nested ``a.b``) fields of each resource."""
+    if fields_param in (None, ""):
+        return data
+    wanted = [part.strip() for part in str(fields_param).split(",") if part.strip()]
+    if not wanted:
+        return data
+
+    def keep(resource: Any) -> Any:
+        if not isinstance(resource, dict):
+            return resource
+        result: dict[str, Any] = {}
+        for name in wanted:
+            path = name.split(".")
+            source: Any = resource
+            target = result
+            for depth, part in enumerate(path):
+                if not isinstance(source, dict) or part not in source:
+                    break
+                if depth == len(path) - 1:
+                    target[part] = source[part]
+                else:
+                    source = source[part]
+                    target = target.setdefault(part, {})
+        return result
+
+    if isinstance(data, list):
+        return [keep(item) for item in data]
+    return keep(data)
+
+
+def batch(
+    call: Call,
+    limit: int,
+    create: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    update: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    delete: Callable[[int], dict[str, Any]] | None,
+) -> Answer:
+    """``WC_REST_Controller::batch_items``: limit check, then creates, updates, deletes."""
+    payload = call.body if isinstance(call.body, dict) else call.params
+    parts: dict[str, list[Any]] = {}
+    for name in ("create", "update", "delete"):
+        value = payload.get(name)
+        if isinstance(value, list) and value:
+            parts[name] = value
+    total = sum(len(value) for value in parts.values())
+    if total > limit:
+        raise ApiError(
+            "woocommerce_rest_request_entity_too_large",
+            f"Unable to accept more than {limit} items for this request.",
+            413,
+        )
+    response: dict[str, list[Any]] = {}
+    counts = {name: len(value) for name, value in parts.items()}
+
+    def error_item(item_id: Any, error: ApiError) -> dict[str, Any]:
+        return {
+            "id": item_id,
+            "error": {
+                "code": error.code,
+                "message": error.message,
+                "data": {"status": error.status, **error.data},
+            },
+        }
+
+    for item in parts.get("create", []):
+        call.on_item()
+        try:
+            if create is None:
+                raise no_route()
+            response.setdefault("create", []).append(create(item if isinstance(item, dict) else {}))
+        except ApiError as error:
+            response.setdefault("create", []).append(error_item(0, error))
+    for item in parts.get("update", []):
+        call.on_item()
+        item = item if isinstance(item, dict) else {}
+        try:
+            if update is None:
+                raise no_route()
+            response.setdefault("update", []).append(update(item))
+        except ApiError as error:
+            response.setdefault("update", []).append(error_item(item.get("id"), error))
+    for raw_id in parts.get("delete", []):
+        try:
+            item_id = int(raw_id.get("id", 0) if isinstance(raw_id, dict) else raw_id)
+        except (TypeError, ValueError):
+            item_id = 0
+        if item_id == 0:
+            continue
+        call.on_item()
+        try:
+            if delete is None:
+                raise no_route()
+            response.setdefault("delete", []).append(delete(item_id))
+        except ApiError as error:
+            response.setdefault("delete", []).append(error_item(item_id, error))
+    return Answer(200, response if response else [], items=total, item_counts=counts)
+
+
+def listing(
+    call: Call, items: list[dict[str, Any]], total: int, page: int, per_page: int
+) -> Answer:
+    """A collection answer with ``X-WP-Total``, ``X-WP-TotalPages`` and ``Link`` headers."""
+    pages = math.ceil(total / per_page) if per_page else 0
+    headers = [("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages))]
+    base_pairs = [(k, v) for k, v in call.query_pairs if k not in ("page", "rest_route")]
+    if page > 1:
+        prev_page = min(page - 1, pages) if pages else page - 1
+        headers.append(
+            (
+                "Link",
+                f"<{call.collection_url(call.route, [*base_pairs, ('page', str(prev_page))])}>"
+                '; rel="prev"',
+            )
+        )
+    if pages > page:
+        headers.append(
+            (
+                "Link",
+                f"<{call.collection_url(call.route, [*base_pairs, ('page', str(page + 1))])}>"
+                '; rel="next"',
+            )
+        )
+    body = filter_fields(items, call.params.get("_fields"))
+    return Answer(200, body, headers, rows=len(items))
+
+
+def single(
+    call: Call, resource: dict[str, Any], status: int = 200, *, write: bool = False
+) -> Answer:
+    return Answer(
+        status,
+        filter_fields(resource, call.params.get("_fields")),
+        items=1 if write else 0,
+        rows=0 if write else 1,
+    )
+
+
+class Api:
+    """The ``wc/v3`` routes over one :class:`Store`."""
+
+    def __init__(self, store: Store, *, batch_limit: int = 100) -> None:
+        self.store = store
+        self.batch_limit = batch_limit
+        self.routes: list[tuple[re.Pattern[str], dict[str, tuple[str, Handler]]]] = []
+        self._register_products()
+
+    def add(self, pattern: str, methods: dict[str, tuple[str, Handler]]) -> None:
+        self.routes.append((re.compile(f"^/wc/v3/{pattern}/?$"), methods))
+
+    def dispatch(self, call: Call) -> Answer:
+        for pattern, methods in self.routes:
+            match = pattern.match(call.route)
+            if match is None:
+                continue
+            method = (
+                "POST"
+                if call.method in ("PUT", "PATCH") and call.method not in methods
+                else call.method
+            )
+            if method == "HEAD":
+                method = "GET"
+            if method not in methods:
+                raise no_route()
+            action, handler = methods[method]
+            if not call.authenticated:
+                # WordPress validates arguments before the permission callback runs.
+                if action == "list":
+                    products.paging(call.params)
+                code, message = PERMISSION_ERRORS[action]
+                raise ApiError(code, message, 401)
+            return handler(call, match.groupdict())
+        raise no_route()
+
+    # -- products -----------------------------------------------------------------------------
+
+    def _register_products(self) -> None:
+        store = self.store
+
+        def list_products(call: Call, ids: Mapping[str, str]) -> Answer:
+            return listing(call, *products.list_products(store, call.params))
+
+        def create_product(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            return single(
+                call, products.create_product(store, call.params, strict=True), 201, write=True
+            )
+
+        def get_product(call: Call, ids: Mapping[str, str]) -> Answer:
+            return single(call, products.get_product(store, int(ids["id"])))
+
+        def update_product(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            return single(
+                call,
+                products.update_product(store, int(ids["id"]), call.params, strict=True),
+                write=True,
+            )
+
+        def delete_product(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            force = bool(as_bool(call.params, "force", False))
+            return single(
+                call, products.delete_product(store, int(ids["id"]), force=force), write=True
+            )
+
+        def batch_products(call: Call, ids: Mapping[str, str]) -> Answer:
+            return batch(
+                call,
+                self.batch_limit,
+                lambda item: products.create_product(store, item, strict=False),
+                lambda item: products.update_product(store, _item_id(item), item, strict=False),
+                lambda item_id: products.delete_product(store, item_id, force=True),
+            )
+
+        def list_variations(call: Call, ids: Mapping[str, str]) -> Answer:
+            return listing(
+                call, *products.list_variations(store, int(ids["product_id"]), call.params)
+            )
+
+        def create_variation(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            created = products.create_variation(
+                store, int(ids["product_id"]), call.params, strict=True
+            )
+            return single(call, created, 201, write=True)
+
+        def get_variation(call: Call, ids: Mapping[str, str]) -> Answer:
+            return single(
+                call, products.get_variation(store, int(ids["product_id"]), int(ids["id"]))
+            )
+
+        def update_variation(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            updated = products.update_variation(
+                store, int(ids["product_id"]), int(ids["id"]), call.params, strict=True
+            )
+            return single(call, updated, write=True)
+
+        def delete_variation(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            force = bool(as_bool(call.params, "force", False))
+            deleted = products.delete_variation(
+                store, int(ids["product_id"]), int(ids["id"]), force=force
+            )
+            return single(call, deleted, write=True)
+
+        def batch_variations(call: Call, ids: Mapping[str, str]) -> Answer:
+            parent = int(ids["product_id"])
+            return batch(
+                call,
+                self.batch_limit,
+                lambda item: products.create_variation(store, parent, item, strict=False),
+                lambda item: products.update_variation(
+                    store, parent, _item_id(item), item, strict=False
+                ),
+                lambda item_id: products.delete_variation(store, parent, item_id, force=True),
+            )
+
+        self.add("products", {"GET": ("list", list_products), "POST": ("create", create_product)})
+        self.add(
+            "products/batch",
+            {
+                "POST": ("batch", batch_products),
+                "PUT": ("batch", batch_products),
+                "PATCH": ("batch", batch_products),
+            },
+        )
+        self.add(
+            r"products/(?P<product_id>\d+)/variations",
+            {"GET": ("list", list_variations), "POST": ("create", create_variation)},
+        )
+        self.add(
+            r"products/(?P<product_id>\d+)/variations/batch",
+            {
+                "POST": ("batch", batch_variations),
+                "PUT": ("batch", batch_variations),
+                "PATCH": ("batch", batch_variations),
+            },
+        )
+        self.add(
+            r"products/(?P<product_id>\d+)/variations/(?P<id>\d+)",
+            {
+                "GET": ("get", get_variation),
+                "POST": ("update", update_variation),
+                "PUT": ("update", update_variation),
+                "PATCH": ("update", update_variation),
+                "DELETE": ("delete", delete_variation),
+            },
+        )
+        self.add(
+            r"products/(?P<id>\d+)",
+            {
+                "GET": ("get", get_product),
+                "POST": ("update", update_product),
+                "PUT": ("update", update_product),
+                "PATCH": ("update", update_product),
+                "DELETE": ("delete", delete_product),
+            },
+        )
+
+    def index(self, home: str, namespace: str | None = None) -> dict[str, Any]:
+        """The ``/wp-json/`` discovery document (or one namespace's)."""
+        routes: dict[str, Any] = {}
+        for pattern, methods in self.routes:
+            route = pattern.pattern.removeprefix("^").removesuffix("/?$")
+            routes[route] = {"namespace": "wc/v3", "methods": sorted(methods)}
+        if namespace == "wc/v3":
+            return {
+                "namespace": "wc/v3",
+                "routes": {"/wc/v3": {"namespace": "wc/v3", "methods": ["GET"]}, **routes},
+            }
+        return {
+            "name": "bulkio sandbox",
+            "description": "A local WooCommerce REST API emulator",
+            "url": home,
+            "home": home,
+            "gmt_offset": _php_number(self.store.gmt_offset_hours),
+            "timezone_string": "",
+            "namespaces": NAMESPACES,
+            "authentication": [],
+            "routes": {
+                "/": {"namespace": "", "methods": ["GET"]},
+                "/wc/v3": {"namespace": "wc/v3", "methods": ["GET"]},
+                **routes,
+            },
+        }
+
+
+def _php_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _item_id(item: Mapping[str, Any]) -> int:
+    try:
+        return int(item.get("id") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def query_string(pairs: list[tuple[str, str]]) -> str:
+    return urlencode(pairs)
