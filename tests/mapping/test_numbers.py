@@ -131,7 +131,7 @@ def test_every_thousands_separator_groups_by_three(thousands: str) -> None:
         f"12{thousands}345{thousands}678",
         f"12{thousands}5",  # not a grouping: an error, never 125
         f"1{thousands}23{thousands}456",
-        f"{thousands}123",
+        f"1{thousands}2345",
     ]
     kwargs = dict(
         decimal=decimal, thousands=thousands, min_places=2, max_places=4, allow_negative=False
