@@ -35,7 +35,6 @@ from bulkio.store import AuthenticationError, BatchTooLarge, StoreError, Transpo
 
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 4
-MAX_CONSECUTIVE_TRANSPORT_FAILURES = 3
 
 Outcome = Literal["created", "updated", "unchanged", "failed", "refused"]
 ProgressCallback = Callable[[int], None]
@@ -67,6 +66,8 @@ class ApplyResult:
     retries: int = 0
     seconds: float = 0.0
     batch_limit: int = DEFAULT_BATCH_SIZE
+    store_unreachable: bool = False
+    """The store stopped answering during the run; rows not sent are marked failed."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for item in self.outcomes if item.outcome == outcome)
@@ -135,7 +136,7 @@ class _Applier:
         self.progress = progress
         self.lock = threading.Lock()
         self.outcomes: list[ItemOutcome] = []
-        self.transport_failures = 0
+        self.store_down: StoreError | None = None
         self.fields_param = store_fields_param([*plan.owned_fields, "status"])
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -164,6 +165,9 @@ class _Applier:
         """Send ``ops`` (any size): split to the limit, shrink on 413, bisect on failure."""
         if not ops:
             return
+        if self.store_down is not None:
+            self._fail(ops, self.store_down, "not sent, the store stopped answering: ")
+            return
         limit = self.limit
         if len(ops) > limit:
             for start in range(0, len(ops), limit):
@@ -190,24 +194,33 @@ class _Applier:
         except StoreError as error:
             self._whole_chunk_failed(ops, error)
             return
-        with self.lock:
-            self.transport_failures = 0
         self._match(creates, list(result.create or []), updates, list(result.update or []))
 
     def _whole_chunk_failed(self, ops: Sequence[PlanItem], error: StoreError) -> None:
-        if isinstance(error, TransportError):
+        if isinstance(error, TransportError) and not self._store_answers():
+            # The store is down, not this chunk: splitting would only multiply dead requests.
             with self.lock:
-                self.transport_failures += 1
-                unreachable = self.transport_failures >= MAX_CONSECUTIVE_TRANSPORT_FAILURES
-            if unreachable:
-                self._fail(ops, error, "not sent, the store stopped answering: ")
-                return
+                self.store_down = self.store_down or error
+            self._fail(ops, error, "not sent, the store stopped answering: ")
+            return
         if len(ops) == 1:
             self._fail(ops, error)
             return
         middle = len(ops) // 2
         self.send(ops[:middle])
         self.send(ops[middle:])
+
+    def _store_answers(self) -> bool:
+        """After a chunk got no answer: is the store up (so the chunk itself is the problem)?"""
+        if self.store_down is not None:
+            return False
+        try:
+            self.client.get_page("products", {"_fields": "id"}, page=1, per_page=1)
+        except AuthenticationError:
+            raise
+        except StoreError:
+            return False
+        return True
 
     def _match(
         self,
@@ -366,6 +379,7 @@ def apply_plan(
         unchanged=len(plan.unchanged),
         rejected=list(plan.rejected),
         batch_limit=applier.limit,
+        store_unreachable=applier.store_down is not None,
     )
     stats.into(result)
     result.seconds = time.monotonic() - started

@@ -146,6 +146,8 @@ def _report_and_exit(
         out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
         if result is not None:
             out.text(render_result(result))
+    if result is not None and result.store_unreachable:
+        sys.exit(int(ExitCode.STORE_UNREACHABLE))
     sys.exit(int(ExitCode.PARTIAL if rows else ExitCode.OK))
 
 
