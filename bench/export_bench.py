@@ -1,0 +1,156 @@
+"""Benchmark: export 10,000 orders — concurrent paging vs page by page, and the client's CPU.
+
+The sandbox runs in a **separate process** with a service-time model calibrated on a real store
+(GET of 100 orders ≈ 0.6 s: 0.1 s per request + 5 ms per order returned; 4 PHP-FPM workers), so
+that ``time.process_time()`` in this process is the client's own CPU: HTTP, JSON decoding, rows,
+file writing.
+
+    .venv/bin/python bench/export_bench.py [--orders 10000] [--repeat 1] [--no-results]
+
+Writes the figures to ``bench/RESULTS.md`` under the heading "Export" (other sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import platform
+import re
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PER_REQUEST = 0.1
+PER_READ_ITEM = 0.005
+WORKERS = 4
+
+
+def serve(conn: Connection, orders: int) -> None:
+    """Child process: a seeded sandbox with the service-time model, until told to stop."""
+    from bulkio.sandbox import Sandbox
+    from bulkio.sandbox.faults import FaultPlan
+
+    started = time.perf_counter()
+    sandbox = Sandbox(seed_products=50, seed_orders=orders, seed=7)
+    sandbox.start()
+    seeded = time.perf_counter() - started
+    sandbox.faults = FaultPlan(
+        per_request=PER_REQUEST, per_read_item=PER_READ_ITEM, workers=WORKERS
+    )
+    conn.send({"url": sandbox.url, "keys": sandbox.keys["read"], "seeded": seeded})
+    conn.recv()  # stop
+    sandbox.stop()
+
+
+def run_export(
+    url: str, keys: tuple[str, str], mapping_path: Path, concurrency: int, out: Path
+) -> dict[str, Any]:
+    from bulkio.config import ConnectionSettings
+    from bulkio.export import export_orders, load_export_mapping
+    from bulkio.store import StoreClient
+
+    mapping = load_export_mapping(mapping_path)
+    settings = ConnectionSettings(url=url, key=keys[0], secret=keys[1])
+    with StoreClient(settings, max_concurrency=concurrency) as client:
+        cpu = time.process_time()
+        wall = time.perf_counter()
+        result = export_orders(client, mapping, out, overwrite=True, concurrency=concurrency)
+        wall = time.perf_counter() - wall
+        cpu = time.process_time() - cpu
+    return {
+        "concurrency": concurrency,
+        "orders": result.orders,
+        "rows": result.rows,
+        "requests": result.requests,
+        "wall": wall,
+        "fetch": result.fetch_seconds,
+        "cpu": cpu,
+        "bytes": out.stat().st_size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--mapping", default=str(ROOT / "mappings" / "export-accounting.toml"))
+    parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args()
+
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=serve, args=(child, args.orders))
+    process.start()
+    try:
+        info = parent.recv()
+        print(f"sandbox: {args.orders} orders seeded in {info['seeded']:.1f} s at {info['url']}")
+        results = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for concurrency in (4, 1):
+                out = Path(tmp) / f"orders-{concurrency}.csv"
+                figures = run_export(
+                    info["url"], tuple(info["keys"]), Path(args.mapping), concurrency, out
+                )
+                results.append(figures)
+                print(
+                    f"concurrency {concurrency}: {figures['orders']} orders, {figures['requests']} requests, "
+                    f"{figures['wall']:.2f} s wall ({figures['fetch']:.2f} s fetching), "
+                    f"client CPU {figures['cpu']:.2f} s, {figures['bytes'] / 1e6:.1f} MB"
+                )
+    finally:
+        parent.send("stop")
+        process.join(timeout=30)
+    if not args.no_results:
+        write_results(results, args)
+
+
+def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    concurrent, sequential = results
+    per_10k = 10_000 / max(1, concurrent["orders"])
+    lines = [
+        "## Export",
+        "",
+        f"`bench/export_bench.py` — {concurrent['orders']:,} orders exported with "
+        f"`{Path(args.mapping).name}` to CSV. Sandbox in its own process with a service time of "
+        f"{PER_REQUEST * 1000:.0f} ms per request + {PER_READ_ITEM * 1000:.0f} ms per order returned "
+        f"(GET 100 orders ≈ {PER_REQUEST + 100 * PER_READ_ITEM:.1f} s, like the reference store), "
+        f"{WORKERS} PHP workers. {platform.python_implementation()} {platform.python_version()}, "
+        f"{multiprocessing.cpu_count()} cores. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "| paging | requests | wall time | of which fetching | orders/s | client CPU | CPU per 10,000 orders |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, figures in (("concurrent (4 in flight)", concurrent), ("page by page", sequential)):
+        lines.append(
+            f"| {label} | {figures['requests']} | {figures['wall']:.2f} s | {figures['fetch']:.2f} s | "
+            f"{figures['orders'] / figures['wall']:.0f} | {figures['cpu']:.2f} s | "
+            f"{figures['cpu'] * per_10k:.2f} s |"
+        )
+    lines += [
+        "",
+        f"Concurrent paging is **{sequential['wall'] / concurrent['wall']:.1f}×** faster than page by page. "
+        "Requests = 1 clock probe-free listing (no `--since-last-run`) + one per page of 100. "
+        "Client CPU = `time.process_time()` of the exporting process (HTTP, JSON, rows, CSV). "
+        "The reference store (2 cores, PHP-FPM) read 10 pages of 100 orders in 6.0 s one at a time and "
+        "2.6 s with 4 in flight (2.3×): its 2 CPU cores cap the gain there, which a sleep-based "
+        "service time does not model.",
+        "",
+    ]
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    section = "\n".join(lines)
+    pattern = re.compile(r"^## Export\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
