@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from urllib.parse import parse_qsl
@@ -325,3 +326,46 @@ def test_query_auth_over_https_sends_keys_in_query_only() -> None:
     assert params["consumer_key"] == "ck_k" and params["consumer_secret"] == "cs_s"
     assert "Authorization" not in seen[-1].headers
     assert "cs_s" not in repr(client)
+
+
+def test_abandoning_iter_pages_stops_fetching() -> None:
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/wp-json/":
+            return httpx.Response(200, json=INDEX)
+        asked.append(int(request.url.params["page"]))
+        return httpx.Response(
+            200, json=[{"id": 1}], headers={"X-WP-Total": "500", "X-WP-TotalPages": "500"}
+        )
+
+    with client_for(handler, max_concurrency=2) as client:
+        pages = client.iter_pages("orders", per_page=1)
+        assert next(pages) == [{"id": 1}]
+        assert next(pages) == [{"id": 1}]
+        pages.close()
+    assert len(asked) <= 2 + 2 * 2  # first page, the one consumed, and a bounded window
+
+
+def test_debug_log_never_contains_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    answers = iter([httpx.Response(503), httpx.Response(200, json=[])])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/wp-json/":
+            return httpx.Response(200, json=INDEX)
+        return next(answers)
+
+    caplog.set_level(logging.DEBUG, logger="bulkio.store")
+    for url, mode in (("http://shop.test", "oauth"), ("https://shop.test", "query")):
+        answers = iter([httpx.Response(503), httpx.Response(200, json=[])])
+        settings = ConnectionSettings(
+            url=url, key="ck_0123456789abcd", secret="cs_secret_value", auth=mode
+        )  # type: ignore[arg-type]
+        with StoreClient(
+            settings, transport=httpx.MockTransport(handler), sleep=lambda s: None
+        ) as client:
+            client.get("products", {"sku": "A"})
+    text = caplog.text
+    assert "products?sku=A" in text and "retrying" in text
+    for secret in ("cs_secret_value", "ck_0123456789abcd", "oauth_signature", "consumer_secret"):
+        assert secret not in text
