@@ -1,4 +1,4 @@
-"""CLI exit codes that need no store: bad options, bad mapping, existing output, unreachable store."""
+"""CLI exit codes that need no store: bad options and mapping, existing output, no store."""
 
 from __future__ import annotations
 
