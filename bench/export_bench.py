@@ -97,7 +97,8 @@ def main() -> None:
                 )
                 results.append(figures)
                 print(
-                    f"concurrency {concurrency}: {figures['orders']} orders, {figures['requests']} requests, "
+                    f"concurrency {concurrency}: {figures['orders']} orders, "
+                    f"{figures['requests']} requests, "
                     f"{figures['wall']:.2f} s wall ({figures['fetch']:.2f} s fetching), "
                     f"client CPU {figures['cpu']:.2f} s, {figures['bytes'] / 1e6:.1f} MB"
                 )
