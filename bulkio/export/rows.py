@@ -20,7 +20,7 @@ from bulkio.errors import BulkioError
 from bulkio.exitcodes import ExitCode
 from bulkio.export.expressions import EvaluationError, evaluate, to_decimal
 from bulkio.export.mapping import LIST_KINDS, Column, ExportMapping, OutputOptions
-from bulkio.export.order_fields import DATE_FIELDS
+from bulkio.export.order_fields import DATE_FIELDS, field_type
 
 MaskMode = Literal["hash", "mask"]
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -93,6 +93,25 @@ class RowBuilder:
         self.mask = mask
         tz = self.output.timezone
         self.zone = None if tz in ("store", "UTC") else ZoneInfo(tz)
+        self._money_paths: dict[str, bool] = {}
+
+    def _money_as_text(self, value: object, path: str) -> object:
+        """Money shown inside text (templates, joined cells) follows the mapping's decimals and
+        decimal separator: ``40.00 | 14.02`` becomes ``40,00 | 14,02`` with a decimal comma."""
+        is_money = self._money_paths.get(path)
+        if is_money is None:
+            is_money = self._money_paths[path] = field_type(path) == "money"
+        if not is_money:
+            return value
+        places = self.output.decimals
+
+        def one(item: object) -> object:
+            if item in (None, ""):
+                return item
+            number = to_decimal(item, path).quantize(Decimal(1).scaleb(-places))
+            return format_decimal(number, places, self.output.decimal_separator)
+
+        return [one(item) for item in value] if isinstance(value, list) else one(value)
 
     # -- rows ---------------------------------------------------------------------------------
     def rows(self, orders: Iterable[dict[str, Any]]) -> Iterator[Row]:
@@ -139,6 +158,8 @@ class RowBuilder:
         elif column.kind == "field":
             assert column.field is not None
             raw = self.lookup(column.field, order, kind, line, joined=column.joined)
+            if column.joined:
+                raw = self._money_as_text(raw, column.field)
         elif column.kind == "template":
             pieces: list[str] = []
             for part in column.template:
@@ -146,7 +167,7 @@ class RowBuilder:
                     pieces.append(part.text)
                 else:
                     value = self.lookup(part.path, order, kind, line, joined=True)
-                    pieces.append(self._as_text(value, part.path))
+                    pieces.append(self._as_text(self._money_as_text(value, part.path), part.path))
             raw = "".join(pieces)
         elif column.kind == "compute":
             assert column.compute is not None

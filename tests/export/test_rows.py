@@ -74,6 +74,15 @@ def test_line_item_layout_repeats_order_fields_and_adds_rows_for_fees_and_shippi
     assert rows[4][1][5] == Decimal("-5.00")
 
 
+def test_money_in_templates_follows_the_decimal_separator() -> None:
+    m = mapping(
+        {"decimal_separator": ",", "decimals": 2},
+        {"header": "Label", "template": "Order {number}: {total} {currency} ({line_items.total})"},
+    )
+    [(_, row)] = cells(m, make_order(total="59.9"))
+    assert row == ["Order 101: 59,90 EUR (40,00 | 14,02)"]
+
+
 def test_order_without_lines_still_gives_one_row() -> None:
     m = mapping(
         {"layout": "line_item"},
