@@ -231,6 +231,13 @@ class StoreClient:
         root = self._root
         return signing_base_url(request_url, self.site, root.home if root else None)
 
+    def _scrub(self, text: str) -> str:
+        """Mask the key and secret should a lower layer's message ever echo them."""
+        for value in (self.settings.secret, self.settings.key):
+            if value:
+                text = text.replace(value, "***")
+        return text
+
     # -- the one place requests are sent -----------------------------------------------------
 
     def send(
@@ -275,7 +282,8 @@ class StoreClient:
                 if attempt >= attempts:
                     raise TransportError(
                         f"no answer from the store after {attempt} attempt(s): "
-                        f"{type(error).__name__}: {error or 'connection failed'} — {shown}",
+                        f"{type(error).__name__}: {self._scrub(str(error)) or 'connection failed'}"
+                        f" — {shown}",
                         attempts=attempt,
                         cause=type(error).__name__,
                         hint="check the URL and that the site is up; raise --timeout if the "
@@ -292,6 +300,16 @@ class StoreClient:
                 )
                 self._sleep(delay)
                 continue
+            except httpx.HTTPError as error:  # not worth retrying: bad URL, broken encoding
+                self.stats.record(
+                    method, label, None, time.perf_counter() - started, retry=attempt > 1
+                )
+                raise TransportError(
+                    f"request failed: {type(error).__name__}: {self._scrub(str(error))} — {method} "
+                    f"{redact_url(httpx.URL(url, params=query))}",
+                    attempts=attempt,
+                    cause=type(error).__name__,
+                ) from None
             elapsed = time.perf_counter() - started
             self.stats.record(method, label, response.status_code, elapsed, retry=attempt > 1)
             log.debug(
