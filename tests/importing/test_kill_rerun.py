@@ -1,0 +1,104 @@
+"""A run killed with SIGKILL in the middle of applying, then run again, ends where one clean run
+ends: same store state, no duplicate SKUs (reconcile, don't replay)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bulkio.sandbox import FaultPlan, Sandbox
+from bulkio.store import StoreClient
+from tests.importing.conftest import Feed, feed_rows, run_import, store_state
+
+ROWS = 300
+REPO = Path(__file__).resolve().parents[2]
+
+
+def settled_count(sb: Sandbox, quiet_for: float = 0.5) -> int:
+    count, since = sb.count(), time.monotonic()
+    while time.monotonic() - since < quiet_for:
+        time.sleep(0.05)
+        now = sb.count()
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
+
+
+def test_killed_run_then_rerun_equals_a_clean_run(
+    sandbox_factory: Callable[..., Sandbox],
+    client_for: Callable[..., StoreClient],
+    make_feed: Callable[..., Feed],
+    tmp_path: Path,
+) -> None:
+    feed = make_feed(feed_rows(ROWS))
+
+    clean = sandbox_factory()
+    run_import(client_for(clean), feed)
+    expected = store_state(clean)
+    assert len(expected) == ROWS
+
+    # ~20 ms of server time per item: 30 batches of 10, two in flight, a few seconds in all.
+    victim = sandbox_factory(faults=FaultPlan(per_item=0.02))
+    key, secret = victim.keys["read_write"]
+    env = {
+        **os.environ,
+        "BULKIO_URL": victim.url,
+        "BULKIO_KEY": key,
+        "BULKIO_SECRET": secret,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("BULKIO_CONFIG", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bulkio",
+            "import",
+            str(feed.csv),
+            "-m",
+            str(feed.mapping),
+            "--batch-size",
+            "10",
+            "--concurrency",
+            "2",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while victim.writes(committed=True) < 4:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    # The server goes on saving a batch whose client died (as PHP does); let it finish.
+    written_before_rerun = settled_count(victim)
+    assert 0 < written_before_rerun < ROWS, "the kill must land in the middle of the run"
+
+    victim.faults = FaultPlan()
+    plan, result = run_import(client_for(victim), feed)
+    assert result.complete, result.problems
+    assert len(plan.creates) == ROWS - written_before_rerun
+    assert store_state(victim) == expected  # also fails on any duplicate SKU
+    assert victim.count(include_trash=True) == ROWS
+
+    victim.clear_log()
+    again, _ = run_import(client_for(victim), feed)
+    assert not again.has_changes and victim.writes() == 0
