@@ -24,6 +24,7 @@ from bulkio.apply import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
     ApplyResult,
+    ItemOutcome,
     apply_plan,
     check_plan,
 )
@@ -151,6 +152,17 @@ def _report_and_exit(
     sys.exit(int(ExitCode.PARTIAL if rows else ExitCode.OK))
 
 
+def _check_summary(plan: Plan, fresh: Plan, dropped: list[ItemOutcome]) -> str:
+    """One line on what the re-read of the store found."""
+    done = sum(1 for o in dropped if o.outcome == "unchanged")
+    refused = sum(1 for o in dropped if o.outcome == "refused")
+    return (
+        f"checked {len(plan.writes)} planned writes against the store: "
+        f"{len(fresh.writes)} still to apply, {done} already applied, "
+        f"{refused} changed since the plan (refused)"
+    )
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -272,6 +284,7 @@ def apply_command(
             )
         with out.bar("checking store", None, "request"):
             fresh, refused = check_plan(client, plan, concurrency=concurrency)
+        out.text(_check_summary(plan, fresh, refused))
         # Rejected rows were reported when the plan was made; applying it does not repeat them.
         fresh = replace(fresh, rejected=[])
         plan = replace(plan, rejected=[])
