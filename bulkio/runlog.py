@@ -179,6 +179,7 @@ class RunLog:
         line: int | None = None,
         sku: str | None = None,
         id: int | None = None,  # the store's product id, named as in its JSON
+        route: str | None = None,
         status: int | None = None,
         code: str | None = None,
         attempts: int | None = None,
@@ -199,6 +200,7 @@ class RunLog:
             "line": line,
             "sku": sku,
             "id": id,
+            "route": route,
             "status": status,
             "code": code,
             "attempts": attempts,

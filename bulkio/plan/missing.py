@@ -255,14 +255,15 @@ def plan_missing(
         raise UsageError('missing = "delete" needs --allow-delete', hint='or use missing = "draft"')
     if policy not in MISSING_POLICIES:
         raise ValueError(f"unknown missing policy {policy!r}")
-    in_feed = {sku for sku in feed_skus if sku}
+    # WooCommerce matches SKUs without regard to case; so does this (fewer hides, never more).
+    in_feed = {sku.lower() for sku in feed_skus if sku}
     items: list[MissingItem] = []
     seen: set[int] = set()
     for product in managed:
         product_id = int(product["id"])
         sku = str(product.get("sku") or "")
         status = str(product.get("status") or "")
-        if product_id in seen or not sku or sku in in_feed or status == "trash":
+        if product_id in seen or not sku or sku.lower() in in_feed or status == "trash":
             continue
         if manages is not None and not manages.holds(product):
             continue

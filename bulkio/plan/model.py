@@ -87,6 +87,9 @@ class Plan:
     unchanged: list[PlanItem] = field(default_factory=list)
     rejected: list[PlanRejection] = field(default_factory=list)
     trashed: list[TrashedSku] = field(default_factory=list)
+    missing: list[Any] = field(default_factory=list)
+    """Store records the feed manages but no longer lists, and what the ``[target] missing``
+    policy does to them (:class:`bulkio.plan.missing.MissingItem`; added by the safety layer)."""
     mapping_path: str | None = None
     mapping_hash: str | None = None
     source_path: str | None = None
@@ -101,7 +104,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.creates or self.updates)
+        return bool(self.creates or self.updates or self.missing)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -110,6 +113,7 @@ class Plan:
             "unchanged": len(self.unchanged),
             "rejected": len(self.rejected),
             "trashed": len(self.trashed),
+            "missing": len(self.missing),
         }
 
     # -- JSON ---------------------------------------------------------------------------------
@@ -129,6 +133,7 @@ class Plan:
             "unchanged": [[item.line, item.sku, item.id] for item in self.unchanged],
             "rejected": [vars(rejection) for rejection in self.rejected],
             "trashed": [vars(entry) for entry in self.trashed],
+            "missing": [item.to_dict() for item in self.missing],
         }
 
     def to_json(self, *, indent: int | None = 1) -> str:
@@ -148,6 +153,8 @@ class Plan:
                 f"not a bulkio plan of format {PLAN_FORMAT!r} (found {found!r})",
                 hint="make the plan with `bulkio import FILE -m MAPPING --plan-out PLAN.json`",
             )
+        from bulkio.plan.missing import MissingItem
+
         try:
             return cls(
                 resource=data.get("resource", "product"),
@@ -160,6 +167,7 @@ class Plan:
                 ],
                 rejected=[PlanRejection(**d) for d in data.get("rejected") or []],
                 trashed=[TrashedSku(**d) for d in data.get("trashed") or []],
+                missing=[MissingItem.from_dict(d) for d in data.get("missing") or []],
                 mapping_path=(data.get("mapping") or {}).get("path"),
                 mapping_hash=(data.get("mapping") or {}).get("sha256"),
                 source_path=(data.get("source") or {}).get("path"),

@@ -75,6 +75,18 @@ def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -
                 else f"create a new product (trashed #{entry.trashed_id} keeps the SKU too)"
             )
             lines.append(f"  {entry.sku} (line {entry.line}): {what}")
+    if plan.missing:
+        lines.append("")
+        lines.append("Managed products missing from the feed:")
+        shown_missing = plan.missing if limit is None else plan.missing[:limit]
+        for entry in shown_missing:
+            action = "move to the trash" if entry.policy == "delete" else f"set {entry.policy}"
+            changes = ", ".join(
+                f"{c.field}: {show_value(c.old)} → {show_value(c.new)}" for c in entry.changes
+            )
+            lines.append(f"  - {entry.sku} #{entry.id}: {action} ({changes})")
+        if len(plan.missing) > len(shown_missing):
+            lines.append(f"  … and {len(plan.missing) - len(shown_missing)} more")
     return "\n".join(lines)
 
 
@@ -89,4 +101,11 @@ def render_summary(plan: Plan) -> str:
     ]
     if counts["trashed"]:
         parts.append(f"{counts['trashed']} SKU(s) found in the trash")
+    if plan.missing:
+        deletes = sum(1 for entry in plan.missing if entry.policy == "delete")
+        hides = len(plan.missing) - deletes
+        if hides:
+            parts.append(f"{hides} missing from the feed to hide")
+        if deletes:
+            parts.append(f"{deletes} missing from the feed to delete")
     return "plan: " + ", ".join(parts)
