@@ -140,9 +140,7 @@ def _report_and_exit(
     if report_path is not None:
         write_report_csv(report_path, rows)
     if out.as_json:
-        click.echo(
-            json.dumps(result_to_dict(plan, result, dry_run=dry_run), ensure_ascii=False, indent=1)
-        )
+        click.echo(json.dumps(result_to_dict(plan, result, dry_run=dry_run), ensure_ascii=False))
     else:
         out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
         if result is not None:
