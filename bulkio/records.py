@@ -25,7 +25,13 @@ from bulkio.errors import MappingError
 from bulkio.fields import CanonicalValue
 from bulkio.mapping.model import FieldRule, Mapping
 from bulkio.mapping.numbers import MONEY_MAX_PLACES
-from bulkio.mapping.transforms import CompiledField, SourceColumns, compile_field, skip_mask
+from bulkio.mapping.transforms import (
+    CompiledField,
+    SourceColumns,
+    Stages,
+    compile_field,
+    skip_mask,
+)
 from bulkio.sources import LINE, SOURCE_LINE, SourceFrame, read_source
 
 ERROR_CODES: dict[str, str] = {
@@ -199,7 +205,10 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
         frame = frame.filter(keep)
         skipped = total - frame.height
 
-    compiled = [compile_field(rule, mapping.source, columns) for rule in mapping.fields.values()]
+    stages = Stages()
+    compiled = [
+        compile_field(rule, mapping.source, columns, stages) for rule in mapping.fields.values()
+    ]
     exprs: list[pl.Expr] = [pl.col(LINE)]
     if SOURCE_LINE in frame.columns:
         exprs.append(pl.col(SOURCE_LINE))
@@ -207,7 +216,7 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
         exprs.append(item.value.alias(item.rule.name))
         exprs.append(item.error.cast(pl.String).alias(ERROR_PREFIX + item.rule.name))
         exprs.append(item.raw.cast(pl.String).alias(RAW_PREFIX + item.rule.name))
-    work = frame.select(exprs)
+    work = stages.apply(frame).select(exprs)
 
     work = _check_sku(work)
     if "regular_price" in mapping.fields and "sale_price" in mapping.fields:

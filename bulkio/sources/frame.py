@@ -18,9 +18,10 @@ SOURCE_LINE = "_source_line"
 class SourceFrame:
     """Rows of a source file as text.
 
-    ``frame`` has ``_line`` (Int64) and one column per source column: ``String`` for CSV
-    (named by the header), ``List(String)`` for XML (named by the field path; a path can
-    match several elements). XML frames also carry ``_source_line``.
+    ``frame`` has ``_line`` (Int64) and one ``String`` column per source column: named by the
+    header for CSV, by the field path for XML (where a path that matched several elements
+    holds them joined by ``bulkio.sources.xml.VALUE_SEPARATOR``, and null when it matched
+    none). XML frames also carry ``_source_line``.
     """
 
     frame: pl.DataFrame

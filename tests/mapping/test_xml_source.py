@@ -10,7 +10,13 @@ import pytest
 from bulkio.errors import InputError, MappingError
 from bulkio.mapping.model import SourceOptions
 from bulkio.records import RecordSet
-from bulkio.sources.xml import BATCH_ROWS, check_field_path, parse_record_path, read_xml
+from bulkio.sources.xml import (
+    BATCH_ROWS,
+    VALUE_SEPARATOR,
+    check_field_path,
+    parse_record_path,
+    read_xml,
+)
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <catalog xmlns:g="http://base.google.com/ns/1.0">
@@ -33,8 +39,13 @@ NS = {"g": "http://base.google.com/ns/1.0"}
 
 
 def _read(path: Path, record: str, paths: list[str], **kwargs: object) -> dict[str, list[object]]:
+    """The frame as {column: values}, path columns as lists of the values each record matched."""
     options = SourceOptions(format="xml", record=record, namespaces=NS)
-    return read_xml(path, options, paths, **kwargs).frame.to_dict(as_series=False)  # type: ignore[arg-type]
+    frame = read_xml(path, options, paths, **kwargs).frame  # type: ignore[arg-type]
+    data: dict[str, list[object]] = frame.to_dict(as_series=False)
+    for column in paths:
+        data[column] = [[] if v is None else str(v).split(VALUE_SEPARATOR) for v in data[column]]
+    return data
 
 
 def test_fields_attributes_namespaces_and_lists(write: Callable[..., Path]) -> None:
@@ -83,7 +94,7 @@ def test_default_namespace_needs_a_prefix(write: Callable[..., Path]) -> None:
         read_xml(path, SourceOptions(format="xml", record="/feed/row"), ["@id"])
     assert "{urn:x}feed" in str(caught.value)  # the hint shows the real, namespaced names
     options = SourceOptions(format="xml", record="/x:feed/x:row", namespaces={"x": "urn:x"})
-    assert read_xml(path, options, ["@id"]).frame["@id"].to_list() == [["1"]]
+    assert read_xml(path, options, ["@id"]).frame["@id"].to_list() == ["1"]
 
 
 def test_malformed_xml_names_line(write: Callable[..., Path]) -> None:
