@@ -14,7 +14,6 @@ from bulkio.export.rows import MaskMode, RowBuilder
 from bulkio.export.state import ExportState, default_state_path, load_state, save_state
 from bulkio.runlock import RunLock
 from bulkio.store import StoreClient
-from bulkio.writers import check_writable, choose_format, write_rows
 
 DEFAULT_MARGIN_SECONDS = 60.0
 """How far behind the store's clock an incremental window ends: orders still being saved when
@@ -63,10 +62,14 @@ def export_orders(
     The file appears only when complete (atomic rename); with ``incremental`` the state file
     advances only after that, under a lock that keeps two runs for the same state apart.
     """
+    # bulkio.writers imports bulkio.export (mappings, rows); importing it here, not at the top,
+    # keeps `import bulkio.writers` and `import bulkio.export` working in either order.
+    from bulkio import writers
+
     started = time.perf_counter()
     target = Path(output)
-    chosen = choose_format(target, fmt, mapping.output.format)
-    check_writable(target, overwrite=overwrite)
+    chosen = writers.choose_format(target, fmt, mapping.output.format)
+    writers.check_writable(target, overwrite=overwrite)
     query = query or OrderQuery()
     requests_before = client.stats.requests
     if incremental is None:
@@ -127,8 +130,12 @@ def _write(
     mask: MaskMode | None,
     overwrite: bool,
 ) -> int:
+    from bulkio import writers
+
     builder = RowBuilder(mapping, mask=mask)
-    return write_rows(target, fmt, mapping, builder.rows(fetched.orders), overwrite=overwrite)
+    return writers.write_rows(
+        target, fmt, mapping, builder.rows(fetched.orders), overwrite=overwrite
+    )
 
 
 def _result(

@@ -139,9 +139,9 @@ def test_a_failed_write_leaves_no_file_and_does_not_advance_the_state(
     store.orders.update({i: order(i, stamp(T0 + timedelta(seconds=i))) for i in range(6, 9)})
     store.now = T0 + timedelta(minutes=1)
 
-    import bulkio.export.run as run_module
+    import bulkio.writers as writers_module
 
-    real_write = run_module.write_rows
+    real_write = writers_module.write_rows
 
     def crash(target, fmt, m, rows, *, overwrite):  # type: ignore[no-untyped-def]
         def half(rows_iter):  # type: ignore[no-untyped-def]
@@ -152,13 +152,13 @@ def test_a_failed_write_leaves_no_file_and_does_not_advance_the_state(
 
         return real_write(target, fmt, m, half(rows), overwrite=overwrite)
 
-    monkeypatch.setattr(run_module, "write_rows", crash)
+    monkeypatch.setattr(writers_module, "write_rows", crash)
     with pytest.raises(OSError, match="No space"):
         run(store, tmp_path, "second")
     assert not (tmp_path / "second.csv").exists()
     assert (tmp_path / "state.json").read_bytes() == state_before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    monkeypatch.setattr(run_module, "write_rows", real_write)
+    monkeypatch.setattr(writers_module, "write_rows", real_write)
     assert run(store, tmp_path, "second") == [6, 7, 8]  # the same window, repeated
 
 
