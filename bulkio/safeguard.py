@@ -407,6 +407,15 @@ class GuardedRun:
             self.exit_code = int(ExitCode.OK)
         return self.exit_code
 
+    def missing_line(self) -> str:
+        """One line for the terminal: what happened to products missing from the feed."""
+        parts = [f"{self.counts.get('hidden', 0)} set to {self.policy}"]
+        if self.policy == "delete":
+            parts = [f"{self.counts.get('deleted', 0)} moved to the trash"]
+        if self.counts.get("missing_failed"):
+            parts.append(f"{self.counts['missing_failed']} failed")
+        return "missing from the feed: " + ", ".join(parts)
+
     # -- the summary ------------------------------------------------------------------------
 
     def _summary_for(self, error: BaseException) -> None:

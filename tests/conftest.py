@@ -10,6 +10,12 @@ import pytest
 from bulkio.sandbox import Sandbox
 
 
+@pytest.fixture(autouse=True)
+def _runs_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep each test's run directories, logs and locks (bulkio.runs) out of the work tree."""
+    monkeypatch.setenv("BULKIO_HOME", str(tmp_path_factory.mktemp("bulkio-home")))
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A fresh, empty, in-memory sandbox store on a free port, stopped after the test."""

@@ -30,6 +30,7 @@ from bulkio.apply import (
 )
 from bulkio.cli.common import handle_errors
 from bulkio.cli.connection import client_from_options, store_options
+from bulkio.cli.safety_options import SafetyCli, safety_options
 from bulkio.errors import InputError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
@@ -40,6 +41,7 @@ from bulkio.report import (
     result_to_dict,
     write_report_csv,
 )
+from bulkio.safeguard import GuardedRun
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
 
@@ -178,6 +180,7 @@ def _check_summary(plan: Plan, fresh: Plan, dropped: list[ItemOutcome]) -> str:
     help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
 )
 @common_options
+@safety_options
 @store_options
 @handle_errors
 def import_command(
@@ -190,6 +193,7 @@ def import_command(
     concurrency: int,
     batch_size: int,
     quiet: bool,
+    safety: SafetyCli,
     **connection: Any,
 ) -> None:
     """Import FILE into the store as MAPPING says: plan, show the diff, write the difference.
@@ -199,7 +203,9 @@ def import_command(
 
     \b
     Exit codes: 0 all applied or nothing to do; 1 some rows rejected, failed or refused;
-    2 usage, mapping or input error (nothing written); 4 store unreachable or key refused.
+    2 usage, mapping or input error (nothing written); 3 stopped by a safety limit (nothing
+    written); 4 store unreachable or key refused; 5 another run of this store and mapping holds
+    the lock. Unattended runs: see docs/cron.md.
     """
     from bulkio.mapping import load_mapping
     from bulkio.records import build_records
@@ -209,14 +215,28 @@ def import_command(
     if not file.is_file():
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
+    run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     records = build_records(mapping, file)
-    with client_from_options(**connection, max_concurrency=concurrency) as client:
+    with (
+        client_from_options(**connection, max_concurrency=concurrency) as client,
+        GuardedRun(
+            mapping,
+            mapping_path,
+            redact_url(client.site),
+            run_options,
+            dry_run=dry_run,
+            secrets=(client.settings.key, client.settings.secret),
+            source=str(file),
+        ) as run,
+    ):
+        run.observe(client)
         skus = records.frame["sku"].to_list()
         with out.bar("reading store", len(skus), "sku") as progress:
             state = fetch_store_state(
                 client, mapping, skus, concurrency=concurrency, progress=progress
             )
         plan = build_plan(mapping, records, state, store_url=redact_url(client.site))
+        run.prepare(plan, client, records)  # missing-product actions, feed marker on creates
         if plan_out is not None:
             plan_out.write_text(plan.to_json(), encoding="utf-8")
         out.text(
@@ -227,6 +247,10 @@ def import_command(
             )
         )
         out.text(render_summary(plan))
+        run.check(plan)  # safety limits: SafetyLimitError (exit 3) before any write
+        if not dry_run and run.paths is not None:
+            run.paths.plan_file.write_text(plan.to_json(), encoding="utf-8")
+            report_path = report_path or run.paths.report_file
         if dry_run:
             out.text(
                 "dry run: nothing was written."
@@ -235,9 +259,19 @@ def import_command(
             _report_and_exit(out, plan, None, dry_run=True, report_path=report_path)
         with out.bar("applying", len(plan.writes), "row") as progress:
             result = apply_plan(
-                client, plan, concurrency=concurrency, batch_size=batch_size, progress=progress
+                client,
+                plan,
+                concurrency=concurrency,
+                batch_size=batch_size,
+                progress=progress,
+                on_outcome=run.on_outcome,
             )
+        missing = run.apply_missing(client, plan, concurrency=concurrency, batch_size=batch_size)
+        result.outcomes.extend(o for o in missing if o.outcome in ("failed", "refused"))
         _finish_stats(result, client, started)
+        run.finish(result, missing_outcomes=missing)
+    if plan.missing:
+        out.text(run.missing_line())
     _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
 
 
