@@ -33,8 +33,9 @@ CREATE TABLE IF NOT EXISTS posts (
 CREATE INDEX IF NOT EXISTS posts_kind_status_created ON posts(kind, status, date_created_gmt, id);
 CREATE INDEX IF NOT EXISTS posts_kind_created ON posts(kind, date_created_gmt, id);
 CREATE INDEX IF NOT EXISTS posts_kind_modified ON posts(kind, date_modified_gmt);
-CREATE INDEX IF NOT EXISTS posts_sku ON posts(sku) WHERE sku != '';
+CREATE INDEX IF NOT EXISTS posts_sku_all ON posts(sku);
 CREATE INDEX IF NOT EXISTS posts_parent ON posts(parent_id, kind);
+CREATE INDEX IF NOT EXISTS posts_kind_slug ON posts(kind, slug);
 CREATE INDEX IF NOT EXISTS posts_customer ON posts(customer_id) WHERE customer_id != 0;
 CREATE TABLE IF NOT EXISTS terms (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -203,6 +203,7 @@ class WorkerGate:
         self._condition = threading.Condition()
         self._active = 0
         self.limit: int | None = None
+        self.peak = 0
 
     def acquire(self, stopping: threading.Event) -> bool:
         with self._condition:
@@ -211,6 +212,7 @@ class WorkerGate:
                     return False
                 self._condition.wait(0.05)
             self._active += 1
+            self.peak = max(self.peak, self._active)
             return True
 
     def release(self) -> None:

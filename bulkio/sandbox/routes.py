@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bulkio.sandbox import products
+from bulkio.sandbox import orders, products, terms
 from bulkio.sandbox.errors import ApiError, no_route
 from bulkio.sandbox.params import as_bool
 from bulkio.sandbox.store import Store
@@ -221,7 +221,9 @@ class Api:
         self.store = store
         self.batch_limit = batch_limit
         self.routes: list[tuple[re.Pattern[str], dict[str, tuple[str, Handler]]]] = []
+        self._register_terms()
         self._register_products()
+        self._register_orders()
 
     def add(self, pattern: str, methods: dict[str, tuple[str, Handler]]) -> None:
         self.routes.append((re.compile(f"^/wc/v3/{pattern}/?$"), methods))
@@ -375,6 +377,114 @@ class Api:
                 "PATCH": ("update", update_product),
                 "DELETE": ("delete", delete_product),
             },
+        )
+
+    def _crud(
+        self,
+        base: str,
+        list_items: Callable[[Call, Mapping[str, str]], tuple[list[dict[str, Any]], int, int, int]],
+        get: Callable[[Mapping[str, str]], dict[str, Any]],
+        create: Callable[[Mapping[str, str], Mapping[str, Any], bool], dict[str, Any]],
+        update: Callable[[Mapping[str, str], int, Mapping[str, Any], bool], dict[str, Any]],
+        delete: Callable[[Mapping[str, str], int, bool], dict[str, Any]],
+    ) -> None:
+        """Register list/create, batch and item routes for one resource."""
+
+        def list_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            return listing(call, *list_items(call, ids))
+
+        def create_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            return single(call, create(ids, call.params, True), 201, write=True)
+
+        def get_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            return single(call, get(ids))
+
+        def update_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            return single(call, update(ids, int(ids["id"]), call.params, True), write=True)
+
+        def delete_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            call.on_item()
+            force = bool(as_bool(call.params, "force", False))
+            return single(call, delete(ids, int(ids["id"]), force), write=True)
+
+        def batch_handler(call: Call, ids: Mapping[str, str]) -> Answer:
+            return batch(
+                call,
+                self.batch_limit,
+                lambda item: create(ids, item, False),
+                lambda item: update(ids, _item_id(item), item, False),
+                lambda item_id: delete(ids, item_id, True),
+            )
+
+        self.add(base, {"GET": ("list", list_handler), "POST": ("create", create_handler)})
+        self.add(
+            f"{base}/batch",
+            {
+                "POST": ("batch", batch_handler),
+                "PUT": ("batch", batch_handler),
+                "PATCH": ("batch", batch_handler),
+            },
+        )
+        self.add(
+            rf"{base}/(?P<id>\d+)",
+            {
+                "GET": ("get", get_handler),
+                "POST": ("update", update_handler),
+                "PUT": ("update", update_handler),
+                "PATCH": ("update", update_handler),
+                "DELETE": ("delete", delete_handler),
+            },
+        )
+
+    def _register_terms(self) -> None:
+        store = self.store
+        for resource in ("categories", "tags"):
+
+            def list_terms(call: Call, ids: Mapping[str, str], resource: str = resource) -> Any:
+                return terms.list_terms(store, resource, call.params)
+
+            def get_term(ids: Mapping[str, str], resource: str = resource) -> dict[str, Any]:
+                return terms.get_term(store, resource, int(ids["id"]))
+
+            def create_term(
+                ids: Mapping[str, str],
+                payload: Mapping[str, Any],
+                strict: bool,
+                resource: str = resource,
+            ) -> dict[str, Any]:
+                return terms.create_term(store, resource, payload, strict=strict)
+
+            def update_term(
+                ids: Mapping[str, str],
+                term_id: int,
+                payload: Mapping[str, Any],
+                strict: bool,
+                resource: str = resource,
+            ) -> dict[str, Any]:
+                return terms.update_term(store, resource, term_id, payload, strict=strict)
+
+            def delete_term(
+                ids: Mapping[str, str], term_id: int, force: bool, resource: str = resource
+            ) -> dict[str, Any]:
+                return terms.delete_term(store, resource, term_id, force=force)
+
+            self._crud(
+                f"products/{resource}", list_terms, get_term, create_term, update_term, delete_term
+            )
+
+    def _register_orders(self) -> None:
+        store = self.store
+        self._crud(
+            "orders",
+            lambda call, ids: orders.list_orders(store, call.params),
+            lambda ids: orders.get_order(store, int(ids["id"])),
+            lambda ids, payload, strict: orders.create_order(store, payload, strict=strict),
+            lambda ids, order_id, payload, strict: orders.update_order(
+                store, order_id, payload, strict=strict
+            ),
+            lambda ids, order_id, force: orders.delete_order(store, order_id, force=force),
         )
 
     def index(self, home: str, namespace: str | None = None) -> dict[str, Any]:

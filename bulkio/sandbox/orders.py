@@ -1,0 +1,475 @@
+"""Orders (``wc/v3/orders``): totals, status dates, filters, as WooCommerce answers them."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from bulkio.sandbox import dates
+from bulkio.sandbox.errors import ApiError
+from bulkio.sandbox.params import as_enum, as_enum_list, as_int, as_int_list, require_type
+from bulkio.sandbox.products import _date_filters, order_clause, paging
+from bulkio.sandbox.store import Store, doc_of, money, stock_amount, truthy
+
+STATUSES = (
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+    "checkout-draft",
+)
+LIST_STATUSES = ("any", "trash", *STATUSES)
+ORDERBY = ("date", "modified", "id", "include", "title", "slug")
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "state",
+    "postcode",
+    "country",
+)
+PAID_STATUSES = ("processing", "completed")
+
+
+def _address(current: Mapping[str, Any], given: Any, billing: bool) -> dict[str, str]:
+    fields = [*ADDRESS_FIELDS, "email", "phone"] if billing else [*ADDRESS_FIELDS, "phone"]
+    result = {name: str(current.get(name, "")) for name in fields}
+    if isinstance(given, dict):
+        for name in fields:
+            if name in given and given[name] is not None:
+                result[name] = str(given[name])
+    return result
+
+
+def _blank_order() -> dict[str, Any]:
+    return {
+        "parent_id": 0,
+        "status": "pending",
+        "currency": "EUR",
+        "version": "9.4.0",
+        "prices_include_tax": False,
+        "customer_id": 0,
+        "order_key": "",
+        "billing": _address({}, None, True),
+        "shipping": _address({}, None, False),
+        "payment_method": "",
+        "payment_method_title": "",
+        "transaction_id": "",
+        "customer_ip_address": "",
+        "customer_user_agent": "",
+        "created_via": "rest-api",
+        "customer_note": "",
+        "date_completed_gmt": None,
+        "date_paid_gmt": None,
+        "cart_hash": "",
+        "meta_data": [],
+        "line_items": [],
+        "tax_lines": [],
+        "shipping_lines": [],
+        "fee_lines": [],
+        "coupon_lines": [],
+        "refunds": [],
+        "discount_total": "0.00",
+        "discount_tax": "0.00",
+        "shipping_total": "0.00",
+        "shipping_tax": "0.00",
+        "cart_tax": "0.00",
+        "total": "0.00",
+        "total_tax": "0.00",
+    }
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(money(value) or 0)
+    except ValueError:
+        return 0.0
+
+
+def _line_items(store: Store, current: list[dict[str, Any]], given: Any) -> list[dict[str, Any]]:
+    """Line items: ``id`` given updates that item, no ``id`` adds one, quantity 0 removes it."""
+    items = [dict(item) for item in current]
+    if not isinstance(given, list):
+        return items
+    for entry in given:
+        if not isinstance(entry, dict):
+            continue
+        target = next((i for i in items if entry.get("id") and i["id"] == int(entry["id"])), None)
+        if target is not None and stock_amount(entry.get("quantity", 1)) == 0:
+            items.remove(target)
+            continue
+        if target is None:
+            target = {
+                "id": store.next_meta_id(),
+                "name": "",
+                "product_id": 0,
+                "variation_id": 0,
+                "quantity": 1,
+                "tax_class": "",
+                "subtotal": "",
+                "subtotal_tax": "0.00",
+                "total": "",
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [],
+                "sku": "",
+                "price": 0.0,
+            }
+            items.append(target)
+        for name in ("product_id", "variation_id"):
+            if name in entry:
+                target[name] = int(stock_amount(entry[name]) or 0)
+        if "quantity" in entry:
+            target["quantity"] = int(stock_amount(entry["quantity"]) or 0)
+        product_id = target["variation_id"] or target["product_id"]
+        unit_price = None
+        if product_id and ("product_id" in entry or "variation_id" in entry):
+            row = store.get_post(product_id, ("product", "product_variation"))
+            if row is None:
+                raise ApiError(
+                    "woocommerce_rest_invalid_product_id", "Product ID provided is invalid.", 400
+                )
+            doc = doc_of(row)
+            target["name"] = str(entry.get("name") or doc.get("name") or row["name"])
+            target["sku"] = row["sku"]
+            unit_price = _float(doc.get("sale_price") or doc.get("regular_price"))
+        if entry.get("name"):
+            target["name"] = str(entry["name"])
+        if "price" in entry:
+            unit_price = _float(entry["price"])
+        quantity = target["quantity"]
+        if "subtotal" in entry:
+            target["subtotal"] = money(entry["subtotal"])
+        elif unit_price is not None or target["subtotal"] == "":
+            target["subtotal"] = _fmt((unit_price or 0.0) * quantity)
+        if "total" in entry:
+            target["total"] = money(entry["total"])
+        elif unit_price is not None or target["total"] == "":
+            target["total"] = target["subtotal"]
+        target["price"] = round(_float(target["total"]) / max(1, quantity), 6)
+        if "meta_data" in entry and isinstance(entry["meta_data"], list):
+            target["meta_data"] = [
+                {
+                    "id": store.next_meta_id(),
+                    "key": str(m.get("key", "")),
+                    "value": m.get("value", ""),
+                }
+                for m in entry["meta_data"]
+                if isinstance(m, dict)
+            ]
+    return items
+
+
+def _simple_lines(
+    store: Store, current: list[dict[str, Any]], given: Any, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    lines = [dict(line) for line in current]
+    if not isinstance(given, list):
+        return lines
+    for entry in given:
+        if not isinstance(entry, dict):
+            continue
+        target = next(
+            (line for line in lines if entry.get("id") and line["id"] == int(entry["id"])), None
+        )
+        if target is None:
+            target = {
+                "id": store.next_meta_id(),
+                "total": "0.00",
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [],
+                **{name: "" for name in fields},
+            }
+            lines.append(target)
+        for name in fields:
+            if name in entry and entry[name] is not None:
+                target[name] = str(entry[name])
+        if "total" in entry:
+            target["total"] = money(entry["total"]) or "0.00"
+    return lines
+
+
+def calculate_totals(doc: dict[str, Any]) -> None:
+    """Order totals from its lines, as ``calculate_totals`` would (taxes as already on lines)."""
+    subtotal = sum(_float(i["subtotal"]) for i in doc["line_items"])
+    items_total = sum(_float(i["total"]) for i in doc["line_items"])
+    cart_tax = sum(_float(i["total_tax"]) for i in doc["line_items"])
+    shipping = sum(_float(s["total"]) for s in doc["shipping_lines"])
+    shipping_tax = sum(_float(s["total_tax"]) for s in doc["shipping_lines"])
+    fees = sum(_float(f["total"]) for f in doc["fee_lines"])
+    fee_tax = sum(_float(f["total_tax"]) for f in doc["fee_lines"])
+    doc["discount_total"] = _fmt(max(0.0, subtotal - items_total))
+    doc["discount_tax"] = _fmt(
+        sum(_float(i["subtotal_tax"]) - _float(i["total_tax"]) for i in doc["line_items"])
+    )
+    doc["shipping_total"] = _fmt(shipping)
+    doc["shipping_tax"] = _fmt(shipping_tax)
+    doc["cart_tax"] = _fmt(cart_tax + fee_tax)
+    doc["total_tax"] = _fmt(cart_tax + fee_tax + shipping_tax)
+    doc["total"] = _fmt(items_total + shipping + fees + cart_tax + fee_tax + shipping_tax)
+
+
+def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], now: str) -> bool:
+    """Apply a payload; True when lines changed (totals must be recalculated)."""
+    if payload.get("status") in STATUSES:
+        doc["status"] = payload["status"]
+    for name in (
+        "currency",
+        "payment_method",
+        "payment_method_title",
+        "transaction_id",
+        "customer_note",
+        "customer_ip_address",
+        "customer_user_agent",
+    ):
+        if name in payload and payload[name] is not None:
+            doc[name] = str(payload[name])
+    if "customer_id" in payload:
+        doc["customer_id"] = int(stock_amount(payload["customer_id"]) or 0)
+    if "parent_id" in payload:
+        doc["parent_id"] = int(stock_amount(payload["parent_id"]) or 0)
+    if "billing" in payload:
+        doc["billing"] = _address(doc["billing"], payload["billing"], True)
+    if "shipping" in payload:
+        doc["shipping"] = _address(doc["shipping"], payload["shipping"], False)
+    if isinstance(payload.get("meta_data"), list):
+        from bulkio.sandbox.products import _meta_merge
+
+        doc["meta_data"] = _meta_merge(store, doc["meta_data"], payload["meta_data"])
+    changed = False
+    if "line_items" in payload:
+        doc["line_items"] = _line_items(store, doc["line_items"], payload["line_items"])
+        changed = True
+    for name, fields in (
+        ("shipping_lines", ("method_title", "method_id", "instance_id")),
+        ("fee_lines", ("name", "tax_class", "tax_status")),
+        ("coupon_lines", ("code",)),
+    ):
+        if name in payload:
+            doc[name] = _simple_lines(store, doc[name], payload[name], fields)
+            changed = True
+    if truthy(payload.get("set_paid", False)):
+        doc["status"] = (
+            "processing" if doc["status"] in ("pending", "on-hold", "failed") else doc["status"]
+        )
+        doc["date_paid_gmt"] = doc["date_paid_gmt"] or now
+    if doc["status"] in PAID_STATUSES and not doc["date_paid_gmt"]:
+        doc["date_paid_gmt"] = now
+    if doc["status"] == "completed" and not doc["date_completed_gmt"]:
+        doc["date_completed_gmt"] = now
+    return changed or "billing" in payload or "shipping" in payload
+
+
+def _columns(doc: Mapping[str, Any], now: str, created: str | None = None) -> dict[str, Any]:
+    columns = {
+        "kind": "shop_order",
+        "parent_id": doc["parent_id"],
+        "status": doc["status"],
+        "customer_id": doc["customer_id"],
+        "date_modified_gmt": now,
+        "name": f"{doc['billing']['first_name']} {doc['billing']['last_name']}".strip(),
+    }
+    if created is not None:
+        columns["date_created_gmt"] = created
+    return columns
+
+
+def _check(payload: Mapping[str, Any], strict: bool) -> None:
+    if not strict:
+        return
+    for name, kind in (
+        ("billing", "object"),
+        ("shipping", "object"),
+        ("line_items", "array"),
+        ("customer_id", "integer"),
+        ("set_paid", "boolean"),
+        ("currency", "string"),
+    ):
+        require_type(payload, name, kind)
+    as_enum(payload, "status", STATUSES)
+
+
+def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    if payload.get("id"):
+        raise ApiError(
+            "woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.", 400
+        )
+    _check(payload, strict)
+    with store.db.lock:
+        now = dates.fmt(dates.now_gmt()) or ""
+        doc = _blank_order()
+        doc["order_key"] = "wc_order_" + secrets.token_hex(7)
+        _apply(store, doc, payload, now)
+        calculate_totals(doc)
+        order_id = store.insert_post(_columns(doc, now, now), doc)
+        return get_order(store, order_id)
+
+
+def _row(store: Store, order_id: int, status: int) -> sqlite3.Row:
+    row = store.get_post(order_id, ("shop_order",))
+    if row is None:
+        raise ApiError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", status)
+    return row
+
+
+def update_order(
+    store: Store, order_id: int, payload: Mapping[str, Any], *, strict: bool
+) -> dict[str, Any]:
+    _check(payload, strict)
+    with store.db.lock:
+        row = _row(store, order_id, 400)
+        doc = doc_of(row)
+        doc["status"] = row["status"]
+        now = dates.fmt(dates.now_gmt()) or ""
+        if _apply(store, doc, payload, now):
+            calculate_totals(doc)
+        store.update_post(order_id, _columns(doc, now), doc)
+        return get_order(store, order_id)
+
+
+def delete_order(store: Store, order_id: int, *, force: bool) -> dict[str, Any]:
+    with store.db.lock:
+        row = _row(store, order_id, 404)
+        before = get_order(store, order_id)
+        if force:
+            store.delete_post(order_id)
+            return before
+        if row["status"] == "trash":
+            raise ApiError(
+                "woocommerce_rest_already_trashed", "The order has already been deleted.", 410
+            )
+        doc = doc_of(row)
+        doc["status"] = "trash"
+        now = dates.fmt(dates.now_gmt()) or ""
+        store.update_post(order_id, {"status": "trash", "date_modified_gmt": now}, doc)
+        return before
+
+
+def get_order(store: Store, order_id: int) -> dict[str, Any]:
+    return order_response(store, _row(store, order_id, 404))
+
+
+def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
+    doc = doc_of(row)
+    order_id = int(row["id"])
+    base = f"{store.home}/wp-json/wc/v3/orders"
+    status = row["status"]
+    return {
+        "id": order_id,
+        "parent_id": doc["parent_id"],
+        "status": status,
+        "currency": doc["currency"],
+        "version": doc["version"],
+        "prices_include_tax": doc["prices_include_tax"],
+        "date_created": store.local(row["date_created_gmt"]),
+        "date_created_gmt": row["date_created_gmt"],
+        "date_modified": store.local(row["date_modified_gmt"]),
+        "date_modified_gmt": row["date_modified_gmt"],
+        "discount_total": doc["discount_total"],
+        "discount_tax": doc["discount_tax"],
+        "shipping_total": doc["shipping_total"],
+        "shipping_tax": doc["shipping_tax"],
+        "cart_tax": doc["cart_tax"],
+        "total": doc["total"],
+        "total_tax": doc["total_tax"],
+        "customer_id": doc["customer_id"],
+        "order_key": doc["order_key"],
+        "billing": doc["billing"],
+        "shipping": doc["shipping"],
+        "payment_method": doc["payment_method"],
+        "payment_method_title": doc["payment_method_title"],
+        "transaction_id": doc["transaction_id"],
+        "customer_ip_address": doc["customer_ip_address"],
+        "customer_user_agent": doc["customer_user_agent"],
+        "created_via": doc["created_via"],
+        "customer_note": doc["customer_note"],
+        "date_completed": store.local(doc["date_completed_gmt"]),
+        "date_completed_gmt": doc["date_completed_gmt"],
+        "date_paid": store.local(doc["date_paid_gmt"]),
+        "date_paid_gmt": doc["date_paid_gmt"],
+        "cart_hash": doc["cart_hash"],
+        "number": str(order_id),
+        "meta_data": doc["meta_data"],
+        "line_items": doc["line_items"],
+        "tax_lines": doc["tax_lines"],
+        "shipping_lines": doc["shipping_lines"],
+        "fee_lines": doc["fee_lines"],
+        "coupon_lines": doc["coupon_lines"],
+        "refunds": doc["refunds"],
+        "payment_url": (
+            f"{store.home}/checkout/order-pay/{order_id}/?pay_for_order=true&key={doc['order_key']}"
+        ),
+        "is_editable": status in ("pending", "on-hold", "auto-draft"),
+        "needs_payment": status in ("pending", "failed") and doc["total"] != "0.00",
+        "needs_processing": True,
+        "currency_symbol": {"EUR": "€", "USD": "$", "GBP": "£"}.get(
+            doc["currency"], doc["currency"]
+        ),
+        "_links": {"self": [{"href": f"{base}/{order_id}"}], "collection": [{"href": base}]},
+    }
+
+
+ORDER_COLUMNS = {
+    "date": "date_created_gmt",
+    "modified": "date_modified_gmt",
+    "id": "id",
+    "title": "name",
+    "slug": "id",
+}
+
+
+def list_orders(
+    store: Store, params: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    page, per_page, offset = paging(params)
+    where = ["kind = 'shop_order'"]
+    args: list[Any] = []
+    statuses = as_enum_list(params, "status", LIST_STATUSES) or ["any"]
+    if "any" in statuses:
+        where.append("status NOT IN ('trash', 'checkout-draft')")
+    else:
+        where.append(f"status IN ({','.join('?' * len(statuses))})")
+        args.extend(statuses)
+    customer = as_int(params, "customer")
+    if customer is not None:
+        where.append("customer_id = ?")
+        args.append(customer)
+    product = as_int(params, "product")
+    if product is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM json_each(doc, '$.line_items') WHERE "
+            "json_extract(value, '$.product_id') = ? OR json_extract(value, '$.variation_id') = ?)"
+        )
+        args.extend([product, product])
+    include = as_int_list(params, "include")
+    if include:
+        where.append(f"id IN ({','.join('?' * len(include))})")
+        args.extend(include)
+    exclude = as_int_list(params, "exclude")
+    if exclude:
+        where.append(f"id NOT IN ({','.join('?' * len(exclude))})")
+        args.extend(exclude)
+    parents = as_int_list(params, "parent")
+    if parents:
+        where.append(f"parent_id IN ({','.join('?' * len(parents))})")
+        args.extend(parents)
+    if params.get("search"):
+        where.append("(name LIKE ? OR json_extract(doc, '$.billing.email') LIKE ?)")
+        args.extend([f"%{params['search']}%"] * 2)
+    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+    order_sql = order_clause(params, ORDERBY, "date", "desc", ORDER_COLUMNS, include)
+    result = store.page("posts", where, args, order_sql, per_page, offset)
+    return [order_response(store, row) for row in result.rows], result.total, page, per_page
