@@ -103,6 +103,8 @@ class RecordSet:
     """The owned field names, i.e. the frame's value columns."""
     unit: str = "line"
     """What ``_line`` counts: "line" (CSV file lines) or "record" (XML records)."""
+    warnings: list[str] = field(default_factory=list)
+    """Things worth a look that are not errors, e.g. a column empty in every row."""
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -227,6 +229,7 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
     rejected = _collect_errors(work.filter(rejected_mask), compiled, source, mapping)
     accepted = work.filter(~rejected_mask).select([LINE, *mapping.fields])
     return RecordSet(
+        warnings=_empty_column_warnings(mapping, frame, columns, source),
         frame=accepted,
         rejected=rejected,
         source=source.path,
@@ -235,6 +238,46 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
         fields=list(mapping.fields),
         unit="line" if source.format == "csv" else "record",
     )
+
+
+def _empty_column_warnings(
+    mapping: Mapping, frame: pl.DataFrame, columns: SourceColumns, source: SourceFrame
+) -> list[str]:
+    """Columns / XML paths that are empty in every row: usually a wrong name or path."""
+    if frame.is_empty():
+        return []
+    uses: dict[str, list[FieldRule]] = {}
+    for rule in mapping.fields.values():
+        for column in rule.source_columns:
+            uses.setdefault(column, []).append(rule)
+    if not uses:
+        return []
+    names = list(uses)
+    checks = []
+    for i, name in enumerate(names):
+        text = columns.text(name)
+        checks.append(text.is_null().all().alias(f"\x00none{i}"))
+        checks.append((text.str.strip_chars().fill_null("") == "").all().alias(f"\x00empty{i}"))
+    flags = frame.select(checks).row(0)
+    warnings: list[str] = []
+    unit = "row" if source.format == "csv" else "record"
+    rows = f"{frame.height} {unit}{'s' if frame.height != 1 else ''}"
+    for i, name in enumerate(names):
+        matched_nothing, is_empty = flags[2 * i], flags[2 * i + 1]
+        if not is_empty:
+            continue
+        keys = ", ".join(rule.key for rule in uses[name])
+        if source.format == "xml" and matched_nothing:
+            text = f"path {name!r} ({keys}) matched nothing in the {rows} read"
+            text += "; check the path and its namespace prefixes"
+        else:
+            kind = "path" if source.format == "xml" else "column"
+            text = f"{kind} {name!r} ({keys}) is empty in the {rows} read"
+        clearing = [rule.name for rule in uses[name] if rule.empty == "clear"]
+        if clearing:
+            text += f' (with empty = "clear", these rows clear {", ".join(clearing)})'
+        warnings.append(text)
+    return warnings
 
 
 def _check_sku(work: pl.DataFrame) -> pl.DataFrame:

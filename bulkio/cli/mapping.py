@@ -119,6 +119,8 @@ def _print_records(records: RecordSet, rows: int) -> None:
     unit = records.unit
     for line, values in records.iter_rows():
         click.echo(f"  {unit} {line}: {json.dumps(to_payload(values), ensure_ascii=False)}")
+    for warning in records.warnings:
+        click.echo(f"warning: {warning}")
     if records.rejected:
         click.echo("rejected:")
         for error in records.rejected:
@@ -143,6 +145,7 @@ def _as_json(mapping: Mapping, records: RecordSet | None) -> dict[str, Any]:
                 for line, values in records.iter_rows()
             ],
             "rejected": [error.to_dict() for error in records.rejected],
+            "warnings": records.warnings,
         }
     return result
 

@@ -331,3 +331,26 @@ def test_max_rows_limits_reading(run: Run, write: Callable[..., object]) -> None
     mapping = load_mapping(write("m.toml", HEAD))
     source = write("f.csv", "SKU\n" + "".join(f"S{i}\n" for i in range(10)))
     assert build_records(mapping, source, max_rows=4).frame.height == 4  # type: ignore[arg-type]
+
+
+def test_warnings_for_columns_empty_in_every_row(run: Run) -> None:
+    records = run(
+        HEAD + 'name = "N"\nsale_price = { column = "S", empty = "clear" }\n',
+        "SKU;N;S\nA;x;\nB;y; \n",
+    )
+    assert records.warnings == [
+        "column 'S' (fields.sale_price) is empty in the 2 rows read "
+        '(with empty = "clear", these rows clear sale_price)'
+    ]
+
+
+def test_warning_for_xml_path_that_matches_nothing(run: Run) -> None:
+    records = run(
+        '[source]\nformat = "xml"\nrecord = "/r/p"\n[fields]\nsku = "@id"\nname = "titel"\n',
+        '<r><p id="1"><title>x</title></p></r>',
+        "feed.xml",
+    )
+    assert records.warnings == [
+        "path 'titel' (fields.name) matched nothing in the 1 record read; "
+        "check the path and its namespace prefixes"
+    ]
