@@ -134,6 +134,8 @@ def plan_fetch(client: ReadClient, skus: Sequence[str], *, status: str | None = 
     if probe.total is None:  # no X-WP-Total header: SKU chunks are the safe choice
         return FetchPlan("sku", 1 + len(chunks), chunks)
     catalog_pages = math.ceil(int(probe.total) / PER_PAGE)
+    if catalog_pages == 0:  # nothing there (an empty store or trash): nothing more to ask
+        return FetchPlan("none", 1, [])
     if needs_catalog or catalog_pages < len(chunks):
         return FetchPlan("catalog", 1 + catalog_pages, [])
     return FetchPlan("sku", 1 + len(chunks), chunks)
@@ -150,6 +152,8 @@ def read_products(
 ) -> list[dict[str, Any]]:
     """The products (raw JSON) holding any of ``skus``, read the cheaper way."""
     fetch = plan_fetch(client, skus, status=status)
+    if fetch.strategy == "none":
+        return []
     base = {"_fields": fields_param, **_status_params(status)}
     # SKUs match case-insensitively, as in WooCommerce's own lookups (MySQL collation).
     wanted = {sku.lower() for sku in skus}
