@@ -54,6 +54,24 @@ class FaultRule:
         method_ok = self.method == "*" or self.method.upper() == method.upper()
         return method_ok and fnmatch.fnmatchcase(route, self.route)
 
+    def describe(self) -> str:
+        """One line for people: what fires, where, how often."""
+        what = str(self.status) if self.kind == "status" else self.kind
+        parts = [what, f"{self.method} {self.route}"]
+        if self.seconds:
+            parts.append(f"{self.seconds:g}s")
+        if self.retry_after is not None:
+            parts.append(f"Retry-After {self.retry_after}")
+        if self.probability < 1:
+            parts.append(f"p={self.probability:g}")
+        if self.after:
+            parts.append(f"after {self.after}")
+        if self.times is not None:
+            parts.append(f"at most {self.times}x")
+        if self.commit:
+            parts.append("after committing")
+        return ", ".join(parts)
+
     @classmethod
     def error(cls, status: int = 503, **options: object) -> FaultRule:
         return cls(kind="status", status=status, **options)  # type: ignore[arg-type]
