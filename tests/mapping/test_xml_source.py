@@ -196,3 +196,38 @@ def test_xml_mapping_field_path_checked_at_load(mapping_from: Callable[[str], ob
     with pytest.raises(MappingError) as caught:
         mapping_from(XML_MAPPING.replace('name = "name"', 'name = "/catalog/name"'))
     assert caught.value.key == "fields.name.column"
+
+
+def test_parser_itself_never_reads_external_entities(
+    write: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: with both refusals switched off, the parser still reads no file."""
+    import bulkio.sources.xml as xml_source
+
+    monkeypatch.setattr(xml_source, "_refuse_entity_prolog", lambda *args: None)
+    monkeypatch.setattr(xml_source, "_refuse_entities", lambda *args: None)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    path = write(
+        "xxe.xml",
+        f'<?xml version="1.0"?>\n<!DOCTYPE root [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        "<root><p><name>before &xxe; after</name></p></root>\n",
+    )
+    try:
+        data = _read(path, "/root/p", ["name"])
+    except InputError as error:  # libxml2 may also refuse the undefined-looking entity
+        assert "TOP-SECRET" not in str(error)
+    else:
+        assert "TOP-SECRET" not in str(data["name"])
+
+
+def test_release_frees_finished_records() -> None:
+    from lxml import etree
+
+    from bulkio.sources.xml import _release
+
+    root = etree.fromstring("<r><p><a>1</a></p><p><a>2</a></p><p><a>3</a></p><q/></r>")
+    third = root[2]
+    _release(third)
+    assert [child.tag for child in root] == ["p", "q"]  # earlier siblings deleted
+    assert len(root[0]) == 0  # the record itself cleared
