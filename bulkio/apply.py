@@ -35,6 +35,7 @@ from bulkio.store import AuthenticationError, BatchTooLarge, StoreError, Transpo
 
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 4
+MIN_SPREAD_CHUNK = 25
 
 Outcome = Literal["created", "updated", "unchanged", "failed", "refused"]
 ProgressCallback = Callable[[int], None]
@@ -340,6 +341,20 @@ def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> lis
     return remaining
 
 
+def spread_chunk_size(items: int, limit: int, concurrency: int) -> int:
+    """Chunk size that keeps every worker busy on small runs.
+
+    The store saves a batch's items one after another in one PHP worker, so 100 updates in one
+    batch take ~100 × 30 ms while three other workers idle. Below ``limit × concurrency`` items
+    the work is spread over ``concurrency`` chunks, but never below ``MIN_SPREAD_CHUNK`` items
+    (each request also costs the store a bootstrap).
+    """
+    if items <= 0:
+        return max(1, limit)
+    spread = -(-items // max(1, concurrency))
+    return max(1, min(limit, max(spread, MIN_SPREAD_CHUNK)))
+
+
 def apply_plan(
     client: Any,
     plan: Plan,
@@ -364,7 +379,8 @@ def apply_plan(
         client, plan, batch_size=batch_size, progress=progress, on_outcome=on_outcome
     )
     ops = plan.writes
-    chunks = [ops[i : i + applier.limit] for i in range(0, len(ops), applier.limit)]
+    size = spread_chunk_size(len(ops), applier.limit, concurrency)
+    chunks = [ops[i : i + size] for i in range(0, len(ops), size)]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = [pool.submit(applier.send, chunk) for chunk in chunks]
         try:

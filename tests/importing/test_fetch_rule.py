@@ -77,3 +77,13 @@ def test_chunks_respect_count_and_url_length() -> None:
     assert sum(len(c) for c in chunks) == 100 and len(chunks) > 10
     for chunk in chunks:
         assert sum(len(quote(sku, safe="")) + 3 for sku in chunk) <= MAX_SKU_PARAM_CHARS
+
+
+def test_small_runs_are_spread_over_the_workers() -> None:
+    from bulkio.apply import spread_chunk_size
+
+    assert spread_chunk_size(100, 100, 4) == 25  # four batches in flight, not one
+    assert spread_chunk_size(13, 100, 4) == 25  # tiny runs stay one request
+    assert spread_chunk_size(1000, 100, 4) == 100  # big runs use full batches
+    assert spread_chunk_size(100, 7, 4) == 7  # never above the store's limit
+    assert spread_chunk_size(100, 100, 1) == 100
