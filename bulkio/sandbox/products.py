@@ -747,7 +747,11 @@ def list_products(
 ) -> tuple[list[dict[str, Any]], int, int, int]:
     """Products matching the filters: ``(items, total, page, per_page)``."""
     page, per_page, offset = paging(params)
-    where = ["kind = 'product'"]
+    # A SKU lookup also finds variations: WC_REST_Products(_V2)_Controller::prepare_objects_query
+    # sets post_type to product + product_variation whenever `sku` is given.
+    where = [
+        "kind IN ('product', 'product_variation')" if params.get("sku") else "kind = 'product'"
+    ]
     args: list[Any] = []
     status = as_enum(params, "status", LIST_STATUSES, "any")
     if status == "any":
@@ -806,7 +810,12 @@ def list_products(
     _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
     order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
     result = store.page("posts", where, args, order_sql, per_page, offset)
-    return product_responses(store, result.rows), result.total, page, per_page
+    products = iter(product_responses(store, [r for r in result.rows if r["kind"] == "product"]))
+    items = [
+        variation_response(store, row) if row["kind"] == "product_variation" else next(products)
+        for row in result.rows
+    ]
+    return items, result.total, page, per_page
 
 
 # -- variations -------------------------------------------------------------------------------
@@ -816,7 +825,7 @@ def _variable_parent(store: Store, product_id: int) -> sqlite3.Row:
     row = store.get_post(product_id, ("product",))
     if row is None:
         raise ApiError(
-            "woocommerce_rest_product_variation_invalid_parent_id", "Invalid parent ID.", 404
+            "woocommerce_rest_product_variation_invalid_parent", "Invalid parent product.", 404
         )
     return row
 

@@ -42,6 +42,7 @@ class LoggedRequest:
     auth: str = ""  # "oauth1", "basic_auth" or "" (anonymous)
     committed: bool = False  # the handler ran (a write request changed the store)
     started: float = 0.0  # time.monotonic() when the request arrived
+    body: bytes | None = None  # raw request body, only when Sandbox.capture_bodies is on
 
     @property
     def is_write(self) -> bool:
@@ -135,6 +136,8 @@ class Sandbox:
         self._faults = FaultState(faults or FaultPlan())
         self._gate = WorkerGate()
         self._gate.limit = self._faults.plan.workers
+        self.capture_bodies = False
+        """Opt-in: keep each request's raw body in the log (tests that inspect write bodies)."""
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -333,6 +336,32 @@ class Sandbox:
 
         return create_product(self.db, payload, strict=False)
 
+    def orders(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        """All orders as the API answers them, oldest first."""
+        from bulkio.sandbox.orders import order_response
+
+        where, args = "kind = 'shop_order'", []
+        if status is not None:
+            where += " AND status = ?"
+            args.append(status)
+        rows = self.db.db.query(f"SELECT * FROM posts WHERE {where} ORDER BY id", args)  # noqa: S608
+        return [order_response(self.db, row) for row in rows]
+
+    def create_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create an order directly (no HTTP, not logged), as a batch item would."""
+        from bulkio.sandbox.orders import create_order
+
+        return create_order(self.db, payload, strict=False)
+
+    def terms(self, resource: str = "categories") -> list[dict[str, Any]]:
+        """All ``categories`` or ``tags`` as the API answers them, by id."""
+        from bulkio.sandbox.terms import TAXONOMIES, term_responses
+
+        rows = self.db.db.query(
+            "SELECT * FROM terms WHERE taxonomy = ? ORDER BY id", (TAXONOMIES[resource],)
+        )
+        return term_responses(self.db, resource, rows)
+
     def count(self, kind: str = "product", *, include_trash: bool = False) -> int:
         """How many ``product``/``product_variation``/``shop_order`` rows the store holds."""
         sql = "SELECT COUNT(*) FROM posts WHERE kind = ?" + (  # noqa: S608
@@ -363,6 +392,8 @@ class Sandbox:
             status=None,
             started=started,
         )
+        if self.capture_bodies and raw_body:
+            entry.body = raw_body
         if not self._gate.acquire(self._stopping):
             self._drop(handler, entry)
             return

@@ -152,3 +152,12 @@ def test_order_customer_and_trash(api: httpx.Client) -> None:
     assert api.delete(f"orders/{mine['id']}").status_code == 200
     assert [o["id"] for o in api.get("orders", params={"customer": 7}).json()] == []
     assert [o["id"] for o in api.get("orders", params={"status": "trash"}).json()] == [mine["id"]]
+
+
+def test_direct_helpers_read_what_the_api_wrote(api: httpx.Client, sb: Sandbox) -> None:
+    created = sb.create_order({"status": "completed", "billing": {"email": "d@example.com"}})
+    api.post("products/tags", json={"name": "direct"})
+    assert [o["id"] for o in sb.orders(status="completed")] == [created["id"]]
+    assert [t["name"] for t in sb.terms("tags")] == ["direct"]
+    assert sb.terms("categories")[0]["slug"] == "uncategorized"
+    assert sb.writes() == 1  # direct helpers are not requests
