@@ -22,6 +22,8 @@ from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
 from bulkio.sources.frame import LINE, SourceFrame
 
+CHUNK_ROWS = 50_000
+
 
 def decode_bytes(data: bytes, encoding: str, path: str) -> str:
     """Decode a whole file; an undecodable byte is an InputError naming its line.
@@ -86,6 +88,23 @@ def read_csv(
     header: list[str] | None = None
     columns: list[list[str]] = []
     lines: list[int] = []
+    chunks: list[pl.DataFrame] = []
+    read = 0
+
+    def flush() -> None:
+        # Python strings cost ~60 bytes each; moving them into polars every CHUNK_ROWS rows
+        # keeps a million-row file from holding tens of millions of them at once.
+        assert header is not None
+        frame = pl.DataFrame(
+            [pl.Series(LINE, lines, dtype=pl.Int64)]
+            + [pl.Series(f"\x00{i}", column, dtype=pl.String) for i, column in enumerate(columns)]
+        )
+        frame.columns = [LINE, *header]
+        chunks.append(frame)
+        lines.clear()
+        for column in columns:
+            column.clear()
+
     last_line = 0
     start = 1
     try:
@@ -108,7 +127,10 @@ def read_csv(
             lines.append(start)
             for column, value in zip(columns, record, strict=True):
                 column.append(value)
-            if max_rows is not None and len(lines) >= max_rows:
+            read += 1
+            if len(lines) >= CHUNK_ROWS:
+                flush()
+            if max_rows is not None and read >= max_rows:
                 break
     except csv.Error as exc:
         message = str(exc)
@@ -126,13 +148,11 @@ def read_csv(
             hint="a quote inside a quoted field must be doubled; check [source] quote",
         ) from None
     assert header is not None
-    if not lines:
+    if not read:
         raise InputError(name, "the file has a header but no rows", line=last_line)
-    frame = pl.DataFrame(
-        [pl.Series(LINE, lines, dtype=pl.Int64)]
-        + [pl.Series(f"\x00{i}", column, dtype=pl.String) for i, column in enumerate(columns)]
-    )
-    frame.columns = [LINE, *header]
+    if lines:
+        flush()
+    frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
     return SourceFrame(frame=frame, path=name, columns=header, format="csv")
 
 

@@ -149,3 +149,15 @@ def test_missing_column_suggests_close_name(run: Callable[..., RecordSet]) -> No
 def test_insensitive_header_that_is_ambiguous(run: Callable[..., RecordSet]) -> None:
     with pytest.raises(MappingError, match="when case is ignored"):
         run(HEADER_MAPPING.format(case="insensitive"), "artikelnr;ARTIKELNR;Name\nA;B;x\n")
+
+
+def test_chunks_are_joined_in_order(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bulkio.sources.csv as csv_source
+
+    monkeypatch.setattr(csv_source, "CHUNK_ROWS", 4)
+    body = "sku;n\n" + "".join(f'S{i};"a\nb"\n' if i == 5 else f"S{i};x\n" for i in range(10))
+    frame = read_csv(write("f.csv", body), SEMI).frame
+    assert frame["sku"].to_list() == [f"S{i}" for i in range(10)]
+    assert frame["_line"].to_list() == [2, 3, 4, 5, 6, 7, 9, 10, 11, 12]
