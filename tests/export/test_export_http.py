@@ -278,3 +278,39 @@ def test_existing_file_needs_overwrite(shop: Sandbox, tmp_path: Path) -> None:
         shop, "-m", str(MAPPINGS / "export-accounting.toml"), "-o", str(out), "--overwrite", "-q"
     )
     assert result.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbfBelegnummer")
+
+
+def test_accounting_tax_per_rate_on_seeded_orders(sandbox_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Seeded orders carry tax lines per country (DE-MWST-1, FR-TVA-1, …) and coupons."""
+    store = sandbox_factory(seed_products=20, seed_orders=150, seed=4)
+    orders = all_orders(store)
+    out = tmp_path / "accounting.csv"
+    assert (
+        export(store, "-m", str(MAPPINGS / "export-accounting.toml"), "-o", str(out)).exit_code == 0
+    )
+    rows = {
+        r["Belegnummer"]: r
+        for r in pl.read_csv(out, separator=";", infer_schema=False).iter_rows(named=True)
+    }
+    assert len(rows) == len(orders)
+
+    def rate(order: dict, code: str) -> Decimal:  # type: ignore[type-arg]
+        return sum(
+            (
+                Decimal(t["tax_total"]) + Decimal(t["shipping_tax_total"])
+                for t in order["tax_lines"]
+                if t["rate_code"] == code
+            ),
+            Decimal(0),
+        )
+
+    german = 0
+    for order in orders:
+        row = rows[order["number"]]
+        assert money(row["USt 19 %"]) == rate(order, "DE-MWST-1")
+        german += rate(order, "DE-MWST-1") > 0
+        assert money(row["USt 7 %"]) == rate(order, "DE-MWST-2")
+        assert money(row["Netto"]) + money(row["USt 19 %"]) + money(row["USt 7 %"]) + money(
+            row["USt andere Sätze"]
+        ) == Decimal(order["total"])
+    assert german > 0
