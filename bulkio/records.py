@@ -220,7 +220,7 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
         exprs.append(item.raw.cast(pl.String).alias(RAW_PREFIX + item.rule.name))
     work = stages.apply(frame).select(exprs)
 
-    work = _check_sku(work)
+    work = _check_sku(work, repeats_allowed=mapping.target.duplicates == "sum")
     if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
         work = _check_sale_price(work)
 
@@ -280,14 +280,20 @@ def _empty_column_warnings(
     return warnings
 
 
-def _check_sku(work: pl.DataFrame) -> pl.DataFrame:
-    """missing-sku and duplicate-sku (later lines rejected, the first line named)."""
+def _check_sku(work: pl.DataFrame, *, repeats_allowed: bool = False) -> pl.DataFrame:
+    """missing-sku and duplicate-sku (later lines rejected, the first line named).
+
+    ``repeats_allowed`` (``duplicates = "sum"``, stock mappings): repeated SKUs stay in the
+    frame; the stock plan sums them (:mod:`bulkio.stock`).
+    """
     sku = pl.col("sku")
     error = pl.col(ERROR_PREFIX + "sku")
     sku_key = sku.str.to_lowercase()
     first_line = pl.col(LINE).min().over(sku_key)
     work = work.with_columns(first_line.alias(FIRST_LINE))
     duplicate = sku.is_not_null() & (pl.col(LINE) != pl.col(FIRST_LINE))
+    if repeats_allowed:
+        duplicate = pl.lit(False)
     return work.with_columns(
         pl.when(error.is_not_null())
         .then(error)
@@ -358,7 +364,9 @@ def error_message(
     shown = repr(raw) if raw is not None else "empty"
     options = mapping.source
     if code == "missing-sku":
-        return "no SKU: the SKU is how rows are matched to store records, so this row is skipped"
+        return (
+            "no SKU: the SKU is how rows are matched to store records, so this row cannot be used"
+        )
     if code == "duplicate-sku":
         return (
             f"SKU {raw!r} already appears on line {row[FIRST_LINE]}; only that first row is "
