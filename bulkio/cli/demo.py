@@ -8,8 +8,9 @@ at the marked place in :func:`run_demo`).
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +115,7 @@ def step_dry_run(ctx: DemoContext) -> Plan:
     click.echo(render_diff(plan, colour=True))
     click.echo()
     click.echo(render_summary(plan))
-    rows = problem_rows(plan.rejected)
+    rows = [replace(row, file=_shown_path(row.file)) for row in problem_rows(plan.rejected)]
     if rows:
         click.echo()
         click.echo(render_problems(rows, limit=10))
@@ -158,6 +159,14 @@ def step_run_again(ctx: DemoContext) -> int:
         "a second run only looks."
     )
     return writes
+
+
+def _shown_path(path: str) -> str:
+    """A path as short as the user would type it (relative to the current directory)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
 
 
 def make_plan(ctx: DemoContext) -> Plan:

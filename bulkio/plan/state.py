@@ -160,9 +160,10 @@ def read_products(
     found: list[dict[str, Any]] = []
     if fetch.strategy == "catalog":
         for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
-            found.extend(item for item in items if sku_key(item) in wanted)
+            matched = [item for item in items if sku_key(item) in wanted]
+            found.extend(matched)
             if progress:
-                progress(len(items))
+                progress(len(matched))
         return found
 
     def read_chunk(chunk: list[str]) -> list[dict[str, Any]]:

@@ -263,3 +263,18 @@ def test_skus_match_ignoring_case_like_woocommerce() -> None:
     assert plan.creates == []
     (item,) = plan.updates
     assert (item.id, item.sku, item.payload) == (4, "abc-1", {"id": 4, "name": "New name"})
+
+
+def test_a_feed_with_no_valid_rows_plans_nothing() -> None:
+    error = FakeRowError("feed.csv", 2, "A", "Price", "x", "invalid-number", "not a number")
+    records = FakeRecords(desired(OWNED, []), [error])
+    plan = build_plan(FakeMapping(OWNED), records, store([]))
+    assert plan.counts() == {
+        "create": 0,
+        "update": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "trashed": 0,
+        "missing": 0,
+    }
+    assert not plan.has_changes
