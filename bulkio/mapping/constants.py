@@ -7,6 +7,7 @@ Numbers in TOML are written with a ``.`` whatever the file's decimal separator.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bulkio.fields import CanonicalValue, FieldSpec
@@ -36,6 +37,7 @@ def constant_value(
     *,
     true_words: tuple[str, ...],
     false_words: tuple[str, ...],
+    date_format: str | None = None,
 ) -> CanonicalValue:
     """The canonical value of a TOML constant for a field; ValueError says what is wrong."""
     kind = spec.kind
@@ -83,6 +85,8 @@ def constant_value(
             result = canonical_integer(text, allow_negative=allows_negative(spec))
         elif cast == "int":
             result = str(canonical_integer(text))
+        elif cast == "date":
+            result = _canonical_date(text, date_format or "%Y-%m-%d")
         else:
             result = text
     except NumberError as exc:
@@ -93,3 +97,14 @@ def constant_value(
             return lowered
         raise ValueError(f"{result!r} is not one of {', '.join(spec.choices)}")
     return result
+
+
+def _canonical_date(text: str, date_format: str) -> str:
+    """A date constant as the date type writes it (ISO date, or date and time)."""
+    try:
+        parsed = datetime.strptime(text.strip(), date_format)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date in the format {date_format!r}") from None
+    if any(directive in date_format for directive in ("%H", "%M", "%S", "%I", "%T", "%R", "%p")):
+        return parsed.strftime("%Y-%m-%dT%H:%M:%S")
+    return parsed.strftime("%Y-%m-%d")

@@ -12,6 +12,7 @@ import codecs
 import difflib
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ SOURCE_KEYS = (
     "record",
     "namespaces",
 )
-TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages")
+TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages", "duplicates")
 FIELD_KEYS = (
     "column",
     "value",
@@ -208,6 +209,10 @@ class _MappingParser:
         if not fields_table:
             raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
         fields = self.parse_fields(fields_table, source, target)
+        if target.resource == "stock" and "backorders" in fields and "stock_quantity" in fields:
+            # Negative stock is valid where backorders are allowed; the stock plan checks each
+            # negative row against its (or the store's) backorders setting.
+            fields["stock_quantity"] = replace(fields["stock_quantity"], allow_negative=True)
         filters = self.parse_filters(data.get("filters", []), source)
         limits = self.parse_limits(self.table(data, "limits"))
         return Mapping(
@@ -334,7 +339,21 @@ class _MappingParser:
             from bulkio.plan.missing import Manages
 
             manages = Manages.parse(table["manages"], mapping_path=self.path)
+        duplicates = self.choice(
+            table,
+            "duplicates",
+            ("reject", "sum"),
+            "sum" if resource == "stock" else "reject",
+            "target",
+        )
+        if duplicates == "sum" and resource != "stock":
+            raise self.error(
+                "target.duplicates",
+                'only a stock mapping can sum rows with the same SKU (duplicates = "sum")',
+                hint='use resource = "stock", or duplicates = "reject"',
+            )
         return TargetOptions(
+            duplicates=duplicates,  # type: ignore[arg-type]
             manages=manages,
             resource=resource,  # type: ignore[arg-type]
             match=match,  # type: ignore[arg-type]
@@ -462,7 +481,12 @@ class _MappingParser:
         def constant(raw_value: Any, *where: str) -> CanonicalValue:
             try:
                 return constant_value(
-                    spec, cast, raw_value, true_words=true_words, false_words=false_words
+                    spec,
+                    cast,
+                    raw_value,
+                    true_words=true_words,
+                    false_words=false_words,
+                    date_format=date_format,
                 )
             except ValueError as exc:
                 raise self.error(key_path("fields", name, *where), str(exc)) from None
@@ -470,7 +494,7 @@ class _MappingParser:
         has_value = "value" in raw
         value: CanonicalValue = None
         if has_value:
-            extra = [k for k in raw if k not in ("value", "type")]
+            extra = [k for k in raw if k not in ("value", "type", "format")]
             if extra:
                 raise self.error(
                     key_path("fields", name, extra[0]),

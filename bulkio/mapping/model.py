@@ -22,6 +22,7 @@ HeaderCase = Literal["exact", "insensitive"]
 MissingPolicy = Literal["ignore", "draft", "private", "out-of-stock", "delete"]
 TrashedPolicy = Literal["create", "restore"]
 EmptyPolicy = Literal["leave", "clear"]
+DuplicatePolicy = Literal["reject", "sum"]
 CastType = Literal["text", "money", "decimal", "int", "bool", "date"]
 FilterOp = Literal["equals", "in", "regex", "empty"]
 FilterAction = Literal["skip", "keep"]
@@ -61,6 +62,9 @@ class TargetOptions:
     manages: Manages | None = None
     """Which store records the feed manages (needed by every ``missing`` policy but "ignore");
     parsed by :meth:`bulkio.plan.missing.Manages.parse`."""
+    duplicates: DuplicatePolicy = "reject"
+    """The same SKU on several rows: "reject" the later rows, or "sum" their quantities (stock
+    mappings only, where it is the default: one line per warehouse; see docs/stock.md)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class FieldRule:
     true_words: tuple[str, ...] = DEFAULT_TRUE_WORDS
     false_words: tuple[str, ...] = DEFAULT_FALSE_WORDS
     date_format: str | None = None
+    allow_negative: bool = False
+    """Accept negative numbers where the field normally refuses them (a stock mapping that owns
+    ``backorders``: the stock plan then checks each negative row against its backorders)."""
 
     @property
     def is_list(self) -> bool:

@@ -213,7 +213,7 @@ def cast_exprs(
             thousands=options.thousands,
             min_places=2 if is_money else 0,
             max_places=MONEY_MAX_PLACES if is_money else None,
-            allow_negative=allows_negative(spec),
+            allow_negative=allows_negative(spec) or rule.allow_negative,
             stages=stages,
             level=1,
         )

@@ -113,6 +113,12 @@ def _error(mapping_from: Callable[[str], Mapping], text: str) -> MappingError:
         (BASE + '"meta:" = "M"\n', 'fields."meta:"', "not a WooCommerce field"),
         (BASE + "dimensions = { width = 'W' }\n", "fields.dimensions", '"dimensions.width"'),
         ("[fields]\nname = 'N'\n", "fields.sku", "missing"),
+        (
+            BASE
+            + "\"meta:since\" = { value = '31.02.2026', type = 'date', format = '%d.%m.%Y' }\n",
+            'fields."meta:since".value',
+            "not a date",
+        ),
         ("[fields]\n", "fields", "owns no fields"),
         ("[fields]\nsku = { value = 'X' }\n", "fields.sku", "must come from the file"),
         ("[source]\ndelimiter = ';;'\n[fields]\nsku='S'\n", "source.delimiter", "single char"),
