@@ -264,12 +264,17 @@ def test_fields_trims_each_resource(api: httpx.Client) -> None:
     assert single == {"sku": "F"}
 
 
-def test_sku_list_filter_and_no_variations_in_products(api: httpx.Client) -> None:
+def test_sku_list_filter_finds_variations_too(api: httpx.Client) -> None:
+    # As WooCommerce: a `sku` lookup queries post types product AND product_variation
+    # (WC_REST_Products_Controller::prepare_objects_query); plain listings only products.
     parent = api.post("products", json={"name": "P", "type": "variable", "sku": "PV"}).json()
     api.post(f"products/{parent['id']}/variations", json={"sku": "PV-1"})
     api.post("products/batch", json={"create": [{"name": s, "sku": s} for s in ("S1", "S2", "S3")]})
     found = api.get("products", params={"sku": "S1,S3,PV-1,nope", "_fields": "sku"}).json()
-    assert sorted(p["sku"] for p in found) == ["S1", "S3"]
+    assert sorted(p["sku"] for p in found) == ["PV-1", "S1", "S3"]
+    variation = api.get("products", params={"sku": "PV-1"}).json()[0]
+    assert (variation["type"], variation["parent_id"]) == ("variation", parent["id"])
+    assert "PV-1" not in [p["sku"] for p in api.get("products", params={"per_page": 100}).json()]
     assert [p["sku"] for p in api.get("products", params={"sku": "S2"}).json()] == ["S2"]
 
 
