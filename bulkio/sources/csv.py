@@ -23,6 +23,9 @@ from bulkio.mapping.model import SourceOptions
 from bulkio.sources.frame import LINE, SourceFrame
 
 CHUNK_ROWS = 50_000
+FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+"""Largest single cell accepted (16 MiB of text); the csv module's own default is 128 KiB,
+which a long HTML description can exceed."""
 
 
 def decode_bytes(data: bytes, encoding: str, path: str) -> str:
@@ -78,6 +81,8 @@ def read_csv(
     if not text.strip():
         raise InputError(name, "the file is empty: expected a header row", line=1)
 
+    if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=options.delimiter,
@@ -117,6 +122,8 @@ def read_csv(
                 header = _check_header(record, name, start)
                 columns = [[] for _ in header]
                 continue
+            if len(record) > len(header) and not "".join(record[len(header) :]).strip():
+                del record[len(header) :]  # a trailing delimiter ("a;b;") adds an empty field
             if len(record) != len(header):
                 raise InputError(
                     name,
@@ -134,6 +141,13 @@ def read_csv(
                 break
     except csv.Error as exc:
         message = str(exc)
+        if "field larger than field limit" in message:
+            raise InputError(
+                name,
+                f"a cell is larger than {FIELD_SIZE_LIMIT // (1024 * 1024)} MiB",
+                line=last_line + 1,
+                hint="usually a quote that is never closed; check the quoting near this line",
+            ) from None
         if "unexpected end of data" in message or reader.line_num >= text.count("\n") + 1:
             raise InputError(
                 name,
@@ -158,6 +172,8 @@ def read_csv(
 
 def _check_header(record: list[str], path: str, line: int) -> list[str]:
     header = [cell.strip() for cell in record]
+    while len(header) > 1 and not header[-1]:
+        header.pop()  # "SKU;Name;" – exports that end every line with the delimiter
     seen: dict[str, int] = {}
     for position, cell in enumerate(header, start=1):
         if not cell:

@@ -161,3 +161,21 @@ def test_chunks_are_joined_in_order(
     frame = read_csv(write("f.csv", body), SEMI).frame
     assert frame["sku"].to_list() == [f"S{i}" for i in range(10)]
     assert frame["_line"].to_list() == [2, 3, 4, 5, 6, 7, 9, 10, 11, 12]
+
+
+def test_trailing_delimiters_are_tolerated(write: Callable[..., Path]) -> None:
+    source = read_csv(write("f.csv", "sku;name;\nA;x;\nB;y\nC;z; \n"), SEMI)
+    assert source.columns == ["sku", "name"]
+    assert source.frame["name"].to_list() == ["x", "y", "z"]
+
+
+def test_extra_field_with_content_is_still_an_error(write: Callable[..., Path]) -> None:
+    with pytest.raises(InputError) as caught:
+        read_csv(write("f.csv", "sku;name\nA;x;shifted\n"), SEMI)
+    assert caught.value.line == 2
+
+
+def test_long_cells_are_read(write: Callable[..., Path]) -> None:
+    description = "<p>" + "x" * 300_000 + "</p>"
+    source = read_csv(write("f.csv", f'sku;d\nA;"{description}"\n'), SEMI)
+    assert source.frame["d"][0] == description
