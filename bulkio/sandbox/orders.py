@@ -11,7 +11,7 @@ from bulkio.sandbox import dates
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_enum, as_enum_list, as_int, as_int_list, require_type
 from bulkio.sandbox.products import _date_filters, order_clause, paging
-from bulkio.sandbox.store import Store, doc_of, money, stock_amount, truthy
+from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
 
 STATUSES = (
     "pending",
@@ -85,6 +85,9 @@ def _blank_order() -> dict[str, Any]:
         "total": "0.00",
         "total_tax": "0.00",
     }
+
+
+BLANK_DOCS["shop_order"] = _blank_order
 
 
 def _fmt(value: float) -> str:

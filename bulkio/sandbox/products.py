@@ -16,7 +16,15 @@ from bulkio.sandbox.params import (
     as_list,
     require_type,
 )
-from bulkio.sandbox.store import Store, doc_of, money, sanitize_title, stock_amount, truthy
+from bulkio.sandbox.store import (
+    BLANK_DOCS,
+    Store,
+    doc_of,
+    money,
+    sanitize_title,
+    stock_amount,
+    truthy,
+)
 
 PRODUCT_TYPES = ("simple", "grouped", "external", "variable")
 PRODUCT_STATUSES = ("draft", "pending", "private", "publish", "future")
@@ -161,6 +169,10 @@ def _blank_variation() -> dict[str, Any]:
         "menu_order": 0,
         "meta_data": [],
     }
+
+
+BLANK_DOCS["product"] = _blank_product
+BLANK_DOCS["product_variation"] = _blank_variation
 
 
 # -- derived values ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from bulkio.sandbox import dates
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.orders import _blank_order, calculate_totals
 from bulkio.sandbox.products import _blank_product, _blank_variation, derive_stock_status
-from bulkio.sandbox.store import Store, sanitize_title
+from bulkio.sandbox.store import Store, compact, sanitize_title
 
 TIMELINE_END = datetime(2026, 1, 1)
 PRODUCT_SPAN = timedelta(days=3 * 365)
@@ -247,6 +247,7 @@ def _seed_products(
     store: Store, rng: random.Random, count: int, category_ids: list[int], tag_ids: list[int]
 ) -> list[tuple[int, int, str, str, str]]:
     posts: list[tuple[Any, ...]] = []
+    blank_product, blank_variation = _blank_product(), _blank_variation()
     relationships: list[tuple[int, int]] = []
     sellable: list[tuple[int, int, str, str, str]] = []
     with store.db.lock:
@@ -338,7 +339,7 @@ def _seed_products(
                             menu_order,
                             _stamp(created),
                             _stamp(modified),
-                            dumps(variation),
+                            dumps(compact(variation, blank_variation)),
                         )
                     )
                     sellable.append(
@@ -372,7 +373,7 @@ def _seed_products(
                     0,
                     _stamp(created),
                     _stamp(modified),
-                    dumps(doc),
+                    dumps(compact(doc, blank_product)),
                 )
             )
         with store.db.transaction() as connection:
@@ -410,6 +411,7 @@ def _seed_orders(
     store: Store, rng: random.Random, count: int, sellable: list[tuple[int, int, str, str, str]]
 ) -> None:
     posts: list[tuple[Any, ...]] = []
+    blank_order = _blank_order()
     customers = max(1, count // 3)
     line_id = 1
     with store.db.lock:
@@ -582,7 +584,7 @@ def _seed_orders(
                     0,
                     _stamp(created),
                     _stamp(modified),
-                    dumps(doc),
+                    dumps(compact(doc, blank_order)),
                 )
             )
         with store.db.transaction() as connection:

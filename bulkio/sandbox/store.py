@@ -10,7 +10,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -260,5 +260,17 @@ class Store:
         return Page(rows, total)
 
 
+BLANK_DOCS: dict[str, Callable[[], dict[str, Any]]] = {}
+"""Per post kind, the document of a new resource; stored documents may omit default values."""
+
+
 def doc_of(row: sqlite3.Row) -> dict[str, Any]:
-    return loads(row["doc"])
+    """A row's JSON document, with defaults filled in for keys it does not store."""
+    stored = loads(row["doc"])
+    blank = BLANK_DOCS.get(row["kind"]) if "kind" in row.keys() else None  # noqa: SIM118 (sqlite3.Row: "in" tests values)
+    return {**blank(), **stored} if blank is not None else stored
+
+
+def compact(doc: dict[str, Any], blank: dict[str, Any]) -> dict[str, Any]:
+    """Drop the keys that hold their default value (smaller rows, faster seeding)."""
+    return {key: value for key, value in doc.items() if key not in blank or blank[key] != value}
