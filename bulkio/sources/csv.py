@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +24,7 @@ from bulkio.mapping.model import SourceOptions
 from bulkio.sources.frame import LINE, SourceFrame
 
 CHUNK_ROWS = 50_000
+_EXCEL_SEP = re.compile(r"sep=(.)(?:\r\n|\n|\r)")
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 """Largest single cell accepted (16 MiB of text); the csv module's own default is 128 KiB,
 which a long HTML description can exceed."""
@@ -83,6 +85,20 @@ def read_csv(
 
     if csv.field_size_limit() < FIELD_SIZE_LIMIT:
         csv.field_size_limit(FIELD_SIZE_LIMIT)
+    skipped_lines = 0
+    excel_hint = _EXCEL_SEP.match(text)
+    if excel_hint:
+        # Excel's "sep=;" first line says which delimiter the file uses; it is not the header.
+        if excel_hint.group(1) != options.delimiter:
+            raise InputError(
+                name,
+                f"the file declares sep={excel_hint.group(1)} but the mapping says delimiter = "
+                f"{options.delimiter!r}",
+                line=1,
+                hint=f'set [source] delimiter = "{excel_hint.group(1)}"',
+            )
+        text = text[excel_hint.end() :]
+        skipped_lines = 1
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=options.delimiter,
@@ -110,12 +126,12 @@ def read_csv(
         for column in columns:
             column.clear()
 
-    last_line = 0
+    last_line = skipped_lines
     start = 1
     try:
         for record in reader:
             start = last_line + 1
-            last_line = reader.line_num
+            last_line = reader.line_num + skipped_lines
             if not record or (len(record) == 1 and not record[0].strip() and header):
                 continue  # blank line (a single-column file has no blank values to lose)
             if header is None:
@@ -148,7 +164,7 @@ def read_csv(
                 line=last_line + 1,
                 hint="usually a quote that is never closed; check the quoting near this line",
             ) from None
-        if "unexpected end of data" in message or reader.line_num >= text.count("\n") + 1:
+        if "unexpected end of data" in message:
             raise InputError(
                 name,
                 f"a quoted field starting on this line is never closed ({options.quote} missing)",
@@ -158,7 +174,7 @@ def read_csv(
         raise InputError(
             name,
             f"bad quoting: {message}",
-            line=reader.line_num,
+            line=reader.line_num + skipped_lines,
             hint="a quote inside a quoted field must be doubled; check [source] quote",
         ) from None
     assert header is not None

@@ -179,3 +179,12 @@ def test_long_cells_are_read(write: Callable[..., Path]) -> None:
     description = "<p>" + "x" * 300_000 + "</p>"
     source = read_csv(write("f.csv", f'sku;d\nA;"{description}"\n'), SEMI)
     assert source.frame["d"][0] == description
+
+
+def test_excel_sep_line(write: Callable[..., Path]) -> None:
+    source = read_csv(write("f.csv", 'sep=;\r\nsku;name\r\nA;"x\r\ny"\r\nB;z\r\n'), SEMI)
+    assert source.columns == ["sku", "name"]
+    assert source.frame["_line"].to_list() == [3, 5]
+    with pytest.raises(InputError, match="declares sep=,") as caught:
+        read_csv(write("g.csv", "sep=,\nsku,name\nA,x\n"), SEMI)
+    assert caught.value.line == 1
