@@ -21,6 +21,7 @@ import polars as pl
 
 from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
+from bulkio.sources.files import read_source_bytes
 from bulkio.sources.frame import LINE, SourceFrame
 
 CHUNK_ROWS = 50_000
@@ -65,12 +66,7 @@ def read_csv(
     ``max_rows`` stops after that many data rows (for previews).
     """
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "file not found") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read the file: {exc.strerror}") from None
+    data = read_source_bytes(path)
     text = decode_bytes(data, options.encoding, name)
     nul = text.find("\x00")
     if nul >= 0:

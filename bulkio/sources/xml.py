@@ -22,6 +22,7 @@ from lxml import etree
 
 from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
+from bulkio.sources.files import open_source
 from bulkio.sources.frame import LINE, SOURCE_LINE, SourceFrame
 
 BATCH_ROWS = 10_000
@@ -128,8 +129,7 @@ def read_xml(
     by :data:`VALUE_SEPARATOR`.
     """
     name = str(path)
-    if not Path(path).is_file():
-        raise InputError(name, "file not found")
+    open_source(path).close()  # InputError for a missing or unreadable file
     assert options.record is not None
     anywhere, steps = parse_record_path(options.record, options.namespaces)
     _refuse_entity_prolog(Path(path), name)
@@ -163,8 +163,9 @@ def read_xml(
 
     last = steps[-1]
     ancestors = list(reversed(steps[:-1]))
+    stream = open_source(path)
     context = etree.iterparse(
-        name,
+        stream,
         events=("end",),
         tag=None if last == "*" else last,
         resolve_entities=False,
@@ -196,6 +197,10 @@ def read_xml(
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg) if getattr(exc, "msg", None) else str(exc)
         raise InputError(name, f"not well-formed XML: {message}", line=line) from None
+    except (OSError, EOFError) as exc:  # a truncated or corrupt .gz
+        raise InputError(name, f"cannot decompress the file: {exc}") from None
+    finally:
+        stream.close()
     flush()
     if not batches:
         seen = _element_paths(name, options)
@@ -222,8 +227,9 @@ def _element_paths(path: str, options: SourceOptions, limit: int = 8) -> list[st
     """The first few distinct element paths (depth ≤ 3), for the "no record matched" hint."""
     seen: dict[str, None] = {}
     stack: list[str] = []
+    stream = open_source(path)
     context = etree.iterparse(
-        path,
+        stream,
         events=("start", "end"),
         resolve_entities=False,
         no_network=True,
@@ -241,8 +247,10 @@ def _element_paths(path: str, options: SourceOptions, limit: int = 8) -> list[st
             else:
                 stack.pop()
                 element.clear()
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, OSError, EOFError):
         pass
+    finally:
+        stream.close()
     return list(seen)
 
 
@@ -275,8 +283,11 @@ def _refuse_entity_prolog(path: Path, name: str) -> None:
     The prolog is everything before the first start tag; ``<!ENTITY`` can only be declared
     there. (A second check runs on the parsed DOCTYPE at the first record.)
     """
-    with path.open("rb") as handle:
-        head = handle.read(_PROLOG_BYTES)
+    with open_source(path) as handle:
+        try:
+            head = handle.read(_PROLOG_BYTES)
+        except (OSError, EOFError) as exc:
+            raise InputError(name, f"cannot decompress the file: {exc}") from None
     first_tag = re.search(rb"<[A-Za-z_:]", head)
     prolog = head if first_tag is None else head[: first_tag.start()]
     if b"<!ENTITY" in prolog:
