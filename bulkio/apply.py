@@ -178,7 +178,7 @@ class _Applier:
         updates = [op for op in ops if op.action != "create"]
         try:
             result = self.client.batch(
-                "products",
+                _batch_route(ops[0]),
                 create=[op.payload for op in creates],
                 update=[op.payload for op in updates],
             )
@@ -341,6 +341,11 @@ def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> lis
     return remaining
 
 
+def _batch_route(op: PlanItem) -> str:
+    """``products`` or, for a variation in a stock plan, ``products/<parent>/variations``."""
+    return f"products/{op.parent_id}/variations" if op.parent_id else "products"
+
+
 def spread_chunk_size(items: int, limit: int, concurrency: int) -> int:
     """Chunk size that keeps every worker busy on small runs.
 
@@ -380,7 +385,11 @@ def apply_plan(
     )
     ops = plan.writes
     size = spread_chunk_size(len(ops), applier.limit, concurrency)
-    chunks = [ops[i : i + size] for i in range(0, len(ops), size)]
+    # One batch route per chunk: variations (stock plans) go to their parent's variations/batch.
+    groups: dict[int | None, list[PlanItem]] = {}
+    for op in ops:
+        groups.setdefault(op.parent_id, []).append(op)
+    chunks = [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = [pool.submit(applier.send, chunk) for chunk in chunks]
         try:
@@ -407,14 +416,20 @@ def check_plan(
 ) -> tuple[Plan, list[ItemOutcome]]:
     """Re-read what a saved plan touches; drop and report what changed since it was made.
 
-    * an update whose product's ``date_modified_gmt`` moved is refused, unless the product
-      already holds the planned values (then it is ``unchanged``: a re-run after a crash);
+    * an update whose product already holds the planned values is ``unchanged`` (a plan
+      applied twice, or a re-run after a crash); otherwise one whose ``date_modified_gmt``
+      moved since the plan is refused;
     * an update whose product is gone is refused;
     * a create whose SKU appeared meanwhile is ``unchanged`` when the product holds the planned
       values, refused otherwise (make a new plan to update it).
 
-    Returns the plan still to apply and the outcomes of the dropped items.
+    Returns the plan still to apply and the outcomes of the dropped items. Stock plans are
+    checked by :func:`bulkio.stock.check_stock_plan` (products and variations by SKU).
     """
+    if plan.resource == "stock":
+        from bulkio.stock import check_stock_plan
+
+        return check_stock_plan(client, plan, concurrency=concurrency)
     fields_param = store_fields_param([*plan.owned_fields, "status"])
     by_id = _read_by_ids(
         client, [item.id for item in plan.updates if item.id is not None], fields_param
@@ -445,9 +460,9 @@ def check_plan(
                     f"product #{item.id} no longer exists in the store; make a new plan",
                 )
             )
-        elif current.get("date_modified_gmt") == item.base_modified:
-            keep_updates.append(item)
         elif not _differences(item.changes, current):
+            # Checked first: an earlier apply may have landed within the same second as the
+            # plan's read, leaving date_modified_gmt (1 s resolution) unchanged.
             outcomes.append(
                 ItemOutcome(
                     item.line,
@@ -459,6 +474,8 @@ def check_plan(
                     "already holds the planned values",
                 )
             )
+        elif current.get("date_modified_gmt") == item.base_modified:
+            keep_updates.append(item)
         else:
             outcomes.append(
                 ItemOutcome(

@@ -127,7 +127,13 @@ def build_plan(
     ``records`` is a :class:`bulkio.records.RecordSet` (``frame``, ``rejected``, ``source``);
     ``state`` comes from :func:`bulkio.plan.fetch_store_state`. Rows whose SKU two live products
     hold at once are rejected (``duplicate_sku_in_store``): bulkio cannot know which is meant.
+
+    Stock mappings get a stock plan (:func:`bulkio.stock.build_stock_plan`).
     """
+    if getattr(getattr(mapping, "target", None), "resource", None) == "stock":
+        from bulkio.stock import build_stock_plan
+
+        return build_stock_plan(mapping, records, state, store_url=store_url, now=now)
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     mapping_path = getattr(mapping, "path", None)

@@ -51,6 +51,9 @@ class PlanItem:
     changes: list[FieldChange] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
+    parent_id: int | None = None
+    """Stock plans: the parent product of a variation (written through
+    ``products/<parent_id>/variations/batch``); None for products."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,8 @@ def _item_to_dict(item: PlanItem) -> dict[str, Any]:
     out["payload"] = item.payload
     if item.note:
         out["note"] = item.note
+    if item.parent_id is not None:
+        out["parent_id"] = item.parent_id
     return out
 
 
@@ -232,4 +237,5 @@ def _item_from_dict(data: dict[str, Any], action: Action) -> PlanItem:
         changes=changes,
         payload=payload,
         note=data.get("note"),
+        parent_id=None if data.get("parent_id") is None else int(data["parent_id"]),
     )

@@ -229,7 +229,15 @@ def fetch_store_state(
     Returns a frame with ``id, sku, status, date_modified_gmt`` and one column per owned field
     (canonical values). Trashed products have ``status == "trash"``; a SKU can appear on more
     than one row (a live product and trashed ones, or a duplicate the store already holds).
+
+    Stock mappings (``resource = "stock"``) read products *and* variations instead:
+    :func:`bulkio.plan.stock_state.fetch_stock_state`.
     """
+    if getattr(getattr(mapping, "target", None), "resource", None) == "stock":
+        from bulkio.plan.stock_state import fetch_stock_state
+
+        frame, _report = fetch_stock_state(client, skus, concurrency=concurrency, progress=progress)
+        return frame
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     fields_param = store_fields_param([*names, "status"])

@@ -1,0 +1,408 @@
+"""Stock feeds: a warehouse file of SKU → quantity turned into the smallest set of stock writes.
+
+A ``resource = "stock"`` mapping owns only :data:`bulkio.fields.STOCK_FIELDS`. Its plan is a
+normal :class:`bulkio.plan.Plan` (``resource = "stock"``), so dry run, ``--plan-out``,
+``bulkio apply``, reports and exit codes work as for products; what differs:
+
+* SKUs resolve to simple (or variable) products *and* variations
+  (:mod:`bulkio.plan.stock_state`); a variation's plan item carries its ``parent_id`` and is
+  sent through ``products/<parent>/variations/batch``.
+* Nothing is ever created: a SKU the store does not hold is a rejected row (``unknown-sku``).
+* Several lines with one SKU (one per warehouse) are summed (``[target] duplicates = "sum"``,
+  the default for stock mappings) or rejected (``"reject"``). If any line of a summed SKU is
+  rejected, the SKU is held back: a partial sum would understate the stock.
+* Quantities only count where the item manages stock: a quantity for an item that does not
+  (and that the feed does not switch on with ``manage_stock``) is rejected, since WooCommerce
+  would silently ignore it; ``stock_status`` is only compared for items that do not manage
+  stock, since WooCommerce derives it from the quantity otherwise.
+* A negative quantity passes only where backorders are allowed (the row's ``backorders``, else
+  the store's), and only when the mapping owns ``backorders`` at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from bulkio.fields import FIELDS, CanonicalValue, canonicalise, to_payload
+from bulkio.plan.diff import file_sha256
+from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
+from bulkio.plan.stock_state import (
+    STOCK_READ_FIELDS,
+    fetch_stock_state,
+    read_stock_items,
+    sku_key,
+    stock_chunks,
+)
+
+STOCK_ERROR_CODES: dict[str, str] = {
+    "unknown-sku": "no product or variation in the store holds this SKU (a stock feed never "
+    "creates products)",
+    "duplicate_sku_in_store": "several store items hold this SKU",
+    "conflicting-duplicates": "lines with the same SKU disagree on a field that cannot be summed",
+    "sum-incomplete": "another line of the same SKU was rejected, so the sum would be wrong",
+    "negative-number": "a negative quantity where backorders are not allowed",
+    "stock-not-managed": "the item does not manage stock, so WooCommerce would ignore a quantity",
+}
+"""Row problems a stock plan adds to the mapping's own (:data:`bulkio.records.ERROR_CODES`)."""
+
+ORDER = ("manage_stock", "backorders", "stock_quantity", "stock_status")
+"""Compared in this order (the payload order follows): what makes a quantity valid first."""
+
+KEY = "__key"
+
+
+def is_stock_mapping(mapping: Any) -> bool:
+    return getattr(getattr(mapping, "target", None), "resource", None) == "stock"
+
+
+def batch_route(item: PlanItem) -> str:
+    """Where an item is written: ``products/batch`` or its parent's ``variations/batch``."""
+    parent = getattr(item, "parent_id", None)
+    return f"products/{parent}/variations" if parent else "products"
+
+
+# -- desired state -----------------------------------------------------------------------------
+
+
+def _rejection(
+    source: str, line: int, sku: str, column: str, value: Any, code: str, message: str
+) -> PlanRejection:
+    return PlanRejection(
+        file=source,
+        line=line,
+        sku=sku,
+        column=column,
+        value=None if value is None else str(value),
+        code=code,
+        message=message,
+    )
+
+
+def _lines_text(lines: Sequence[int]) -> str:
+    return ", ".join(str(line) for line in lines)
+
+
+def desired_stock(
+    records: Any, owned: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[PlanRejection]]:
+    """One desired entry per SKU (case-insensitive): summed quantities, agreeing other fields.
+
+    Returns ``(entries, rejections)``; an entry is ``{"sku", "line", "lines", field: value}``.
+    """
+    source = str(getattr(records, "source", "") or "")
+    frame: pl.DataFrame = records.frame
+    names = [name for name in ORDER if name in owned]
+    rejected_keys: dict[str, int] = {}
+    for error in getattr(records, "rejected", []):
+        if error.sku:
+            rejected_keys.setdefault(str(error.sku).strip().lower(), int(error.line))
+    columns = ["_line", "sku", *[n for n in names if n in frame.columns]]
+    grouped = (
+        frame.select(columns)
+        .with_columns(pl.col("sku").str.to_lowercase().alias(KEY))
+        .sort("_line")
+        .group_by(KEY, maintain_order=True)
+        .agg(pl.all())
+    )
+    entries: list[dict[str, Any]] = []
+    rejections: list[PlanRejection] = []
+    for row in grouped.iter_rows(named=True):
+        lines: list[int] = row["_line"]
+        sku: str = row["sku"][0]
+        if row[KEY] in rejected_keys:
+            bad = rejected_keys[row[KEY]]
+            rejections.extend(
+                _rejection(
+                    source,
+                    line,
+                    sku,
+                    "sku",
+                    sku,
+                    "sum-incomplete",
+                    f"not sent: line {bad} of the same SKU was rejected, so its sum would be "
+                    "wrong; fix that line and run again",
+                )
+                for line in lines
+            )
+            continue
+        entry: dict[str, Any] = {"sku": sku, "line": lines[0], "lines": lines}
+        conflict: tuple[str, list[Any]] | None = None
+        for name in names:
+            values = [v for v in row.get(name, []) if v is not None]
+            if name == "stock_quantity":
+                entry[name] = sum(values) if values else None
+                continue
+            distinct = list(dict.fromkeys(values))
+            if len(distinct) > 1:
+                conflict = (name, distinct)
+                break
+            entry[name] = distinct[0] if distinct else None
+        if conflict is not None:
+            name, distinct = conflict
+            rejections.extend(
+                _rejection(
+                    source,
+                    line,
+                    sku,
+                    name,
+                    value,
+                    "conflicting-duplicates",
+                    f"lines {_lines_text(lines)} hold SKU {sku!r} with different {name} values "
+                    f"({', '.join(map(str, distinct))}); quantities are summed, {name} must agree",
+                )
+                for line, value in zip(lines, row[name], strict=True)
+            )
+            continue
+        entries.append(entry)
+    return entries, rejections
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+def _store_manage(value: str | None) -> bool | str:
+    return "parent" if value == "parent" else value == "true"
+
+
+def build_stock_plan(
+    mapping: Any,
+    records: Any,
+    state: pl.DataFrame,
+    *,
+    store_url: str | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Compare a stock feed with the store's stock (:func:`fetch_stock_state`) → Plan."""
+    owned = [name for name in mapping.owned_fields if name != "sku"]
+    mapping_path = getattr(mapping, "path", None)
+    source_path = str(getattr(records, "source", "") or "")
+    plan = Plan(
+        resource="stock",
+        owned_fields=["sku", *owned],
+        rejected=[_from_row_error(error) for error in getattr(records, "rejected", [])],
+        mapping_path=None if mapping_path is None else str(mapping_path),
+        mapping_hash=file_sha256(mapping_path),
+        source_path=source_path or None,
+        source_hash=file_sha256(source_path or None),
+        store_url=store_url,
+        created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+    )
+    entries, rejections = desired_stock(records, owned)
+    plan.rejected.extend(rejections)
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for item in state.iter_rows(named=True):
+        by_key.setdefault(str(item["sku"]).lower(), []).append(item)
+    for entry in entries:
+        held = by_key.get(entry["sku"].lower(), [])
+        outcome = _plan_entry(entry, held, owned, source_path)
+        if isinstance(outcome, list):
+            plan.rejected.extend(outcome)
+        elif outcome.action == "update":
+            plan.updates.append(outcome)
+        else:
+            plan.unchanged.append(outcome)
+    plan.rejected.sort(key=lambda r: (r.line or 0, r.code))
+    plan.updates.sort(key=lambda item: item.line)
+    plan.unchanged.sort(key=lambda item: item.line)
+    return plan
+
+
+def _from_row_error(error: Any) -> PlanRejection:
+    value = getattr(error, "value", None)
+    return PlanRejection(
+        file=str(getattr(error, "file", "") or ""),
+        line=getattr(error, "line", None),
+        sku=getattr(error, "sku", None),
+        column=getattr(error, "column", None),
+        value=None if value is None else str(value),
+        code=str(getattr(error, "code", "invalid")),
+        message=str(getattr(error, "message", error)),
+    )
+
+
+def _plan_entry(
+    entry: dict[str, Any], held: list[dict[str, Any]], owned: Sequence[str], source: str
+) -> PlanItem | list[PlanRejection]:
+    sku, lines = entry["sku"], entry["lines"]
+    summed = f" (sum of lines {_lines_text(lines)})" if len(lines) > 1 else ""
+
+    def reject(column: str, value: Any, code: str, message: str) -> list[PlanRejection]:
+        return [_rejection(source, line, sku, column, value, code, message) for line in lines]
+
+    if not held:
+        return reject(
+            "sku",
+            sku,
+            "unknown-sku",
+            "no product or variation in the store holds this SKU; a stock feed never creates "
+            "products (import it with a product mapping first, or fix the SKU)",
+        )
+    if len(held) > 1:
+        ids = ", ".join(f"#{item['id']}" for item in held)
+        return reject(
+            "sku",
+            sku,
+            "duplicate_sku_in_store",
+            f"the store holds this SKU on more than one item ({ids}); fix the store first",
+        )
+    item = held[0]
+    what = _describe(item)
+    store_manage = _store_manage(item["manage_stock"])
+    wanted_manage = entry.get("manage_stock")
+    manage = store_manage if wanted_manage is None else wanted_manage
+    backorders = entry.get("backorders") or item["backorders"] or "no"
+    quantity = entry.get("stock_quantity")
+    if quantity is not None:
+        if manage == "parent":
+            return reject(
+                "stock_quantity",
+                quantity,
+                "stock-not-managed",
+                f"{what}: its stock is managed by the parent product #{item['parent_id']}; "
+                "put the parent's SKU in the feed instead",
+            )
+        if manage is not True:
+            return reject(
+                "stock_quantity",
+                quantity,
+                "stock-not-managed",
+                f"{what} does not manage stock, so WooCommerce would ignore a quantity; set "
+                "manage_stock in the mapping (e.g. manage_stock = { value = true }) or turn "
+                "stock management on in the store",
+            )
+        if quantity < 0 and backorders == "no":
+            return reject(
+                "stock_quantity",
+                quantity,
+                "negative-number",
+                f"stock_quantity {quantity}{summed} is negative but {what} does not allow "
+                "backorders",
+            )
+    changes: list[FieldChange] = []
+    for name in ORDER:
+        if name not in owned:
+            continue
+        new = entry.get(name)
+        if new is None:
+            continue
+        if name == "stock_status" and manage is True:
+            continue  # derived by WooCommerce from quantity and backorders
+        if name == "manage_stock":
+            old: CanonicalValue = store_manage if store_manage == "parent" else bool(store_manage)
+        else:
+            old = item[name]
+        if old != "parent" and canonicalise(FIELDS[name], old) == canonicalise(FIELDS[name], new):
+            continue
+        changes.append(FieldChange(name, old, new))
+    parent = int(item["parent_id"] or 0) or None
+    note = (f"sum of lines {_lines_text(lines)}" if summed else None) or None
+    plan_item = PlanItem(
+        action="update" if changes else "unchanged",
+        line=entry["line"],
+        sku=sku,
+        id=int(item["id"]),
+        base_modified=item["date_modified_gmt"],
+        changes=changes,
+        payload={"id": int(item["id"]), **to_payload({c.field: c.new for c in changes})}
+        if changes
+        else {},
+        note=note if changes else None,
+        parent_id=parent,
+    )
+    return plan_item
+
+
+def _describe(item: dict[str, Any]) -> str:
+    if int(item["parent_id"] or 0):
+        return f"variation #{item['id']} of product #{item['parent_id']}"
+    return f"product #{item['id']}"
+
+
+# -- apply plan.json: re-read first ------------------------------------------------------------
+
+
+def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[Plan, list[Any]]:
+    """:func:`bulkio.apply.check_plan` for stock plans: re-read the items by SKU.
+
+    One SKU lookup finds products and variations alike (``ceil(updates / 100)`` requests). An
+    item modified since the plan (an order took stock, somebody edited it) is refused unless it
+    already holds the planned values; an item gone or re-SKU'd is refused.
+    """
+    from bulkio.apply import ItemOutcome
+
+    items, _report = read_stock_items(
+        client, [item.sku for item in plan.updates], concurrency=concurrency
+    )
+    by_id = {int(item["id"]): item for item in items}
+    outcomes: list[ItemOutcome] = []
+    keep: list[PlanItem] = []
+    for item in plan.updates:
+        current = by_id.get(item.id or 0)
+        if current is None or sku_key(current) != item.sku.lower():
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "refused",
+                    item.id,
+                    "gone",
+                    f"#{item.id} no longer holds SKU {item.sku!r} in the store; make a new plan",
+                )
+            )
+        elif current.get("date_modified_gmt") == item.base_modified:
+            keep.append(item)
+        elif not _remaining(item.changes, current):
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "unchanged",
+                    item.id,
+                    "already_applied",
+                    "already holds the planned values",
+                )
+            )
+        else:
+            outcomes.append(
+                ItemOutcome(
+                    item.line,
+                    item.sku,
+                    "update",
+                    "refused",
+                    item.id,
+                    "changed_since_plan",
+                    f"changed in the store since the plan was made (modified "
+                    f"{item.base_modified} → {current.get('date_modified_gmt')}), e.g. an "
+                    "order took stock; not overwritten, make a new plan",
+                )
+            )
+    return replace(plan, updates=keep, creates=[]), outcomes
+
+
+def _remaining(changes: Sequence[FieldChange], current: dict[str, Any]) -> list[FieldChange]:
+    left: list[FieldChange] = []
+    for change in changes:
+        spec = FIELDS[change.field]
+        if canonicalise(spec, current.get(change.field)) != canonicalise(spec, change.new):
+            left.append(change)
+    return left
+
+
+__all__ = [
+    "STOCK_ERROR_CODES",
+    "STOCK_READ_FIELDS",
+    "batch_route",
+    "build_stock_plan",
+    "check_stock_plan",
+    "desired_stock",
+    "fetch_stock_state",
+    "is_stock_mapping",
+    "stock_chunks",
+]
