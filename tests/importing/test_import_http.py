@@ -264,3 +264,27 @@ def test_a_store_that_stops_answering_is_not_bisected_to_death(
     assert result.counts()["failed"] == 8 and sandbox.count() == 0
     # one batch, one probe to tell "store down" from "bad chunk"; no splitting after that
     assert len(sandbox.request_log) == 2
+
+
+def test_a_saved_plan_restoring_a_trashed_product_applies_once(
+    sandbox: Sandbox, client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    seed(sandbox, feed_rows(1))
+    client = client_for(sandbox)
+    trashed = sandbox.product_by_sku("T-0001")
+    assert trashed is not None
+    client.delete(f"products/{trashed['id']}")
+    plan = Plan.from_json(make_plan(client, make_feed(feed_rows(1, price="12.00"))).to_json())
+    assert plan.updates[0].base_status == "trash"
+
+    fresh, dropped = check_plan(client, plan)
+    assert dropped == [] and len(fresh.updates) == 1
+    result = apply_plan(client, fresh, prior=dropped)
+    assert result.counts()["updated"] == 1
+    assert sandbox.product(trashed["id"])["status"] == "publish"
+
+    sandbox.clear_log()
+    again, dropped_again = check_plan(client, plan)
+    assert not again.has_changes
+    assert [(o.outcome, o.code) for o in dropped_again] == [("unchanged", "already_applied")]
+    assert sandbox.writes() == 0
