@@ -13,6 +13,7 @@ refused outright with an InputError, before any record is read.
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -163,9 +164,10 @@ def read_xml(
 
     last = steps[-1]
     ancestors = list(reversed(steps[:-1]))
+    # Plain files go to libxml2 by name (its own fast reader); gzip through Python's gzip.
     stream = open_source(path)
     context = etree.iterparse(
-        stream,
+        stream if isinstance(stream, gzip.GzipFile) else name,
         events=("end",),
         tag=None if last == "*" else last,
         resolve_entities=False,
