@@ -209,7 +209,9 @@ def test_plan_out_then_apply_and_refusal_of_a_changed_record(
     assert state["T-0001"]["regular_price"] == "10.00"
     assert state["T-0002"]["regular_price"] == "15.00" and "T-0003" in state
 
+    sandbox.clear_log()
     again = run("apply", str(plan_path), *store_args(sandbox))
+    assert sandbox.writes() == 0
     assert "created 0, updated 0, unchanged 2" in again.stdout and "refused 1" in again.stdout
 
 
