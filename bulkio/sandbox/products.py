@@ -552,14 +552,23 @@ def get_product(store: Store, product_id: int) -> dict[str, Any]:
     row = store.get_post(product_id, ("product", "product_variation"))
     if row is None:
         raise ApiError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
-    if row["kind"] == "product_variation":
-        return variation_response(store, row)
     return product_responses(store, [row])[0]
 
 
+def _as_product_doc(row: sqlite3.Row) -> dict[str, Any]:
+    doc = doc_of(row)
+    if row["kind"] != "product_variation":
+        return doc
+    return {**_blank_product(), **doc, "type": "variation", "parent_id": int(row["parent_id"])}
+
+
 def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
-    """The API shape of products, resolving terms and variations for the page in bulk."""
-    docs = [doc_of(row) for row in rows]
+    """The API shape of products, resolving terms and variations for the page in bulk.
+
+    A variation among the rows (``/products?sku=`` matches variations too) gets the product
+    shape with ``type`` "variation" and its ``parent_id``, as the products controller gives it.
+    """
+    docs = [_as_product_doc(row) for row in rows]
     term_ids = [term for doc in docs for term in (*doc["category_ids"], *doc["tag_ids"])]
     terms = store.term_refs(term_ids)
     variable_ids = [
@@ -759,11 +768,7 @@ def list_products(
 ) -> tuple[list[dict[str, Any]], int, int, int]:
     """Products matching the filters: ``(items, total, page, per_page)``."""
     page, per_page, offset = paging(params)
-    # A SKU lookup also finds variations: WC_REST_Products(_V2)_Controller::prepare_objects_query
-    # sets post_type to product + product_variation whenever `sku` is given.
-    where = [
-        "kind IN ('product', 'product_variation')" if params.get("sku") else "kind = 'product'"
-    ]
+    where = ["kind = 'product'"]
     args: list[Any] = []
     status = as_enum(params, "status", LIST_STATUSES, "any")
     if status == "any":
@@ -777,6 +782,9 @@ def list_products(
         args.append(product_type)
     skus = as_list(params, "sku")
     if skus:
+        # A SKU lookup also finds variations: WC_REST_Products_Controller::prepare_objects_query
+        # sets post_type to product + product_variation whenever `sku` is given.
+        where[0] = "kind IN ('product', 'product_variation')"
         if len(skus) > 1:
             skus.append(str(params["sku"]))
         where.append(f"sku IN ({','.join('?' * len(skus))})")
@@ -822,12 +830,7 @@ def list_products(
     _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
     order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
     result = store.page("posts", where, args, order_sql, per_page, offset)
-    products = iter(product_responses(store, [r for r in result.rows if r["kind"] == "product"]))
-    items = [
-        variation_response(store, row) if row["kind"] == "product_variation" else next(products)
-        for row in result.rows
-    ]
-    return items, result.total, page, per_page
+    return product_responses(store, result.rows), result.total, page, per_page
 
 
 # -- variations -------------------------------------------------------------------------------

@@ -274,6 +274,9 @@ def test_sku_list_filter_finds_variations_too(api: httpx.Client) -> None:
     assert sorted(p["sku"] for p in found) == ["PV-1", "S1", "S3"]
     variation = api.get("products", params={"sku": "PV-1"}).json()[0]
     assert (variation["type"], variation["parent_id"]) == ("variation", parent["id"])
+    # the products controller gives a variation the product shape (categories, variations…)
+    assert variation["variations"] == [] and "categories" in variation
+    assert api.get(f"products/{variation['id']}").json()["type"] == "variation"
     assert "PV-1" not in [p["sku"] for p in api.get("products", params={"per_page": 100}).json()]
     assert [p["sku"] for p in api.get("products", params={"sku": "S2"}).json()] == ["S2"]
 
