@@ -255,9 +255,9 @@ def _empty_column_warnings(
     names = list(uses)
     checks = []
     for i, name in enumerate(names):
-        text = columns.text(name)
-        checks.append(text.is_null().all().alias(f"\x00none{i}"))
-        checks.append((text.str.strip_chars().fill_null("") == "").all().alias(f"\x00empty{i}"))
+        cells = columns.text(name)
+        checks.append(cells.is_null().all().alias(f"\x00none{i}"))
+        checks.append((cells.str.strip_chars().fill_null("") == "").all().alias(f"\x00empty{i}"))
     flags = frame.select(checks).row(0)
     warnings: list[str] = []
     unit = "row" if source.format == "csv" else "record"
