@@ -140,6 +140,7 @@ def build_plan(
     source_path = getattr(records, "source", None)
     plan = Plan(
         resource=str(getattr(getattr(mapping, "target", None), "resource", "product")),
+        line_unit=str(getattr(records, "unit", "line") or "line"),
         owned_fields=["sku", *names],
         rejected=[_rejection(error) for error in getattr(records, "rejected", [])],
         mapping_path=None if mapping_path is None else str(mapping_path),

@@ -84,6 +84,8 @@ class Plan:
     """Creates, updates, unchanged and rejected rows of one feed against one store."""
 
     resource: str = "product"
+    line_unit: str = "line"
+    """What ``PlanItem.line`` counts: file ``line`` (CSV) or ``record`` number (XML)."""
     owned_fields: list[str] = field(default_factory=list)
     creates: list[PlanItem] = field(default_factory=list)
     updates: list[PlanItem] = field(default_factory=list)
@@ -129,6 +131,7 @@ class Plan:
             "mapping": {"path": self.mapping_path, "sha256": self.mapping_hash},
             "source": {"path": self.source_path, "sha256": self.source_hash},
             "resource": self.resource,
+            "line_unit": self.line_unit,
             "owned_fields": list(self.owned_fields),
             "counts": self.counts(),
             "creates": [_item_to_dict(item) for item in self.creates],
@@ -161,6 +164,7 @@ class Plan:
         try:
             return cls(
                 resource=data.get("resource", "product"),
+                line_unit=str(data.get("line_unit") or "line"),
                 owned_fields=list(data.get("owned_fields") or []),
                 creates=[_item_from_dict(d, "create") for d in data.get("creates") or []],
                 updates=[_item_from_dict(d, "update") for d in data.get("updates") or []],

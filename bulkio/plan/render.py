@@ -32,16 +32,16 @@ def show_value(value: CanonicalValue) -> str:
     return f'"{text}"'
 
 
-def _item_lines(item: PlanItem, colour: bool) -> Iterator[str]:
+def _item_lines(item: PlanItem, colour: bool, unit: str = "line") -> Iterator[str]:
     def style(text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if colour else text  # type: ignore[arg-type]
 
     if item.action == "create":
         head = style(f"+ {item.sku}", fg="green", bold=True)
-        yield f"{head}  (line {item.line}) create"
+        yield f"{head}  ({unit} {item.line}) create"
     else:
         head = style(f"~ {item.sku}", fg="yellow", bold=True)
-        yield f"{head}  (line {item.line}) update #{item.id}"
+        yield f"{head}  ({unit} {item.line}) update #{item.id}"
     if item.note:
         yield "    " + style(f"note: {item.note}", fg="magenta")
     for change in item.changes:
@@ -59,7 +59,7 @@ def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -
     shown = items if limit is None else items[:limit]
     lines: list[str] = []
     for item in shown:
-        lines.extend(_item_lines(item, colour))
+        lines.extend(_item_lines(item, colour, plan.line_unit))
     if len(items) > len(shown):
         lines.append(
             f"… and {len(items) - len(shown)} more changes "
@@ -74,7 +74,7 @@ def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -
                 if entry.decision == "restore"
                 else f"create a new product (trashed #{entry.trashed_id} keeps the SKU too)"
             )
-            lines.append(f"  {entry.sku} (line {entry.line}): {what}")
+            lines.append(f"  {entry.sku} ({plan.line_unit} {entry.line}): {what}")
     if plan.missing:
         lines.append("")
         lines.append("Managed products missing from the feed:")

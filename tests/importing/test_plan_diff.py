@@ -278,3 +278,11 @@ def test_a_feed_with_no_valid_rows_plans_nothing() -> None:
         "missing": 0,
     }
     assert not plan.has_changes
+
+
+def test_xml_feeds_count_records_not_lines() -> None:
+    records = FakeRecords(desired(OWNED, [{"_line": 3, "sku": "X", "name": "n"}]))
+    records.unit = "record"  # type: ignore[attr-defined]
+    plan = build_plan(FakeMapping(OWNED), records, store([]))
+    assert "+ X  (record 3) create" in render_diff(plan)
+    assert Plan.from_json(plan.to_json()).line_unit == "record"
