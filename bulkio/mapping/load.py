@@ -240,12 +240,13 @@ class _MappingParser:
             raise self.error("source.quote", "the quote character cannot be the delimiter")
         encoding = self.get(table, "encoding", str, "utf-8", "source")
         try:
-            codecs.lookup(encoding)
+            if encoding != "auto":
+                codecs.lookup(encoding)
         except LookupError:
             raise self.error(
                 "source.encoding",
                 f"unknown encoding {encoding!r}",
-                hint="common ones: utf-8, cp1252, latin-1, utf-16",
+                hint='common ones: utf-8, cp1252, latin-1, utf-16, or "auto"',
             ) from None
         decimal = self.choice(table, "decimal", (".", ","), ".", "source")
         thousands = self.get(table, "thousands", str, "", "source")

@@ -35,8 +35,12 @@ def decode_bytes(data: bytes, encoding: str, path: str) -> str:
     """Decode a whole file; an undecodable byte is an InputError naming its line.
 
     A UTF-8 byte order mark is honoured whatever the mapping says (a file that starts with one
-    is UTF-8), and removed.
+    is UTF-8), and removed. ``encoding = "auto"``: a BOM decides (UTF-8 / UTF-16), else UTF-8
+    if the whole file is valid UTF-8, else cp1252 (Windows' Western European encoding, which
+    is what a non-UTF-8 European supplier file almost always is).
     """
+    if encoding == "auto":
+        return _decode_auto(data, path)
     codec = codecs.lookup(encoding).name
     if data.startswith(codecs.BOM_UTF8) or codec == "utf-8":
         codec = "utf-8-sig"
@@ -53,6 +57,26 @@ def decode_bytes(data: bytes, encoding: str, path: str) -> str:
         )
         raise InputError(
             path, f"byte(s) {bad} cannot be decoded as {encoding}", line=line, hint=hint
+        ) from None
+
+
+def _decode_auto(data: bytes, path: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode_bytes(data, "utf-16", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            path,
+            f"the encoding could not be recognised (neither UTF-8 nor cp1252: byte(s) "
+            f"{data[exc.start : exc.end].hex(' ')})",
+            line=line,
+            hint='set [source] encoding explicitly, e.g. "latin-1" or "cp1250"',
         ) from None
 
 

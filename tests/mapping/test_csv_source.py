@@ -188,3 +188,18 @@ def test_excel_sep_line(write: Callable[..., Path]) -> None:
     with pytest.raises(InputError, match="declares sep=,") as caught:
         read_csv(write("g.csv", "sep=,\nsku,name\nA,x\n"), SEMI)
     assert caught.value.line == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "sku;name\nA;Größe €\n".encode(),
+        "\ufeffsku;name\nA;Größe €\n".encode(),
+        "sku;name\nA;Größe €\n".encode("cp1252"),
+        "sku;name\nA;Größe €\n".encode("utf-16"),
+    ],
+)
+def test_auto_encoding(write: Callable[..., Path], data: bytes) -> None:
+    source = read_csv(write("f.csv", data), SourceOptions(delimiter=";", encoding="auto"))
+    assert source.columns == ["sku", "name"]
+    assert source.frame["name"].to_list() == ["Größe €"]
