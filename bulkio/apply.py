@@ -186,8 +186,10 @@ class _Applier:
             if len(ops) == 1:
                 self._fail(ops, error)
                 return
+            told = getattr(error, "limit", None)  # "Unable to accept more than N items"
+            new_limit = told if isinstance(told, int) and 0 < told < len(ops) else len(ops) // 2
             with self.lock:
-                self.limit = max(1, min(self.limit, len(ops) // 2))
+                self.limit = max(1, min(self.limit, new_limit))
             self.send(ops)
             return
         except AuthenticationError:

@@ -314,8 +314,7 @@ def apply_command(
                 hint="apply a plan to the store it was made for (--url / --profile), "
                 "or make a new plan against this store",
             )
-        with out.bar("checking store", None, "request"):
-            fresh, refused = check_plan(client, plan, concurrency=concurrency)
+        fresh, refused = check_plan(client, plan, concurrency=concurrency)
         out.text(_check_summary(plan, fresh, refused))
         # Rejected rows were reported when the plan was made; applying it does not repeat them.
         fresh = replace(fresh, rejected=[])

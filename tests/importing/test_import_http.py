@@ -131,9 +131,9 @@ def test_413_shrinks_the_chunks_and_everything_lands(
     client = client_for(sb)
     _, result = run_import(client, make_feed(feed_rows(30)), batch_size=20, concurrency=2)
     assert result.counts()["created"] == 30 and result.complete
-    assert result.batch_limit <= 7
+    assert result.batch_limit == 7  # learned from "Unable to accept more than 7 items"
     batches = [e for e in sb.request_log if e.route.endswith("/products/batch")]
-    assert any(e.status == 413 for e in batches)
+    assert 1 <= sum(e.status == 413 for e in batches) <= 2  # one per chunk already in flight
     assert all(e.batch_items <= 7 for e in batches if e.status == 200)
     assert sb.count() == 30
 
