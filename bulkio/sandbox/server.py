@@ -164,27 +164,37 @@ class Sandbox:
         if self._server is not None:
             return self
         self._stopping.clear()
+        if self.tls and self._ssl_context is None:
+            self._ssl_context = self._make_tls_context()
         server = _Server(("127.0.0.1", self.port), _Handler, bind_and_activate=True)
         server.sandbox = self
         port = server.server_address[1]
-        scheme = "https" if self.tls else "http"
-        if self.tls:
-            self._ssl_context = self._make_tls_context()
-        self.url = f"{scheme}://127.0.0.1:{port}"
-        self.home = (self.home_override or self.url).rstrip("/")
-        self.store = Store(self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset)
-        self.api = Api(self.store, batch_limit=self.batch_limit)
-        self.keyring = KeyRing(self.store.db)
-        for permission in ("read_write", "read", "write"):
-            key = self.keyring.first_with(permission) or self.keyring.add(permission)
-            self.keys[permission] = (key.consumer_key, key.consumer_secret)
-        self.authenticator = Authenticator(self.keyring, self.home)
-        if self.seed_products or self.seed_orders:
-            from bulkio.sandbox.seed import seed_store
+        try:
+            scheme = "https" if self.tls else "http"
+            self.url = f"{scheme}://127.0.0.1:{port}"
+            self.home = (self.home_override or self.url).rstrip("/")
+            self.store = Store(self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset)
+            self.api = Api(self.store, batch_limit=self.batch_limit)
+            self.keyring = KeyRing(self.store.db)
+            for permission in ("read_write", "read", "write"):
+                key = self.keyring.first_with(permission) or self.keyring.add(permission)
+                self.keys[permission] = (key.consumer_key, key.consumer_secret)
+            self.authenticator = Authenticator(self.keyring, self.home)
+            if self.seed_products or self.seed_orders:
+                from bulkio.sandbox.seed import seed_store
 
-            seed_store(
-                self.store, products=self.seed_products, orders=self.seed_orders, seed=self.seed
-            )
+                # A persistent store is seeded once: what it holds already is left alone.
+                has = self.store.db.scalar
+                products = (
+                    0 if has("SELECT 1 FROM posts WHERE kind = 'product'") else self.seed_products
+                )
+                orders = (
+                    0 if has("SELECT 1 FROM posts WHERE kind = 'shop_order'") else self.seed_orders
+                )
+                seed_store(self.store, products=products, orders=orders, seed=self.seed)
+        except BaseException:
+            server.server_close()
+            raise
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -213,6 +223,8 @@ class Sandbox:
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+            self._ssl_context = None
+            self.ca_cert_path = None
 
     def _make_tls_context(self) -> ssl.SSLContext:
         try:
@@ -374,13 +386,14 @@ class Sandbox:
     def _handle(self, handler: _Handler) -> None:
         started = time.monotonic()
         method = handler.command.upper()
-        override = handler.headers.get("X-HTTP-Method-Override")
-        if method == "POST" and override:
-            method = override.upper()
         parts = urlsplit(handler.path)
         path = parts.path or "/"
         query_pairs = parse_qsl(parts.query, keep_blank_values=True)
         query = dict(query_pairs)
+        # WordPress lets a POST say what it means, for clients that cannot send PUT/DELETE.
+        override = handler.headers.get("X-HTTP-Method-Override") or query.get("_method")
+        if method == "POST" and override:
+            method = override.upper()
         length = int(handler.headers.get("Content-Length") or 0)
         raw_body = handler.rfile.read(length) if length > 0 else b""
         route = self._route_of(path, query)

@@ -53,14 +53,16 @@ def test_persistent_file_keeps_store_and_keys(
     tmp_path: object, sandbox_factory: Callable[..., Sandbox]
 ) -> None:
     path = str(tmp_path) + "/store.sqlite"  # type: ignore[operator]
-    first = Sandbox(db_path=path, assume_https=True).start()
+    first = Sandbox(db_path=path, assume_https=True, seed_products=5).start()
     try:
         first.create_product({"name": "Kept", "sku": "KEPT"})
         keys = dict(first.keys)
     finally:
         first.stop()
-    second = sandbox_factory(db_path=path, assume_https=True)
+    second = sandbox_factory(db_path=path, assume_https=True, seed_products=5, seed_orders=2)
     assert second.keys == keys
+    assert second.count() == 6  # seeded once: 5 generated + 1 made, not 5 more
+    assert second.count("shop_order") == 2  # orders were still missing, so they were seeded
     response = httpx.get(
         second.url + "/wp-json/wc/v3/products", params={"sku": "KEPT"}, auth=second.keys["read"]
     )
