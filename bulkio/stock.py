@@ -88,17 +88,18 @@ def _lines_text(lines: Sequence[int]) -> str:
 
 
 def desired_stock(
-    records: Any, owned: Sequence[str]
+    records: Any, owned: Sequence[str], *, summing: bool = True
 ) -> tuple[list[dict[str, Any]], list[PlanRejection]]:
     """One desired entry per SKU (case-insensitive): summed quantities, agreeing other fields.
 
+    ``summing`` (``duplicates = "sum"``): a SKU with a rejected line is held back entirely.
     Returns ``(entries, rejections)``; an entry is ``{"sku", "line", "lines", field: value}``.
     """
     source = str(getattr(records, "source", "") or "")
     frame: pl.DataFrame = records.frame
     names = [name for name in ORDER if name in owned]
     rejected_keys: dict[str, int] = {}
-    for error in getattr(records, "rejected", []):
+    for error in getattr(records, "rejected", []) if summing else ():
         if error.sku:
             rejected_keys.setdefault(str(error.sku).strip().lower(), int(error.line))
     columns = ["_line", "sku", *[n for n in names if n in frame.columns]]
@@ -192,7 +193,8 @@ def build_stock_plan(
         store_url=store_url,
         created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
     )
-    entries, rejections = desired_stock(records, owned)
+    summing = getattr(getattr(mapping, "target", None), "duplicates", "sum") == "sum"
+    entries, rejections = desired_stock(records, owned, summing=summing)
     plan.rejected.extend(rejections)
     by_key: dict[str, list[dict[str, Any]]] = {}
     for item in state.iter_rows(named=True):
@@ -330,8 +332,8 @@ def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[
     """:func:`bulkio.apply.check_plan` for stock plans: re-read the items by SKU.
 
     One SKU lookup finds products and variations alike (``ceil(updates / 100)`` requests). An
-    item modified since the plan (an order took stock, somebody edited it) is refused unless it
-    already holds the planned values; an item gone or re-SKU'd is refused.
+    item already holding the planned values is ``unchanged``; one modified since the plan (an
+    order took stock, somebody edited it) is refused; an item gone or re-SKU'd is refused.
     """
     from bulkio.apply import ItemOutcome
 
@@ -355,9 +357,9 @@ def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[
                     f"#{item.id} no longer holds SKU {item.sku!r} in the store; make a new plan",
                 )
             )
-        elif current.get("date_modified_gmt") == item.base_modified:
-            keep.append(item)
         elif not _remaining(item.changes, current):
+            # Checked first: an earlier apply may have landed within the same second as the
+            # plan's read (date_modified_gmt has a 1 s resolution).
             outcomes.append(
                 ItemOutcome(
                     item.line,
@@ -369,6 +371,8 @@ def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[
                     "already holds the planned values",
                 )
             )
+        elif current.get("date_modified_gmt") == item.base_modified:
+            keep.append(item)
         else:
             outcomes.append(
                 ItemOutcome(
