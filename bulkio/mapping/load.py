@@ -303,7 +303,9 @@ class _MappingParser:
                     raise self.error(
                         key_path("source", name),
                         "only applies to CSV sources",
-                        hint="XML declares its own encoding; remove this key",
+                        hint="XML files declare their own encoding; remove this key"
+                        if name == "encoding"
+                        else "remove this key",
                     )
         else:
             for name in ("record", "namespaces"):
