@@ -7,7 +7,6 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from bulkio.sandbox import dates
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_enum, as_enum_list, as_int, as_int_list, require_type
 from bulkio.sandbox.products import _date_filters, order_clause, paging
@@ -312,7 +311,7 @@ def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> d
         )
     _check(payload, strict)
     with store.db.lock:
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         doc = _blank_order()
         doc["order_key"] = "wc_order_" + secrets.token_hex(7)
         _apply(store, doc, payload, now)
@@ -336,7 +335,7 @@ def update_order(
         row = _row(store, order_id, 400)
         doc = doc_of(row)
         doc["status"] = row["status"]
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         if _apply(store, doc, payload, now):
             calculate_totals(doc)
         store.update_post(order_id, _columns(doc, now), doc)
@@ -356,7 +355,7 @@ def delete_order(store: Store, order_id: int, *, force: bool) -> dict[str, Any]:
             )
         doc = doc_of(row)
         doc["status"] = "trash"
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         store.update_post(order_id, {"status": "trash", "date_modified_gmt": now}, doc)
         return before
 

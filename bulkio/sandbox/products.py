@@ -178,7 +178,7 @@ BLANK_DOCS["product_variation"] = _blank_variation
 # -- derived values ---------------------------------------------------------------------------
 
 
-def _sale_active(doc: Mapping[str, Any]) -> bool:
+def _sale_active(doc: Mapping[str, Any], now: str) -> bool:
     sale = doc.get("sale_price") or ""
     if sale == "":
         return False
@@ -188,7 +188,6 @@ def _sale_active(doc: Mapping[str, Any]) -> bool:
             return False
     except ValueError:
         return False
-    now = dates.fmt(dates.now_gmt()) or ""
     start = doc.get("date_on_sale_from_gmt")
     end = doc.get("date_on_sale_to_gmt")
     return not ((start and start > now) or (end and end < now))
@@ -247,7 +246,7 @@ def _images(store: Store, given: Any) -> list[dict[str, Any]]:
     if not isinstance(given, list):
         return []
     result = []
-    now = dates.fmt(dates.now_gmt())
+    now = store.now_text()
     for position, image in enumerate(given):
         if not isinstance(image, dict):
             continue
@@ -466,7 +465,7 @@ def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) ->
         _apply_product(store, doc, payload, 0)
         if not doc["category_ids"]:
             doc["category_ids"] = [store.uncategorized_id]
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         created = _date_gmt(payload, "date_created", store.offset) or now
         doc["slug"] = store.unique_post_slug("product", doc["slug"] or sanitize_title(doc["name"]))
         product_id = store.insert_post(
@@ -512,7 +511,7 @@ def update_product(
         _apply_product(store, doc, payload, product_id)
         if "name" in payload and "slug" not in payload and not doc["slug"]:
             doc["slug"] = store.unique_post_slug("product", sanitize_title(doc["name"]), product_id)
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         columns = _columns(doc, "product", doc["parent_id"], now)
         if payload.get("date_created") or payload.get("date_created_gmt"):
             columns["date_created_gmt"] = _date_gmt(payload, "date_created", store.offset)
@@ -543,7 +542,7 @@ def delete_product(store: Store, product_id: int, *, force: bool) -> dict[str, A
         doc = doc_of(row)
         doc["status_before_trash"] = row["status"]
         doc["status"] = "trash"
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         store.update_post(product_id, {"status": "trash", "date_modified_gmt": now}, doc)
         return before
 
@@ -598,7 +597,7 @@ def _product_response(
 ) -> dict[str, Any]:
     product_id = int(row["id"])
     status = row["status"]
-    on_sale = _sale_active(doc)
+    on_sale = _sale_active(doc, store.now_text())
     price = doc["sale_price"] if on_sale else doc["regular_price"]
     stock_status = doc["stock_status"]
     if doc["type"] == "variable" and children:
@@ -606,7 +605,7 @@ def _product_response(
         live = [c for c in child_docs if c.get("status") == "publish"]
         prices = []
         for child in live:
-            child_sale = _sale_active(child)
+            child_sale = _sale_active(child, store.now_text())
             value = child["sale_price"] if child_sale else child["regular_price"]
             on_sale = on_sale or child_sale
             if value != "":
@@ -896,7 +895,7 @@ def create_variation(
         parent = _variable_parent(store, product_id)
         doc = _blank_variation()
         _apply_variation(store, doc, payload, 0)
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         name = str(doc_of(parent).get("name", ""))
         options = [a["option"] for a in doc["attributes"] if a["option"]]
         doc["name"] = f"{name} - {', '.join(options)}" if options else name
@@ -928,7 +927,7 @@ def update_variation(
         row = _variation_row(store, product_id, variation_id, 400)
         doc = doc_of(row)
         _apply_variation(store, doc, payload, variation_id)
-        now = dates.fmt(dates.now_gmt()) or ""
+        now = store.now_text()
         store.update_post(variation_id, _columns(doc, "product_variation", product_id, now), doc)
         return get_variation(store, product_id, variation_id)
 
@@ -959,7 +958,7 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     doc = doc_of(row)
     variation_id = int(row["id"])
     parent_id = int(row["parent_id"])
-    on_sale = _sale_active(doc)
+    on_sale = _sale_active(doc, store.now_text())
     price = doc["sale_price"] if on_sale else doc["regular_price"]
     manage = bool(doc["manage_stock"])
     base = f"{store.home}/wp-json/wc/v3/products/{parent_id}/variations"

@@ -11,7 +11,9 @@ import ssl
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -116,6 +118,7 @@ class Sandbox:
         rest_route_only: bool = False,
         rest_route_auth: bool = True,
         gmt_offset: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db_path = db_path
         self.batch_limit = batch_limit
@@ -129,6 +132,7 @@ class Sandbox:
         self.rest_route_only = rest_route_only
         self.rest_route_auth = rest_route_auth
         self.gmt_offset = gmt_offset
+        self.clock = clock
         self.url = ""
         self.home = ""
         self.ca_cert_path: str | None = None
@@ -173,7 +177,9 @@ class Sandbox:
             scheme = "https" if self.tls else "http"
             self.url = f"{scheme}://127.0.0.1:{port}"
             self.home = (self.home_override or self.url).rstrip("/")
-            self.store = Store(self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset)
+            self.store = Store(
+                self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset, clock=self.clock
+            )
             self.api = Api(self.store, batch_limit=self.batch_limit)
             self.keyring = KeyRing(self.store.db)
             for permission in ("read_write", "read", "write"):
@@ -596,7 +602,9 @@ class Sandbox:
 
     def _collection_url(self, route: str, pairs: list[tuple[str, str]]) -> str:
         if self.rest_route_only:
-            return f"{self.home}/?" + urlencode([("rest_route", route), *pairs])
+            # rest_url() with plain permalinks: home + "/index.php?rest_route=" + the raw route.
+            query = urlencode(pairs)
+            return f"{self.home}/index.php?rest_route={route}" + (f"&{query}" if query else "")
         return f"{self.home}/wp-json{route}" + (f"?{urlencode(pairs)}" if pairs else "")
 
     def _send_fault(

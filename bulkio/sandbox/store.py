@@ -12,7 +12,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bulkio.sandbox import dates
@@ -84,8 +84,10 @@ class Store:
         *,
         home: str = "http://127.0.0.1",
         gmt_offset_hours: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db = Database(db_path)
+        self.clock = clock
         self.home = home.rstrip("/")
         self.offset = timedelta(hours=gmt_offset_hours)
         self.gmt_offset_hours = gmt_offset_hours
@@ -98,6 +100,15 @@ class Store:
         self.db.close()
 
     # -- shared helpers -------------------------------------------------------------------
+
+    def now_text(self) -> str:
+        """The store's "now" as a GMT date string (a test clock, when one was given)."""
+        if self.clock is None:
+            return dates.fmt(dates.now_gmt()) or ""
+        moment = self.clock()
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return dates.fmt(moment.replace(microsecond=0)) or ""
 
     def local(self, gmt_text: str | None) -> str | None:
         return dates.local_from_gmt(gmt_text, self.offset)

@@ -59,5 +59,6 @@ def test_pagination_links_use_the_rest_route_form(sandbox_factory: Callable[...,
         sb.create_product({"name": f"L{index}"})
     response = httpx.get(sb.url + "/?rest_route=/wc/v3/products&per_page=2", auth=sb.keys["read"])
     next_url = response.links["next"]["url"]
-    assert "rest_route=%2Fwc%2Fv3%2Fproducts" in next_url and "page=2" in next_url
+    assert next_url.startswith(sb.url + "/index.php?rest_route=/wc/v3/products&")
+    assert "page=2" in next_url
     assert len(httpx.get(next_url, auth=sb.keys["read"]).json()) == 1

@@ -161,3 +161,24 @@ def test_direct_helpers_read_what_the_api_wrote(api: httpx.Client, sb: Sandbox) 
     assert [t["name"] for t in sb.terms("tags")] == ["direct"]
     assert sb.terms("categories")[0]["slug"] == "uncategorized"
     assert sb.writes() == 1  # direct helpers are not requests
+
+
+def test_a_test_clock_drives_created_and_modified_dates(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)]
+    sb = sandbox_factory(assume_https=True, clock=lambda: now[0], gmt_offset=2)
+    with basic_client(sb) as api:
+        order = api.post("orders", json={"status": "pending"}).json()
+        assert order["date_created_gmt"] == "2025-06-01T12:00:00"
+        assert order["date_created"] == "2025-06-01T14:00:00"
+        now[0] += timedelta(hours=1)
+        updated = api.put(f"orders/{order['id']}", json={"status": "completed"}).json()
+        assert updated["date_modified_gmt"] == "2025-06-01T13:00:00"
+        assert updated["date_completed_gmt"] == "2025-06-01T13:00:00"
+        changed = api.get(
+            "orders", params={"modified_after": "2025-06-01T12:30:00", "dates_are_gmt": "true"}
+        ).json()
+        assert [o["id"] for o in changed] == [order["id"]]
