@@ -30,7 +30,7 @@ from bulkio.fields import (
     to_payload,
 )
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
-from bulkio.plan.state import PER_PAGE, chunk_skus, read_products, sku_key
+from bulkio.plan.state import PER_PAGE, chunk_skus, is_variation, read_products, sku_key
 from bulkio.store import AuthenticationError, BatchTooLarge, StoreError, TransportError, WooError
 
 DEFAULT_BATCH_SIZE = 100
@@ -138,7 +138,7 @@ class _Applier:
         self.lock = threading.Lock()
         self.outcomes: list[ItemOutcome] = []
         self.store_down: StoreError | None = None
-        self.fields_param = store_fields_param([*plan.owned_fields, "status"])
+        self.fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -281,7 +281,8 @@ class _Applier:
             return
         by_sku: dict[str, dict[str, Any]] = {}
         for product in found:
-            by_sku.setdefault(sku_key(product), product)
+            if not is_variation(product):
+                by_sku.setdefault(sku_key(product), product)
         done: list[ItemOutcome] = []
         follow_up: list[PlanItem] = []
         for op in ops:
@@ -432,7 +433,7 @@ def check_plan(
         from bulkio.stock import check_stock_plan
 
         return check_stock_plan(client, plan, concurrency=concurrency)
-    fields_param = store_fields_param([*plan.owned_fields, "status"])
+    fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
     by_id = _read_by_ids(
         client, [item.id for item in plan.updates if item.id is not None], fields_param
     )
@@ -444,7 +445,8 @@ def check_plan(
         for product in read_products(
             client, [item.sku for item in plan.creates], fields_param, concurrency=concurrency
         ):
-            by_sku.setdefault(sku_key(product), product)
+            if not is_variation(product):
+                by_sku.setdefault(sku_key(product), product)
 
     outcomes: list[ItemOutcome] = []
     keep_updates: list[PlanItem] = []

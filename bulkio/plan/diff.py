@@ -20,7 +20,7 @@ import polars as pl
 
 from bulkio.fields import CanonicalValue, FieldSpec, canonicalise, to_payload
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection, TrashDecision, TrashedSku
-from bulkio.plan.state import owned_specs, polars_dtype
+from bulkio.plan.state import VARIATION_STATUS, owned_specs, polars_dtype
 
 STORE_PREFIX = "__store_"
 CHANGED_PREFIX = "__changed_"
@@ -164,6 +164,9 @@ def build_plan(
                 pl.lit(None, dtype=polars_dtype(spec)).alias(STORE_PREFIX + spec.name)
             )
     is_trash = pl.col(STORE_PREFIX + "status") == "trash"
+    is_variation = pl.col(STORE_PREFIX + "status") == VARIATION_STATUS
+    variations = store.filter(is_variation)
+    store = store.filter(~is_variation)
     live = store.filter(~is_trash)
     trash = (
         store.filter(is_trash)
@@ -194,6 +197,24 @@ def build_plan(
             )
         desired = desired.filter(~pl.col(KEY).is_in(list(ids_by_key)))
         live = live.filter(~pl.col(KEY).is_in(list(ids_by_key)))
+
+    if variations.height:
+        held = variations.filter(~pl.col(KEY).is_in(live[KEY].implode()))
+        parents = dict(zip(held[KEY], held[STORE_PREFIX + "id"], strict=True))
+        for row in desired.filter(pl.col(KEY).is_in(list(parents))).iter_rows(named=True):
+            plan.rejected.append(
+                PlanRejection(
+                    file=plan.source_path or "",
+                    line=row["_line"],
+                    sku=row["sku"],
+                    column="sku",
+                    value=row["sku"],
+                    code="sku_is_variation",
+                    message=f"this SKU belongs to variation #{parents[row[KEY]]}; a product "
+                    "mapping cannot write variations (a stock mapping can update their stock)",
+                )
+            )
+        desired = desired.filter(~pl.col(KEY).is_in(list(parents)))
 
     joined = desired.join(live, on=KEY, how="left")
     changed_columns = [

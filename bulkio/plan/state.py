@@ -181,6 +181,15 @@ def read_products(
     return found
 
 
+VARIATION_STATUS = "variation"
+"""Marker in the state frame's ``status`` column for a SKU held by a variation."""
+
+
+def is_variation(product: dict[str, Any]) -> bool:
+    """True for a variation as ``products?sku=`` returns it (``parent_id`` set)."""
+    return product.get("type") == "variation" or bool(product.get("parent_id") or 0)
+
+
 def sku_key(product: dict[str, Any]) -> str:
     """A product's SKU as the match key: WooCommerce compares SKUs ignoring case."""
     return str(product.get("sku") or "").lower()
@@ -240,11 +249,16 @@ def fetch_store_state(
         return frame
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
-    fields_param = store_fields_param([*names, "status"])
+    fields_param = store_fields_param([*names, "status", "parent_id"])
     unique_skus = list({sku.lower(): sku for sku in reversed(skus) if sku}.values())[::-1]
     live = read_products(
         client, unique_skus, fields_param, concurrency=concurrency, progress=progress
     )
+    for product in live:
+        # A SKU lookup also finds variations (products?sku= searches both post types); a
+        # product feed must not write them through products/batch. The plan rejects such rows.
+        if is_variation(product):
+            product["status"] = VARIATION_STATUS
     live_skus = {sku_key(product) for product in live}
     missing = [sku for sku in unique_skus if sku.lower() not in live_skus]
     trashed = read_products(client, missing, fields_param, status="trash", concurrency=concurrency)

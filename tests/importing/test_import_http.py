@@ -89,6 +89,7 @@ def test_store_state_is_read_with_few_requests_and_only_owned_fields(
             "stock_quantity",
             "manage_stock",
             "meta_data",
+            "parent_id",
         }
 
 
@@ -288,3 +289,24 @@ def test_a_saved_plan_restoring_a_trashed_product_applies_once(
     assert not again.has_changes
     assert [(o.outcome, o.code) for o in dropped_again] == [("unchanged", "already_applied")]
     assert sandbox.writes() == 0
+
+
+def test_a_sku_held_by_a_variation_is_rejected_not_written(
+    sandbox: Sandbox, client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    client = client_for(sandbox)
+    parent = client.post("products", {"name": "Shirt", "type": "variable", "sku": "SHIRT"})
+    variation = client.post(
+        f"products/{parent['id']}/variations", {"sku": "T-0002", "regular_price": "5.00"}
+    )
+    sandbox.clear_log()
+    plan, result = run_import(client, make_feed(feed_rows(3)))
+    (rejection,) = plan.rejected
+    assert (rejection.line, rejection.sku, rejection.code) == (3, "T-0002", "sku_is_variation")
+    assert f"#{variation['id']}" in rejection.message
+    assert [item.sku for item in plan.creates] == ["T-0001", "T-0003"]
+    assert result.counts()["created"] == 2
+    assert (
+        client.get(f"products/{parent['id']}/variations/{variation['id']}")["regular_price"]
+        == "5.00"
+    )
