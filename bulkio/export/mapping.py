@@ -31,6 +31,7 @@ from bulkio.export.order_fields import (
     known_paths,
     top_level_field,
 )
+from bulkio.mapping.template import TemplateSyntaxError, parse_template
 
 Layout = Literal["order", "line_item"]
 SubLines = Literal["join", "rows"]
@@ -42,7 +43,6 @@ SourceKind = Literal["field", "value", "template", "compute", "tax"]
 VALUE_TYPES: tuple[ValueType, ...] = ("text", "int", "money", "number", "date", "datetime", "bool")
 FORMATS = ("csv", "xlsx", "xml", "parquet", "jsonl")
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -573,32 +573,20 @@ def is_joined(path: str, output: OutputOptions) -> bool:
 
 
 def _parse_template(reader: _Reader, output: OutputOptions) -> tuple[TemplatePart, ...]:
+    """The import mappings' template syntax (``{field}``, ``{{``/``}}`` for braces), shared."""
     text = reader.get("template", str)
+    try:
+        pieces = parse_template(text)
+    except TemplateSyntaxError as exc:
+        raise reader.error("template", f"{text!r}: {exc}") from None
     parts: list[TemplatePart] = []
-    position = 0
-    escaped = text.replace("{{", "\x00").replace("}}", "\x01")
-    for match in _PLACEHOLDER.finditer(escaped):
-        literal = escaped[position : match.start()]
-        if literal:
-            parts.append(TemplatePart(_unescape(literal), None))
-        path = match.group(1).strip()
-        if not path:
-            raise reader.error("template", f"empty placeholder {{}} in {text!r}")
-        _check_path(reader, "template", path, output)
-        parts.append(TemplatePart("", path))
-        position = match.end()
-    rest = escaped[position:]
-    if "{" in rest or "}" in rest:
-        raise reader.error(
-            "template", f"unbalanced brace in {text!r}", hint="write {{ or }} for a literal brace"
-        )
-    if rest:
-        parts.append(TemplatePart(_unescape(rest), None))
+    for piece, is_field in pieces:
+        if is_field:
+            _check_path(reader, "template", piece, output)
+            parts.append(TemplatePart("", piece))
+        else:
+            parts.append(TemplatePart(piece, None))
     return tuple(parts)
-
-
-def _unescape(text: str) -> str:
-    return text.replace("\x00", "{").replace("\x01", "}")
 
 
 def _xml_safe(header: str) -> str:
