@@ -36,6 +36,9 @@ from bulkio.store import AuthenticationError, BatchTooLarge, StoreError, Transpo
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 4
 MIN_SPREAD_CHUNK = 25
+DEFAULT_TARGET_SECONDS = 20.0
+"""Longest a batch request should take; well under the 30-60 s after which PHP or a proxy
+commonly gives up on a request."""
 
 Outcome = Literal["created", "updated", "unchanged", "failed", "refused"]
 ProgressCallback = Callable[[int], None]
@@ -129,7 +132,9 @@ class _Applier:
         batch_size: int,
         progress: ProgressCallback | None,
         on_outcome: Callable[[ItemOutcome], None] | None = None,
+        target_seconds: float = DEFAULT_TARGET_SECONDS,
     ) -> None:
+        self.target_seconds = target_seconds
         self.on_outcome = on_outcome
         self.client = client
         self.plan = plan
@@ -176,6 +181,7 @@ class _Applier:
             return
         creates = [op for op in ops if op.action == "create"]
         updates = [op for op in ops if op.action != "create"]
+        started = time.monotonic()
         try:
             result = self.client.batch(
                 _batch_route(ops[0]),
@@ -197,7 +203,17 @@ class _Applier:
         except StoreError as error:
             self._whole_chunk_failed(ops, error)
             return
+        self._pace(len(ops), time.monotonic() - started)
         self._match(creates, list(result.create or []), updates, list(result.update or []))
+
+    def _pace(self, items: int, seconds: float) -> None:
+        """Keep batches under ``target_seconds``: a store (or a proxy in front of it) that
+        times out long requests goes on saving while the client gives up, so chunks are sized
+        by the time they take, not by the 100-item limit alone."""
+        if items > 1 and seconds > self.target_seconds:
+            fitting = max(1, int(items * self.target_seconds / seconds))
+            with self.lock:
+                self.limit = min(self.limit, fitting)
 
     def _whole_chunk_failed(self, ops: Sequence[PlanItem], error: StoreError) -> None:
         if isinstance(error, TransportError) and not self._store_answers():
@@ -206,6 +222,10 @@ class _Applier:
                 self.store_down = self.store_down or error
             self._fail(ops, error, "not sent, the store stopped answering: ")
             return
+        if isinstance(error, TransportError) or getattr(error, "status", None) in (502, 504):
+            # No answer in time (or a gateway gave up): smaller chunks for the rest of the run.
+            with self.lock:
+                self.limit = max(1, min(self.limit, len(ops) // 2))
         if len(ops) == 1:
             self._fail(ops, error)
             return
@@ -372,10 +392,12 @@ def apply_plan(
     progress: ProgressCallback | None = None,
     prior: Sequence[ItemOutcome] = (),
     on_outcome: Callable[[ItemOutcome], None] | None = None,
+    target_seconds: float = DEFAULT_TARGET_SECONDS,
 ) -> ApplyResult:
     """Send ``plan``'s creates and updates; return every row's outcome and the run's cost.
 
     ``prior`` outcomes (refusals from :func:`check_plan`) are included in the result as is.
+    Batches that take longer than ``target_seconds`` make the following ones smaller.
     ``on_outcome`` is called (from worker threads) as each row's outcome becomes known, e.g.
     to write a run log; ``progress`` with the number of rows just finished.
     Raises :class:`bulkio.store.AuthenticationError` when the store refuses the key: nothing
@@ -384,7 +406,12 @@ def apply_plan(
     started = time.monotonic()
     stats = _Stats(client)
     applier = _Applier(
-        client, plan, batch_size=batch_size, progress=progress, on_outcome=on_outcome
+        client,
+        plan,
+        batch_size=batch_size,
+        progress=progress,
+        on_outcome=on_outcome,
+        target_seconds=target_seconds,
     )
     ops = plan.writes
     size = spread_chunk_size(len(ops), applier.limit, concurrency)

@@ -310,3 +310,17 @@ def test_a_sku_held_by_a_variation_is_rejected_not_written(
         client.get(f"products/{parent['id']}/variations/{variation['id']}")["regular_price"]
         == "5.00"
     )
+
+
+def test_slow_batches_make_the_following_ones_smaller(
+    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    sb = sandbox_factory(faults=FaultPlan(per_item=0.01))
+    client = client_for(sb)
+    plan = make_plan(client, make_feed(feed_rows(200)))
+    result = apply_plan(client, plan, concurrency=1, target_seconds=0.4)
+    assert result.complete and result.counts()["created"] == 200
+    sizes = [e.batch_items for e in sb.request_log if e.route.endswith("/products/batch")]
+    assert sizes[0] == 100  # ~1 s for 100 items: 2.5x over the target
+    assert result.batch_limit <= 45 and max(sizes[1:]) <= 45
+    assert sum(sizes) == 200
