@@ -312,7 +312,7 @@ def _seed_products(
                     variation_id = next_id
                     next_id += 1
                     variation = _blank_variation()
-                    variation_sku = f"{sku}-{color[:3].upper()}-{size}"
+                    variation_sku = f"{sku}-{color.upper()}-{size}"
                     variation.update(
                         sku=variation_sku,
                         regular_price=base_price,

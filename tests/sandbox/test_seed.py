@@ -67,3 +67,15 @@ def test_persistent_file_keeps_store_and_keys(
         second.url + "/wp-json/wc/v3/products", params={"sku": "KEPT"}, auth=second.keys["read"]
     )
     assert [p["sku"] for p in response.json()] == ["KEPT"]
+
+
+def test_seeded_skus_are_unique_across_products_and_variations(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(seed_products=400, seed=3)
+    rows = sb.db.db.query(
+        "SELECT sku, COUNT(*) AS n FROM posts WHERE kind IN ('product', 'product_variation') "
+        "GROUP BY sku HAVING n > 1"
+    )
+    assert [tuple(row) for row in rows] == []
+    assert sb.count("product_variation") > 100
