@@ -324,3 +324,18 @@ def test_slow_batches_make_the_following_ones_smaller(
     assert sizes[0] == 100  # ~1 s for 100 items: 2.5x over the target
     assert result.batch_limit <= 45 and max(sizes[1:]) <= 45
     assert sum(sizes) == 200
+
+
+def test_a_batch_that_times_out_while_the_store_saves_it_is_reconciled(
+    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    # The proxy gives up after 0.3 s; the store finishes saving anyway (woocommerce#26029).
+    rule = FaultRule.timeout(0.6, commit=True, route="products/batch", times=1)
+    sb = sandbox_factory(faults=FaultPlan(rules=[rule]))
+    client = client_for(sb, timeout=0.3)
+    feed = make_feed(feed_rows(10))
+    _, result = run_import(client, feed)
+    assert result.complete, result.problems
+    assert result.counts()["created"] == 10
+    assert any(o.code == "reconciled" for o in result.outcomes)
+    assert len(store_state(sb)) == 10 and sb.count(include_trash=True) == 10
