@@ -95,6 +95,23 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
 
+def _read_body(handler: _Handler) -> bytes:
+    """The request body, sent with Content-Length or chunked."""
+    if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
+        parts: list[bytes] = []
+        while True:
+            size_line = handler.rfile.readline(1024)
+            size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            parts.append(handler.rfile.read(size))
+            handler.rfile.readline(1024)
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length > 0 else b""
+
+
 class Sandbox:
     """A local WooCommerce REST API on 127.0.0.1, for tests, demos and rehearsals.
 
@@ -400,8 +417,7 @@ class Sandbox:
         override = handler.headers.get("X-HTTP-Method-Override") or query.get("_method")
         if method == "POST" and override:
             method = override.upper()
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw_body = handler.rfile.read(length) if length > 0 else b""
+        raw_body = _read_body(handler)
         route = self._route_of(path, query)
         entry = LoggedRequest(
             method=method,

@@ -104,3 +104,15 @@ def test_tls_without_trustme_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(builtins, "__import__", no_trustme)
     with pytest.raises(RuntimeError, match="pip install trustme"):
         Sandbox(tls=True).start()
+
+
+def test_chunked_request_bodies_are_read(api: httpx.Client, sb: Sandbox) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"create": [{"name": "Chunked", '
+        yield b'"sku": "CH-1"}]}'
+
+    response = api.post(
+        "products/batch", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert sb.product_by_sku("CH-1") is not None
