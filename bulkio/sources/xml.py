@@ -268,12 +268,18 @@ def _prefixed(tag: str, options: SourceOptions) -> str:
 
 
 def _release(element: Any) -> None:
-    """Free a finished element and the finished siblings before it (flat memory)."""
+    """Free a finished record and everything finished before it (flat memory).
+
+    Deleting the earlier siblings of the record *and of each of its ancestors* also frees
+    finished groups (``/catalog/group/item``) and non-record elements between records.
+    """
     element.clear(keep_tail=False)
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
+    node = element
+    parent = node.getparent()
+    while parent is not None:
+        while node.getprevious() is not None:
             del parent[0]
+        node, parent = parent, parent.getparent()
 
 
 _PROLOG_BYTES = 1 << 20

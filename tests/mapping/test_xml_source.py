@@ -231,3 +231,28 @@ def test_release_frees_finished_records() -> None:
     _release(third)
     assert [child.tag for child in root] == ["p", "q"]  # earlier siblings deleted
     assert len(root[0]) == 0  # the record itself cleared
+
+
+def test_release_frees_finished_groups_too() -> None:
+    from lxml import etree
+
+    from bulkio.sources.xml import _release
+
+    root = etree.fromstring(
+        "<c><head/><g><p>1</p></g><g><p>2</p><p>3</p></g><g><p>4</p><p>5</p></g></c>"
+    )
+    last_group = root[3]
+    _release(last_group[1])
+    assert [child.tag for child in root] == ["g"]  # head and finished groups gone
+    assert [len(p) for p in last_group] == [0]
+
+
+def test_grouped_records_are_all_read(write: Callable[..., Path]) -> None:
+    body = "".join(
+        f"<g n='{g}'>" + "".join(f'<p id="{g}-{i}"/>' for i in range(3)) + "</g>" for g in range(4)
+    )
+    data = _read(
+        write("g.xml", f"<c><head><p id='no'/></head>{body}</c>"), "/c/g/p", ["@id", "../@n"]
+    )
+    assert [v[0] for v in data["@id"]] == [f"{g}-{i}" for g in range(4) for i in range(3)]
+    assert [v[0] for v in data["../@n"]] == [str(g) for g in range(4) for _ in range(3)]
