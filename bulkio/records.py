@@ -14,6 +14,7 @@ a sale price above the regular price (both in the row) is rejected.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -149,17 +150,20 @@ def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:
     if source.format == "xml":
         return SourceColumns({path: path for path in mapping.source_columns}, is_xml=True)
     header = source.columns
+    # Unicode-normalised names: a header saved on macOS spells "Größe" with combining marks
+    # (NFD) and looks identical to the mapping's "Größe" (NFC) without being equal.
+    by_exact = {_nfc(name): name for name in header}
     by_lower: dict[str, list[str]] = {}
     for name in header:
-        by_lower.setdefault(name.lower(), []).append(name)
+        by_lower.setdefault(_nfc(name).lower(), []).append(name)
     resolved: dict[str, str] = {}
     for key, column in _column_uses(mapping):
         if column in resolved:
             continue
-        if column in header:
-            resolved[column] = column
+        if _nfc(column) in by_exact:
+            resolved[column] = by_exact[_nfc(column)]
             continue
-        candidates = by_lower.get(column.lower(), [])
+        candidates = by_lower.get(_nfc(column).lower(), [])
         if mapping.source.header_case == "insensitive" and candidates:
             if len(candidates) > 1:
                 raise MappingError(
@@ -185,6 +189,10 @@ def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:
             hint=hint,
         )
     return SourceColumns(resolved, is_xml=False)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _column_uses(mapping: Mapping) -> list[tuple[str, str]]:

@@ -203,3 +203,12 @@ def test_auto_encoding(write: Callable[..., Path], data: bytes) -> None:
     source = read_csv(write("f.csv", data), SourceOptions(delimiter=";", encoding="auto"))
     assert source.columns == ["sku", "name"]
     assert source.frame["name"].to_list() == ["Größe €"]
+
+
+def test_header_unicode_normalisation(run: Callable[..., RecordSet]) -> None:
+    import unicodedata
+
+    header = unicodedata.normalize("NFD", "Größe")
+    assert header != "Größe"
+    records = run('[fields]\nsku = "SKU"\n"meta:size" = "Größe"\n', f"SKU,{header}\nA,XL\n")
+    assert records.frame["meta:size"].to_list() == ["XL"]
