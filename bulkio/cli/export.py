@@ -15,7 +15,7 @@ from bulkio.cli.connection import client_from_options, store_options
 from bulkio.errors import UsageError
 from bulkio.export import (
     DEFAULT_MARGIN_SECONDS,
-    FetchResult,
+    FetchStats,
     Incremental,
     OrderQuery,
     TimeRange,
@@ -201,7 +201,7 @@ def export_orders_command(
         bar.total = max(bar.total or 0, total)
         bar.update(done - bar.n)
 
-    def on_fetched(fetched: FetchResult) -> None:
+    def on_fetched(fetched: FetchStats) -> None:
         if bar is not None:
             bar.close()
 

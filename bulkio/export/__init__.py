@@ -6,7 +6,14 @@
 ...     result = export_orders(client, mapping, "orders.csv", query=query)
 """
 
-from bulkio.export.fetch import FetchResult, OrderQuery, TimeRange, fetch_orders
+from bulkio.export.fetch import (
+    FetchResult,
+    FetchStats,
+    OrderQuery,
+    TimeRange,
+    fetch_orders,
+    iter_orders,
+)
 from bulkio.export.mapping import (
     Column,
     ExportMapping,
@@ -26,6 +33,7 @@ __all__ = [
     "ExportResult",
     "ExportState",
     "FetchResult",
+    "FetchStats",
     "Incremental",
     "OrderQuery",
     "OutputOptions",
@@ -35,6 +43,7 @@ __all__ = [
     "default_state_path",
     "export_orders",
     "fetch_orders",
+    "iter_orders",
     "load_export_mapping",
     "load_state",
     "mask_email",

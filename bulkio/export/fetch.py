@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,12 +96,23 @@ class OrderQuery:
 
 
 @dataclass
+class FetchStats:
+    """What a fetch did; filled in while :func:`iter_orders` runs."""
+
+    pages: int = 0
+    total_reported: int = 0
+    orders: int = 0
+    reconciled: int = 0
+    """Orders recovered by the consistency check (rows that shifted between pages)."""
+    seconds: float = 0.0
+
+
+@dataclass
 class FetchResult:
     orders: list[dict[str, Any]]
     pages: int
     total_reported: int
     reconciled: int = 0
-    """Orders recovered by the consistency check (rows that shifted between pages)."""
     seconds: float = 0.0
 
 
@@ -145,126 +157,135 @@ def fetch_orders(
     concurrency: int | None = None,
     on_page: Callable[[int, int], None] | None = None,
 ) -> FetchResult:
-    """All orders matching ``query`` with only ``fields``, sorted by id, each exactly once.
+    """All orders matching ``query`` with only ``fields``, as a list sorted by id (see
+    :func:`iter_orders`, which streams them instead)."""
+    stats = FetchStats()
+    orders = list(
+        iter_orders(client, query, fields, concurrency=concurrency, on_page=on_page, stats=stats)
+    )
+    orders.sort(key=lambda order: int(order["id"]))
+    return FetchResult(orders, stats.pages, stats.total_reported, stats.reconciled, stats.seconds)
 
-    ``concurrency`` (default: the client's ``max_concurrency``) = pages in flight; 1 fetches
-    page after page. ``on_page(done, total)`` is called after each page (progress bars).
+
+def iter_orders(
+    client: StoreClient,
+    query: OrderQuery,
+    fields: Iterable[str],
+    *,
+    concurrency: int | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+    stats: FetchStats | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield every order matching ``query`` exactly once, with only ``fields``, page by page.
+
+    Orders come in id order, except any recovered by the consistency check, which come last.
+    Only the ids seen are kept, so memory stays flat however many orders there are.
+    ``concurrency`` (default: the client's ``max_concurrency``) = pages in flight; 1 reads page
+    after page. ``on_page(done, total)`` is called after each page (progress bars).
     """
     started = time.perf_counter()
+    stats = stats if stats is not None else FetchStats()
     wanted = sorted(set(fields) | {"id", "date_created_gmt", "date_modified_gmt"})
     params = {**query.params(), "_fields": ",".join(wanted)}
+    workers = max(1, concurrency or client.max_concurrency)
+    seen: set[int] = set()
+    totals: set[int] = set()
+
+    def fresh(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in items:
+            order_id = int(item.get("id") or 0)
+            if not order_id or order_id in seen:
+                continue
+            seen.add(order_id)
+            if query.matches(item):
+                stats.orders += 1
+                yield item
+
     first = client.get_page(ROUTE, params, page=1, per_page=PER_PAGE)
-    total_pages = (
-        first.total_pages
-        if first.total_pages is not None
-        else (1 if len(first.items) < PER_PAGE else None)
-    )
-    pages: list[Page] = [first]
+    total_pages = first.total_pages
+    stats.pages = 1
+    stats.total_reported = first.total if first.total is not None else 0
+    if first.total is not None:
+        totals.add(first.total)
     if on_page:
         on_page(1, total_pages or 1)
+    yield from fresh(first.items)
     if total_pages is None:
         # No X-WP-TotalPages header: read on until a short page.
-        page_number = 1
-        while len(pages[-1].items) >= PER_PAGE:
-            page_number += 1
-            pages.append(client.get_page(ROUTE, params, page=page_number, per_page=PER_PAGE))
+        page, number = first, 1
+        while len(page.items) >= PER_PAGE:
+            number += 1
+            page = client.get_page(ROUTE, params, page=number, per_page=PER_PAGE)
+            stats.pages = number
             if on_page:
-                on_page(page_number, page_number)
-        total_pages = page_number
+                on_page(number, number)
+            yield from fresh(page.items)
     elif total_pages > 1:
-        workers = max(1, min(concurrency or client.max_concurrency, total_pages - 1))
-        pages += _fetch_pages(
-            client, params, range(2, total_pages + 1), workers, on_page, total_pages
-        )
-
-    orders: dict[int, dict[str, Any]] = {}
-    for page in pages:
-        _merge(orders, page.items)
-    totals = {page.total for page in pages if page.total is not None}
-    reported = first.total if first.total is not None else len(orders)
-    reconciled = 0
-    if len(totals) > 1 or (first.total is not None and len(orders) < first.total):
-        reconciled = _reconcile(client, params, orders, concurrency or client.max_concurrency)
-    result = [order for _, order in sorted(orders.items()) if query.matches(order)]
-    return FetchResult(
-        orders=result,
-        pages=total_pages,
-        total_reported=reported,
-        reconciled=reconciled,
-        seconds=time.perf_counter() - started,
-    )
+        for page in _pages_in_order(client, params, range(2, total_pages + 1), workers):
+            stats.pages += 1
+            if page.total is not None:
+                totals.add(page.total)
+            if on_page:
+                on_page(stats.pages, total_pages)
+            yield from fresh(page.items)
+    if len(totals) > 1 or (first.total is not None and len(seen) < first.total):
+        for items in _reconcile(client, params, seen, workers):
+            before = stats.orders
+            yield from fresh(items)
+            stats.reconciled += stats.orders - before
+    stats.seconds = time.perf_counter() - started
 
 
-def _fetch_pages(
-    client: StoreClient,
-    params: dict[str, Any],
-    numbers: Iterable[int],
-    workers: int,
-    on_page: Callable[[int, int], None] | None,
-    total_pages: int,
-) -> list[Page]:
+def _pages_in_order(
+    client: StoreClient, params: dict[str, Any], numbers: Iterable[int], workers: int
+) -> Iterator[Page]:
+    """Pages in order, ``workers`` requests in flight and a bounded window of pages ahead."""
     numbers = list(numbers)
     if workers == 1:
-        pages = []
-        for done, number in enumerate(numbers, start=2):
-            pages.append(client.get_page(ROUTE, params, page=number, per_page=PER_PAGE))
-            if on_page:
-                on_page(done, total_pages)
-        return pages
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulkio-export") as pool:
-        futures = [
-            pool.submit(client.get_page, ROUTE, params, page=n, per_page=PER_PAGE) for n in numbers
-        ]
-        pages = []
-        try:
-            for done, future in enumerate(futures, start=2):
-                pages.append(future.result())
-                if on_page:
-                    on_page(done, total_pages)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return pages
-
-
-def _merge(orders: dict[int, dict[str, Any]], items: Iterable[dict[str, Any]]) -> None:
-    """Add items by id; when an order comes twice keep the most recently modified version."""
-    for item in items:
-        order_id = int(item.get("id") or 0)
-        if not order_id:
-            continue
-        seen = orders.get(order_id)
-        if seen is None or str(item.get("date_modified_gmt") or "") >= str(
-            seen.get("date_modified_gmt") or ""
-        ):
-            orders[order_id] = item
+        for number in numbers:
+            yield client.get_page(ROUTE, params, page=number, per_page=PER_PAGE)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulkio-export")
+    pending: deque[Future[Page]] = deque()
+    queue = iter(numbers)
+    try:
+        for number in queue:
+            pending.append(
+                pool.submit(client.get_page, ROUTE, params, page=number, per_page=PER_PAGE)
+            )
+            if len(pending) >= workers * 2:
+                break
+        while pending:
+            page = pending.popleft().result()
+            for number in queue:
+                pending.append(
+                    pool.submit(client.get_page, ROUTE, params, page=number, per_page=PER_PAGE)
+                )
+                break
+            yield page
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _reconcile(
-    client: StoreClient, params: dict[str, Any], orders: dict[int, dict[str, Any]], workers: int
-) -> int:
-    """List the matching ids again until a listing is self-consistent; fetch what was missed."""
-    recovered = 0
+    client: StoreClient, params: dict[str, Any], seen: set[int], workers: int
+) -> Iterator[list[dict[str, Any]]]:
+    """List the matching ids again until a listing is self-consistent; yield what was missed."""
     id_params = {**params, "_fields": "id"}
     for _ in range(_MAX_RECONCILE_ROUNDS):
         first = client.get_page(ROUTE, id_params, page=1, per_page=PER_PAGE)
         pages = [first]
-        if (first.total_pages or 1) > 1:
-            pages += _fetch_pages(
-                client, id_params, range(2, (first.total_pages or 1) + 1), workers, None, 0
-            )
+        last = first.total_pages or 1
+        if last > 1:
+            pages += list(_pages_in_order(client, id_params, range(2, last + 1), workers))
         ids = {int(item["id"]) for page in pages for item in page.items if item.get("id")}
-        missing = sorted(ids - orders.keys())
+        missing = sorted(ids - seen)
         for start in range(0, len(missing), PER_PAGE):
-            chunk = missing[start : start + PER_PAGE]
-            page = client.get_page(
-                ROUTE, {**params, "include": ",".join(map(str, chunk))}, page=1, per_page=PER_PAGE
-            )
-            before = len(orders)
-            _merge(orders, page.items)
-            recovered += len(orders) - before
+            chunk = ",".join(str(order_id) for order_id in missing[start : start + PER_PAGE])
+            page = client.get_page(ROUTE, {**params, "include": chunk}, page=1, per_page=PER_PAGE)
+            yield page.items
         stable = len({page.total for page in pages}) == 1 and len(ids) == (first.total or len(ids))
         if stable and not missing:
-            break
-    return recovered
+            return

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from bulkio.export.fetch import FetchResult, OrderQuery, TimeRange, fetch_orders, server_now
+from bulkio.export.fetch import FetchStats, OrderQuery, TimeRange, iter_orders, server_now
 from bulkio.export.mapping import ExportMapping
 from bulkio.export.rows import MaskMode, RowBuilder
 from bulkio.export.state import ExportState, default_state_path, load_state, save_state
@@ -55,12 +56,13 @@ def export_orders(
     incremental: Incremental | None = None,
     concurrency: int | None = None,
     on_page: Callable[[int, int], None] | None = None,
-    on_fetched: Callable[[FetchResult], None] | None = None,
+    on_fetched: Callable[[FetchStats], None] | None = None,
 ) -> ExportResult:
     """Export the orders ``query`` selects to ``output`` as ``mapping`` says.
 
-    The file appears only when complete (atomic rename); with ``incremental`` the state file
-    advances only after that, under a lock that keeps two runs for the same state apart.
+    Orders stream from the store into the writer page by page (memory stays flat). The file
+    appears only when complete (atomic rename); with ``incremental`` the state file advances
+    only after that, under a lock that keeps two runs for the same state apart.
     """
     # bulkio.writers imports bulkio.export (mappings, rows); importing it here, not at the top,
     # keeps `import bulkio.writers` and `import bulkio.export` working in either order.
@@ -72,14 +74,23 @@ def export_orders(
     writers.check_writable(target, overwrite=overwrite)
     query = query or OrderQuery()
     requests_before = client.stats.requests
-    if incremental is None:
-        fetched = fetch_orders(
-            client, query, mapping.store_fields(), concurrency=concurrency, on_page=on_page
+    stats = FetchStats()
+
+    def orders(selected: OrderQuery) -> Iterator[dict[str, Any]]:
+        yield from iter_orders(
+            client,
+            selected,
+            mapping.store_fields(),
+            concurrency=concurrency,
+            on_page=on_page,
+            stats=stats,
         )
         if on_fetched:
-            on_fetched(fetched)
-        rows = _write(target, chosen, mapping, fetched, mask, overwrite)
-        return _result(target, chosen, fetched, rows, client, requests_before, started)
+            on_fetched(stats)
+
+    if incremental is None:
+        rows = _write(target, chosen, mapping, orders(query), mask, overwrite)
+        return _result(target, chosen, stats, rows, client, requests_before, started)
 
     mode = mapping.output.incremental
     state_path = incremental.state_file or default_state_path(client.site, mapping.path)
@@ -94,15 +105,8 @@ def export_orders(
         else:
             window = window.intersect(query.modified)
             windowed = replace(query, modified=window)
-        if window.empty:
-            fetched = FetchResult(orders=[], pages=0, total_reported=0)
-        else:
-            fetched = fetch_orders(
-                client, windowed, mapping.store_fields(), concurrency=concurrency, on_page=on_page
-            )
-        if on_fetched:
-            on_fetched(fetched)
-        rows = _write(target, chosen, mapping, fetched, mask, overwrite)
+        selected = iter(()) if window.empty else orders(windowed)
+        rows = _write(target, chosen, mapping, selected, mask, overwrite)
         # Only now, with the file complete under its name, does the high-water mark move.
         high_water = window.end if window.end is not None else end
         if state is None or high_water > state.high_water:
@@ -114,11 +118,11 @@ def export_orders(
                     mode=mode,
                     high_water=high_water,
                     finished_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    orders=len(fetched.orders),
+                    orders=stats.orders,
                     output=str(target.resolve()),
                 ),
             )
-    result = _result(target, chosen, fetched, rows, client, requests_before, started)
+    result = _result(target, chosen, stats, rows, client, requests_before, started)
     return replace(result, window=window, state_file=state_path)
 
 
@@ -126,22 +130,20 @@ def _write(
     target: Path,
     fmt: str,
     mapping: ExportMapping,
-    fetched: FetchResult,
+    orders: Iterator[dict[str, Any]],
     mask: MaskMode | None,
     overwrite: bool,
 ) -> int:
     from bulkio import writers
 
     builder = RowBuilder(mapping, mask=mask)
-    return writers.write_rows(
-        target, fmt, mapping, builder.rows(fetched.orders), overwrite=overwrite
-    )
+    return writers.write_rows(target, fmt, mapping, builder.rows(orders), overwrite=overwrite)
 
 
 def _result(
     target: Path,
     fmt: str,
-    fetched: FetchResult,
+    stats: FetchStats,
     rows: int,
     client: StoreClient,
     requests_before: int,
@@ -150,11 +152,11 @@ def _result(
     return ExportResult(
         output=target,
         format=fmt,
-        orders=len(fetched.orders),
+        orders=stats.orders,
         rows=rows,
-        pages=fetched.pages,
+        pages=stats.pages,
         requests=client.stats.requests - requests_before,
         seconds=time.perf_counter() - started,
-        fetch_seconds=fetched.seconds,
-        reconciled=fetched.reconciled,
+        fetch_seconds=stats.seconds,
+        reconciled=stats.reconciled,
     )
