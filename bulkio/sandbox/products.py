@@ -363,7 +363,12 @@ def _apply_common(
     if "meta_data" in payload:
         doc["meta_data"] = _meta_merge(store, doc.get("meta_data", []), payload["meta_data"])
     if not doc.get("manage_stock"):
-        doc["stock_quantity"] = None if doc.get("stock_quantity") is None else doc["stock_quantity"]
+        # WooCommerce clears the quantity of a product that does not manage stock.
+        doc["stock_quantity"] = None
+    elif "inventory_delta" in payload and "stock_quantity" not in payload:
+        doc["stock_quantity"] = (doc.get("stock_quantity") or 0) + (
+            stock_amount(payload["inventory_delta"]) or 0
+        )
     derive_stock_status(doc)
 
 

@@ -77,34 +77,52 @@ Handler = Callable[[Call, Mapping[str, str]], Answer]
 
 
 def filter_fields(data: Any, fields_param: Any) -> Any:
-    """``_fields``: keep only the named (possibly nested ``a.b``) fields of each resource."""
+    """``_fields`` as ``rest_filter_response_fields`` applies it to any non-error answer.
+
+    Builds the nested spec (``a.b`` keeps ``b`` inside ``a``; a parent named whole wins over its
+    sub-fields) and intersects keys recursively, like PHP's ``array_intersect_key``: a list
+    inside a resource has index keys, so ``line_items.sku`` leaves ``line_items`` empty, as on
+    a real store. A list at the top is filtered item by item; a batch answer (an object) is
+    filtered as one object.
+    """
     if fields_param in (None, ""):
         return data
     wanted = [part.strip() for part in str(fields_param).split(",") if part.strip()]
     if not wanted:
         return data
+    spec: dict[str, Any] = {}
+    for name in wanted:
+        node = spec
+        parts = name.split(".")
+        for part in parts[:-1]:
+            if node.get(part) is True:
+                break
+            node = node.setdefault(part, {})
+        else:
+            node[parts[-1]] = True
 
-    def keep(resource: Any) -> Any:
-        if not isinstance(resource, dict):
-            return resource
-        result: dict[str, Any] = {}
-        for name in wanted:
-            path = name.split(".")
-            source: Any = resource
-            target = result
-            for depth, part in enumerate(path):
-                if not isinstance(source, dict) or part not in source:
-                    break
-                if depth == len(path) - 1:
-                    target[part] = source[part]
-                else:
-                    source = source[part]
-                    target = target.setdefault(part, {})
-        return result
+    def intersect(value: Any, keys: dict[str, Any]) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: (
+                    item
+                    if keys[key] is True or not isinstance(item, dict | list)
+                    else intersect(item, keys[key])
+                )
+                for key, item in value.items()
+                if key in keys
+            }
+        if isinstance(value, list):
+            return [
+                item if keys[str(index)] is True else intersect(item, keys[str(index)])
+                for index, item in enumerate(value)
+                if str(index) in keys
+            ]
+        return value
 
     if isinstance(data, list):
-        return [keep(item) for item in data]
-    return keep(data)
+        return [intersect(item, spec) for item in data]
+    return intersect(data, spec)
 
 
 def batch(
@@ -172,7 +190,8 @@ def batch(
             response.setdefault("delete", []).append(delete(item_id))
         except ApiError as error:
             response.setdefault("delete", []).append(error_item(item_id, error))
-    return Answer(200, response if response else [], items=total, item_counts=counts)
+    body = filter_fields(response, call.params.get("_fields")) if response else []
+    return Answer(200, body, items=total, item_counts=counts)
 
 
 def listing(

@@ -321,3 +321,31 @@ def test_request_log_counts_writes(api: httpx.Client, sb: Sandbox) -> None:
     assert log[2].batch_items == 2 and all(e.duration >= 0 for e in log)
     sb.clear_log()
     assert sb.request_log == [] and sb.writes() == 0
+
+
+def test_fields_follow_wordpress_on_nested_lists_and_batches(api: httpx.Client) -> None:
+    api.post(
+        "orders",
+        json={
+            "billing": {"email": "n@example.com", "city": "Köln"},
+            "line_items": [{"name": "Thing", "quantity": 1, "price": "2"}],
+        },
+    )
+    order = api.get("orders", params={"_fields": "id,billing.email,line_items.name"}).json()[0]
+    assert order["billing"] == {"email": "n@example.com"}
+    assert order["line_items"] == []  # lists have index keys: WordPress keeps nothing
+    batch = api.post("products/batch", params={"_fields": "id"}, json={"create": [{"name": "B"}]})
+    assert batch.status_code == 200 and batch.json() == {}  # the batch object has no "id" key
+
+
+def test_unmanaged_stock_clears_the_quantity_and_delta_adjusts(api: httpx.Client) -> None:
+    product = api.post(
+        "products", json={"name": "Q", "manage_stock": True, "stock_quantity": 5}
+    ).json()
+    moved = api.put(f"products/{product['id']}", json={"inventory_delta": -2}).json()
+    assert moved["stock_quantity"] == 3
+    off = api.put(f"products/{product['id']}", json={"manage_stock": False}).json()
+    assert off["stock_quantity"] is None
+    back_on = api.put(f"products/{product['id']}", json={"manage_stock": True}).json()
+    assert back_on["stock_quantity"] is None
+    assert back_on["stock_status"] == "outofstock"
