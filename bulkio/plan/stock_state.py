@@ -9,7 +9,7 @@ then only reachable under ``products/<parent>/variations``.
 Two ways to read N distinct feed SKUs from a catalog of P products (Pv of them variable) that
 hold V variations, 100 items a page:
 
-* **sku**: ``products?sku=…`` in chunks of at most 100 SKUs (and ~1,500 URL-encoded
+* **sku**: ``products?sku=…`` in chunks of at most 100 SKUs (and 4,000 URL-encoded
   characters; a SKU holding a comma gets a request of its own): ``ceil(N / 100)`` requests for
   short SKUs. Products and variations come back together.
 * **catalog**: page through the products (``ceil(P / 100)``), then find the feed SKUs that are
@@ -32,10 +32,15 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import polars as pl
 
-from bulkio.plan.state import PER_PAGE, ReadClient, chunk_skus
+from bulkio.plan.state import MAX_SKUS_PER_REQUEST, PER_PAGE, ReadClient
+
+MAX_SKU_PARAM_CHARS = 4000
+"""URL-encoded length of one ``sku=`` list: 100 SKUs of up to ~37 characters, well inside the
+8 KB request line Apache and nginx accept by default (OAuth parameters add ~300 bytes)."""
 
 STOCK_READ_FIELDS = (
     "id,sku,type,parent_id,manage_stock,stock_quantity,stock_status,backorders,date_modified_gmt"
@@ -70,8 +75,23 @@ def stock_chunks(skus: Sequence[str]) -> list[list[str]]:
     whole string as one SKU: ``sku=a,b`` finds a SKU literally named "a,b" (plus any "a", "b",
     which are filtered out afterwards).
     """
-    plain = [sku for sku in skus if "," not in sku]
-    return [*chunk_skus(plain), *([sku] for sku in skus if "," in sku)]
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    length = 0
+    for sku in skus:
+        if "," in sku:
+            continue
+        encoded = len(quote(sku, safe="")) + 3  # the %2C separator
+        if current and (
+            len(current) >= MAX_SKUS_PER_REQUEST or length + encoded > MAX_SKU_PARAM_CHARS
+        ):
+            chunks.append(current)
+            current, length = [], 0
+        current.append(sku)
+        length += encoded
+    if current:
+        chunks.append(current)
+    return [*chunks, *([sku] for sku in skus if "," in sku)]
 
 
 def _total(client: ReadClient, params: dict[str, Any]) -> int | None:
