@@ -57,10 +57,11 @@ def step(client: StoreClient, mapping_path: Path, feed: Path, concurrency: int) 
     seconds = time.monotonic() - started
     after = client.stats.snapshot()
     counts = result.counts()
+    used = {name: after[name] - before[name] for name in ("requests", "reads", "writes")}
     return (
         f"created {counts['created']:>5} updated {counts['updated']:>5} "
-        f"unchanged {counts['unchanged']:>5} | requests {after['requests'] - before['requests']:>3} "
-        f"(reads {after['reads'] - before['reads']:>3}, writes {after['writes'] - before['writes']:>3}) "
+        f"unchanged {counts['unchanged']:>5} | requests {used['requests']:>3} "
+        f"(reads {used['reads']:>3}, writes {used['writes']:>3}) "
         f"| plan {planned:5.2f} s, total {seconds:6.2f} s"
     )
 
