@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 FORMAT = "%Y-%m-%dT%H:%M:%S"
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}(?::\d{2})?)?$"
+)
 
 
 def now_gmt() -> datetime:
@@ -34,6 +38,8 @@ def parse_request_date(text: str, offset: timedelta, *, as_gmt: bool) -> datetim
     A value with a zone is converted exactly; one without is taken as site-local time unless
     ``as_gmt`` (the ``dates_are_gmt`` flag) says it is already GMT. ``None`` means unparsable.
     """
+    if not RFC3339.match(text.strip()):
+        return None  # WordPress's rest_parse_date wants a full date-time, not a bare date
     value = text.strip().replace(" ", "T", 1)
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"

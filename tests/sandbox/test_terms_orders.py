@@ -143,6 +143,11 @@ def test_order_date_filters_local_and_gmt(sb: Sandbox, api: httpx.Client) -> Non
         dates_are_gmt="true",
     ) == [ids[1]]
     assert api.get("orders", params={"after": "yesterday"}).json()["code"] == "rest_invalid_param"
+    # WordPress wants a full date-time: a bare date is refused, not read as midnight
+    bare = api.get("orders", params={"after": "2025-03-02"}).json()
+    assert bare["code"] == "rest_invalid_param" and bare["data"]["params"] == {
+        "after": "Invalid date."
+    }
 
 
 def test_order_customer_and_trash(api: httpx.Client) -> None:
