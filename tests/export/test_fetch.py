@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bulkio.export.fetch import OrderQuery, TimeRange, fetch_orders, server_now
+from bulkio.export.fetch import OrderQuery, TimeRange, fetch_orders, iter_orders, server_now
 from tests.export.fake_store import FakeOrders, order
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
@@ -107,3 +107,27 @@ def test_server_clock_comes_from_the_date_header() -> None:
     store = FakeOrders([], NOW)
     with store.client() as client:
         assert server_now(client) == NOW
+
+
+def test_orders_stream_before_later_pages_are_read() -> None:
+    store = FakeOrders(many(250), NOW)
+    with store.client(max_concurrency=1) as client:
+        stream = iter_orders(client, OrderQuery(), ["number"], concurrency=1)
+        first_page = [next(stream) for _ in range(100)]
+        assert [o["id"] for o in first_page] == list(range(1, 101))
+        assert len(store.requests) == 1  # page 2 is not read until the writer wants it
+        rest = list(stream)
+    assert [o["id"] for o in rest] == list(range(101, 251))
+
+
+def test_progress_callback_counts_pages() -> None:
+    store = FakeOrders(many(250), NOW)
+    calls: list[tuple[int, int]] = []
+    with store.client() as client:
+        fetch_orders(
+            client,
+            OrderQuery(),
+            ["number"],
+            on_page=lambda done, total: calls.append((done, total)),
+        )
+    assert calls == [(1, 3), (2, 3), (3, 3)]
