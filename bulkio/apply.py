@@ -272,8 +272,9 @@ class _Applier:
                 if item.ok:
                     data = item.data or {}
                     product_id = data.get("id", op.id)
+                    code, note = _stored_differently(op.changes, data)
                     done.append(
-                        ItemOutcome(op.line, op.sku, op.action, outcome, product_id)  # type: ignore[arg-type]
+                        ItemOutcome(op.line, op.sku, op.action, outcome, product_id, code, note)  # type: ignore[arg-type]
                     )
                 elif (
                     op.action == "create" and _error_fields(item.error)[0] == "product_invalid_sku"
@@ -362,6 +363,38 @@ def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> lis
         if current != change.new:
             remaining.append(FieldChange(change.field, current, change.new))
     return remaining
+
+
+STORED_DIFFERENTLY = "stored_differently"
+
+
+def _stored_differently(
+    changes: Sequence[FieldChange], saved: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """Compare what the store answers it saved with what was sent.
+
+    A store that keeps another value than the one sent (WooCommerce derives ``stock_status``
+    from the quantity when it manages stock, plugins rewrite fields) would show the same change
+    on every run; saying so once, with the values, is how a user finds the cause.
+    """
+    drift: list[str] = []
+    for change in changes:
+        top = change.field.split(".", 1)[0]
+        if change.field.startswith("meta:"):
+            top = "meta_data"
+        if top not in saved:
+            continue  # the answer does not show the field: nothing to compare
+        spec = field_spec(change.field)
+        if spec is None:
+            continue
+        stored = canonical_from_store(spec, saved)
+        if stored != change.new:
+            drift.append(f"{change.field}: sent {change.new!r}, stored {stored!r}")
+    if not drift:
+        return None, None
+    return STORED_DIFFERENTLY, "the store kept other values than sent (the next run will " + (
+        "try again): " + "; ".join(drift)
+    )
 
 
 def _batch_route(op: PlanItem) -> str:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bulkio.apply import ApplyResult, ItemOutcome
+from bulkio.apply import STORED_DIFFERENTLY, ApplyResult, ItemOutcome
 from bulkio.plan.model import Plan, PlanRejection
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +56,27 @@ def problem_rows(
     )
     rows.sort(key=lambda row: (row.line is None, row.line or 0))
     return rows
+
+
+def warning_rows(outcomes: Iterable[ItemOutcome], *, file: str = "") -> list[ProblemRow]:
+    """Rows that were written but that the store saved differently (they will come back)."""
+    return [
+        ProblemRow("warning", file, o.line, o.sku, None, None, o.code or "", o.message or "")
+        for o in outcomes
+        if o.code == STORED_DIFFERENTLY and o.outcome in ("created", "updated")
+    ]
+
+
+def render_warnings(rows: Sequence[ProblemRow], *, limit: int = DEFAULT_SHOWN) -> str:
+    """The written-but-stored-differently rows, for the terminal."""
+    if not rows:
+        return ""
+    lines = [f"{len(rows)} row(s) written, but the store kept other values:"]
+    for row in rows[:limit]:
+        lines.append(f"  line {row.line}  sku {row.sku}: {_short(row.message, 200)}")
+    if len(rows) > limit:
+        lines.append(f"  … and {len(rows) - limit} more")
+    return "\n".join(lines)
 
 
 def formula_safe(text: str) -> str:
@@ -136,6 +157,9 @@ def result_to_dict(
         file=file,
     )
     document["problems"] = [asdict(row) for row in rows]
+    document["warnings"] = [
+        asdict(row) for row in warning_rows(result.outcomes if result else (), file=file)
+    ]
     return document
 
 

@@ -38,7 +38,9 @@ from bulkio.report import (
     problem_rows,
     render_problems,
     render_result,
+    render_warnings,
     result_to_dict,
+    warning_rows,
     write_report_csv,
 )
 from bulkio.safeguard import GuardedRun
@@ -139,12 +141,14 @@ def _report_and_exit(
     rows = problem_rows(
         plan.rejected, result.outcomes if result else (), file=plan.source_path or ""
     )
+    warnings = warning_rows(result.outcomes if result else (), file=plan.source_path or "")
     if report_path is not None:
-        write_report_csv(report_path, rows)
+        write_report_csv(report_path, [*rows, *warnings])
     if out.as_json:
         click.echo(json.dumps(result_to_dict(plan, result, dry_run=dry_run), ensure_ascii=False))
     else:
         out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
+        out.problem(render_warnings(warnings))
         if result is not None:
             out.text(render_result(result))
     if result is not None and result.store_unreachable:

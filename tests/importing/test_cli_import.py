@@ -253,3 +253,33 @@ def test_demo_runs_end_to_end_without_configuration() -> None:
     assert int(first[0]) > 0 and int(first[1]) > 0  # the sample feed creates and updates
     assert second[:2] == ("0", "0") and int(second[2]) == sum(map(int, first))
     assert "rejected" in out and "The practice store is gone" in out
+
+
+def test_a_value_the_store_does_not_keep_is_reported_as_a_warning(
+    sandbox: Sandbox, make_feed: MakeFeed, tmp_path: Path
+) -> None:
+    # WooCommerce derives stock_status from the quantity when it manages stock, so a feed that
+    # owns both would "change" the product on every run; the first run says why.
+    feed = make_feed(feed_rows(2))
+    feed.mapping.write_text(
+        feed.mapping.read_text() + 'stock_status = { value = "instock" }\n', encoding="utf-8"
+    )
+    rows = feed_rows(2)
+    rows[0]["stock"] = "0"
+    feed.write(rows)
+    report = tmp_path / "r.csv"
+    result = run(
+        "import",
+        str(feed.csv),
+        "-m",
+        str(feed.mapping),
+        "--report",
+        str(report),
+        *store_args(sandbox),
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 row(s) written, but the store kept other values:" in result.stdout
+    assert "stock_status: sent 'instock', stored 'outofstock'" in result.stdout
+    with open(report, encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["kind"], row["sku"], row["code"]) == ("warning", "T-0001", "stored_differently")
