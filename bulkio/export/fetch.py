@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bulkio.store import Page, StoreClient
+from bulkio.errors import UsageError
+from bulkio.store import Page, StoreClient, WooError
 
 PER_PAGE = 100
 ROUTE = "orders"
@@ -201,7 +202,7 @@ def iter_orders(
                 stats.orders += 1
                 yield item
 
-    first = client.get_page(ROUTE, params, page=1, per_page=PER_PAGE)
+    first = _first_page(client, params)
     total_pages = first.total_pages
     stats.pages = 1
     stats.total_reported = first.total if first.total is not None else 0
@@ -234,6 +235,34 @@ def iter_orders(
             yield from fresh(items)
             stats.reconciled += stats.orders - before
     stats.seconds = time.perf_counter() - started
+
+
+_OPTION_OF_PARAM = {
+    "status": "--status",
+    "customer": "--customer",
+    "after": "--after",
+    "before": "--before",
+    "modified_after": "--modified-after",
+    "modified_before": "--modified-before",
+}
+
+
+def _first_page(client: StoreClient, params: dict[str, Any]) -> Page:
+    """Page 1; a filter the store refuses (an unknown status) is a usage error, not a store
+    failure: it names the option and the store's own explanation."""
+    try:
+        return client.get_page(ROUTE, params, page=1, per_page=PER_PAGE)
+    except WooError as error:
+        if error.code != "rest_invalid_param":
+            raise
+        problems = (error.data or {}).get("params") or {}
+        if not isinstance(problems, dict) or not problems:
+            raise
+        parts = [f"{_OPTION_OF_PARAM.get(name, name)}: {text}" for name, text in problems.items()]
+        raise UsageError(
+            "the store refused the filter — " + "; ".join(parts),
+            hint="statuses are the store's slugs, e.g. completed, processing, on-hold",
+        ) from None
 
 
 def _pages_in_order(

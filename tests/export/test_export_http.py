@@ -314,3 +314,13 @@ def test_accounting_tax_per_rate_on_seeded_orders(sandbox_factory, tmp_path: Pat
             row["USt andere Sätze"]
         ) == Decimal(order["total"])
     assert german > 0
+
+
+def test_a_status_the_store_does_not_know_is_a_usage_error(shop: Sandbox, tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    result = export(
+        shop, "-m", str(MAPPINGS / "export-accounting.toml"), "-o", str(out), "--status", "shipped"
+    )
+    assert result.exit_code == 2
+    assert "--status: status[0] is not one of" in result.output
+    assert not out.exists()
