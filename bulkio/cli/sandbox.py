@@ -63,6 +63,13 @@ def _seconds_range(value: str, option: str) -> float | tuple[float, float]:
     help="Seed for generated data and random faults (same seed, same store).",
 )
 @click.option(
+    "--seed-cache",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="BULKIO_SANDBOX_SEED_CACHE",
+    help="Directory caching generated stores: the same seeding loads in a blink.",
+)
+@click.option(
     "--batch-limit",
     type=int,
     default=100,
@@ -134,6 +141,7 @@ def sandbox_command(
     seed_products: int,
     seed_orders: int,
     seed: int,
+    seed_cache: str | None,
     batch_limit: int,
     tls: bool,
     assume_https: bool,
@@ -198,6 +206,7 @@ def sandbox_command(
         rest_route_only=rest_route_only,
         rest_route_auth=not old_rest_route_auth,
         gmt_offset=gmt_offset,
+        seed_cache=seed_cache,
     )
     try:
         sandbox.start()

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS term_relationships (
     PRIMARY KEY (post_id, term_id)
 );
 CREATE INDEX IF NOT EXISTS term_relationships_term ON term_relationships(term_id, post_id);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS api_keys (
     key_id INTEGER PRIMARY KEY AUTOINCREMENT,
     description TEXT NOT NULL,

@@ -203,6 +203,20 @@ def seed_store(store: Store, *, products: int, orders: int, seed: int = 1) -> No
     store.db.execute("ANALYZE")
 
 
+def cache_path(directory: str, *, products: int, orders: int, seed: int) -> str:
+    """Where a seeded store is cached: named by its parameters and the generator's code."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("seed.py", "db.py", "products.py", "orders.py", "store.py"):
+        digest.update((here / name).read_bytes())
+    name = f"seed-{products}p-{orders}o-s{seed}-{digest.hexdigest()[:12]}.sqlite"
+    return os.path.join(directory, name)
+
+
 def _seed_terms(store: Store) -> tuple[list[int], list[int]]:
     with store.db.lock:
         rows = store.db.query("SELECT id, parent FROM terms WHERE taxonomy = 'product_cat'")
@@ -413,7 +427,7 @@ def _seed_orders(
     posts: list[tuple[Any, ...]] = []
     blank_order = _blank_order()
     customers = max(1, count // 3)
-    line_id = 1
+    line_id = store.next_meta_id()  # line item ids are unique across the store
     with store.db.lock:
         next_id = _next_id(store)
         step = ORDER_SPAN / max(count, 1)
@@ -594,3 +608,4 @@ def _seed_orders(
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 posts,
             )
+    store.reserve_meta_ids(line_id)

@@ -136,6 +136,7 @@ class Sandbox:
         rest_route_auth: bool = True,
         gmt_offset: float = 0.0,
         clock: Callable[[], datetime] | None = None,
+        seed_cache: str | None = None,
     ) -> None:
         self.db_path = db_path
         self.batch_limit = batch_limit
@@ -150,6 +151,7 @@ class Sandbox:
         self.rest_route_auth = rest_route_auth
         self.gmt_offset = gmt_offset
         self.clock = clock
+        self.seed_cache = seed_cache
         self.url = ""
         self.home = ""
         self.ca_cert_path: str | None = None
@@ -198,23 +200,13 @@ class Sandbox:
                 self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset, clock=self.clock
             )
             self.api = Api(self.store, batch_limit=self.batch_limit)
+            if self.seed_products or self.seed_orders:
+                self._seed()
             self.keyring = KeyRing(self.store.db)
             for permission in ("read_write", "read", "write"):
                 key = self.keyring.first_with(permission) or self.keyring.add(permission)
                 self.keys[permission] = (key.consumer_key, key.consumer_secret)
             self.authenticator = Authenticator(self.keyring, self.home)
-            if self.seed_products or self.seed_orders:
-                from bulkio.sandbox.seed import seed_store
-
-                # A persistent store is seeded once: what it holds already is left alone.
-                has = self.store.db.scalar
-                products = (
-                    0 if has("SELECT 1 FROM posts WHERE kind = 'product'") else self.seed_products
-                )
-                orders = (
-                    0 if has("SELECT 1 FROM posts WHERE kind = 'shop_order'") else self.seed_orders
-                )
-                seed_store(self.store, products=products, orders=orders, seed=self.seed)
         except BaseException:
             server.server_close()
             raise
@@ -227,6 +219,28 @@ class Sandbox:
         )
         self._thread.start()
         return self
+
+    def _seed(self) -> None:
+        """Seed an empty store, from the seed cache when one is configured and warm."""
+        from bulkio.sandbox.seed import cache_path, seed_store
+
+        store = self.db
+        has = store.db.scalar
+        products = 0 if has("SELECT 1 FROM posts WHERE kind = 'product'") else self.seed_products
+        orders = 0 if has("SELECT 1 FROM posts WHERE kind = 'shop_order'") else self.seed_orders
+        fresh = products == self.seed_products and orders == self.seed_orders
+        cache = self.seed_cache or os.environ.get("BULKIO_SANDBOX_SEED_CACHE") or None
+        use_cache = bool(cache) and fresh and self.db_path is None
+        if use_cache and cache:
+            os.makedirs(cache, exist_ok=True)
+            path = cache_path(cache, products=products, orders=orders, seed=self.seed)
+            if os.path.exists(path):
+                store.restore_from(path)
+                return
+        # A persistent store is seeded once: what it holds already is left alone.
+        seed_store(store, products=products, orders=orders, seed=self.seed)
+        if use_cache and cache:
+            store.save_to(path)
 
     def stop(self) -> None:
         server, self._server = self._server, None

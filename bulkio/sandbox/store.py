@@ -92,12 +92,62 @@ class Store:
         self.offset = timedelta(hours=gmt_offset_hours)
         self.gmt_offset_hours = gmt_offset_hours
         self._meta_lock = threading.Lock()
-        self._meta_id = 1000
+        self._meta_id = int(
+            self.db.scalar("SELECT value FROM counters WHERE name = 'meta_id'") or 1000
+        )
         self._attachment_id = 0
         self.uncategorized_id = self._ensure_uncategorized()
 
     def close(self) -> None:
+        self.save_counters()
         self.db.close()
+
+    def save_counters(self) -> None:
+        """Persist the id counter of order items and meta entries (ids stay unique per store)."""
+        with self._meta_lock:
+            value = self._meta_id
+        self.db.execute(
+            "INSERT INTO counters(name, value) VALUES ('meta_id', ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (value,),
+        )
+
+    def reserve_meta_ids(self, highest_used: int) -> None:
+        """Make later ids start above ``highest_used`` (after seeding wrote its own)."""
+        with self._meta_lock:
+            self._meta_id = max(self._meta_id, highest_used)
+        self.save_counters()
+
+    def restore_from(self, path: str) -> None:
+        """Replace the whole store with a saved copy (the seed cache)."""
+        import sqlite3 as _sqlite3
+
+        source = _sqlite3.connect(path)
+        try:
+            with self.db.lock:
+                source.backup(self.db.connection)
+        finally:
+            source.close()
+        with self._meta_lock:
+            self._meta_id = int(
+                self.db.scalar("SELECT value FROM counters WHERE name = 'meta_id'") or 1000
+            )
+        self.uncategorized_id = self._ensure_uncategorized()
+
+    def save_to(self, path: str) -> None:
+        """Write a copy of the whole store to ``path`` atomically."""
+        import os
+        import sqlite3 as _sqlite3
+
+        self.save_counters()
+        partial = f"{path}.{os.getpid()}.{threading.get_ident()}.partial"
+        target = _sqlite3.connect(partial)
+        try:
+            with self.db.lock:
+                self.db.connection.backup(target)
+        finally:
+            target.close()
+        os.replace(partial, path)
 
     # -- shared helpers -------------------------------------------------------------------
 

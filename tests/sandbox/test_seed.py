@@ -79,3 +79,34 @@ def test_seeded_skus_are_unique_across_products_and_variations(
     )
     assert [tuple(row) for row in rows] == []
     assert sb.count("product_variation") > 100
+
+
+def test_seed_cache_restores_the_same_store(
+    tmp_path: object, sandbox_factory: Callable[..., Sandbox]
+) -> None:
+    cache = str(tmp_path)
+    plain = sandbox_factory(seed_products=30, seed_orders=10, seed=5)
+    first = sandbox_factory(seed_products=30, seed_orders=10, seed=5, seed_cache=cache)
+    files = list(__import__("pathlib").Path(cache).glob("seed-30p-10o-s5-*.sqlite"))
+    assert len(files) == 1
+    second = sandbox_factory(
+        seed_products=30, seed_orders=10, seed=5, seed_cache=cache, assume_https=True
+    )
+
+    def comparable(sb: Sandbox) -> list[object]:
+        return [
+            {k: v for k, v in p.items() if k not in ("permalink", "_links")} for p in sb.products()
+        ] + [
+            {k: v for k, v in o.items() if k not in ("_links", "payment_url")} for o in sb.orders()
+        ]
+
+    assert comparable(plain) == comparable(first) == comparable(second)
+    assert second.keys != first.keys  # keys are never cached
+    with basic_client(second) as api:
+        order = api.post(
+            "orders", json={"line_items": [{"name": "x", "quantity": 1, "price": "1"}]}
+        ).json()
+    seeded_item_ids = {
+        i["id"] for o in second.orders() if o["id"] != order["id"] for i in o["line_items"]
+    }
+    assert order["line_items"][0]["id"] not in seeded_item_ids
