@@ -324,3 +324,33 @@ def test_a_status_the_store_does_not_know_is_a_usage_error(shop: Sandbox, tmp_pa
     assert result.exit_code == 2
     assert "--status: status[0] is not one of" in result.output
     assert not out.exists()
+
+
+def test_export_survives_503s_and_dropped_connections(sandbox_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bulkio.config import ConnectionSettings
+    from bulkio.export import export_orders, load_export_mapping
+    from bulkio.sandbox.faults import FaultPlan, FaultRule
+    from bulkio.store import StoreClient
+
+    store = sandbox_factory(seed_products=10, seed_orders=450, seed=9)
+    expected = [o["id"] for o in all_orders(store)]
+    store.faults = FaultPlan(
+        rules=[
+            FaultRule.error(503, route="orders", method="GET", probability=0.3),
+            FaultRule.rate_limit(retry_after=0, route="orders", method="GET", times=2),
+        ],
+        seed=3,
+    )
+    key, secret = store.keys["read"]
+    settings = ConnectionSettings(
+        url=store.url, key=key, secret=secret, backoff_base=0.01, max_attempts=8
+    )
+    out = tmp_path / "orders.jsonl"
+    with StoreClient(settings) as client:
+        result = export_orders(
+            client, load_export_mapping(MAPPINGS / "export-accounting.toml"), out
+        )
+    assert result.orders == len(expected)
+    assert [int(n) for n in pl.read_ndjson(io.BytesIO(out.read_bytes()))["Belegnummer"]] == expected
+    assert client.stats.retries > 0
+    assert any(r.fault for r in store.request_log)
