@@ -236,6 +236,7 @@ def main() -> None:
         process.start()
         try:
             info = parent.recv()
+            info["load_before"] = os.getloadavg()[0]
             with open(info["catalog"], newline="", encoding="utf-8") as handle:
                 catalog = list(csv.DictReader(handle))[: args.skus]
             print(
@@ -298,7 +299,9 @@ def write_results(
         f"its own process (seeded in {info['seconds']:.1f} s). Library path of `bulkio import` "
         f'with `resource = "stock"`, concurrency 4. {platform.python_implementation()} '
         f"{platform.python_version()}, {os.cpu_count()} cores (`nproc`), measured "
-        f"{measured_at}; whole benchmark {total:.0f} s.",
+        f"{measured_at}; whole benchmark {total:.0f} s; 1-minute load average "
+        f"{info['load_before']:.1f} before the runs (other processes share the 2 cores, so "
+        "wall times are upper bounds; request counts do not depend on it).",
         "",
         "| run | updates (variations / parents) | strategy | read requests (minimum) "
         "| write requests (minimum) | items written | read | plan | apply | wall | client CPU |",
