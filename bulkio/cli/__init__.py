@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from bulkio import __version__
-from bulkio.cli import demo, doctor, export, import_, mapping, sandbox
+from bulkio.cli import catalog, demo, doctor, export, import_, mapping, sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,6 +25,6 @@ def main() -> None:
     """
 
 
-for _module in (demo, doctor, import_, mapping, export, sandbox):
+for _module in (demo, doctor, import_, mapping, export, sandbox, catalog):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +15,12 @@ from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
+
+
+def stored_term_name(given: str) -> str:
+    """WordPress stores term names with ``&``, ``<`` and ``>`` as entities (``_wp_specialchars``
+    on ``pre_term_name``), so the REST API answers ``Kitchen &amp; Home``."""
+    return html.escape(html.unescape(given.strip()), quote=False)
 
 
 def _exists_message(taxonomy: str) -> str:
@@ -37,7 +44,8 @@ def _unique_slug(store: Store, taxonomy: str, wanted: str, own_id: int = 0) -> s
 
 
 def _name_clash(store: Store, taxonomy: str, name: str, parent: int, own_id: int) -> int | None:
-    sql = "SELECT id FROM terms WHERE taxonomy = ? AND name = ? AND id != ?"
+    # MySQL's collation makes WordPress's duplicate check case-insensitive (term_exists).
+    sql = "SELECT id FROM terms WHERE taxonomy = ? AND name = ? COLLATE NOCASE AND id != ?"
     args: list[Any] = [taxonomy, name, own_id]
     if taxonomy == "product_cat":
         sql += " AND parent = ?"
@@ -55,7 +63,7 @@ def create_term(
             raise missing_param("name")
         for name, kind in (("name", "string"), ("slug", "string"), ("parent", "integer")):
             require_type(payload, name, kind)
-    name = str(payload.get("name") or "").strip()
+    name = stored_term_name(str(payload.get("name") or ""))
     if not name:
         raise ApiError("empty_term_name", "A name is required for this term.", 400)
     parent = int(payload.get("parent") or 0) if taxonomy == "product_cat" else 0
@@ -100,7 +108,7 @@ def update_term(
     with store.db.lock:
         row = _row(store, resource, term_id, 400)
         doc = doc_of(row)
-        name = str(payload["name"]).strip() if payload.get("name") else row["name"]
+        name = stored_term_name(str(payload["name"])) if payload.get("name") else row["name"]
         parent = int(row["parent"])
         if taxonomy == "product_cat" and "parent" in payload:
             parent = int(payload.get("parent") or 0)

@@ -1,0 +1,155 @@
+"""Send a catalog plan: terms first (parents before children), then products, then variations.
+
+Products and variations go through :func:`bulkio.apply.apply_plan` (chunking, concurrency, 413
+shrinking, retried-batch reconciliation); variations carry their parent's id, so that function
+writes them through ``products/<parent>/variations/batch``, grouped by parent — the same path
+stock feeds use. A product that fails takes its variations with it (``parent-failed``); a
+product whose category could not be created fails with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkio.apply import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, ItemOutcome, apply_plan
+from bulkio.catalog.plan import CatalogOp, CatalogPlan
+from bulkio.catalog.terms import TermCreation, create_pending, is_placeholder
+from bulkio.plan.model import Plan, PlanItem
+
+
+@dataclass
+class CatalogResult:
+    terms: TermCreation
+    products: list[ItemOutcome] = field(default_factory=list)
+    variations: list[ItemOutcome] = field(default_factory=list)
+    requests: int = 0
+    writes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[ItemOutcome]:
+        return [o for o in (*self.products, *self.variations) if o.outcome in ("failed", "refused")]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {
+            "terms_created": len(self.terms.created) + len(self.terms.existing),
+            "terms_failed": len(self.terms.failed),
+        }
+        for level, outcomes in (("product", self.products), ("variation", self.variations)):
+            for outcome in ("created", "updated", "failed"):
+                counts[f"{level}_{outcome}"] = sum(1 for o in outcomes if o.outcome == outcome)
+        return counts
+
+
+def _substitute(payload: dict[str, Any], ids: dict[str, int]) -> tuple[dict[str, Any], str]:
+    """Replace term placeholders by ids; the first placeholder without an id is returned."""
+    result = dict(payload)
+    for name in ("categories", "tags"):
+        if name not in result:
+            continue
+        terms = []
+        for term in result[name]:
+            ref = term["id"]
+            if is_placeholder(ref):
+                if ref not in ids:
+                    return result, ref
+                ref = ids[ref]
+            terms.append({"id": ref})
+        result[name] = terms
+    return result, ""
+
+
+def _item(op: CatalogOp, payload: dict[str, Any], parent_id: int | None) -> PlanItem:
+    if op.action == "update":
+        payload = {"id": op.id, **payload}
+    return PlanItem(
+        op.action,
+        op.line,
+        op.sku,
+        op.id,
+        op.base_modified,
+        None,  # type: ignore[arg-type]
+        list(op.field_changes),
+        payload,
+        None,
+        parent_id,
+    )
+
+
+def apply_catalog_plan(
+    client: Any,
+    plan: CatalogPlan,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> CatalogResult:
+    started = time.monotonic()
+    before_requests = client.stats.requests
+    before_writes = client.stats.writes
+    terms = create_pending(client, plan.terms, batch_size=batch_size)
+    result = CatalogResult(terms)
+
+    product_plan = Plan(resource="product")
+    failed_terms: list[ItemOutcome] = []
+    for op in plan.products:
+        if op.action == "unchanged":
+            continue
+        payload, missing = _substitute(op.payload, terms.ids)
+        if missing:
+            why = terms.failed.get(missing, "term not created")
+            failed_terms.append(
+                ItemOutcome(op.line, op.sku, op.action, "failed", op.id, "term-not-created", why)
+            )
+            continue
+        item = _item(op, payload, None)
+        (product_plan.creates if op.action == "create" else product_plan.updates).append(item)
+    product_result = (
+        apply_plan(client, product_plan, concurrency=concurrency, batch_size=batch_size)
+        if product_plan.writes
+        else None
+    )
+    outcomes = [*failed_terms, *(product_result.outcomes if product_result else [])]
+    result.products = sorted(outcomes, key=lambda o: o.line)
+    by_line = {o.line: o for o in outcomes}
+
+    variation_plan = Plan(resource="product")
+    for op in plan.products:
+        parent_id = op.id
+        if op.action != "unchanged":
+            outcome = by_line.get(op.line)
+            if outcome is None or outcome.outcome not in ("created", "updated"):
+                reason = outcome.message if outcome else "not sent"
+                for variation in op.variations:
+                    if variation.action != "unchanged":
+                        result.variations.append(
+                            ItemOutcome(
+                                variation.line,
+                                variation.sku,
+                                variation.action,
+                                "failed",
+                                None,
+                                "parent-failed",
+                                f"parent {op.sku!r} failed: {reason}",
+                            )
+                        )
+                continue
+            parent_id = outcome.id
+        for variation in op.variations:
+            if variation.action == "unchanged":
+                continue
+            item = _item(variation, dict(variation.payload), parent_id)
+            (
+                variation_plan.creates if variation.action == "create" else variation_plan.updates
+            ).append(item)
+    if variation_plan.writes:
+        variation_result = apply_plan(
+            client, variation_plan, concurrency=concurrency, batch_size=batch_size
+        )
+        result.variations.extend(variation_result.outcomes)
+    result.variations.sort(key=lambda o: o.line)
+    result.requests = client.stats.requests - before_requests
+    result.writes = client.stats.writes - before_writes
+    result.seconds = time.monotonic() - started
+    return result

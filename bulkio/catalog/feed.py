@@ -1,0 +1,341 @@
+"""A catalog feed (WooCommerce product CSV layout) → products with their variations.
+
+The plain fields come from the mapping through :func:`bulkio.records.records_from_source`
+(casts, row errors, duplicate SKUs); the catalog columns (Type, Parent, Categories, Tags,
+Images, ``Attribute N …``, ``Meta: …``) are read here by their WooCommerce names.
+
+Two feed shapes are understood:
+
+* a row per parent (``Type`` ``variable``) and a row per variation (``Type`` ``variation``,
+  ``Parent`` = the parent's SKU) — what WooCommerce's exporter writes;
+* only variation rows, grouped by their ``Parent`` value: the parent is then made up from the
+  group (SKU = the Parent value, name and terms from the first variation row).
+
+A variation whose parent row was rejected is rejected too, naming the parent's reason.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkio.catalog import wcformat as wc
+from bulkio.fields import FIELDS, CanonicalValue
+from bulkio.mapping.model import Mapping
+from bulkio.records import RowError, records_from_source
+from bulkio.sources import LINE, read_source
+
+FEED_ERROR_CODES: dict[str, str] = {
+    "unknown-type": "Type is not simple, variable or variation",
+    "missing-parent": "a variation row without a Parent value",
+    "parent-rejected": "the variation's parent row was rejected",
+    "parent-not-variable": "the Parent names a product that is not variable",
+    "variation-attributes": "a variation must give one value for each of its attributes",
+    "invalid-image": "an image is not an http(s) URL",
+}
+
+VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
+
+
+@dataclass
+class Attribute:
+    """A product attribute as the feed gives it (options for parents, one option for variations)."""
+
+    name: str
+    options: list[str]
+    visible: bool = True
+    is_global: bool = False
+    default: str = ""
+
+    @property
+    def key(self) -> str:
+        return attribute_key(self.name)
+
+
+def attribute_key(name: str) -> str:
+    """Attributes are matched by name without case (WooCommerce keys them by sanitised slug)."""
+    return html.unescape(name).strip().casefold()
+
+
+@dataclass
+class FeedItem:
+    """One product or variation the feed wants in the store."""
+
+    line: int
+    sku: str
+    kind: str
+    """"simple", "variable" or "variation" (also "external" / "grouped", written as is)."""
+    values: dict[str, CanonicalValue]
+    parent_ref: str = ""
+    categories: list[tuple[str, ...]] | None = None
+    """Category paths; None = the feed says nothing (leave the store's)."""
+    tags: list[str] | None = None
+    images: list[str] | None = None
+    attributes: list[Attribute] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    variations: list[FeedItem] = field(default_factory=list)
+    made_up: bool = False
+    """A parent built from its variations' group (no row of its own)."""
+    label: str = ""
+    """The row's Name cell (variations: used to name a made-up parent)."""
+
+
+@dataclass
+class CatalogFeed:
+    source: str
+    items: list[FeedItem]
+    """Top-level products (simple and variable), each variable one with its variations."""
+    rejected: list[RowError]
+    total: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def variation_count(self) -> int:
+        return sum(len(item.variations) for item in self.items)
+
+
+def _cell(row: dict[str, Any], column: str | None) -> str | None:
+    if column is None:
+        return None
+    value = row.get(column)
+    return None if value is None else str(value)
+
+
+def _attributes(row: dict[str, Any], groups: dict[int, dict[str, str]]) -> list[Attribute]:
+    found: list[Attribute] = []
+    for number in sorted(groups):
+        columns = groups[number]
+        name = (_cell(row, columns.get("name")) or "").strip()
+        if not name:
+            continue
+        values = wc.explode_values(wc.unescape_cell(_cell(row, columns.get("value(s)")) or ""))
+        visible = wc.parse_bool(_cell(row, columns.get("visible")))
+        is_global = wc.parse_bool(_cell(row, columns.get("global")))
+        found.append(
+            Attribute(
+                name=name,
+                options=values,
+                visible=True if visible is None else visible,
+                is_global=bool(is_global),
+                default=(_cell(row, columns.get("default")) or "").strip(),
+            )
+        )
+    return found
+
+
+def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
+    """Read and validate a catalog feed; bad rows are rejected, never raised."""
+    source = read_source(path, mapping.source)
+    records = records_from_source(mapping, source)
+    accepted = dict(records.iter_rows())
+    columns = list(source.columns)
+    lookup = {column.casefold(): column for column in columns}
+
+    def column(name: str) -> str | None:
+        return lookup.get(name.casefold())
+
+    groups: dict[int, dict[str, str]] = {}
+    meta_columns: dict[str, str] = {}
+    for name in columns:
+        match = wc.ATTRIBUTE_COLUMN.match(name)
+        if match:
+            groups.setdefault(int(match["n"]), {})[match["part"].lower()] = name
+        elif name.startswith(wc.META_PREFIX) and len(name) > len(wc.META_PREFIX):
+            meta_columns[name[len(wc.META_PREFIX) :]] = name
+    type_col, parent_col = column(wc.TYPE), column(wc.PARENT)
+    cat_col, tag_col, image_col = column(wc.CATEGORIES), column(wc.TAGS), column(wc.IMAGES)
+
+    rejected = list(records.rejected)
+    rejected_reason: dict[str, str] = {}
+    for error in rejected:
+        if error.sku:
+            rejected_reason.setdefault(error.sku.casefold(), f"{error.message} [{error.code}]")
+    unit = records.unit
+
+    def reject(line: int, sku: str, col: str, value: str | None, code: str, message: str) -> None:
+        rejected.append(RowError(str(path), line, sku, col, value, code, message, unit=unit))
+        rejected_reason.setdefault(sku.casefold(), f"{message} [{code}]")
+
+    products: list[FeedItem] = []
+    variations: list[FeedItem] = []
+    for row in source.frame.iter_rows(named=True):
+        line = int(row[LINE])
+        values = accepted.get(line)
+        if values is None:
+            continue
+        sku = str(values.get("sku", ""))
+        for name in ("name", "short_description", "tax_class"):
+            if isinstance(values.get(name), str):
+                values[name] = wc.unescape_cell(str(values[name]))
+        for name in ("description", "short_description"):
+            if isinstance(values.get(name), str):
+                values[name] = wc.decode_description(str(values[name]))
+        type_text = (_cell(row, type_col) or "simple").strip().lower()
+        kinds = [part.strip() for part in type_text.split(",") if part.strip()]
+        kind = kinds[0] if kinds else "simple"
+        if kind not in ("simple", "variable", "variation", "external", "grouped"):
+            reject(
+                line,
+                sku,
+                type_col or wc.TYPE,
+                type_text,
+                "unknown-type",
+                f"Type {type_text!r} is not simple, variable or variation",
+            )
+            continue
+        images = None
+        if image_col is not None and (_cell(row, image_col) or "").strip():
+            images = wc.explode_values(_cell(row, image_col))
+            bad = [url for url in images if not url.lower().startswith(("http://", "https://"))]
+            if bad:
+                reject(
+                    line,
+                    sku,
+                    image_col,
+                    bad[0],
+                    "invalid-image",
+                    f"image {bad[0]!r} is not an http(s) URL",
+                )
+                continue
+        meta = {}
+        for key, name in meta_columns.items():
+            value = _cell(row, name)
+            if value is not None and value != "":
+                meta[key] = wc.unescape_cell(value)
+        item = FeedItem(
+            line=line,
+            sku=sku,
+            kind=kind,
+            values=values,
+            parent_ref=wc.parse_parent(_cell(row, parent_col)),
+            images=images,
+            attributes=_attributes(row, groups),
+            meta=meta,
+            label=str(values.get("name") or ""),
+        )
+        if cat_col is not None:
+            item.categories = wc.category_paths(wc.unescape_cell(_cell(row, cat_col) or ""))
+        if tag_col is not None:
+            item.tags = wc.explode_values(wc.unescape_cell(_cell(row, tag_col) or ""))
+        if kind == "variation":
+            item.values = {k: v for k, v in values.items() if k in VARIATION_FIELDS}
+            if not item.parent_ref:
+                reject(
+                    line,
+                    sku,
+                    parent_col or wc.PARENT,
+                    "",
+                    "missing-parent",
+                    "a variation row needs the parent's SKU in the Parent column",
+                )
+                continue
+            variations.append(item)
+            continue
+        products.append(item)
+
+    by_sku = {item.sku.casefold(): item for item in products}
+    for variation in variations:
+        ref = variation.parent_ref
+        key = ref.casefold()
+        parent = by_sku.get(key)
+        if parent is None and key in rejected_reason:
+            reject(
+                variation.line,
+                variation.sku,
+                parent_col or wc.PARENT,
+                ref,
+                "parent-rejected",
+                f"parent {ref!r} was rejected: {rejected_reason[key]}",
+            )
+            continue
+        if parent is None:
+            if ref.lower().startswith("id:"):
+                parent = FeedItem(
+                    line=variation.line,
+                    sku="",
+                    kind="variable",
+                    values={},
+                    parent_ref=ref,
+                    made_up=True,
+                )
+            else:
+                parent = FeedItem(
+                    line=variation.line,
+                    sku=ref,
+                    kind="variable",
+                    values=_parent_values(variation),
+                    made_up=True,
+                )
+            by_sku[key] = parent
+            products.append(parent)
+        if parent.kind != "variable":
+            reject(
+                variation.line,
+                variation.sku,
+                parent_col or wc.PARENT,
+                ref,
+                "parent-not-variable",
+                f"parent {ref!r} is a {parent.kind} product in this file, not variable",
+            )
+            continue
+        parent.variations.append(variation)
+    for parent in products:
+        if parent.kind == "variable":
+            _complete_parent(parent)
+            for variation in list(parent.variations):
+                problem = _variation_problem(parent, variation)
+                if problem:
+                    parent.variations.remove(variation)
+                    reject(
+                        variation.line,
+                        variation.sku,
+                        "Attribute 1 value(s)",
+                        json.dumps([a.name for a in variation.attributes]),
+                        "variation-attributes",
+                        problem,
+                    )
+    rejected.sort(key=lambda error: error.line)
+    return CatalogFeed(str(path), products, rejected, records.total, list(records.warnings))
+
+
+def _parent_values(variation: FeedItem) -> dict[str, CanonicalValue]:
+    values: dict[str, CanonicalValue] = {"sku": variation.parent_ref}
+    if variation.label:
+        values["name"] = variation.label
+    return values
+
+
+def _complete_parent(parent: FeedItem) -> None:
+    """A parent's attributes get the union of the options its variations use, in feed order."""
+    by_key = {attribute.key: attribute for attribute in parent.attributes}
+    for variation in parent.variations:
+        for given in variation.attributes:
+            attribute = by_key.get(given.key)
+            if attribute is None:
+                attribute = Attribute(given.name, [], True, given.is_global)
+                parent.attributes.append(attribute)
+                by_key[given.key] = attribute
+            for option in given.options:
+                if option.casefold() not in {o.casefold() for o in attribute.options}:
+                    attribute.options.append(option)
+    if parent.made_up and parent.variations:
+        first = parent.variations[0]
+        parent.categories = first.categories
+        parent.tags = first.tags
+        if "name" not in parent.values and first.label:
+            parent.values["name"] = first.label
+
+
+def _variation_problem(parent: FeedItem, variation: FeedItem) -> str:
+    keys = {attribute.key for attribute in parent.attributes}
+    for given in variation.attributes:
+        if len(given.options) > 1:
+            return (
+                f"attribute {given.name!r} has several values {given.options}; a variation has one"
+            )
+        if given.key not in keys:
+            return f"attribute {given.name!r} is not an attribute of parent {parent.sku!r}"
+    return ""

@@ -1,0 +1,393 @@
+"""Catalog plan: terms to create, then products, then variations — each with its field diff.
+
+Comparison is canonical (:mod:`bulkio.fields`) for plain fields; terms as sets of ids;
+attributes by name without case (options in order, visible, used for variations); images by
+the source URLs bulkio remembers in the product meta ``_bulkio_image_sources`` (WooCommerce
+answers with its own media-library URLs, so the sent URLs are not in its answer).
+
+Payloads may hold term placeholders (``{"id": "$term:categories:clothing"}``) and
+variations of products still to be created have no parent id yet: apply resolves both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkio.catalog.feed import Attribute, CatalogFeed, FeedItem, attribute_key
+from bulkio.catalog.state import CatalogState
+from bulkio.catalog.terms import PendingTerm, TermIndex, TermRef, is_placeholder
+from bulkio.fields import CanonicalValue, canonical_from_store, canonicalise, field_spec
+from bulkio.plan.model import FieldChange, PlanRejection
+
+IMAGE_SOURCES_META = "_bulkio_image_sources"
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class CatalogOp:
+    action: str
+    """"create", "update" or "unchanged"."""
+    level: str
+    """"product" or "variation"."""
+    line: int
+    sku: str
+    id: int | None = None
+    parent_sku: str = ""
+    parent_id: int | None = None
+    changes: list[Change] = field(default_factory=list)
+    field_changes: list[FieldChange] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    base_modified: str | None = None
+    variations: list[CatalogOp] = field(default_factory=list)
+
+
+@dataclass
+class CatalogPlan:
+    source: str
+    terms: list[PendingTerm] = field(default_factory=list)
+    products: list[CatalogOp] = field(default_factory=list)
+    rejected: list[PlanRejection] = field(default_factory=list)
+    term_reads: int = 0
+
+    def all_variations(self) -> list[CatalogOp]:
+        return [v for product in self.products for v in product.variations]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"terms": len(self.terms)}
+        for level, ops in (("product", self.products), ("variation", self.all_variations())):
+            for action in ("create", "update", "unchanged"):
+                counts[f"{level}_{action}"] = sum(1 for op in ops if op.action == action)
+        counts["rejected"] = len(self.rejected)
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        ops = [*self.products, *self.all_variations()]
+        return bool(self.terms) or any(op.action != "unchanged" for op in ops)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    return str(value)
+
+
+def _meta_value(resource: dict[str, Any] | None, key: str) -> str | None:
+    for entry in (resource or {}).get("meta_data") or ():
+        if entry.get("key") == key:
+            value = entry.get("value")
+            return "" if value is None else str(value)
+    return None
+
+
+class _Differ:
+    def __init__(self, item_values: dict[str, CanonicalValue], store: dict[str, Any] | None):
+        self.store = store
+        self.payload: dict[str, Any] = {}
+        self.changes: list[Change] = []
+        self.field_changes: list[FieldChange] = []
+        self.meta: list[dict[str, Any]] = []
+        self.values = item_values
+
+    def plain(self, skip: set[str]) -> None:
+        manage = self.values.get("stock_quantity") is not None or (
+            self.store is not None and bool(self.store.get("manage_stock"))
+        )
+        wanted = dict(self.values)
+        if self.values.get("stock_quantity") is not None:
+            wanted["manage_stock"] = True
+        for name, new in wanted.items():
+            if name in skip or name.startswith("meta:"):
+                continue
+            if name == "stock_status" and manage:
+                continue  # derived by WooCommerce from the quantity
+            spec = field_spec(name)
+            if spec is None:
+                continue
+            old = canonical_from_store(spec, self.store) if self.store is not None else None
+            if self.store is not None and old == new:
+                continue
+            if self.store is None and new in ("", None):
+                continue  # a new item starts empty anyway
+            self.field_changes.append(FieldChange(name, old, new))
+            self.changes.append(Change(name, _show(old), _show(new)))
+            if name.startswith("dimensions."):
+                self.payload.setdefault("dimensions", {})[name.split(".", 1)[1]] = new
+            else:
+                self.payload[name] = new
+
+    def meta_entries(self, meta: dict[str, str]) -> None:
+        for key, new in meta.items():
+            old = _meta_value(self.store, key)
+            if old == new:
+                continue
+            self.meta.append({"key": key, "value": new})
+            self.changes.append(Change(f"meta:{key}", _show(old), _show(new)))
+
+    def terms(self, name: str, refs: list[TermRef], labels: list[str]) -> None:
+        ids = [ref for ref in refs if isinstance(ref, int)]
+        pending = any(is_placeholder(ref) for ref in refs)
+        old = canonicalise(field_spec(name), (self.store or {}).get(name)) if self.store else ()  # type: ignore[arg-type]
+        new = tuple(sorted(set(ids)))
+        if self.store is not None and not pending and old == new:
+            return
+        unique: list[TermRef] = []
+        for ref in refs:
+            if ref not in unique:
+                unique.append(ref)
+        self.payload[name] = [{"id": ref} for ref in unique]
+        old_names = [t.get("name", "") for t in (self.store or {}).get(name) or ()]
+        self.changes.append(Change(name, ", ".join(old_names) or "(none)", ", ".join(labels)))
+        if not pending:
+            self.field_changes.append(FieldChange(name, old, new))
+
+    def images(self, urls: list[str], *, variation: bool) -> None:
+        remembered = _meta_value(self.store, IMAGE_SOURCES_META)
+        try:
+            known = json.loads(remembered) if remembered else None
+        except ValueError:
+            known = None
+        if self.store is not None:
+            held = self.store.get("image") if variation else self.store.get("images")
+            count = (1 if held else 0) if variation else len(held or ())
+            if known == urls and count == len(urls):
+                return
+        if variation:
+            self.payload["image"] = {"src": urls[0]} if urls else {}
+        else:
+            self.payload["images"] = [{"src": url, "position": n} for n, url in enumerate(urls)]
+        self.meta.append({"key": IMAGE_SOURCES_META, "value": json.dumps(urls)})
+        old = f"{len(known)} from the feed" if known else "none recorded"
+        self.changes.append(Change("images", old, f"{len(urls)}: {', '.join(urls)}"))
+
+    def finish(self) -> dict[str, Any]:
+        if self.meta:
+            self.payload["meta_data"] = self.meta
+        return self.payload
+
+
+def _attribute_rows(
+    attributes: list[dict[str, Any]],
+) -> list[tuple[str, tuple[str, ...], bool, bool]]:
+    return sorted(
+        (
+            attribute_key(str(a.get("name", ""))),
+            tuple(str(o) for o in a.get("options") or ()),
+            bool(a.get("visible")),
+            bool(a.get("variation")),
+        )
+        for a in attributes
+    )
+
+
+def _product_attributes(item: FeedItem) -> list[dict[str, Any]]:
+    used = {a.key for v in item.variations for a in v.attributes}
+    result = []
+    for position, attribute in enumerate(item.attributes):
+        result.append(
+            {
+                "name": attribute.name,
+                "position": position,
+                "visible": attribute.visible,
+                "variation": item.kind == "variable" and attribute.key in used,
+                "options": list(attribute.options),
+            }
+        )
+    return result
+
+
+def _defaults(attributes: list[Attribute]) -> list[dict[str, str]]:
+    return [{"name": a.name, "option": a.default} for a in attributes if a.default]
+
+
+def _term_labels(index: TermIndex, paths: list[tuple[str, ...]]) -> list[str]:
+    return [" > ".join(path) for path in paths]
+
+
+def build_catalog_plan(
+    feed: CatalogFeed, state: CatalogState, categories: TermIndex, tags: TermIndex
+) -> CatalogPlan:
+    plan = CatalogPlan(feed.source, term_reads=categories.reads + tags.reads)
+    for error in feed.rejected:
+        plan.rejected.append(
+            PlanRejection(
+                error.file,
+                error.line,
+                error.sku,
+                error.column,
+                error.value,
+                error.code,
+                error.message,
+            )
+        )
+
+    def reject(item: FeedItem, code: str, message: str) -> None:
+        plan.rejected.append(
+            PlanRejection(feed.source, item.line, item.sku, "SKU", item.sku, code, message)
+        )
+
+    for item in feed.items:
+        store: dict[str, Any] | None
+        if item.parent_ref.lower().startswith("id:") and not item.sku:
+            pid = item.parent_ref[3:]
+            store = state.by_id.get(int(pid)) if pid.isdigit() else None
+            if store is None:
+                for v in [item, *item.variations]:
+                    reject(v, "unknown-parent", f"Parent {item.parent_ref!r} is not in the store")
+                continue
+        else:
+            store = state.products.get(item.sku.casefold())
+        if store is None and item.sku.casefold() in state.variation_skus:
+            reason = "this SKU belongs to a variation in the store, not to a product"
+            reject(item, "sku_is_variation", reason)
+            for v in item.variations:
+                reject(v, "parent-rejected", f"parent {item.sku!r} was rejected: {reason}")
+            continue
+        differ = _Differ(item.values, store)
+        differ.plain(skip={"sku"} if store is not None else set())
+        if store is None and "sku" not in differ.payload and item.sku:
+            differ.payload["sku"] = item.sku
+        if item.kind in ("simple", "variable", "external", "grouped") and (
+            store is None or store.get("type") != item.kind
+        ):
+            differ.payload["type"] = item.kind
+            differ.changes.append(Change("type", _show((store or {}).get("type")), item.kind))
+        if item.categories:
+            refs = [categories.resolve(path) for path in item.categories]
+            differ.terms("categories", refs, _term_labels(categories, item.categories))
+        if item.tags:
+            refs = [tags.resolve((name,)) for name in item.tags]
+            differ.terms("tags", refs, list(item.tags))
+        if item.attributes:
+            wanted = _product_attributes(item)
+            if store is None or _attribute_rows(wanted) != _attribute_rows(
+                store.get("attributes") or []
+            ):
+                differ.payload["attributes"] = wanted
+                differ.changes.append(
+                    Change(
+                        "attributes",
+                        _show_attributes(store.get("attributes") if store else None),
+                        _show_attributes(wanted),
+                    )
+                )
+            defaults = _defaults(item.attributes)
+            have = sorted(
+                (attribute_key(d.get("name", "")), str(d.get("option", "")).casefold())
+                for d in (store or {}).get("default_attributes") or ()
+            )
+            want = sorted((attribute_key(d["name"]), d["option"].casefold()) for d in defaults)
+            if (store is None and defaults) or (store is not None and have != want):
+                differ.payload["default_attributes"] = defaults
+                differ.changes.append(Change("default_attributes", str(have), str(want)))
+        if item.images is not None:
+            differ.images(item.images, variation=False)
+        differ.meta_entries(item.meta)
+        payload = differ.finish()
+        action = "create" if store is None else ("update" if payload else "unchanged")
+        op = CatalogOp(
+            action,
+            "product",
+            item.line,
+            item.sku or item.parent_ref,
+            id=None if store is None else int(store["id"]),
+            changes=differ.changes,
+            field_changes=differ.field_changes,
+            payload=payload,
+            base_modified=(store or {}).get("date_modified_gmt"),
+        )
+        existing = state.variations.get(op.id or 0, [])
+        by_sku = {str(v.get("sku", "")).casefold(): v for v in existing if v.get("sku")}
+        by_options = {_combination(v.get("attributes") or []): v for v in existing}
+        for variation in item.variations:
+            held = by_sku.get(variation.sku.casefold()) if variation.sku else None
+            if held is None:
+                held = by_options.get(
+                    _combination(
+                        [
+                            {"name": a.name, "option": a.options[0] if a.options else ""}
+                            for a in variation.attributes
+                        ]
+                    )
+                )
+            if held is None and variation.sku.casefold() in state.variation_skus:
+                reject(
+                    variation,
+                    "sku_taken",
+                    "the SKU belongs to a variation of another product in the store",
+                )
+                continue
+            op.variations.append(_variation_op(variation, held, item))
+        plan.products.append(op)
+    plan.terms = [*categories.pending.values(), *tags.pending.values()]
+    plan.rejected.sort(key=lambda r: r.line or 0)
+    return plan
+
+
+def _combination(attributes: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        sorted(
+            (attribute_key(str(a.get("name", ""))), str(a.get("option", "")).casefold())
+            for a in attributes
+        )
+    )
+
+
+def _show_attributes(attributes: list[dict[str, Any]] | None) -> str:
+    if not attributes:
+        return "(none)"
+    return "; ".join(
+        f"{a.get('name')}: {'|'.join(map(str, a.get('options') or ()))}" for a in attributes
+    )
+
+
+def _variation_op(item: FeedItem, store: dict[str, Any] | None, parent: FeedItem) -> CatalogOp:
+    differ = _Differ(item.values, store)
+    differ.plain(skip={"sku"} if store is not None else set())
+    if store is None and item.sku and "sku" not in differ.payload:
+        differ.payload["sku"] = item.sku
+    names = {a.key: a.name for a in parent.attributes}
+    wanted = [
+        {"name": names.get(a.key, a.name), "option": a.options[0] if a.options else ""}
+        for a in item.attributes
+    ]
+    if store is None or _combination(wanted) != _combination(store.get("attributes") or []):
+        differ.payload["attributes"] = wanted
+        differ.changes.append(
+            Change(
+                "attributes",
+                ", ".join(
+                    f"{a.get('name')}={a.get('option')}"
+                    for a in (store or {}).get("attributes") or ()
+                )
+                or "(none)",
+                ", ".join(f"{a['name']}={a['option']}" for a in wanted),
+            )
+        )
+    if item.images is not None:
+        differ.images(item.images[:1], variation=True)
+    differ.meta_entries(item.meta)
+    payload = differ.finish()
+    action = "create" if store is None else ("update" if payload else "unchanged")
+    return CatalogOp(
+        action,
+        "variation",
+        item.line,
+        item.sku,
+        id=None if store is None else int(store["id"]),
+        parent_sku=parent.sku or parent.parent_ref,
+        changes=differ.changes,
+        field_changes=differ.field_changes,
+        payload=payload,
+        base_modified=(store or {}).get("date_modified_gmt"),
+    )

@@ -1,0 +1,66 @@
+"""The catalog plan and result as text people read (the dry-run output)."""
+
+from __future__ import annotations
+
+from bulkio.catalog.apply import CatalogResult
+from bulkio.catalog.plan import CatalogOp, CatalogPlan
+
+_NOUN = {"categories": "category", "tags": "tag"}
+
+
+def _op_lines(op: CatalogOp, indent: str, *, verb: str) -> list[str]:
+    if op.action == "unchanged":
+        return []
+    where = f"line {op.line}"
+    ident = f" #{op.id}" if op.id else ""
+    lines = [f"{indent}{verb}{op.action} {op.level} {op.sku or '(no SKU)'}{ident} ({where})"]
+    for change in op.changes:
+        if op.action == "create":
+            lines.append(f"{indent}    {change.field} = {change.new}")
+        else:
+            lines.append(f"{indent}    {change.field}: {change.old} → {change.new}")
+    return lines
+
+
+def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
+    verb = "would " if dry_run else ""
+    lines: list[str] = []
+    for term in plan.terms:
+        lines.append(f"{verb}create {_NOUN[term.resource]} {term.label}")
+    for op in plan.products:
+        lines.extend(_op_lines(op, "", verb=verb))
+        for variation in op.variations:
+            lines.extend(_op_lines(variation, "  ", verb=verb))
+    for rejection in plan.rejected:
+        sku = f" SKU {rejection.sku!r}" if rejection.sku else ""
+        lines.append(f"rejected line {rejection.line}{sku}: {rejection.message} [{rejection.code}]")
+    lines.append(render_catalog_summary(plan))
+    return "\n".join(lines)
+
+
+def render_catalog_summary(plan: CatalogPlan) -> str:
+    c = plan.counts()
+    return (
+        f"terms to create: {c['terms']}; products: {c['product_create']} create, "
+        f"{c['product_update']} update, {c['product_unchanged']} unchanged; variations: "
+        f"{c['variation_create']} create, {c['variation_update']} update, "
+        f"{c['variation_unchanged']} unchanged; rejected rows: {c['rejected']}"
+    )
+
+
+def render_catalog_result(result: CatalogResult) -> str:
+    c = result.counts()
+    lines = [
+        f"terms created: {c['terms_created']} (failed {c['terms_failed']}); products: "
+        f"{c['product_created']} created, {c['product_updated']} updated, "
+        f"{c['product_failed']} failed; variations: {c['variation_created']} created, "
+        f"{c['variation_updated']} updated, {c['variation_failed']} failed; "
+        f"{result.requests} requests ({result.writes} writes) in {result.seconds:.1f} s"
+    ]
+    for key, why in result.terms.failed.items():
+        lines.append(f"term not created: {why} ({key})")
+    for outcome in result.problems:
+        lines.append(
+            f"failed line {outcome.line} SKU {outcome.sku!r}: {outcome.message} [{outcome.code}]"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""One catalog import, as the CLI and library users run it: feed → state → plan (→ apply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
+from bulkio.catalog.feed import CatalogFeed, read_feed
+from bulkio.catalog.plan import CatalogPlan, build_catalog_plan
+from bulkio.catalog.state import fetch_catalog_state
+from bulkio.catalog.terms import TermIndex
+from bulkio.mapping import load_mapping
+from bulkio.mapping.model import Mapping
+
+
+@dataclass
+class CatalogRun:
+    feed: CatalogFeed
+    plan: CatalogPlan
+    result: CatalogResult | None = None
+
+
+def plan_catalog(
+    client: Any, mapping: Mapping, source: str | Path, *, concurrency: int = 4
+) -> CatalogRun:
+    """Read the feed and the store (terms once, products by SKU, variations per parent)."""
+    feed = read_feed(mapping, source)
+    categories = TermIndex.load(client, "categories")
+    tags = TermIndex.load(client, "tags")
+    state = fetch_catalog_state(client, feed, concurrency=concurrency)
+    return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags))
+
+
+def import_catalog(
+    client: Any,
+    mapping: Mapping | str | Path,
+    source: str | Path,
+    *,
+    dry_run: bool = False,
+    concurrency: int = 4,
+    batch_size: int = 100,
+) -> CatalogRun:
+    if not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    run = plan_catalog(client, mapping, source, concurrency=concurrency)
+    if not dry_run and run.plan.has_changes:
+        run.result = apply_catalog_plan(
+            client, run.plan, concurrency=concurrency, batch_size=batch_size
+        )
+    return run

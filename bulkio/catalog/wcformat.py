@@ -1,0 +1,110 @@
+"""The WooCommerce product CSV layout: column names and cell encodings.
+
+Checked against WooCommerce's own ``WC_Product_CSV_Exporter`` / ``WC_Product_CSV_Importer``:
+
+* lists (categories, tags, images, attribute values) are joined with ``", "``; a comma inside a
+  value is written ``\\,``;
+* category paths use ``>`` between levels (``Clothing > Shirts``);
+* ``Published`` is ``1`` (publish), ``0`` (private), ``-1`` (draft), ``2`` (pending);
+* ``In stock?`` is ``1`` / ``0`` / ``backorder``; ``Backorders allowed?`` is ``1`` / ``0`` /
+  ``notify``; other booleans are ``1`` / ``0``;
+* ``Stock`` is the quantity when the item manages stock, empty otherwise;
+* ``Parent`` is the parent's SKU, or ``id:<n>`` when it has none;
+* descriptions carry newlines as the two characters ``\\n``;
+* text starting with ``= + - @`` is written with a leading apostrophe, which readers drop.
+"""
+
+from __future__ import annotations
+
+import re
+
+ID = "ID"
+TYPE = "Type"
+SKU = "SKU"
+NAME = "Name"
+PUBLISHED = "Published"
+FEATURED = "Is featured?"
+VISIBILITY = "Visibility in catalog"
+SHORT_DESCRIPTION = "Short description"
+DESCRIPTION = "Description"
+TAX_STATUS = "Tax status"
+TAX_CLASS = "Tax class"
+IN_STOCK = "In stock?"
+STOCK = "Stock"
+BACKORDERS = "Backorders allowed?"
+WEIGHT = "Weight (kg)"
+LENGTH = "Length (cm)"
+WIDTH = "Width (cm)"
+HEIGHT = "Height (cm)"
+SALE_PRICE = "Sale price"
+REGULAR_PRICE = "Regular price"
+CATEGORIES = "Categories"
+TAGS = "Tags"
+IMAGES = "Images"
+PARENT = "Parent"
+POSITION = "Position"
+
+META_PREFIX = "Meta: "
+ATTRIBUTE_COLUMN = re.compile(
+    r"^Attribute (?P<n>\d+) (?P<part>name|value\(s\)|visible|global|default)$", re.IGNORECASE
+)
+
+PUBLISHED_TO_STATUS = {"1": "publish", "0": "private", "-1": "draft", "2": "pending"}
+STATUS_TO_PUBLISHED = {value: key for key, value in PUBLISHED_TO_STATUS.items()}
+IN_STOCK_TO_STATUS = {"1": "instock", "0": "outofstock", "backorder": "onbackorder"}
+STATUS_TO_IN_STOCK = {value: key for key, value in IN_STOCK_TO_STATUS.items()}
+BACKORDERS_TO_VALUE = {"1": "yes", "0": "no", "notify": "notify"}
+VALUE_TO_BACKORDERS = {value: key for key, value in BACKORDERS_TO_VALUE.items()}
+
+_TRIGGERS = ("'=", "'+", "'-", "'@")
+
+
+def unescape_cell(text: str) -> str:
+    """Drop the apostrophe WooCommerce's exporter puts before ``= + - @`` (``unescape_data``)."""
+    return text[1:] if text[:2] in _TRIGGERS else text
+
+
+def explode_values(text: str | None) -> list[str]:
+    """``"a, b\\, c"`` → ``["a", "b, c"]``: split on commas not escaped, trim, drop empties."""
+    if text is None:
+        return []
+    parts = re.split(r"(?<!\\),", text)
+    values = [part.replace("\\,", ",").strip() for part in parts]
+    return [value for value in values if value]
+
+
+def implode_values(values: list[str]) -> str:
+    """The exporter's ``implode_values``: escape commas, join with ``", "``."""
+    return ", ".join(value.replace(",", "\\,") for value in values)
+
+
+def category_paths(text: str | None) -> list[tuple[str, ...]]:
+    """``"Clothing > Shirts, Sale"`` → ``[("Clothing", "Shirts"), ("Sale",)]``."""
+    paths: list[tuple[str, ...]] = []
+    for value in explode_values(text):
+        path = tuple(part.strip() for part in value.split(">") if part.strip())
+        if path and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def decode_description(text: str) -> str:
+    """The exporter writes newlines as ``\\n`` (and a literal ``\\n`` as ``\\\\n``)."""
+    placeholder = "\x00"
+    return text.replace("\\\\n", placeholder).replace("\\n", "\n").replace(placeholder, "\\n")
+
+
+def encode_description(text: str) -> str:
+    return text.replace("\\n", "\\\\n").replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def parse_bool(text: str | None) -> bool | None:
+    """WooCommerce's ``wc_string_to_bool``: 1/yes/true/on are true; empty means not given."""
+    if text is None or text.strip() == "":
+        return None
+    return text.strip().lower() in ("1", "yes", "true", "on")
+
+
+def parse_parent(text: str | None) -> str:
+    """``Parent``: a SKU, or ``id:<n>`` (kept as written; the plan resolves it)."""
+    return (text or "").strip()

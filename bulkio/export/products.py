@@ -1,0 +1,245 @@
+"""``bulkio export products``: products and variations in WooCommerce's product CSV layout.
+
+The columns, list and boolean encodings are those of WooCommerce's own exporter
+(:mod:`bulkio.catalog.wcformat`), so the file can be imported by WooCommerce itself or by
+``bulkio catalog import`` with ``mappings/woocommerce-core.toml``. Variations follow their
+parent, with ``Parent`` = the parent's SKU (``id:<n>`` when it has none). The file appears only
+when complete (:func:`bulkio.writers.atomic_output`); text cells that a spreadsheet would run
+as a formula get a leading apostrophe (which WooCommerce's importer and bulkio drop again).
+
+Differences from WooCommerce's exporter: a variation's ``Published`` is its own status (not
+the parent's draft), and meta keys starting with ``_`` (private meta) are not written.
+"""
+
+from __future__ import annotations
+
+import csv
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bulkio.catalog import wcformat as wc
+from bulkio.catalog.terms import TermIndex
+from bulkio.writers.atomic import atomic_output
+from bulkio.writers.cells import neutralise
+
+BASE_COLUMNS = [
+    wc.ID,
+    wc.TYPE,
+    wc.SKU,
+    wc.NAME,
+    wc.PUBLISHED,
+    wc.FEATURED,
+    wc.VISIBILITY,
+    wc.SHORT_DESCRIPTION,
+    wc.DESCRIPTION,
+    wc.TAX_STATUS,
+    wc.TAX_CLASS,
+    wc.IN_STOCK,
+    wc.STOCK,
+    wc.BACKORDERS,
+    wc.WEIGHT,
+    wc.LENGTH,
+    wc.WIDTH,
+    wc.HEIGHT,
+    wc.SALE_PRICE,
+    wc.REGULAR_PRICE,
+    wc.CATEGORIES,
+    wc.TAGS,
+    wc.IMAGES,
+    wc.PARENT,
+    wc.POSITION,
+]
+TEXT_COLUMNS = {wc.NAME, wc.SHORT_DESCRIPTION, wc.DESCRIPTION, wc.TAX_CLASS, wc.CATEGORIES, wc.TAGS}
+
+
+@dataclass
+class ProductExport:
+    products: int
+    variations: int
+    requests: int
+    path: str
+
+
+def _flag(value: Any) -> str:
+    return "1" if value else "0"
+
+
+def _common(item: dict[str, Any]) -> dict[str, str]:
+    dims = item.get("dimensions") or {}
+    manage = item.get("manage_stock")
+    stock = (
+        "parent"
+        if manage == "parent"
+        else (
+            "" if not manage or item.get("stock_quantity") is None else str(item["stock_quantity"])
+        )
+    )
+    return {
+        wc.SKU: str(item.get("sku") or ""),
+        wc.PUBLISHED: wc.STATUS_TO_PUBLISHED.get(str(item.get("status")), "-1"),
+        wc.DESCRIPTION: wc.encode_description(str(item.get("description") or "")),
+        wc.TAX_STATUS: str(item.get("tax_status") or ""),
+        wc.TAX_CLASS: str(item.get("tax_class") or ""),
+        wc.IN_STOCK: wc.STATUS_TO_IN_STOCK.get(str(item.get("stock_status")), "0"),
+        wc.STOCK: stock,
+        wc.BACKORDERS: wc.VALUE_TO_BACKORDERS.get(str(item.get("backorders")), "0"),
+        wc.WEIGHT: str(item.get("weight") or ""),
+        wc.LENGTH: str(dims.get("length") or ""),
+        wc.WIDTH: str(dims.get("width") or ""),
+        wc.HEIGHT: str(dims.get("height") or ""),
+        wc.SALE_PRICE: str(item.get("sale_price") or ""),
+        wc.REGULAR_PRICE: str(item.get("regular_price") or ""),
+        wc.POSITION: str(item.get("menu_order") or 0),
+    }
+
+
+def _meta(item: dict[str, Any], row: dict[str, str], keys: dict[str, None]) -> None:
+    for entry in item.get("meta_data") or ():
+        key = str(entry.get("key", ""))
+        value = entry.get("value")
+        if not key or key.startswith("_") or not isinstance(value, str | int | float):
+            continue
+        keys.setdefault(key, None)
+        row[f"{wc.META_PREFIX}{key}"] = str(value)
+
+
+def product_rows(
+    products: list[dict[str, Any]],
+    variations: dict[int, list[dict[str, Any]]],
+    categories: TermIndex,
+) -> tuple[list[dict[str, str]], int, list[str]]:
+    """Rows (column → text) in WooCommerce's layout, the attribute group count, meta keys."""
+    rows: list[dict[str, str]] = []
+    attribute_groups = 0
+    meta_keys: dict[str, None] = {}
+    for product in products:
+        row = _common(product)
+        row.update(
+            {
+                wc.ID: str(product["id"]),
+                wc.TYPE: str(product.get("type") or "simple"),
+                wc.NAME: str(product.get("name") or ""),
+                wc.FEATURED: _flag(product.get("featured")),
+                wc.VISIBILITY: str(product.get("catalog_visibility") or "visible"),
+                wc.SHORT_DESCRIPTION: wc.encode_description(
+                    str(product.get("short_description") or "")
+                ),
+                wc.CATEGORIES: wc.implode_values(
+                    [
+                        " > ".join(categories.path_of(int(term["id"])) or (str(term.get("name")),))
+                        for term in product.get("categories") or ()
+                    ]
+                ),
+                wc.TAGS: wc.implode_values(
+                    [str(t.get("name", "")) for t in product.get("tags") or ()]
+                ),
+                wc.IMAGES: wc.implode_values(
+                    [str(i.get("src", "")) for i in product.get("images") or ()]
+                ),
+            }
+        )
+        defaults = {
+            str(d.get("name", "")).casefold(): str(d.get("option", ""))
+            for d in product.get("default_attributes") or ()
+        }
+        attributes = product.get("attributes") or []
+        attribute_groups = max(attribute_groups, len(attributes))
+        for number, attribute in enumerate(attributes, start=1):
+            name = str(attribute.get("name", ""))
+            row[f"Attribute {number} name"] = name
+            row[f"Attribute {number} value(s)"] = wc.implode_values(
+                [str(o) for o in attribute.get("options") or ()]
+            )
+            row[f"Attribute {number} visible"] = _flag(attribute.get("visible"))
+            row[f"Attribute {number} global"] = _flag(int(attribute.get("id") or 0) > 0)
+            if name.casefold() in defaults:
+                row[f"Attribute {number} default"] = defaults[name.casefold()]
+        _meta(product, row, meta_keys)
+        rows.append(row)
+        parent_ref = str(product.get("sku") or "") or f"id:{product['id']}"
+        for variation in variations.get(int(product["id"]), []):
+            vrow = _common(variation)
+            image = variation.get("image") or {}
+            vrow.update(
+                {
+                    wc.ID: str(variation["id"]),
+                    wc.TYPE: "variation",
+                    wc.NAME: str(variation.get("name") or product.get("name") or ""),
+                    wc.FEATURED: "0",
+                    wc.VISIBILITY: "visible",
+                    wc.PARENT: parent_ref,
+                    wc.IMAGES: str(image.get("src", "")) if isinstance(image, dict) else "",
+                }
+            )
+            vattributes = variation.get("attributes") or []
+            attribute_groups = max(attribute_groups, len(vattributes))
+            for number, attribute in enumerate(vattributes, start=1):
+                vrow[f"Attribute {number} name"] = str(attribute.get("name", ""))
+                vrow[f"Attribute {number} value(s)"] = str(attribute.get("option", "")).replace(
+                    ",", "\\,"
+                )
+                vrow[f"Attribute {number} visible"] = ""
+                vrow[f"Attribute {number} global"] = _flag(int(attribute.get("id") or 0) > 0)
+            _meta(variation, vrow, meta_keys)
+            rows.append(vrow)
+    return rows, attribute_groups, list(meta_keys)
+
+
+def export_products(
+    client: Any, output: str | Path, *, overwrite: bool = False, concurrency: int = 4
+) -> ProductExport:
+    """Read every product (100 a page), the variations of variable ones, and write the CSV."""
+    before = client.stats.requests
+    categories = TermIndex.load(client, "categories")
+    products: list[dict[str, Any]] = []
+    for page in client.iter_pages(
+        "products", params={"orderby": "id", "order": "asc"}, per_page=100
+    ):
+        products.extend(p for p in page if p.get("type") != "variation")
+    parents = [int(p["id"]) for p in products if p.get("type") == "variable"]
+
+    def read_variations(parent_id: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        params = {"orderby": "id", "order": "asc"}
+        for page in client.iter_pages(
+            f"products/{parent_id}/variations", params=params, per_page=100
+        ):
+            found.extend(page)
+        return found
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        variations = dict(zip(parents, pool.map(read_variations, parents), strict=True))
+    rows, groups, meta_keys = product_rows(products, variations, categories)
+    columns = list(BASE_COLUMNS)
+    attribute_columns = []
+    for number in range(1, groups + 1):
+        attribute_columns += [
+            f"Attribute {number} {part}"
+            for part in ("name", "value(s)", "visible", "global", "default")
+        ]
+    columns += attribute_columns + [f"{wc.META_PREFIX}{key}" for key in meta_keys]
+    text_columns = TEXT_COLUMNS | {
+        c for c in attribute_columns if c.endswith(("name", "value(s)", "default"))
+    }
+    text_columns |= {f"{wc.META_PREFIX}{key}" for key in meta_keys}
+    with (
+        atomic_output(output, overwrite=overwrite) as temp_path,
+        open(temp_path, "w", encoding="utf-8-sig", newline="") as handle,
+    ):
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(
+                [
+                    neutralise(row.get(c, "")) if c in text_columns else row.get(c, "")
+                    for c in columns
+                ]
+            )
+    return ProductExport(
+        products=len(products),
+        variations=sum(len(v) for v in variations.values()),
+        requests=client.stats.requests - before,
+        path=str(output),
+    )

@@ -1,0 +1,200 @@
+"""Catalog imports against the sandbox over HTTP: terms, variable products, images, idempotency."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from bulkio.catalog.render import render_catalog_plan
+from bulkio.catalog.run import import_catalog
+from bulkio.sandbox import Sandbox
+from tests.catalog.helpers import MAPPING, catalog_rows, client_for, variable_product, write_feed
+
+
+def _category_paths(sb: Sandbox) -> set[str]:
+    terms = {t["id"]: t for t in sb.terms("categories")}
+
+    def path(term_id: int) -> str:
+        term = terms[term_id]
+        # WordPress answers names with entities ("Kitchen &amp; Home").
+        return (path(term["parent"]) + " > " if term["parent"] else "") + html.unescape(
+            term["name"]
+        )
+
+    return {path(term_id) for term_id in terms}
+
+
+def test_dry_run_creates_nothing_and_shows_terms(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = write_feed(tmp_path / "feed.csv", catalog_rows())
+    with client_for(sandbox) as client:
+        run = import_catalog(client, MAPPING, feed, dry_run=True)
+    text = render_catalog_plan(run.plan)
+    assert "would create category Clothing > Shirts > T-Shirts" in text
+    assert "would create tag organic" in text
+    assert sandbox.writes() == 0
+    counts = run.plan.counts()
+    assert counts["product_create"] == 3 and counts["variation_create"] == 24
+    # Placeholders stand in for the terms to create; nothing resolved yet.
+    tee = next(op for op in run.plan.products if op.sku == "TEE")
+    assert all(str(t["id"]).startswith("$term:categories:") for t in tee.payload["categories"])
+
+
+def test_first_run_creates_everything_second_run_writes_nothing(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    feed = write_feed(tmp_path / "feed.csv", catalog_rows())
+    with client_for(sandbox) as client:
+        first = import_catalog(client, MAPPING, feed)
+        assert first.result is not None and not first.result.problems
+        assert first.result.counts()["variation_created"] == 24
+
+        paths = _category_paths(sandbox)
+        assert any(t["name"] == "Kitchen &amp; Home" for t in sandbox.terms("categories"))
+        assert {
+            "Clothing",
+            "Clothing > Shirts",
+            "Clothing > Shirts > T-Shirts",
+            "Clothing > Hoodies",
+            "Sale",
+            "Kitchen & Home > Cups",
+        } <= paths
+        assert {t["name"] for t in sandbox.terms("tags")} >= {"summer", "organic", "winter", "gift"}
+        # Terms were created batched, parents first: one batch per category level, one for tags.
+        term_batches = [
+            r for r in sandbox.request_log if r.route.endswith(("categories/batch", "tags/batch"))
+        ]
+        assert len(term_batches) == 4
+
+        tee = sandbox.product_by_sku("TEE")
+        assert tee is not None and tee["type"] == "variable"
+        assert [a["name"] for a in tee["attributes"]] == ["Color", "Size", "Fit"]
+        assert tee["attributes"][0]["options"] == ["Red", "Blue", "Green"]
+        assert all(a["variation"] for a in tee["attributes"])
+        assert tee["attributes"][2]["visible"] is False
+        assert tee["default_attributes"] == [{"id": 0, "name": "Color", "option": "Blue"}]
+        assert len(tee["images"]) == 2 and tee["images"][0]["src"].startswith(sandbox.url)
+        variations = sandbox.variations(tee["id"])
+        assert len(variations) == 12
+        assert {v["sku"] for v in variations} >= {"TEE-RED-S-S", "TEE-GRE-M-R"}
+        # Variations went through the parent's variations/batch route.
+        assert any(
+            r.route == f"/wc/v3/products/{tee['id']}/variations/batch" for r in sandbox.request_log
+        )
+
+        sandbox.clear_log()
+        second = import_catalog(client, MAPPING, feed)
+    assert second.result is None  # nothing to do
+    assert not second.plan.has_changes
+    assert sandbox.writes() == 0
+    assert not any(
+        r.route.startswith("/wc/v3/products/categories") and r.method == "POST"
+        for r in sandbox.request_log
+    )
+
+
+def test_images_not_resent_unless_the_list_changes(sandbox: Sandbox, tmp_path: Path) -> None:
+    rows = catalog_rows()
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    sandbox.capture_bodies = True
+    with client_for(sandbox) as client:
+        import_catalog(client, MAPPING, feed)
+        # A price change only: the update carries no images.
+        mug = next(r for r in rows if r["SKU"] == "MUG")
+        mug["Regular price"] = "9.00"
+        write_feed(feed, rows)
+        sandbox.clear_log()
+        run = import_catalog(client, MAPPING, feed)
+        assert run.result is not None and run.result.counts()["product_updated"] == 1
+        bodies = [json.loads(r.body) for r in sandbox.request_log if r.body and r.method == "POST"]
+        assert bodies == [
+            {"update": [{"id": sandbox.product_by_sku("MUG")["id"], "regular_price": "9.00"}]}
+        ]
+
+        # A new image order replaces the images in that order.
+        tee = next(r for r in rows if r["SKU"] == "TEE")
+        tee["Images"] = (
+            "https://img.example.com/tee-2.jpg, https://img.example.com/tee-3.jpg, https://img.example.com/tee-1.jpg"
+        )
+        write_feed(feed, rows)
+        run = import_catalog(client, MAPPING, feed)
+        assert run.result is not None and run.result.counts()["product_updated"] == 1
+    images = sandbox.product_by_sku("TEE")["images"]
+    assert [i["src"].rsplit("-", 1)[-1] for i in images] == ["2.jpg", "3.jpg", "1.jpg"]
+    assert [i["position"] for i in images] == [0, 1, 2]
+
+
+def test_existing_terms_match_like_wordpress(sandbox: Sandbox, tmp_path: Path) -> None:
+    with client_for(sandbox) as client:
+        home = client.post("products/categories", {"name": "KITCHEN &amp; HOME"})
+        cups = client.post("products/categories", {"name": "cups", "parent": home["id"]})
+        other = client.post("products/categories", {"name": "Cups"})  # same name, other parent
+        feed = write_feed(tmp_path / "feed.csv", [r for r in catalog_rows() if r["SKU"] == "MUG"])
+        run = import_catalog(client, MAPPING, feed)
+    assert not [t for t in run.plan.terms if t.resource == "categories"]
+    mug = sandbox.product_by_sku("MUG")
+    assert [c["id"] for c in mug["categories"]] == [cups["id"]]
+    assert other["id"] != cups["id"]
+
+
+def test_term_created_meanwhile_is_taken_from_term_exists(sandbox: Sandbox, tmp_path: Path) -> None:
+    from bulkio.catalog.apply import apply_catalog_plan
+    from bulkio.catalog.run import plan_catalog
+    from bulkio.mapping import load_mapping
+
+    feed = write_feed(tmp_path / "feed.csv", [r for r in catalog_rows() if r["SKU"] == "MUG"])
+    with client_for(sandbox) as client:
+        run = plan_catalog(client, load_mapping(MAPPING), feed)
+        assert [t.label for t in run.plan.terms if t.resource == "tags"] == ["gift", "summer"]
+        raced = client.post(
+            "products/tags", {"name": "Gift"}
+        )  # someone else, between plan and apply
+        result = apply_catalog_plan(client, run.plan)
+    assert not result.problems and not result.terms.failed
+    tags = {t["name"]: t["id"] for t in sandbox.product_by_sku("MUG")["tags"]}
+    assert tags["Gift"] == raced["id"]
+    assert len(sandbox.terms("tags")) == 2
+
+
+def test_variation_of_rejected_parent_is_rejected(sandbox: Sandbox, tmp_path: Path) -> None:
+    rows = variable_product("BAD", "Bad parent", "X", "", [])
+    rows[0]["Is featured?"] = "maybe"  # not a boolean: the parent row is rejected
+    rows += variable_product("GOOD", "Good parent", "X", "", [])
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    with client_for(sandbox) as client:
+        run = import_catalog(client, MAPPING, feed)
+    codes = [(r.sku, r.code) for r in run.plan.rejected]
+    assert ("BAD", "invalid-bool") in codes
+    assert (
+        sum(1 for sku, code in codes if code == "parent-rejected" and sku.startswith("BAD-")) == 12
+    )
+    assert all("Bad parent" not in r.message for r in run.plan.rejected)
+    assert "parent 'BAD' was rejected" in next(
+        r.message for r in run.plan.rejected if r.code == "parent-rejected"
+    )
+    assert sandbox.product_by_sku("BAD") is None
+    assert sandbox.product_by_sku("GOOD") is not None
+
+
+def test_variations_grouped_by_parent_key_make_up_the_parent(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    rows = variable_product("POLO", "Polo", "Clothing > Polos", "", [])[1:]  # variations only
+    for row in rows:
+        row["Categories"] = "Clothing > Polos"
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    with client_for(sandbox) as client:
+        run = import_catalog(client, MAPPING, feed)
+        assert run.result is not None and not run.result.problems
+        polo = sandbox.product_by_sku("POLO")
+        assert polo is not None and polo["type"] == "variable"
+        assert [a["options"] for a in polo["attributes"]] == [
+            ["Red", "Blue", "Green"],
+            ["S", "M"],
+            ["Slim", "Regular"],
+        ]
+        assert [c["name"] for c in polo["categories"]] == ["Polos"]
+        assert len(sandbox.variations(polo["id"])) == 12
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)
+    assert not again.plan.has_changes and sandbox.writes() == 0
