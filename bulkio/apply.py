@@ -143,6 +143,8 @@ class _Applier:
         self.lock = threading.Lock()
         self.outcomes: list[ItemOutcome] = []
         self.store_down: StoreError | None = None
+        self.stopping = False
+        """Set on Ctrl-C: requests already sent finish, no new one starts."""
         self.fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -169,7 +171,7 @@ class _Applier:
 
     def send(self, ops: Sequence[PlanItem]) -> None:
         """Send ``ops`` (any size): split to the limit, shrink on 413, bisect on failure."""
-        if not ops:
+        if not ops or self.stopping:
             return
         if self.store_down is not None:
             self._fail(ops, self.store_down, "not sent, the store stopped answering: ")
@@ -459,6 +461,7 @@ def apply_plan(
             for future in futures:
                 future.result()
         except BaseException:
+            applier.stopping = True
             for future in futures:
                 future.cancel()
             raise
