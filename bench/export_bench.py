@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import platform
 import re
 import resource
@@ -182,6 +183,7 @@ def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> No
     per_10k = 10_000 / max(1, concurrent["orders"])
     get_100 = PER_REQUEST + 100 * PER_READ_ITEM
     measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     lines = [
         "## Export",
         "",
@@ -191,7 +193,8 @@ def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> No
         f"{PER_READ_ITEM * 1000:.0f} ms per order returned (GET 100 orders ≈ {get_100:.1f} s, "
         f"like the reference store) and {WORKERS} PHP workers. "
         f"{platform.python_implementation()} {platform.python_version()}, "
-        f"{multiprocessing.cpu_count()} cores, measured {measured}.",
+        f"{multiprocessing.cpu_count()} cores, measured {measured} (load average {load}: "
+        "other work on the machine slows the sandbox, mostly the page-by-page run).",
         "",
         "| paging | requests | wall time | orders/s | client CPU | client CPU per 10,000 orders "
         "| client peak RSS |",
