@@ -1,0 +1,179 @@
+"""Export a seeded catalog in WooCommerce's layout, import it into an empty store, compare."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bulkio.catalog.run import import_catalog
+from bulkio.export.products import export_products
+from bulkio.fields import canonical_decimal
+from bulkio.sandbox import Sandbox
+from tests.catalog.helpers import MAPPING, client_for
+
+PRODUCT_FIELDS = (
+    "type",
+    "name",
+    "status",
+    "featured",
+    "catalog_visibility",
+    "short_description",
+    "description",
+    "tax_status",
+    "tax_class",
+    "manage_stock",
+    "stock_quantity",
+    "stock_status",
+    "backorders",
+    "weight",
+    "dimensions",
+    "regular_price",
+    "sale_price",
+    "menu_order",
+)
+VARIATION_FIELDS = (
+    "status",
+    "description",
+    "tax_status",
+    "tax_class",
+    "manage_stock",
+    "stock_quantity",
+    "stock_status",
+    "backorders",
+    "weight",
+    "dimensions",
+    "regular_price",
+    "sale_price",
+    "menu_order",
+)
+
+
+def _number(value: Any) -> Any:
+    """Weights and sizes compare as numbers: "0.50" and "0.5" are one weight to the store
+    (bulkio writes canonical decimals, :func:`bulkio.fields.canonical_decimal`)."""
+    return canonical_decimal(value) if isinstance(value, str) else value
+
+
+def _category_paths(sb: Sandbox) -> Callable[[dict[str, Any]], list[str]]:
+    terms = {t["id"]: t for t in sb.terms("categories")}
+
+    def path(term_id: int) -> str:
+        term = terms[term_id]
+        name = html.unescape(term["name"])
+        return (path(term["parent"]) + " > " if term["parent"] else "") + name
+
+    return lambda product: sorted(path(c["id"]) for c in product["categories"])
+
+
+def _snapshot(sb: Sandbox, image_sources: dict[str, list[str]] | None) -> dict[str, Any]:
+    """Everything the format carries, keyed by SKU, ids left out."""
+    paths = _category_paths(sb)
+    shot: dict[str, Any] = {}
+    for product in sb.products():
+        if product["type"] == "variation":
+            continue
+        entry = {name: product[name] for name in PRODUCT_FIELDS}
+        entry["weight"] = _number(entry["weight"])
+        entry["dimensions"] = {k: _number(v) for k, v in entry["dimensions"].items()}
+        entry["categories"] = paths(product)
+        entry["tags"] = sorted(html.unescape(t["name"]) for t in product["tags"])
+        entry["attributes"] = [
+            (a["name"], a["options"], a["visible"], a["variation"]) for a in product["attributes"]
+        ]
+        entry["default_attributes"] = [
+            (d["name"], d["option"]) for d in product["default_attributes"]
+        ]
+        entry["meta"] = {
+            m["key"]: m["value"] for m in product["meta_data"] if not m["key"].startswith("_")
+        }
+        # The second store copies the images: compare the URLs they were copied from.
+        srcs = [i["src"] for i in product["images"]]
+        entry["images"] = image_sources.get(product["sku"], srcs) if image_sources else srcs
+        variations = {}
+        for variation in sb.variations(product["id"]) if product["type"] == "variable" else []:
+            ventry = {name: variation[name] for name in VARIATION_FIELDS}
+            ventry["weight"] = _number(ventry["weight"])
+            ventry["attributes"] = sorted((a["name"], a["option"]) for a in variation["attributes"])
+            variations[variation["sku"]] = ventry
+        entry["variations"] = variations
+        shot[product["sku"]] = entry
+    return shot
+
+
+def _differences(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
+    found = []
+    for sku in sorted(set(left) | set(right)):
+        if sku not in left or sku not in right:
+            found.append(f"{sku}: only in {'source' if sku in left else 'copy'}")
+            continue
+        for name in sorted(set(left[sku]) | set(right[sku])):
+            if left[sku].get(name) != right[sku].get(name):
+                found.append(f"{sku}.{name}: {left[sku].get(name)!r} != {right[sku].get(name)!r}")
+    return found
+
+
+def test_round_trip_through_the_woocommerce_layout(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    source = sandbox_factory(seed_products=60, seed=7)
+    with client_for(source) as client:
+        # Give the seeded catalog what the seed lacks: images, meta, a default attribute,
+        # an ampersand, a newline, a formula-looking name.
+        products = [p for p in source.products() if p["type"] != "variation"]
+        simple = [p for p in products if p["type"] == "simple"]
+        variable = [p for p in products if p["type"] == "variable"]
+        assert len(variable) >= 3 and len(simple) >= 10
+        client.put(
+            f"products/{simple[0]['id']}",
+            {
+                "images": [
+                    {"src": "https://img.example.com/a.jpg"},
+                    {"src": "https://img.example.com/b.jpg"},
+                ],
+                "meta_data": [{"key": "material", "value": "oak, oiled"}],
+                "name": "=Fish & Chips",
+                "description": "Line one\nline two",
+            },
+        )
+        client.put(
+            f"products/{variable[0]['id']}",
+            {
+                "images": [{"src": "https://img.example.com/v.jpg"}],
+                "default_attributes": [
+                    {"name": "Color", "option": variable[0]["attributes"][0]["options"][0]}
+                ],
+            },
+        )
+        client.post("products/categories", {"name": "Garden & Patio"})  # unused: not exported
+        output = tmp_path / "catalog.csv"
+        exported = export_products(client, output)
+    assert exported.products == len(products)
+    assert exported.variations == sum(len(source.variations(p["id"])) for p in variable)
+    with open(output, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header[:5] == ["ID", "Type", "SKU", "Name", "Published"]
+    assert "Attribute 1 value(s)" in header and "Meta: material" in header
+    assert "'=Fish & Chips" in output.read_text(encoding="utf-8-sig")
+
+    target = sandbox_factory()
+    with client_for(target) as client:
+        first = import_catalog(client, MAPPING, output)
+        assert not first.plan.rejected, first.plan.rejected[:3]
+        assert first.result is not None and not first.result.problems
+        target.clear_log()
+        second = import_catalog(client, MAPPING, output)
+    assert not second.plan.has_changes and target.writes() == 0
+
+    sources = {}
+    for product in target.products():
+        for meta in product.get("meta_data") or ():
+            if meta["key"] == "_bulkio_image_sources":
+                sources[product["sku"]] = json.loads(meta["value"])
+    left, right = _snapshot(source, None), _snapshot(target, sources)
+    assert len(left) == len(products)
+    differences = _differences(left, right)
+    assert differences == [], "\n".join(differences[:40])
