@@ -102,3 +102,66 @@ def test_killed_run_then_rerun_equals_a_clean_run(
     victim.clear_log()
     again, _ = run_import(client_for(victim), feed)
     assert not again.has_changes and victim.writes() == 0
+
+
+def test_ctrl_c_mid_apply_exits_130_and_a_rerun_finishes_the_job(
+    sandbox_factory: Callable[..., Sandbox],
+    client_for: Callable[..., StoreClient],
+    make_feed: Callable[..., Feed],
+    tmp_path: Path,
+) -> None:
+    feed = make_feed(feed_rows(200))
+    sb = sandbox_factory(faults=FaultPlan(per_item=0.02))
+    key, secret = sb.keys["read_write"]
+    env = {
+        **os.environ,
+        "BULKIO_URL": sb.url,
+        "BULKIO_KEY": key,
+        "BULKIO_SECRET": secret,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("BULKIO_CONFIG", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bulkio",
+            "import",
+            str(feed.csv),
+            "-m",
+            str(feed.mapping),
+            "--batch-size",
+            "10",
+            "--concurrency",
+            "2",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while sb.writes(committed=True) < 2:
+            assert process.poll() is None
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "running again is safe" in stderr
+    written = settled_count(sb)
+    assert 0 < written < 200
+    # Batches already in flight finished; nothing new was started after the interrupt.
+    assert sb.writes() <= sb.writes(committed=True) + 2
+
+    sb.faults = FaultPlan()
+    plan, result = run_import(client_for(sb), feed)
+    assert result.complete and len(plan.creates) == 200 - written
+    assert len(store_state(sb)) == 200 and sb.count(include_trash=True) == 200
