@@ -121,8 +121,17 @@ def filter_fields(data: Any, fields_param: Any) -> Any:
         return value
 
     if isinstance(data, list):
-        return [intersect(item, spec) for item in data]
-    return intersect(data, spec)
+        return [_php_empty(intersect(item, spec)) for item in data]
+    return _php_empty(intersect(data, spec))
+
+
+def _php_empty(value: Any) -> Any:
+    """PHP encodes an empty array as ``[]``, also where it would otherwise be an object."""
+    if isinstance(value, dict):
+        return {key: _php_empty(item) for key, item in value.items()} if value else []
+    if isinstance(value, list):
+        return [_php_empty(item) for item in value]
+    return value
 
 
 def batch(

@@ -95,6 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
 
+def php_json(data: Any) -> bytes:
+    """JSON as WordPress's ``wp_json_encode`` writes it: ASCII with ``\\uXXXX`` escapes and
+    escaped slashes (``"https:\\/\\/…"``). Any JSON parser reads it the same; clients that
+    match raw text do not."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("/", "\\/").encode("ascii")
+
+
 def _read_body(handler: _Handler) -> bytes:
     """The request body, sent with Content-Length or chunked."""
     if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
@@ -531,7 +539,7 @@ class Sandbox:
             entry.status = None
             self._drop(handler, entry)
             return
-        body = b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
+        body = b"" if answer.body is None else php_json(answer.body)
         self._send(
             handler,
             answer.status,

@@ -335,7 +335,7 @@ def test_fields_follow_wordpress_on_nested_lists_and_batches(api: httpx.Client) 
     assert order["billing"] == {"email": "n@example.com"}
     assert order["line_items"] == []  # lists have index keys: WordPress keeps nothing
     batch = api.post("products/batch", params={"_fields": "id"}, json={"create": [{"name": "B"}]})
-    assert batch.status_code == 200 and batch.json() == {}  # the batch object has no "id" key
+    assert batch.status_code == 200 and batch.json() == []  # no "id" key; PHP writes an empty array
 
 
 def test_unmanaged_stock_clears_the_quantity_and_delta_adjusts(api: httpx.Client) -> None:
@@ -349,3 +349,13 @@ def test_unmanaged_stock_clears_the_quantity_and_delta_adjusts(api: httpx.Client
     back_on = api.put(f"products/{product['id']}", json={"manage_stock": True}).json()
     assert back_on["stock_quantity"] is None
     assert back_on["stock_status"] == "outofstock"
+
+
+def test_json_is_written_like_wp_json_encode(api: httpx.Client) -> None:
+    created = api.post(
+        "products", json={"name": "Crème brûlée", "images": [{"src": "https://img.example/c.jpg"}]}
+    )
+    raw = created.text
+    assert "\\u00e8" in raw and "Crème" not in raw  # non-ASCII escaped
+    assert "http:\\/\\/127.0.0.1" in raw  # slashes escaped
+    assert created.json()["name"] == "Crème brûlée"
