@@ -38,6 +38,7 @@ from bulkio.sources import LINE, SOURCE_LINE, SourceFrame, read_source
 ERROR_CODES: dict[str, str] = {
     "missing-sku": "the row has no SKU, so it cannot be matched to a store record",
     "duplicate-sku": "the SKU already appeared on an earlier line of the file",
+    "sku-too-long": "a SKU longer than WooCommerce's SKU lookup column holds",
     "invalid-number": "not a number (check the decimal and thousands separators)",
     "negative-number": "a number that must not be negative",
     "too-precise": f"a price with more than {MONEY_MAX_PLACES} decimal places",
@@ -288,6 +289,11 @@ def _empty_column_warnings(
     return warnings
 
 
+MAX_SKU_CHARS = 100
+"""WooCommerce's ``wc_product_meta_lookup.sku`` is ``varchar(100)``: a longer SKU (typically a
+shifted or runaway column) could never be matched again, and cannot even be looked up by URL."""
+
+
 def _check_sku(work: pl.DataFrame, *, repeats_allowed: bool = False) -> pl.DataFrame:
     """missing-sku and duplicate-sku (later lines rejected, the first line named).
 
@@ -307,6 +313,8 @@ def _check_sku(work: pl.DataFrame, *, repeats_allowed: bool = False) -> pl.DataF
         .then(error)
         .when(sku.is_null())
         .then(pl.lit("missing-sku"))
+        .when(sku.str.len_chars() > MAX_SKU_CHARS)
+        .then(pl.lit("sku-too-long"))
         .when(duplicate)
         .then(pl.lit("duplicate-sku"))
         .otherwise(error)
@@ -374,6 +382,11 @@ def error_message(
     if code == "missing-sku":
         return (
             "no SKU: the SKU is how rows are matched to store records, so this row cannot be used"
+        )
+    if code == "sku-too-long":
+        return (
+            f"the SKU is {len(raw or '')} characters long; WooCommerce holds at most "
+            f"{MAX_SKU_CHARS} (a shifted column or a broken quote?)"
         )
     if code == "duplicate-sku":
         return (
