@@ -65,12 +65,12 @@ def _item(op: CatalogOp, payload: dict[str, Any], parent_id: int | None) -> Plan
     if op.action == "update":
         payload = {"id": op.id, **payload}
     return PlanItem(
-        op.action,
+        "create" if op.action == "create" else "update",
         op.line,
         op.sku,
         op.id,
         op.base_modified,
-        None,  # type: ignore[arg-type]
+        None,
         list(op.field_changes),
         payload,
         None,
