@@ -242,6 +242,12 @@ def export_orders_command(
         )
         end = result.window.end.strftime("%Y-%m-%d %H:%M:%S") if result.window.end else "now"
         click.echo(f"window: {start} → {end} UTC; state: {result.state_file}", err=True)
+    if result.skipped:
+        click.echo(
+            f"{result.skipped} changed order(s) were left out: exported by an earlier run "
+            "(once = true)",
+            err=True,
+        )
     if result.reconciled:
         click.echo(
             f"note: {result.reconciled} order(s) shifted between pages while exporting and were "

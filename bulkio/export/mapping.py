@@ -73,6 +73,8 @@ class OutputOptions:
     unencodable: Literal["error", "replace"] = "error"
     header: bool = True
     incremental: Incremental = "created"
+    once: bool = False
+    """With ``--since-last-run``: never export an order id twice (the state keeps the ids)."""
     format: str | None = None
     xml: XmlOptions = field(default_factory=XmlOptions)
 
@@ -235,6 +237,7 @@ OUTPUT_KEYS = (
     "unencodable",
     "header",
     "incremental",
+    "once",
     "format",
     "xml",
 )
@@ -375,6 +378,14 @@ def _read_output(reader: _Reader) -> OutputOptions:
     unencodable = reader.choice("unencodable", ("error", "replace"), "error")
     header = reader.get("header", bool, True)
     incremental = reader.choice("incremental", ("created", "modified"), "created")
+    once = reader.get("once", bool, False)
+    if once and incremental != "modified":
+        raise reader.error(
+            "once",
+            'once = true only makes sense with incremental = "modified" (created orders are '
+            "exported once anyway)",
+            hint='set incremental = "modified" to export orders when they reach a --status',
+        )
     fmt = reader.get("format", str, None)
     if fmt is not None and fmt not in FORMATS:
         raise reader.error("format", f"{fmt!r} is not one of: {', '.join(FORMATS)}")
@@ -405,6 +416,7 @@ def _read_output(reader: _Reader) -> OutputOptions:
         unencodable=cast(Literal["error", "replace"], unencodable),
         header=header,
         incremental=cast(Incremental, incremental),
+        once=once,
         format=fmt,
         xml=xml,
     )

@@ -12,7 +12,13 @@ from typing import Any
 from bulkio.export.fetch import FetchStats, OrderQuery, TimeRange, iter_orders, server_now
 from bulkio.export.mapping import ExportMapping
 from bulkio.export.rows import MaskMode, RowBuilder
-from bulkio.export.state import ExportState, default_state_path, load_state, save_state
+from bulkio.export.state import (
+    ExportState,
+    IdRanges,
+    default_state_path,
+    load_state,
+    save_state,
+)
 from bulkio.runlock import RunLock
 from bulkio.store import StoreClient
 
@@ -42,6 +48,8 @@ class ExportResult:
     reconciled: int = 0
     window: TimeRange | None = None
     state_file: Path | None = None
+    skipped: int = 0
+    """Orders left out because an earlier run exported them (``once = true``)."""
 
 
 def export_orders(
@@ -105,11 +113,28 @@ def export_orders(
         else:
             window = window.intersect(query.modified)
             windowed = replace(query, modified=window)
-        selected = iter(()) if window.empty else orders(windowed)
+        once = mapping.output.once
+        exported = state.exported if state and state.exported is not None else IdRanges()
+        first_time: list[int] = []
+        skipped = 0
+
+        def not_exported_before(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            nonlocal skipped
+            for order in stream:
+                order_id = int(order["id"])
+                if order_id in exported:
+                    skipped += 1
+                    continue
+                first_time.append(order_id)
+                yield order
+
+        selected: Iterator[dict[str, Any]] = iter(()) if window.empty else orders(windowed)
+        if once:
+            selected = not_exported_before(selected)
         rows = _write(target, chosen, mapping, selected, mask, overwrite)
         # Only now, with the file complete under its name, does the high-water mark move.
         high_water = window.end if window.end is not None else end
-        if state is None or high_water > state.high_water:
+        if state is None or high_water > state.high_water or first_time:
             save_state(
                 state_path,
                 ExportState(
@@ -118,12 +143,19 @@ def export_orders(
                     mode=mode,
                     high_water=high_water,
                     finished_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    orders=stats.orders,
+                    orders=stats.orders - skipped,
                     output=str(target.resolve()),
+                    exported=exported.with_ids(first_time) if once else None,
                 ),
             )
     result = _result(target, chosen, stats, rows, client, requests_before, started)
-    return replace(result, window=window, state_file=state_path)
+    return replace(
+        result,
+        orders=result.orders - skipped,
+        window=window,
+        state_file=state_path,
+        skipped=skipped,
+    )
 
 
 def _write(

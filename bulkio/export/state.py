@@ -15,11 +15,13 @@ directory; ``--state-file`` overrides.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,40 @@ from bulkio.runs import store_slug
 STATE_VERSION = 1
 
 
+class IdRanges:
+    """A set of order ids stored as sorted, merged ``[first, last]`` ranges.
+
+    Order ids grow roughly in sequence, so a million exported orders are a few hundred ranges in
+    the state file instead of a million numbers; membership is a binary search.
+    """
+
+    def __init__(self, ranges: Iterable[tuple[int, int]] = ()) -> None:
+        self.ranges = _merge_ranges(list(ranges))
+        self._starts = [first for first, _ in self.ranges]
+
+    def __contains__(self, order_id: object) -> bool:
+        if not isinstance(order_id, int):
+            return False
+        index = bisect.bisect_right(self._starts, order_id) - 1
+        return index >= 0 and self.ranges[index][1] >= order_id
+
+    def __len__(self) -> int:
+        return sum(last - first + 1 for first, last in self.ranges)
+
+    def with_ids(self, ids: Iterable[int]) -> IdRanges:
+        return IdRanges([*self.ranges, *((i, i) for i in ids)])
+
+
+def _merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
 @dataclass(frozen=True)
 class ExportState:
     store: str
@@ -40,9 +76,11 @@ class ExportState:
     finished_at: str = ""
     orders: int = 0
     output: str = ""
+    exported: IdRanges | None = None
+    """``once = true``: every order id exported so far."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": STATE_VERSION,
             "store": self.store,
             "mapping": self.mapping,
@@ -54,6 +92,9 @@ class ExportState:
                 "output": self.output,
             },
         }
+        if self.exported is not None:
+            data["exported_ids"] = [list(r) for r in self.exported.ranges]
+        return data
 
 
 def state_home() -> Path:
@@ -94,6 +135,9 @@ def load_state(path: Path, *, store: str, mode: str) -> ExportState | None:
             finished_at=str(data.get("last_run", {}).get("finished_at", "")),
             orders=int(data.get("last_run", {}).get("orders", 0)),
             output=str(data.get("last_run", {}).get("output", "")),
+            exported=IdRanges(
+                (int(first), int(last)) for first, last in data.get("exported_ids", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BulkioError(f"{path}: incremental state is malformed ({exc})") from None

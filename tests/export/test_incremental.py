@@ -180,3 +180,68 @@ def test_user_filters_narrow_the_window(tmp_path: Path) -> None:
     )
     query = OrderQuery(statuses=("completed",), created=TimeRange(T0 - timedelta(hours=2), None))
     assert run(store, tmp_path, "f", query=query) == [3]
+
+
+def test_id_ranges() -> None:
+    from bulkio.export.state import IdRanges
+
+    ids = IdRanges().with_ids([5, 3, 4, 10, 1]).with_ids([2, 11, 11])
+    assert ids.ranges == [(1, 5), (10, 11)]
+    assert 3 in ids and 10 in ids and 6 not in ids and 0 not in ids and 12 not in ids
+    assert len(ids) == 7
+
+
+def test_once_exports_each_order_when_it_first_reaches_a_status(tmp_path: Path) -> None:
+    """Accounting wants completed orders, each exactly once, although orders are completed
+    days after they were created and may be changed again afterwards."""
+    mapping_once = parse_export_mapping(
+        {
+            "output": {"incremental": "modified", "once": True},
+            "columns": [{"header": "id", "field": "id"}],
+        },
+        "once.toml",
+    )
+    store = FakeOrders(
+        [
+            order(1, stamp(T0 - timedelta(hours=2)), status="completed"),
+            order(2, stamp(T0 - timedelta(hours=2)), status="processing"),
+        ],
+        T0,
+    )
+    completed = OrderQuery(statuses=("completed",))
+
+    def run_once(name: str) -> list[int]:
+        out = tmp_path / f"{name}.csv"
+        with store.client() as client:
+            export_orders(
+                client,
+                mapping_once,
+                out,
+                query=completed,
+                incremental=Incremental(tmp_path / "s.json", 0),
+            )
+        with out.open(encoding="utf-8") as handle:
+            return [int(row["id"]) for row in csv.DictReader(handle)]
+
+    assert run_once("night1") == [1]
+    # Order 2 is completed the next day; order 1 gets a note (modified again, still completed).
+    store.now = T0 + timedelta(days=1)
+    store.orders[2].update(
+        status="completed", date_modified_gmt=stamp(store.now - timedelta(hours=1))
+    )
+    store.orders[1].update(date_modified_gmt=stamp(store.now - timedelta(hours=1)))
+    assert run_once("night2") == [2]
+    store.now += timedelta(days=1)
+    store.orders[2].update(date_modified_gmt=stamp(store.now - timedelta(minutes=5)))
+    assert run_once("night3") == []
+    state = load_state(tmp_path / "s.json", store="https://shop.test", mode="modified")
+    assert state is not None and state.exported is not None and state.exported.ranges == [(1, 2)]
+
+
+def test_once_needs_modified_mode() -> None:
+    from bulkio.errors import MappingError
+
+    with pytest.raises(MappingError, match="once = true only makes sense"):
+        parse_export_mapping(
+            {"output": {"once": True}, "columns": [{"header": "id", "field": "id"}]}, "x.toml"
+        )
