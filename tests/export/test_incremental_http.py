@@ -202,3 +202,54 @@ def test_a_hard_crash_mid_write_leaves_no_target_and_keeps_the_state(tmp_path: P
         assert all(name.startswith(".second.csv.") and name.endswith(".tmp") for name in leftovers)
         # The next run (after the crash) exports exactly the orders the crashed one had.
         assert run(sandbox, mapping, target, state) == later
+
+
+def test_accounting_mapping_exports_each_completed_order_once(tmp_path: Path) -> None:
+    """The shipped accounting mapping (modified + once) with --status completed, night by night."""
+    mapping = ROOT / "mappings" / "export-accounting.toml"
+    state = tmp_path / "state.json"
+
+    def night(sandbox: Sandbox, name: str) -> list[str]:
+        key, secret = sandbox.keys["read"]
+        env = {"BULKIO_URL": sandbox.url, "BULKIO_KEY": key, "BULKIO_SECRET": secret}
+        out = tmp_path / f"{name}.csv"
+        args = [
+            "export",
+            "orders",
+            "-m",
+            str(mapping),
+            "-o",
+            str(out),
+            "--since-last-run",
+            "--status",
+            "completed",
+            "--state-file",
+            str(state),
+            "--safety-margin",
+            "0",
+        ]
+        result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        with out.open(encoding="utf-8-sig") as handle:
+            return [row["Belegnummer"] for row in csv.DictReader(handle, delimiter=";")]
+
+    with Sandbox() as sandbox:
+        ids = create_orders(sandbox, 12, seed=21)
+        with client_for(sandbox) as client:
+            for order_id in ids:
+                client.put(f"orders/{order_id}", {"status": "processing"})
+        next_second()
+        assert night(sandbox, "n1") == []
+        with client_for(sandbox) as client:
+            for order_id in ids[:5]:
+                client.put(f"orders/{order_id}", {"status": "completed"})
+        next_second()
+        assert night(sandbox, "n2") == [str(i) for i in ids[:5]]
+        with client_for(sandbox) as client:
+            client.put(
+                f"orders/{ids[0]}", {"customer_note": "invoice sent"}
+            )  # changed, still completed
+            for order_id in ids[5:8]:
+                client.put(f"orders/{order_id}", {"status": "completed"})
+        next_second()
+        assert night(sandbox, "n3") == [str(i) for i in ids[5:8]]
