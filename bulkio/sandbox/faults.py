@@ -148,6 +148,9 @@ class FaultPlan:
       ``(low, high)`` pair draws uniformly, e.g. ``(0.03, 0.06)`` like WooCommerce on PHP-FPM.
     * ``per_read_item``: seconds per resource returned by a read.
     * ``workers``: how many requests are served at once; more wait in a queue (PHP-FPM).
+    * ``cpus``: how many requests' service time (per request, per item, per row) can run at
+      once: PHP work is CPU-bound, so 4 workers on 2 cores do about twice, not four times,
+      the work of one.
     """
 
     rules: list[FaultRule] = field(default_factory=list)
@@ -156,6 +159,7 @@ class FaultPlan:
     per_item: float | tuple[float, float] = 0.0
     per_read_item: float = 0.0
     workers: int | None = None
+    cpus: int | None = None
 
 
 @dataclass
@@ -179,6 +183,21 @@ class FaultState:
         self._lock = threading.Lock()
         self._matched = [0] * len(plan.rules)
         self._fired = [0] * len(plan.rules)
+        self._cpu = threading.BoundedSemaphore(plan.cpus) if plan.cpus else None
+
+    def spend(self, seconds: float, stopping: threading.Event) -> bool:
+        """Spend service time on a "CPU"; True when the sandbox is stopping meanwhile."""
+        if seconds <= 0:
+            return stopping.is_set()
+        if self._cpu is None:
+            return stopping.wait(seconds)
+        while not self._cpu.acquire(timeout=0.05):
+            if stopping.is_set():
+                return True
+        try:
+            return stopping.wait(seconds)
+        finally:
+            self._cpu.release()
 
     def decide(self, method: str, route: str) -> Decision:
         decision = Decision()

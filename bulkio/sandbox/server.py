@@ -305,6 +305,7 @@ class Sandbox:
     def faults(self, plan: FaultPlan | None) -> None:
         self._faults = FaultState(plan or FaultPlan())
         self._gate.limit = self._faults.plan.workers
+        self._gate.peak = self._gate.active
 
     @property
     def request_log(self) -> list[LoggedRequest]:
@@ -496,8 +497,10 @@ class Sandbox:
         if decision.fired:
             entry.fault = ",".join(decision.fired)
         plan = state.plan
-        pause = decision.latency + plan.per_request
-        if pause and self._stopping.wait(pause):
+        if decision.latency and self._stopping.wait(decision.latency):
+            self._drop(handler, entry)
+            return
+        if plan.per_request and state.spend(plan.per_request, self._stopping):
             self._drop(handler, entry)
             return
         if decision.answer_status is not None:
@@ -529,7 +532,7 @@ class Sandbox:
         if isinstance(answer.body, dict) and "code" in answer.body and answer.status >= 400:
             entry.error_code = str(answer.body["code"])
         if answer.rows and plan.per_read_item:
-            self._stopping.wait(answer.rows * plan.per_read_item)
+            state.spend(answer.rows * plan.per_read_item, self._stopping)
         if decision.timeout is not None:
             self._stopping.wait(decision.timeout.seconds)
             entry.status = None
@@ -634,9 +637,8 @@ class Sandbox:
             return Answer(error.status, error.body()), ""
 
     def _on_item(self) -> None:
-        seconds = self._faults.item_seconds()
-        if seconds > 0:
-            self._stopping.wait(seconds)
+        state = self._faults
+        state.spend(state.item_seconds(), self._stopping)
 
     def _collection_url(self, route: str, pairs: list[tuple[str, str]]) -> str:
         if self.rest_route_only:

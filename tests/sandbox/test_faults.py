@@ -192,3 +192,27 @@ def test_tls_serves_https_with_a_verifiable_certificate(tls_sandbox: Sandbox) ->
     )
     assert response.status_code == 200
     assert sb.request_log[-1].auth == "basic_auth"
+
+
+def test_cpus_cap_the_service_time_running_at_once(make: Callable[..., Sandbox]) -> None:
+    sb = make(workers=4, cpus=1, per_item=0.05)
+    done: list[float] = []
+
+    def batch(index: int) -> None:
+        with basic_client(sb) as api:
+            api.post(
+                "products/batch", json={"create": [{"name": f"{index}-{i}"} for i in range(3)]}
+            )
+        done.append(index)
+
+    threads = [threading.Thread(target=batch, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    entries = sb.request_log
+    assert len(done) == 3 and sb.count() == 9
+    assert sb.peak_concurrency >= 2  # requests were in flight together…
+    # …but with one "CPU" their 9 items took at least 9 × 50 ms in all, not 3 × 50 ms
+    span = max(e.started + e.duration for e in entries) - min(e.started for e in entries)
+    assert span >= 9 * 0.05
