@@ -143,6 +143,7 @@ def export_group() -> None:
     "--concurrency",
     type=click.IntRange(1, 16),
     default=None,
+    metavar="N",
     help="Pages fetched at once [default: the connection's max concurrency, 4].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
