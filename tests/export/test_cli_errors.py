@@ -64,3 +64,22 @@ def test_unreachable_store_is_exit_4_and_never_shows_the_secret(tmp_path: Path) 
     assert code == 4
     assert "cs_supersecret" not in output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_when_values_are_utc_unless_they_carry_a_zone() -> None:
+    from datetime import UTC, datetime
+
+    from bulkio.cli.export import parse_statuses, parse_when
+
+    assert parse_when("2026-01-31", "--after") == datetime(2026, 1, 31, tzinfo=UTC)
+    assert parse_when("2026-01-31 08:00:05", "--after") == datetime(
+        2026, 1, 31, 8, 0, 5, tzinfo=UTC
+    )
+    assert parse_when("2026-01-31T08:00+01:00", "--after") == datetime(2026, 1, 31, 7, tzinfo=UTC)
+    assert parse_when("2026-01-31T08:00Z", "--after") == datetime(2026, 1, 31, 8, tzinfo=UTC)
+    assert parse_when(None, "--after") is None
+    assert parse_statuses(("completed,wc-processing", "completed", " on-hold ")) == (
+        "completed",
+        "processing",
+        "on-hold",
+    )
