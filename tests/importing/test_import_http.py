@@ -339,3 +339,17 @@ def test_a_batch_that_times_out_while_the_store_saves_it_is_reconciled(
     assert result.counts()["created"] == 10
     assert any(o.code == "reconciled" for o in result.outcomes)
     assert len(store_state(sb)) == 10 and sb.count(include_trash=True) == 10
+
+
+def test_several_chunks_are_in_flight_at_once(
+    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    sb = sandbox_factory(faults=FaultPlan(per_item=0.01))
+    client = client_for(sb, max_concurrency=4)
+    _, result = run_import(client, make_feed(feed_rows(100)), concurrency=4)
+    assert result.counts()["created"] == 100
+    batches = [e for e in sb.request_log if e.route.endswith("/products/batch")]
+    assert [e.batch_items for e in batches] == [25, 25, 25, 25]  # spread over the workers
+    spans = [(e.started, e.started + e.duration) for e in batches]
+    most_at_once = max(sum(1 for s, end in spans if s <= start < end) for start, _ in spans)
+    assert most_at_once >= 2
