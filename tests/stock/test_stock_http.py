@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from bulkio.fields import STOCK_FIELDS
@@ -271,3 +272,59 @@ def test_bad_mapping_exits_2_before_any_request(seeded: Sandbox, tmp_path: Path)
     assert result.exit_code == 2
     assert "fields.regular_price" in result.output
     assert reads(seeded) == [] and writes(seeded) == []
+
+
+def test_batch_limit_413_shrinks_variation_chunks(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(seed_products=60, seed=1, batch_limit=2)
+    items = catalog(sb)
+    parent = max(
+        {i.parent_id for i in items if i.parent_id},
+        key=lambda p: sum(1 for i in items if i.parent_id == p),
+    )
+    variations = [i for i in items if i.parent_id == parent][:5]
+    products = [i for i in items if i.parent_id == 0 and i.manage_stock][:3]
+    rows = [(i.sku, str((i.stock_quantity or 0) + 2)) for i in [*variations, *products]]
+    feed = write_csv(tmp_path / "s.csv", rows)
+    mapping = write_mapping(tmp_path / "m.toml")
+    result = run_cli(_connected(["import", str(feed), "-m", str(mapping)], sb))
+    assert result.exit_code == 0, result.output
+    for item in [*variations, *products]:
+        assert item_by_sku(sb, item.sku).stock_quantity == (item.stock_quantity or 0) + 2
+    accepted = [e for e in writes(sb) if e.status == 200]
+    assert all(e.batch_items <= 2 for e in accepted)
+    assert sum(e.batch_items for e in accepted) == len(rows)
+    refused = {e.route for e in writes(sb) if e.status == 413}
+    assert f"/wc/v3/products/{parent}/variations/batch" in refused  # 5 > 2: shrunk, then sent
+    assert refused <= {
+        f"/wc/v3/products/{parent}/variations/batch",
+        "/wc/v3/products/batch",
+    }
+
+
+def test_unreachable_store_exits_4(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    feed = write_csv(tmp_path / "s.csv", [("SKU-000001", "1"), ("SKU-000002", "2")])
+    mapping = write_mapping(tmp_path / "m.toml")
+    result = run_cli(
+        [
+            "import",
+            str(feed),
+            "-m",
+            str(mapping),
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--key",
+            "ck_x",
+            "--secret",
+            "cs_x",
+            "--timeout",
+            "2",
+        ]
+    )
+    assert result.exit_code == 4
