@@ -19,6 +19,7 @@ from typing import Any
 
 import xlsxwriter
 
+from bulkio.errors import BulkioError
 from bulkio.export.mapping import Column, ExportMapping
 from bulkio.export.rows import Row
 from bulkio.writers.cells import is_formula_like
@@ -40,6 +41,7 @@ _STRFTIME_TO_EXCEL = {
     "%%": "%",
 }
 _EXCEL_MAX_STRING = 32767
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def excel_date_format(strftime_format: str) -> str:
@@ -89,6 +91,12 @@ def write_xlsx(path: Path, mapping: ExportMapping, rows: Iterable[Row]) -> int:
             first = 1
         count = 0
         for row_index, row in enumerate(rows, start=first):
+            if row_index >= EXCEL_MAX_ROWS:
+                # xlsxwriter would silently drop the rest: refuse instead.
+                raise BulkioError(
+                    f"more than {EXCEL_MAX_ROWS - first:,} rows do not fit in one XLSX sheet",
+                    hint="export to CSV, Parquet or JSON lines, or narrow it (--after/--before)",
+                )
             for index, value in enumerate(row.cells):
                 _write_cell(sheet, row_index, index, value, formats[index], quoted)
             count += 1

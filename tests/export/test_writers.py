@@ -239,3 +239,15 @@ def test_format_choice() -> None:
     assert choose_format("x.csv", "jsonl", None) == "jsonl"
     with pytest.raises(UsageError, match="cannot tell the format"):
         choose_format("x.dat", None, None)
+
+
+def test_xlsx_refuses_rows_that_excel_cannot_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bulkio.writers.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 3)  # header + 2 rows fit
+    with pytest.raises(Exception, match="do not fit in one XLSX sheet"):
+        export(tmp_path, "xlsx", orders=[*ORDERS, make_order(id=103, number="103")])
+    assert not (tmp_path / "out.xlsx").exists()
+    export(tmp_path, "xlsx")
