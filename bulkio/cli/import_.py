@@ -235,7 +235,7 @@ def import_command(
     ):
         run.observe(client)
         skus = records.frame["sku"].to_list()
-        with out.bar("reading store", len(skus), "sku") as progress:
+        with out.bar("planning: reading the store", len(skus), "sku") as progress:
             state = fetch_store_state(
                 client, mapping, skus, concurrency=concurrency, progress=progress
             )
