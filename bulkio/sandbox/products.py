@@ -414,17 +414,26 @@ def _apply_product(
             doc[key] = store.existing_term_ids(taxonomy, wanted)
     if "images" in payload:
         doc["images"] = _images(store, payload["images"])
+    from bulkio.sandbox.attributes import resolve_global  # global attributes by id
+
     if "attributes" in payload:
-        doc["attributes"] = _attributes(payload["attributes"])
+        doc["attributes"] = resolve_global(store, _attributes(payload["attributes"]))
     if isinstance(payload.get("default_attributes"), list):
         doc["default_attributes"] = [
-            {
-                "id": int(item.get("id") or 0),
-                "name": str(item.get("name", "")),
-                "option": str(item.get("option", "")),
-            }
-            for item in payload["default_attributes"]
-            if isinstance(item, dict)
+            {key: value for key, value in item.items() if key != "slug"}
+            for item in resolve_global(
+                store,
+                [
+                    {
+                        "id": int(item.get("id") or 0),
+                        "name": str(item.get("name", "")),
+                        "option": str(item.get("option", "")),
+                    }
+                    for item in payload["default_attributes"]
+                    if isinstance(item, dict)
+                ],
+                single=True,
+            )
         ]
     if payload.get("slug"):
         doc["slug"] = sanitize_title(str(payload["slug"]))
@@ -866,16 +875,22 @@ def _apply_variation(
         images = _images(store, [payload["image"]] if isinstance(payload["image"], dict) else [])
         doc["image"] = images[0] if images else None
     if isinstance(payload.get("attributes"), list):
-        doc["attributes"] = [
-            {
-                "id": int(item.get("id") or 0),
-                "name": str(item.get("name", "")),
-                "slug": sanitize_title(str(item.get("name", ""))),
-                "option": str(item.get("option", "")),
-            }
-            for item in payload["attributes"]
-            if isinstance(item, dict)
-        ]
+        from bulkio.sandbox.attributes import resolve_global  # global attributes by id
+
+        doc["attributes"] = resolve_global(
+            store,
+            [
+                {
+                    "id": int(item.get("id") or 0),
+                    "name": str(item.get("name", "")),
+                    "slug": sanitize_title(str(item.get("name", ""))),
+                    "option": str(item.get("option", "")),
+                }
+                for item in payload["attributes"]
+                if isinstance(item, dict)
+            ],
+            single=True,
+        )
 
 
 def create_variation(

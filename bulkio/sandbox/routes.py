@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bulkio.sandbox import orders, products, terms
+from bulkio.sandbox import attributes, orders, products, terms
 from bulkio.sandbox.errors import ApiError, no_route
 from bulkio.sandbox.params import as_bool
 from bulkio.sandbox.store import Store
@@ -250,6 +250,7 @@ class Api:
         self.batch_limit = batch_limit
         self.routes: list[tuple[re.Pattern[str], dict[str, tuple[str, Handler]]]] = []
         self._register_terms()
+        attributes.register(self)  # products/attributes (+ terms): bulkio.sandbox.attributes
         self._register_products()
         self._register_orders()
 
