@@ -354,3 +354,33 @@ def test_export_survives_503s_and_dropped_connections(sandbox_factory, tmp_path:
     assert [int(n) for n in pl.read_ndjson(io.BytesIO(out.read_bytes()))["Belegnummer"]] == expected
     assert client.stats.retries > 0
     assert any(r.fault for r in store.request_log)
+
+
+def test_cp1252_tab_separated_berlin_time_over_http(
+    shop: Sandbox, orders: list[dict], tmp_path: Path
+) -> None:  # type: ignore[type-arg]
+    from zoneinfo import ZoneInfo
+
+    mapping = tmp_path / "legacy.toml"
+    mapping.write_text(
+        '[output]\nencoding = "cp1252"\nunencodable = "replace"\n'
+        'delimiter = "\\t"\nline_ending = "crlf"\n'
+        'timezone = "Europe/Berlin"\ndatetime_format = "%d.%m.%Y %H:%M"\nquoting = "all"\n'
+        '[[columns]]\nheader = "Nr"\nfield = "number"\n'
+        '[[columns]]\nheader = "Datum"\nfield = "date_created"\n'
+        '[[columns]]\nheader = "Name"\ntemplate = "{billing.last_name}, {billing.first_name}"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "legacy.txt"
+    assert export(shop, "-m", str(mapping), "-o", str(out)).exit_code == 0
+    raw = out.read_bytes()
+    assert raw.count(b"\r\n") == len(orders) + 1 and raw.startswith(b'"Nr"\t"Datum"\t"Name"\r\n')
+    frame = pl.read_csv(out, separator="\t", encoding="windows-1252", infer_schema=False)
+    berlin = ZoneInfo("Europe/Berlin")
+    for row, order in zip(frame.iter_rows(named=True), orders, strict=True):
+        created = datetime.fromisoformat(order["date_created_gmt"] + "+00:00").astimezone(berlin)
+        assert row["Datum"] == created.strftime("%d.%m.%Y %H:%M")
+        expected = f"{order['billing']['last_name']}, {order['billing']['first_name']}"
+        expected = expected.encode("cp1252", "replace").decode("cp1252")
+        assert row["Name"].lstrip("'") == expected
+    assert any("?ukasz" in name for name in frame["Name"].to_list())
