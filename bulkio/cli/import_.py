@@ -43,6 +43,8 @@ from bulkio.report import (
     warning_rows,
     write_report_csv,
 )
+from bulkio.runlock import RunLock
+from bulkio.runs import series_dir
 from bulkio.safeguard import GuardedRun
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
@@ -281,11 +283,27 @@ def import_command(
 
 @click.command("apply")
 @click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where runs keep their lock (the same as `bulkio import`'s) "
+    "[default: $BULKIO_HOME/runs or ./.bulkio/runs].",
+)
+@click.option(
+    "--wait-lock",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Wait this long for a running import of the same store and mapping [default: 0].",
+)
 @common_options
 @store_options
 @handle_errors
 def apply_command(
     plan_path: Path,
+    runs_dir: Path | None,
+    wait_lock: float,
     report_path: Path | None,
     as_json: bool,
     concurrency: int,
@@ -318,23 +336,41 @@ def apply_command(
                 hint="apply a plan to the store it was made for (--url / --profile), "
                 "or make a new plan against this store",
             )
-        fresh, refused = check_plan(client, plan, concurrency=concurrency)
-        out.text(_check_summary(plan, fresh, refused))
-        # Rejected rows were reported when the plan was made; applying it does not repeat them.
-        fresh = replace(fresh, rejected=[])
-        plan = replace(plan, rejected=[])
-        out.text(render_diff(fresh, colour=out.colour, limit=DIFF_SHOWN_WHEN_APPLYING))
-        out.text(render_summary(fresh))
-        with out.bar("applying", len(fresh.writes), "row") as progress:
-            result = apply_plan(
-                client,
-                fresh,
-                concurrency=concurrency,
-                batch_size=batch_size,
-                progress=progress,
-                prior=refused,
-            )
-        _finish_stats(result, client, started)
+        # The same lock as `bulkio import` with the plan's mapping: a plan applied by hand must
+        # not interleave with the nightly import of the same feed.
+        lock_dir = series_dir(store_url, plan.mapping_path or plan_path, runs_dir)
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with RunLock(lock_dir / "lock", run_id=f"apply {plan_path.name}", wait=wait_lock):
+            _apply_saved_plan(out, client, plan, concurrency, batch_size, started, report_path)
+
+
+def _apply_saved_plan(
+    out: Output,
+    client: StoreClient,
+    plan: Plan,
+    concurrency: int,
+    batch_size: int,
+    started: float,
+    report_path: Path | None,
+) -> None:
+    """Re-read what the plan touches, apply the rest, report, exit (under the run lock)."""
+    fresh, refused = check_plan(client, plan, concurrency=concurrency)
+    out.text(_check_summary(plan, fresh, refused))
+    # Rejected rows were reported when the plan was made; applying it does not repeat them.
+    fresh = replace(fresh, rejected=[])
+    plan = replace(plan, rejected=[])
+    out.text(render_diff(fresh, colour=out.colour, limit=DIFF_SHOWN_WHEN_APPLYING))
+    out.text(render_summary(fresh))
+    with out.bar("applying", len(fresh.writes), "row") as progress:
+        result = apply_plan(
+            client,
+            fresh,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            progress=progress,
+            prior=refused,
+        )
+    _finish_stats(result, client, started)
     _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
 
 

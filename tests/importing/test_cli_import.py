@@ -283,3 +283,35 @@ def test_a_value_the_store_does_not_keep_is_reported_as_a_warning(
     with open(report, encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert (row["kind"], row["sku"], row["code"]) == ("warning", "T-0001", "stored_differently")
+
+
+def test_apply_takes_the_same_lock_as_import(
+    sandbox: Sandbox, make_feed: MakeFeed, tmp_path: Path
+) -> None:
+    from bulkio.runlock import RunLock
+    from bulkio.runs import series_dir
+
+    feed = make_feed(feed_rows(2))
+    plan_path = tmp_path / "plan.json"
+    runs = tmp_path / "runs"
+    planned = run(
+        "import",
+        str(feed.csv),
+        "-m",
+        str(feed.mapping),
+        "--dry-run",
+        "--plan-out",
+        str(plan_path),
+        "--runs-dir",
+        str(runs),
+        *store_args(sandbox),
+    )
+    assert planned.exit_code == 0, planned.output
+    lock_dir = series_dir(sandbox.url, feed.mapping, runs)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(lock_dir / "lock", run_id="nightly import"):
+        blocked = run("apply", str(plan_path), "--runs-dir", str(runs), *store_args(sandbox))
+    assert blocked.exit_code == 5 and "another run" in blocked.stderr
+    assert sandbox.writes() == 0
+    free = run("apply", str(plan_path), "--runs-dir", str(runs), *store_args(sandbox))
+    assert free.exit_code == 0 and "created 2" in free.stdout
