@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS posts (
     parent_id INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     type TEXT NOT NULL DEFAULT '',
-    sku TEXT NOT NULL DEFAULT '',
+    sku TEXT NOT NULL DEFAULT '' COLLATE NOCASE,  -- MySQL's *_ci collation: case-insensitive
     name TEXT NOT NULL DEFAULT '',
     slug TEXT NOT NULL DEFAULT '',
     customer_id INTEGER NOT NULL DEFAULT 0,

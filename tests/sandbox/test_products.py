@@ -359,3 +359,11 @@ def test_json_is_written_like_wp_json_encode(api: httpx.Client) -> None:
     assert "\\u00e8" in raw and "Crème" not in raw  # non-ASCII escaped
     assert "http:\\/\\/127.0.0.1" in raw  # slashes escaped
     assert created.json()["name"] == "Crème brûlée"
+
+
+def test_skus_compare_case_insensitively_like_mysql(api: httpx.Client) -> None:
+    created = api.post("products", json={"name": "Case", "sku": "ABC-1"}).json()
+    clash = api.post("products", json={"name": "lower", "sku": "abc-1"})
+    assert clash.status_code == 400 and clash.json()["data"]["resource_id"] == created["id"]
+    found = api.get("products", params={"sku": "abc-1,zzz"}).json()
+    assert [p["sku"] for p in found] == ["ABC-1"]
