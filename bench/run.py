@@ -1,0 +1,158 @@
+"""Run every benchmark, print a summary table and write ``bench/RESULTS.md``.
+
+    .venv/bin/python bench/run.py            # everything, ≈ 5–8 minutes on 2 cores
+    .venv/bin/python bench/run.py --quick    # smaller sizes, ≈ 1 minute (figures not for RESULTS)
+    .venv/bin/python bench/run.py --only client_cost,requests
+
+Parts: client cost (``client_cost.py``), requests (``requests_bench.py``), throughput
+(``throughput.py``), and — when present — the export benchmark (``export_bench.py``) and the
+stock-sync benchmark (``stock_bench.py``), which are run as they are and write their own
+sections. Every figure is a ratio of runs made side by side in this one run, so that it holds
+on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import benchlib
+
+BENCH = Path(__file__).resolve().parent
+PARTS = ("client_cost", "requests", "throughput", "export", "stock")
+EXTERNAL = {
+    # part: (script, heading it writes, quick arguments)
+    "export": ("export_bench.py", "Export", ["--orders", "2000"]),
+    "stock": ("stock_bench.py", "Stock sync", ["--skus", "5000"]),
+}
+
+
+def run_external(part: str, quick: bool) -> dict[str, Any]:
+    """Run another engineer's benchmark as it is; it writes its own RESULTS.md section."""
+    script, heading, quick_args = EXTERNAL[part]
+    path = BENCH / script
+    if not path.exists():
+        print(f"[{part}] {script} not found: skipped", flush=True)
+        return {"skipped": True, "heading": heading}
+    args = [sys.executable, str(path)] + ([*quick_args, "--no-results"] if quick else [])
+    started = time.perf_counter()
+    completed = subprocess.run(args, cwd=BENCH.parent, check=False, text=True, capture_output=True)
+    sys.stdout.write(completed.stdout[-4000:])
+    if completed.returncode != 0:
+        sys.stdout.write(completed.stderr[-3000:])
+    return {
+        "skipped": False,
+        "heading": heading,
+        "ok": completed.returncode == 0,
+        "seconds": time.perf_counter() - started,
+        "script": script,
+    }
+
+
+def external_row(result: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A summary row for another engineer's section: its first bold ratio, if any."""
+    heading = result["heading"]
+    if result.get("skipped"):
+        return (heading, "not run (script absent)", "", "")
+    if not result.get("ok"):
+        return (heading, f"`{result['script']}` failed in this run", "", "no")
+    body = benchlib.section_text(heading)
+    ratios = re.findall(r"\*\*([0-9.,]+ ?×)\*\*", body)
+    figure = f"{ratios[0]} (first ratio in its section)" if ratios else "see its section"
+    return (f"{heading} (`{result['script']}`)", figure, "see section", "see section")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes for a smoke run; RESULTS.md is not written",
+    )
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma-separated parts to run ({', '.join(PARTS)})"
+    )
+    args = parser.parse_args()
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(
+            f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}"
+        )
+    write = not args.quick
+    facts = benchlib.machine()
+    started = time.perf_counter()
+    rows: list[tuple[str, str, str, str]] = []
+    timings: list[str] = []
+
+    def timed(name: str, func: Any, *func_args: Any) -> Any:
+        print(f"[{name}] running…", flush=True)
+        began = time.perf_counter()
+        value = func(*func_args)
+        timings.append(f"{name} {time.perf_counter() - began:.0f} s")
+        return value
+
+    if "client_cost" in parts:
+        import client_cost
+
+        results = timed(
+            "client_cost",
+            client_cost.run,
+            *((20_000, 100_000, 1) if args.quick else (100_000, 1_000_000, 2)),
+        )
+        rows += client_cost.summary_rows(results)
+        if write:
+            benchlib.update_section("Client cost", client_cost.section(results))
+    if "requests" in parts:
+        import requests_bench
+
+        results = timed("requests", requests_bench.run, 2000 if args.quick else 10_000, 0.01)
+        rows += requests_bench.summary_rows(results)
+        if write:
+            benchlib.update_section("Requests", requests_bench.section(results))
+    if "throughput" in parts:
+        import throughput
+
+        results = timed("throughput", throughput.run, 400 if args.quick else 2000, 5.0)
+        rows += throughput.summary_rows(results)
+        if write:
+            benchlib.update_section("Throughput", throughput.section(results))
+    for part in ("export", "stock"):
+        if part in parts:
+            result = timed(part, run_external, part, args.quick)
+            rows.append(
+                external_row(result) if write else (part, "quick run, see output above", "", "")
+            )
+
+    total = time.perf_counter() - started
+    table = ["| figure | measured | aim | met |", "|---|---|---|---|"]
+    table += [f"| {figure} | {measured} | {aim} | {met} |" for figure, measured, aim, met in rows]
+    summary = "\n".join(
+        [
+            f"Machine: {benchlib.machine_line(facts)}.",
+            "",
+            *table,
+            "",
+            f"Reproduce: `.venv/bin/python bench/run.py` (this run: {total / 60:.1f} min; "
+            f"{', '.join(timings)}). Each part can run alone (`bench/README.md`). Each figure "
+            "compares runs made side by side in the same run; the sections below give the "
+            "detail, including why an aim is not met where it is not.",
+        ]
+    )
+    print()
+    print(summary)
+    if write:
+        benchlib.update_section("Summary", summary, first=True)
+        print(f"\nwrote {benchlib.RESULTS.relative_to(BENCH.parent)}")
+
+
+if __name__ == "__main__":
+    main()
