@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkio.apply import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, ItemOutcome, apply_plan
+from bulkio.catalog.attributes import AttributeCreation, create_attributes, substitute_attributes
 from bulkio.catalog.plan import CatalogOp, CatalogPlan
 from bulkio.catalog.terms import TermCreation, create_pending, is_placeholder
 from bulkio.plan.model import Plan, PlanItem
@@ -22,6 +23,7 @@ from bulkio.plan.model import Plan, PlanItem
 @dataclass
 class CatalogResult:
     terms: TermCreation
+    attributes: AttributeCreation = field(default_factory=AttributeCreation)
     products: list[ItemOutcome] = field(default_factory=list)
     variations: list[ItemOutcome] = field(default_factory=list)
     requests: int = 0
@@ -36,6 +38,9 @@ class CatalogResult:
         counts: dict[str, int] = {
             "terms_created": len(self.terms.created) + len(self.terms.existing),
             "terms_failed": len(self.terms.failed),
+            "attributes_created": self.attributes.created,
+            "attribute_terms_created": self.attributes.terms_created,
+            "attributes_failed": len(self.attributes.failed) + len(self.attributes.terms_failed),
         }
         for level, outcomes in (("product", self.products), ("variation", self.variations)):
             for outcome in ("created", "updated", "failed"):
@@ -90,6 +95,11 @@ def apply_catalog_plan(
     before_writes = client.stats.writes
     terms = create_pending(client, plan.terms, batch_size=batch_size)
     result = CatalogResult(terms)
+    if plan.attributes or plan.attribute_terms:
+        result.attributes = create_attributes(
+            client, plan.attributes, plan.attribute_terms, batch_size=batch_size
+        )
+    attribute_ids = result.attributes.ids
 
     product_plan = Plan(resource="product")
     failed_terms: list[ItemOutcome] = []
@@ -97,8 +107,14 @@ def apply_catalog_plan(
         if op.action == "unchanged":
             continue
         payload, missing = _substitute(op.payload, terms.ids)
+        if not missing:
+            payload, missing = substitute_attributes(payload, attribute_ids)
         if missing:
-            why = terms.failed.get(missing, "term not created")
+            why = (
+                terms.failed.get(missing)
+                or result.attributes.failed.get(missing)
+                or (f"{missing} not created")
+            )
             failed_terms.append(
                 ItemOutcome(op.line, op.sku, op.action, "failed", op.id, "term-not-created", why)
             )
@@ -139,7 +155,21 @@ def apply_catalog_plan(
         for variation in op.variations:
             if variation.action == "unchanged":
                 continue
-            item = _item(variation, dict(variation.payload), parent_id)
+            payload, missing = substitute_attributes(dict(variation.payload), attribute_ids)
+            if missing:
+                result.variations.append(
+                    ItemOutcome(
+                        variation.line,
+                        variation.sku,
+                        variation.action,
+                        "failed",
+                        variation.id,
+                        "term-not-created",
+                        result.attributes.failed.get(missing, f"{missing} not created"),
+                    )
+                )
+                continue
+            item = _item(variation, payload, parent_id)
             (
                 variation_plan.creates if variation.action == "create" else variation_plan.updates
             ).append(item)

@@ -15,9 +15,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkio.catalog.attributes import AttributeIndex, PendingAttribute, PendingAttributeTerm
 from bulkio.catalog.feed import Attribute, CatalogFeed, FeedItem, attribute_key
 from bulkio.catalog.state import CatalogState
-from bulkio.catalog.terms import PendingTerm, TermIndex, TermRef, is_placeholder
+from bulkio.catalog.terms import PendingTerm, TermIndex, TermRef, is_placeholder, name_key
 from bulkio.fields import CanonicalValue, canonical_from_store, canonicalise, field_spec
 from bulkio.plan.model import FieldChange, PlanRejection
 
@@ -53,6 +54,8 @@ class CatalogOp:
 class CatalogPlan:
     source: str
     terms: list[PendingTerm] = field(default_factory=list)
+    attributes: list[PendingAttribute] = field(default_factory=list)
+    attribute_terms: list[PendingAttributeTerm] = field(default_factory=list)
     products: list[CatalogOp] = field(default_factory=list)
     rejected: list[PlanRejection] = field(default_factory=list)
     term_reads: int = 0
@@ -61,7 +64,11 @@ class CatalogPlan:
         return [v for product in self.products for v in product.variations]
 
     def counts(self) -> dict[str, int]:
-        counts = {"terms": len(self.terms)}
+        counts = {
+            "terms": len(self.terms),
+            "attributes": len(self.attributes),
+            "attribute_terms": len(self.attribute_terms),
+        }
         for level, ops in (("product", self.products), ("variation", self.all_variations())):
             for action in ("create", "update", "unchanged"):
                 counts[f"{level}_{action}"] = sum(1 for op in ops if op.action == action)
@@ -71,7 +78,9 @@ class CatalogPlan:
     @property
     def has_changes(self) -> bool:
         ops = [*self.products, *self.all_variations()]
-        return bool(self.terms) or any(op.action != "unchanged" for op in ops)
+        if self.terms or self.attributes or self.attribute_terms:
+            return True
+        return any(op.action != "unchanged" for op in ops)
 
 
 def _show(value: Any) -> str:
@@ -178,36 +187,47 @@ class _Differ:
 
 def _attribute_rows(
     attributes: list[dict[str, Any]],
-) -> list[tuple[str, tuple[str, ...], bool, bool]]:
+) -> list[tuple[str, tuple[str, ...], bool, bool, bool]]:
+    """Attributes as compared: name, options (entities decoded), visible, variation, global."""
     return sorted(
         (
             attribute_key(str(a.get("name", ""))),
-            tuple(str(o) for o in a.get("options") or ()),
+            tuple(name_key(str(o)) for o in a.get("options") or ()),
             bool(a.get("visible")),
             bool(a.get("variation")),
+            bool(a.get("id")),
         )
         for a in attributes
     )
 
 
-def _product_attributes(item: FeedItem) -> list[dict[str, Any]]:
+def _product_attributes(item: FeedItem, index: AttributeIndex) -> list[dict[str, Any]]:
     used = {a.key for v in item.variations for a in v.attributes}
     result = []
     for position, attribute in enumerate(item.attributes):
-        result.append(
-            {
-                "name": attribute.name,
-                "position": position,
-                "visible": attribute.visible,
-                "variation": item.kind == "variable" and attribute.key in used,
-                "options": list(attribute.options),
-            }
-        )
+        entry: dict[str, Any] = {
+            "name": attribute.name,
+            "position": position,
+            "visible": attribute.visible,
+            "variation": item.kind == "variable" and attribute.key in used,
+            "options": list(attribute.options),
+        }
+        if attribute.is_global:
+            entry = {"id": index.need(attribute.name, attribute.options), **entry}
+        result.append(entry)
     return result
 
 
-def _defaults(attributes: list[Attribute]) -> list[dict[str, str]]:
-    return [{"name": a.name, "option": a.default} for a in attributes if a.default]
+def _defaults(attributes: list[Attribute], index: AttributeIndex) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for attribute in attributes:
+        if not attribute.default:
+            continue
+        entry: dict[str, Any] = {"name": attribute.name, "option": attribute.default}
+        if attribute.is_global:
+            entry = {"id": index.need(attribute.name, [attribute.default]), **entry}
+        found.append(entry)
+    return found
 
 
 def _term_labels(index: TermIndex, paths: list[tuple[str, ...]]) -> list[str]:
@@ -215,8 +235,13 @@ def _term_labels(index: TermIndex, paths: list[tuple[str, ...]]) -> list[str]:
 
 
 def build_catalog_plan(
-    feed: CatalogFeed, state: CatalogState, categories: TermIndex, tags: TermIndex
+    feed: CatalogFeed,
+    state: CatalogState,
+    categories: TermIndex,
+    tags: TermIndex,
+    attributes: AttributeIndex | None = None,
 ) -> CatalogPlan:
+    index = attributes if attributes is not None else AttributeIndex()
     plan = CatalogPlan(feed.source, term_reads=categories.reads + tags.reads)
     for error in feed.rejected:
         plan.rejected.append(
@@ -269,7 +294,7 @@ def build_catalog_plan(
             refs = [tags.resolve((name,)) for name in item.tags]
             differ.terms("tags", refs, list(item.tags))
         if item.attributes:
-            wanted = _product_attributes(item)
+            wanted = _product_attributes(item, index)
             if store is None or _attribute_rows(wanted) != _attribute_rows(
                 store.get("attributes") or []
             ):
@@ -281,12 +306,12 @@ def build_catalog_plan(
                         _show_attributes(wanted),
                     )
                 )
-            defaults = _defaults(item.attributes)
+            defaults = _defaults(item.attributes, index)
             have = sorted(
-                (attribute_key(d.get("name", "")), str(d.get("option", "")).casefold())
+                (attribute_key(d.get("name", "")), name_key(str(d.get("option", ""))))
                 for d in (store or {}).get("default_attributes") or ()
             )
-            want = sorted((attribute_key(d["name"]), d["option"].casefold()) for d in defaults)
+            want = sorted((attribute_key(d["name"]), name_key(d["option"])) for d in defaults)
             if (store is None and defaults) or (store is not None and have != want):
                 differ.payload["default_attributes"] = defaults
                 differ.changes.append(Change("default_attributes", str(have), str(want)))
@@ -327,17 +352,31 @@ def build_catalog_plan(
                     "the SKU belongs to a variation of another product in the store",
                 )
                 continue
-            op.variations.append(_variation_op(variation, held, item))
+            op.variations.append(_variation_op(variation, held, item, index))
         plan.products.append(op)
     plan.terms = [*categories.pending.values(), *tags.pending.values()]
+    plan.attributes = list(index.pending.values())
+    plan.attribute_terms = list(index.pending_terms.values())
     plan.rejected.sort(key=lambda r: r.line or 0)
     return plan
+
+
+def _flagged(attributes: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    """A variation's attributes as compared: name, option, and whether it is global."""
+    return sorted(
+        (
+            attribute_key(str(a.get("name", ""))),
+            name_key(str(a.get("option", ""))),
+            bool(a.get("id")),
+        )
+        for a in attributes
+    )
 
 
 def _combination(attributes: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
     return tuple(
         sorted(
-            (attribute_key(str(a.get("name", ""))), str(a.get("option", "")).casefold())
+            (attribute_key(str(a.get("name", ""))), name_key(str(a.get("option", ""))))
             for a in attributes
         )
     )
@@ -351,17 +390,26 @@ def _show_attributes(attributes: list[dict[str, Any]] | None) -> str:
     )
 
 
-def _variation_op(item: FeedItem, store: dict[str, Any] | None, parent: FeedItem) -> CatalogOp:
+def _variation_op(
+    item: FeedItem, store: dict[str, Any] | None, parent: FeedItem, index: AttributeIndex
+) -> CatalogOp:
     differ = _Differ(item.values, store)
     differ.plain(skip={"sku"} if store is not None else set())
     if store is None and item.sku and "sku" not in differ.payload:
         differ.payload["sku"] = item.sku
-    names = {a.key: a.name for a in parent.attributes}
-    wanted = [
-        {"name": names.get(a.key, a.name), "option": a.options[0] if a.options else ""}
-        for a in item.attributes
-    ]
-    if store is None or _combination(wanted) != _combination(store.get("attributes") or []):
+    declared = {a.key: a for a in parent.attributes}
+    wanted: list[dict[str, Any]] = []
+    for given in item.attributes:
+        attribute = declared.get(given.key, given)
+        entry: dict[str, Any] = {
+            "name": attribute.name,
+            "option": given.options[0] if given.options else "",
+        }
+        if attribute.is_global:
+            entry = {"id": index.ref(attribute.name), **entry}
+        wanted.append(entry)
+    current = store.get("attributes") or [] if store is not None else []
+    if store is None or _flagged(wanted) != _flagged(current):
         differ.payload["attributes"] = wanted
         differ.changes.append(
             Change(

@@ -27,6 +27,10 @@ def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
     lines: list[str] = []
     for term in plan.terms:
         lines.append(f"{verb}create {_NOUN[term.resource]} {term.label}")
+    for attribute in plan.attributes:
+        lines.append(f"{verb}create attribute {attribute.name}")
+    for value in plan.attribute_terms:
+        lines.append(f"{verb}create term {value.name} of attribute {value.attribute_name}")
     for op in plan.products:
         lines.extend(_op_lines(op, "", verb=verb))
         for variation in op.variations:
@@ -41,7 +45,8 @@ def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
 def render_catalog_summary(plan: CatalogPlan) -> str:
     c = plan.counts()
     return (
-        f"terms to create: {c['terms']}; products: {c['product_create']} create, "
+        f"terms to create: {c['terms']}; global attributes / their terms to create: "
+        f"{c['attributes']} / {c['attribute_terms']}; products: {c['product_create']} create, "
         f"{c['product_update']} update, {c['product_unchanged']} unchanged; variations: "
         f"{c['variation_create']} create, {c['variation_update']} update, "
         f"{c['variation_unchanged']} unchanged; rejected rows: {c['rejected']}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
+from bulkio.catalog.attributes import AttributeIndex
 from bulkio.catalog.feed import CatalogFeed, read_feed
 from bulkio.catalog.plan import CatalogPlan, build_catalog_plan
 from bulkio.catalog.state import fetch_catalog_state
@@ -29,8 +30,10 @@ def plan_catalog(
     feed = read_feed(mapping, source)
     categories = TermIndex.load(client, "categories")
     tags = TermIndex.load(client, "tags")
+    global_names = sorted({a.name for item in feed.items for a in item.attributes if a.is_global})
+    attributes = AttributeIndex.load(client, global_names)
     state = fetch_catalog_state(client, feed, concurrency=concurrency)
-    return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags))
+    return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags, attributes))
 
 
 def import_catalog(

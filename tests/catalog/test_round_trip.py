@@ -82,7 +82,8 @@ def _snapshot(sb: Sandbox, image_sources: dict[str, list[str]] | None) -> dict[s
         entry["categories"] = paths(product)
         entry["tags"] = sorted(html.unescape(t["name"]) for t in product["tags"])
         entry["attributes"] = [
-            (a["name"], a["options"], a["visible"], a["variation"]) for a in product["attributes"]
+            (a["name"], a["options"], a["visible"], a["variation"], bool(a["id"]))
+            for a in product["attributes"]
         ]
         entry["default_attributes"] = [
             (d["name"], d["option"]) for d in product["default_attributes"]
@@ -148,6 +149,15 @@ def test_round_trip_through_the_woocommerce_layout(
                 ],
             },
         )
+        material = client.post("products/attributes", {"name": "Material"})  # a global one
+        client.put(
+            f"products/{simple[1]['id']}",
+            {
+                "attributes": [
+                    {"id": material["id"], "options": ["Oak", "Pine & Fir"], "visible": True}
+                ],
+            },
+        )
         client.post("products/categories", {"name": "Garden & Patio"})  # unused: not exported
         output = tmp_path / "catalog.csv"
         exported = export_products(client, output)
@@ -175,5 +185,8 @@ def test_round_trip_through_the_woocommerce_layout(
                 sources[product["sku"]] = json.loads(meta["value"])
     left, right = _snapshot(source, None), _snapshot(target, sources)
     assert len(left) == len(products)
+    assert left[simple[1]["sku"]]["attributes"] == [
+        ("Material", ["Oak", "Pine &amp; Fir"], True, False, True)
+    ]
     differences = _differences(left, right)
     assert differences == [], "\n".join(differences[:40])
