@@ -104,6 +104,13 @@ def _seconds_range(value: str, option: str) -> float | tuple[float, float]:
     help="Emulate WooCommerce < 11.1: keys are not authenticated on ?rest_route=.",
 )
 @click.option(
+    "--max-body-bytes",
+    type=int,
+    default=None,
+    help="Refuse bigger request bodies with the web server's HTML 413 (nginx's default is "
+    "1048576).",
+)
+@click.option(
     "--gmt-offset",
     type=float,
     default=0.0,
@@ -161,6 +168,7 @@ def sandbox_command(
     home: str | None,
     rest_route_only: bool,
     old_rest_route_auth: bool,
+    max_body_bytes: int | None,
     gmt_offset: float,
     faults: tuple[str, ...],
     workers: int | None,
@@ -223,6 +231,7 @@ def sandbox_command(
         rest_route_auth=not old_rest_route_auth,
         gmt_offset=gmt_offset,
         seed_cache=seed_cache,
+        max_body_bytes=max_body_bytes,
     )
     try:
         sandbox.start()

@@ -216,3 +216,13 @@ def test_cpus_cap_the_service_time_running_at_once(make: Callable[..., Sandbox])
     # …but with one "CPU" their 9 items took at least 9 × 50 ms in all, not 3 × 50 ms
     span = max(e.started + e.duration for e in entries) - min(e.started for e in entries)
     assert span >= 9 * 0.05
+
+
+def test_a_body_over_the_web_server_limit_gets_an_html_413(sandbox_factory: Factory) -> None:
+    sb = sandbox_factory(assume_https=True, max_body_bytes=2000)
+    with basic_client(sb) as api:
+        big = api.post("products/batch", json={"create": [{"name": "x" * 100} for _ in range(30)]})
+        assert big.status_code == 413 and big.headers["content-type"].startswith("text/html")
+        small = api.post("products/batch", json={"create": [{"name": "ok"}]})
+        assert small.status_code == 200
+    assert sb.count() == 1

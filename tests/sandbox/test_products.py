@@ -367,3 +367,16 @@ def test_skus_compare_case_insensitively_like_mysql(api: httpx.Client) -> None:
     assert clash.status_code == 400 and clash.json()["data"]["resource_id"] == created["id"]
     found = api.get("products", params={"sku": "abc-1,zzz"}).json()
     assert [p["sku"] for p in found] == ["ABC-1"]
+
+
+def test_a_json_body_without_a_json_content_type_is_ignored(api: httpx.Client, sb: Sandbox) -> None:
+    payload = b'{"create": [{"name": "Lost", "sku": "LOST"}]}'
+    response = api.post("products/batch", content=payload, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 200 and response.json() == []
+    assert sb.count() == 0
+    sent_right = api.post(
+        "products/batch",
+        content=payload,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert sent_right.json()["create"][0]["sku"] == "LOST"
