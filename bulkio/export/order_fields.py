@@ -108,14 +108,6 @@ LINE_LISTS: dict[str, dict[str, ValueType]] = {
     },
 }
 
-LINE_KIND_OF_LIST = {
-    "line_items": "item",
-    "fee_lines": "fee",
-    "shipping_lines": "shipping",
-    "coupon_lines": "coupon",
-    "tax_lines": "tax",
-}
-
 GENERIC_LINE_FIELDS: dict[str, ValueType] = {
     "type": "text",
     "name": "text",
