@@ -35,9 +35,6 @@ def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
         lines.extend(_op_lines(op, "", verb=verb))
         for variation in op.variations:
             lines.extend(_op_lines(variation, "  ", verb=verb))
-    for rejection in plan.rejected:
-        sku = f" SKU {rejection.sku!r}" if rejection.sku else ""
-        lines.append(f"rejected line {rejection.line}{sku}: {rejection.message} [{rejection.code}]")
     lines.append(render_catalog_summary(plan))
     return "\n".join(lines)
 

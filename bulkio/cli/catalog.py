@@ -21,6 +21,58 @@ def catalog_group() -> None:
     """Full catalogs: variable products, attributes, categories/tags by name, images."""
 
 
+def run_catalog_import(
+    source: Path,
+    mapping: Any,
+    *,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+    concurrency: int,
+    batch_size: int,
+    report_path: Path | None,
+    **connection: Any,
+) -> None:
+    """Plan (and unless ``dry_run`` apply) a catalog feed; print; exit 0 / 1 (problems)."""
+    from bulkio.catalog.render import render_catalog_plan, render_catalog_result
+    from bulkio.catalog.run import import_catalog
+    from bulkio.report import problem_rows, render_problems, write_report_csv
+
+    with client_from_options(**connection, max_concurrency=concurrency) as client:
+        run = import_catalog(
+            client,
+            mapping,
+            source,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            batch_size=batch_size,
+        )
+    outcomes = run.result.problems if run.result else []
+    rows = problem_rows(run.plan.rejected, outcomes, file=str(source))
+    if report_path is not None:
+        write_report_csv(report_path, rows)
+    failed_terms = bool(run.result and (run.result.terms.failed or run.result.attributes.failed))
+    if as_json:
+        document: dict[str, Any] = {"dry_run": dry_run, "plan": run.plan.counts()}
+        if run.result is not None:
+            document["result"] = run.result.counts()
+            document["requests"] = run.result.requests
+        document["problems"] = [row.__dict__ for row in rows]
+        click.echo(json.dumps(document, indent=2, default=str, ensure_ascii=False))
+    else:
+        if not quiet:
+            click.echo(render_catalog_plan(run.plan, dry_run=dry_run or run.result is None))
+            if run.result is not None:
+                click.echo(render_catalog_result(run.result))
+            if dry_run:
+                click.echo("dry run: nothing was written (no terms or attributes either).")
+        problems = render_problems(rows, report_path=str(report_path) if report_path else None)
+        if problems:
+            click.echo(problems, err=quiet)
+    if rows or failed_terms:
+        raise SystemExit(int(ExitCode.PARTIAL))
+
+
 @catalog_group.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -34,49 +86,28 @@ def catalog_group() -> None:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Show what would change; write nothing (no terms are created either).",
+    help="Show what would change; write nothing (no terms or attributes are created either).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write rejected and failed rows (line, SKU, column, value, code, reason) to this CSV.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
 @store_options
 @handle_errors
-def catalog_import_command(
-    source: Path,
-    mapping_path: Path | None,
-    dry_run: bool,
-    as_json: bool,
-    concurrency: int,
-    batch_size: int,
-    **options: Any,
-) -> None:
-    """Import a catalog: terms by name, parents with attributes, variations, images."""
-    from bulkio.catalog.render import render_catalog_plan, render_catalog_result
-    from bulkio.catalog.run import import_catalog
+def catalog_import_command(source: Path, mapping_path: Path | None, **options: Any) -> None:
+    """Import a catalog: terms by name, parents with attributes, variations, images.
 
-    with client_from_options(**options, max_concurrency=concurrency) as client:
-        run = import_catalog(
-            client,
-            mapping_path or DEFAULT_MAPPING,
-            source,
-            dry_run=dry_run,
-            concurrency=concurrency,
-            batch_size=batch_size,
-        )
-    failed = bool(run.result and (run.result.problems or run.result.terms.failed))
-    if as_json:
-        document: dict[str, Any] = {"plan": run.plan.counts(), "dry_run": dry_run}
-        if run.result is not None:
-            document["result"] = run.result.counts()
-            document["problems"] = [o.__dict__ for o in run.result.problems]
-        document["rejected"] = [r.__dict__ for r in run.plan.rejected]
-        click.echo(json.dumps(document, indent=2, default=str))
-    else:
-        click.echo(render_catalog_plan(run.plan, dry_run=dry_run or run.result is None))
-        if run.result is not None:
-            click.echo(render_catalog_result(run.result))
-    if failed or run.plan.rejected:
-        raise SystemExit(int(ExitCode.PARTIAL))
+    \b
+    Exit codes: 0 all done or nothing to do; 1 some rows rejected or failed; 2 bad file,
+    mapping or option (nothing written); 4 store unreachable or key refused.
+    """
+    run_catalog_import(source, mapping_path or DEFAULT_MAPPING, **options)
 
 
 @export_group.command("products")

@@ -45,7 +45,7 @@ from bulkio.report import (
 )
 from bulkio.runlock import RunLock
 from bulkio.runs import series_dir
-from bulkio.safeguard import GuardedRun
+from bulkio.safeguard import GuardedRun, apply_saved_missing
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
 
@@ -221,6 +221,28 @@ def import_command(
     if not file.is_file():
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
+    from bulkio.catalog.detect import is_catalog_feed  # WooCommerce product CSV: docs/catalog.md
+
+    if is_catalog_feed(mapping, file):
+        from bulkio.cli.catalog import run_catalog_import
+
+        if plan_out is not None:
+            raise UsageError(
+                "--plan-out is not available for catalog feeds (Type/Parent columns) yet",
+                hint="preview with --dry-run, then run without it",
+            )
+        run_catalog_import(
+            file,
+            mapping,
+            dry_run=dry_run,
+            as_json=as_json,
+            quiet=quiet,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            report_path=report_path,
+            **connection,
+        )
+        return
     run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     records = build_records(mapping, file)
     with (
@@ -370,6 +392,12 @@ def _apply_saved_plan(
             progress=progress,
             prior=refused,
         )
+    # The plan's missing-product actions (hide / trash), each re-checked against the store.
+    missing = apply_saved_missing(client, fresh, concurrency=concurrency, batch_size=batch_size)
+    result.outcomes.extend(o for o in missing if o.outcome in ("failed", "refused"))
+    if missing:
+        done = sum(1 for o in missing if o.outcome == "updated")
+        out.text(f"missing from the feed: {done} of {len(missing)} hidden or moved to the trash")
     _finish_stats(result, client, started)
     _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
 

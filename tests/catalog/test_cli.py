@@ -46,5 +46,24 @@ def test_rejected_rows_exit_1(sandbox: Sandbox, tmp_path: Path) -> None:
     feed.write_text(sample.replace(",simple,MUG,", ",gadget,MUG,"))
     result = CliRunner().invoke(main, ["catalog", "import", str(feed), *_store(sandbox)])
     assert result.exit_code == 1
-    assert "Type 'gadget' is not simple, variable or variation [unknown-type]" in result.output
+    assert "unknown-type: Type 'gadget' is not simple, variable or variation" in result.output
     assert sandbox.product_by_sku("MUG") is None and sandbox.product_by_sku("TEE") is not None
+
+
+def test_bulkio_import_hands_woocommerce_files_to_the_catalog_import(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sample = str(ROOT / "samples" / "catalog-woocommerce.csv")
+    mapping = str(ROOT / "mappings" / "woocommerce-core.toml")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", sample, "-m", mapping, *_store(sandbox)])
+    assert result.exit_code == 0, result.output
+    tee = sandbox.product_by_sku("TEE")
+    assert tee is not None and tee["type"] == "variable"
+    assert len(sandbox.variations(tee["id"])) == 4
+    assert sandbox.product_by_sku("TEE-RED-S")["type"] == "variation"  # not a product of its own
+    refused = runner.invoke(
+        main,
+        ["import", sample, "-m", mapping, "--plan-out", str(tmp_path / "p.json"), *_store(sandbox)],
+    )
+    assert refused.exit_code == 2 and "--plan-out" in refused.output
