@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from bulkio.cli import main
 from bulkio.sandbox import Sandbox
 from bulkio.sandbox.faults import FaultPlan, FaultRule
-from tests.export.http_orders import client_for, create_orders
+from tests.export.http_orders import all_orders, client_for, create_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -253,3 +253,61 @@ def test_accounting_mapping_exports_each_completed_order_once(tmp_path: Path) ->
                 client.put(f"orders/{order_id}", {"status": "completed"})
         next_second()
         assert night(sandbox, "n3") == [str(i) for i in ids[5:8]]
+
+
+def test_an_order_trashed_while_paging_does_not_hide_its_neighbour(tmp_path: Path) -> None:
+    """Over HTTP: page 1 is read, then an order on it is trashed; every later order moves up one
+    place, so the first order of page 2 lands on page 1 — bulkio notices and fetches it."""
+    from bulkio.config import ConnectionSettings
+    from bulkio.export import export_orders, load_export_mapping
+    from bulkio.store import StoreClient
+
+    with Sandbox(seed_products=10, seed_orders=250, seed=12) as sandbox:
+        with client_for(sandbox, "read") as client:
+            ids = [
+                o["id"]
+                for o in client.get_page(
+                    "orders", {"orderby": "id", "order": "asc", "per_page": 100}
+                ).items
+            ]
+        victim = ids[10]
+        sandbox.clear_log()
+        sandbox.faults = FaultPlan(
+            rules=[FaultRule.latency(1.0, route="orders", method="GET", after=1, times=1)]
+        )
+        done = threading.Event()
+
+        def trash_after_page_one() -> None:
+            while not done.is_set():
+                if any(
+                    r.route == "/wc/v3/orders" and r.query.get("page") == "1" and r.status == 200
+                    for r in list(sandbox.request_log)
+                ):
+                    with client_for(sandbox) as writer:
+                        writer.delete(f"orders/{victim}")
+                    return
+                time.sleep(0.01)
+
+        worker = threading.Thread(target=trash_after_page_one)
+        worker.start()
+        key, secret = sandbox.keys["read"]
+        out = tmp_path / "all.csv"
+        try:
+            with StoreClient(
+                ConnectionSettings(url=sandbox.url, key=key, secret=secret), max_concurrency=1
+            ) as client:
+                result = export_orders(
+                    client,
+                    load_export_mapping(write_mapping(tmp_path, "created")),
+                    out,
+                    concurrency=1,
+                )
+        finally:
+            done.set()
+            worker.join()
+        with out.open(encoding="utf-8") as handle:
+            exported = [int(row["id"]) for row in csv.DictReader(handle)]
+        everything = sorted({*exported, *[o["id"] for o in all_orders(sandbox)]})
+        assert sorted(exported) == everything  # the neighbour is there; the victim was read before
+        assert len(exported) == len(set(exported)) == 250
+        assert result.reconciled == 1
