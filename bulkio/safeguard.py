@@ -305,80 +305,8 @@ class GuardedRun:
         """Apply ``plan.missing``: hides through ``products/batch`` updates, deletes one by one
         to the trash (``DELETE products/<id>`` without ``force``). Returns their outcomes
         (:class:`bulkio.apply.ItemOutcome`), already logged."""
-        from bulkio.apply import ItemOutcome, apply_plan
-        from bulkio.plan.model import Plan, PlanItem
-        from bulkio.store import AuthenticationError, StoreError
-
         items: list[MissingItem] = list(getattr(plan, "missing", None) or [])
-        hides = [item for item in items if not item.is_delete]
-        deletes = [item for item in items if item.is_delete]
-        outcomes: list[Any] = []
-        if hides:
-            hide_plan = Plan(
-                owned_fields=["sku", "status", "stock_status", "stock_quantity"],
-                updates=[
-                    PlanItem(
-                        "update",
-                        0,
-                        item.sku,
-                        id=item.id,
-                        base_modified=item.base_modified,
-                        base_status=item.base_status,
-                        changes=list(item.changes),
-                        payload=dict(item.payload),
-                        note=f"missing from the feed: {item.policy}",
-                    )
-                    for item in hides
-                ],
-            )
-            policy_of = {item.id: item.policy for item in hides}
-            result = apply_plan(client, hide_plan, **apply_options)
-            for outcome in result.outcomes:
-                ok = outcome.outcome in ("updated", "unchanged")
-                self.log.event(
-                    "missing",
-                    "hide" if ok else str(outcome.outcome),
-                    sku=outcome.sku,
-                    id=outcome.id,
-                    code=outcome.code,
-                    fields=[
-                        "status"
-                        if policy_of.get(outcome.id or 0) in ("draft", "private")
-                        else "stock"
-                    ],
-                    message=f"missing from the feed → {policy_of.get(outcome.id or 0)}"
-                    + (f": {outcome.message}" if outcome.message and not ok else ""),
-                    level="info" if ok else "error",
-                )
-            outcomes.extend(result.outcomes)
-        for item in deletes:
-            started = time.monotonic()
-            try:
-                client.delete(f"products/{item.id}")
-                outcome = ItemOutcome(0, item.sku, "delete", "updated", item.id)
-            except AuthenticationError:
-                raise
-            except StoreError as error:
-                code = str(getattr(error, "code", "") or type(error).__name__)
-                if code == ALREADY_TRASHED:
-                    # a retried DELETE whose first attempt was committed: already done
-                    outcome = ItemOutcome(0, item.sku, "delete", "unchanged", item.id, code)
-                else:
-                    message = str(getattr(error, "woo_message", "") or error)
-                    outcome = ItemOutcome(0, item.sku, "delete", "failed", item.id, code, message)
-            self.log.event(
-                "missing",
-                "delete" if outcome.outcome != "failed" else "failed",
-                sku=item.sku,
-                id=item.id,
-                code=outcome.code,
-                duration=time.monotonic() - started,
-                message="missing from the feed → trash"
-                + (f": {outcome.message}" if outcome.message else ""),
-                level="error" if outcome.outcome == "failed" else "info",
-            )
-            outcomes.append(outcome)
-        return outcomes
+        return apply_missing_items(client, items, self.log, **apply_options)
 
     def finish(self, result: Any, *, missing_outcomes: Sequence[Any] = ()) -> int:
         """Record the result's counts and decide the exit code (0, 1, or 4 when the store
@@ -461,6 +389,151 @@ class GuardedRun:
 
     def limits_json(self) -> dict[str, Any]:
         return limits_as_dict(self.options.limits)
+
+
+def apply_missing_items(
+    client: Any, items: Sequence[MissingItem], log: RunLog, **apply_options: Any
+) -> list[Any]:
+    """Hides through ``products/batch`` updates (via :func:`bulkio.apply.apply_plan`), deletes
+    one by one to the trash; each outcome logged in phase ``missing``."""
+    from bulkio.apply import ItemOutcome, apply_plan
+    from bulkio.plan.model import Plan, PlanItem
+    from bulkio.store import AuthenticationError, StoreError
+
+    hides = [item for item in items if not item.is_delete]
+    deletes = [item for item in items if item.is_delete]
+    outcomes: list[Any] = []
+    if hides:
+        hide_plan = Plan(
+            owned_fields=["sku", "status", "stock_status", "stock_quantity"],
+            updates=[
+                PlanItem(
+                    "update",
+                    0,
+                    item.sku,
+                    id=item.id,
+                    base_modified=item.base_modified,
+                    base_status=item.base_status,
+                    changes=list(item.changes),
+                    payload=dict(item.payload),
+                    note=f"missing from the feed: {item.policy}",
+                )
+                for item in hides
+            ],
+        )
+        policy_of = {item.id: item.policy for item in hides}
+        result = apply_plan(client, hide_plan, **apply_options)
+        for outcome in result.outcomes:
+            ok = outcome.outcome in ("updated", "unchanged")
+            log.event(
+                "missing",
+                "hide" if ok else str(outcome.outcome),
+                sku=outcome.sku,
+                id=outcome.id,
+                code=outcome.code,
+                fields=[
+                    "status" if policy_of.get(outcome.id or 0) in ("draft", "private") else "stock"
+                ],
+                message=f"missing from the feed → {policy_of.get(outcome.id or 0)}"
+                + (f": {outcome.message}" if outcome.message and not ok else ""),
+                level="info" if ok else "error",
+            )
+        outcomes.extend(result.outcomes)
+    for item in deletes:
+        started = time.monotonic()
+        try:
+            client.delete(f"products/{item.id}")
+            outcome = ItemOutcome(0, item.sku, "delete", "updated", item.id)
+        except AuthenticationError:
+            raise
+        except StoreError as error:
+            code = str(getattr(error, "code", "") or type(error).__name__)
+            if code == ALREADY_TRASHED:
+                # a retried DELETE whose first attempt was committed: already done
+                outcome = ItemOutcome(0, item.sku, "delete", "unchanged", item.id, code)
+            else:
+                message = str(getattr(error, "woo_message", "") or error)
+                outcome = ItemOutcome(0, item.sku, "delete", "failed", item.id, code, message)
+        log.event(
+            "missing",
+            "delete" if outcome.outcome != "failed" else "failed",
+            sku=item.sku,
+            id=item.id,
+            code=outcome.code,
+            duration=time.monotonic() - started,
+            message="missing from the feed → trash"
+            + (f": {outcome.message}" if outcome.message else ""),
+            level="error" if outcome.outcome == "failed" else "info",
+        )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def apply_saved_missing(
+    client: Any, plan: Any, *, log: RunLog | None = None, **apply_options: Any
+) -> list[Any]:
+    """Apply a saved plan's missing-product actions (``bulkio apply PLAN.json``), checked first.
+
+    Each product is read again: one modified in the store since the plan was made is refused,
+    not overwritten (unless it already is in the planned state: then it is ``unchanged``); one
+    that is gone is refused. The rest are applied as :meth:`GuardedRun.apply_missing` does.
+    Returns every item's :class:`bulkio.apply.ItemOutcome`.
+    """
+    from bulkio.apply import ItemOutcome
+
+    items: list[MissingItem] = list(getattr(plan, "missing", None) or [])
+    if not items:
+        return []
+    current: dict[int, dict[str, Any]] = {}
+    ids = [item.id for item in items]
+    for start in range(0, len(ids), 100):
+        params = {
+            "include": ",".join(str(i) for i in ids[start : start + 100]),
+            "_fields": "id,sku,status,stock_status,manage_stock,stock_quantity,date_modified_gmt",
+        }
+        for page in client.iter_pages("products", params=params, per_page=100):
+            for product in page:
+                current[int(product["id"])] = product
+    keep: list[MissingItem] = []
+    outcomes: list[Any] = []
+    for item in items:
+        product = current.get(item.id)
+        action = "delete" if item.is_delete else "update"
+        if product is None:
+            outcomes.append(
+                ItemOutcome(
+                    0,
+                    item.sku,
+                    action,
+                    "refused",
+                    item.id,
+                    "gone",
+                    f"product #{item.id} is no longer in the store (or in the trash)",
+                )
+            )
+        elif product.get("date_modified_gmt") == item.base_modified:
+            keep.append(item)
+        elif not item.is_delete and all(
+            product.get(key) == value for key, value in item.payload.items() if key != "id"
+        ):
+            outcomes.append(
+                ItemOutcome(0, item.sku, action, "unchanged", item.id, "already_applied")
+            )
+        else:
+            outcomes.append(
+                ItemOutcome(
+                    0,
+                    item.sku,
+                    action,
+                    "refused",
+                    item.id,
+                    "changed_since_plan",
+                    "changed in the store since the plan was made; not hidden or deleted, "
+                    "make a new plan",
+                )
+            )
+    outcomes.extend(apply_missing_items(client, keep, log or RunLog(None), **apply_options))
+    return outcomes
 
 
 def _feed_skus(plan: Any, records: Any) -> set[str]:

@@ -352,3 +352,39 @@ def test_runs_dir_option_and_pruning(sandbox: Sandbox, tmp_path: Path) -> None:
     found = list((runs / store_slug(sandbox.url) / "nightly").iterdir())
     assert sum(1 for p in found if p.is_dir()) == 3
     assert {"lock", "state.json"} <= {p.name for p in found}
+
+
+def test_apply_of_a_saved_plan_hides_missing_products_checked_first(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from tests.safety.helpers import cli, store_args
+
+    mapping = write_mapping(
+        tmp_path / "feed.toml", missing="draft", manages='{ meta = "_bulkio_feed" }'
+    )
+    assert cli_import(sandbox, write_csv(tmp_path / "a.csv", rows(12)), mapping).exit_code == 0
+    plan_file = tmp_path / "plan.json"
+    preview = cli_import(
+        sandbox,
+        write_csv(tmp_path / "b.csv", rows(10)),
+        mapping,
+        "--dry-run",
+        "--plan-out",
+        plan_file,
+    )
+    assert preview.exit_code == 0, preview.output
+    assert [m["sku"] for m in json.loads(plan_file.read_text())["missing"]] == ["P-0011", "P-0012"]
+    # somebody edits P-0012 by hand before the plan is applied
+    p12 = live_by_sku(sandbox)["P-0012"]
+    sandbox.db.db.execute(
+        "UPDATE posts SET date_modified_gmt = '2030-01-01T00:00:00' WHERE id = ?", (p12["id"],)
+    )
+    sandbox.clear_log()
+    result = cli("apply", plan_file, *store_args(sandbox))
+    assert result.exit_code == 1, result.output
+    statuses = {sku: p["status"] for sku, p in live_by_sku(sandbox).items()}
+    assert statuses["P-0011"] == "draft" and statuses["P-0012"] == "publish"
+    assert "changed_since_plan" in result.output
+    again = cli("apply", plan_file, *store_args(sandbox))
+    assert statuses == {sku: p["status"] for sku, p in live_by_sku(sandbox).items()}
+    assert again.exit_code == 1  # P-0012 is still refused, P-0011 is already done
