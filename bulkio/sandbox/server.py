@@ -192,6 +192,10 @@ class Sandbox:
         self.authenticator: Authenticator | None = None
         self.keyring: KeyRing | None = None
 
+    def __repr__(self) -> str:
+        state = self.url or "not started"
+        return f"<Sandbox {state} batch_limit={self.batch_limit} db={self.db_path or ':memory:'}>"
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def __enter__(self) -> Sandbox:

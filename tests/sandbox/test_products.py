@@ -380,3 +380,11 @@ def test_a_json_body_without_a_json_content_type_is_ignored(api: httpx.Client, s
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert sent_right.json()["create"][0]["sku"] == "LOST"
+
+
+def test_head_answers_headers_without_a_body(api: httpx.Client, sb: Sandbox) -> None:
+    api.post("products", json={"name": "H"})
+    response = api.head("products")
+    assert response.status_code == 200 and response.headers["X-WP-Total"] == "1"
+    assert response.content == b""
+    assert sb.keys["read_write"][1] not in repr(sb) and sb.url in repr(sb)
