@@ -60,9 +60,23 @@ def test_bad_dates_statuses_and_formats(tmp_path: Path) -> None:
 
 
 def test_unreachable_store_is_exit_4_and_never_shows_the_secret(tmp_path: Path) -> None:
-    code, output = invoke("-m", ACCOUNTING, "-o", str(tmp_path / "o.csv"), "--quiet")
-    assert code == 4
-    assert "cs_supersecret" not in output
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.fast]\nurl = "{closed_port_url()}"\nmax_attempts = 2\nbackoff_base = 0.01\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    env = {
+        "BULKIO_CONFIG": str(config),
+        "BULKIO_PROFILE": "fast",
+        "BULKIO_URL": None,
+        "BULKIO_KEY": "ck_x",
+        "BULKIO_SECRET": "cs_supersecret",
+    }
+    args = ["export", "orders", "-m", ACCOUNTING, "-o", str(tmp_path / "o.csv"), "--quiet"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 4, result.output
+    assert "cs_supersecret" not in result.output
     assert not (tmp_path / "o.csv").exists()
 
 
