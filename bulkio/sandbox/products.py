@@ -858,8 +858,19 @@ def _variable_parent(store: Store, product_id: int) -> sqlite3.Row:
     return row
 
 
-def _variation_row(store: Store, product_id: int, variation_id: int, status: int) -> sqlite3.Row:
+def _variation_row(
+    store: Store, product_id: int, variation_id: int, status: int, action: str = ""
+) -> sqlite3.Row:
+    """The variation; under another parent it is "Invalid ID." for a read, while an edit or a
+    delete meets the permission check's 403 "Parent product does not match current variation."
+    (the key authenticated a user, so WordPress answers 403, not 401)."""
     row = store.get_post(variation_id, ("product_variation",))
+    if row is not None and int(row["parent_id"]) != product_id and action:
+        raise ApiError(
+            f"woocommerce_rest_cannot_{action}",
+            "Parent product does not match current variation.",
+            403,
+        )
     if row is None or int(row["parent_id"]) != product_id:
         raise ApiError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", status)
     return row
@@ -944,7 +955,7 @@ def update_variation(
         )
     with store.db.lock:
         _variable_parent(store, product_id)
-        row = _variation_row(store, product_id, variation_id, 400)
+        row = _variation_row(store, product_id, variation_id, 400, "edit")
         doc = doc_of(row)
         _apply_variation(store, doc, payload, variation_id)
         now = store.now_text()
@@ -957,15 +968,23 @@ def delete_variation(
 ) -> dict[str, Any]:
     with store.db.lock:
         _variable_parent(store, product_id)
-        row = _variation_row(store, product_id, variation_id, 404)
-        if not force:
-            raise ApiError(
-                "woocommerce_rest_trash_not_supported",
-                "The product_variation does not support trashing.",
-                501,
-            )
+        row = _variation_row(store, product_id, variation_id, 404, "delete")
         before = variation_response(store, row)
-        store.delete_post(variation_id)
+        if force:
+            store.delete_post(variation_id)
+            return before
+        # Variations go to the trash like products (WC_REST_Product_Variations_V2_Controller).
+        if row["status"] == "trash":
+            raise ApiError(
+                "woocommerce_rest_already_trashed",
+                "The product_variation has already been deleted.",
+                410,
+            )
+        doc = doc_of(row)
+        doc["status"] = "trash"
+        store.update_post(
+            variation_id, {"status": "trash", "date_modified_gmt": store.now_text()}, doc
+        )
         return before
 
 
@@ -1042,8 +1061,10 @@ def list_variations(
     _variable_parent(store, product_id)
     where = ["kind = 'product_variation'", "parent_id = ?"]
     args: list[Any] = [product_id]
-    status = as_enum(params, "status", ("any", *VARIATION_STATUSES), "any")
-    if status != "any":
+    status = as_enum(params, "status", ("any", "trash", *VARIATION_STATUSES), "any")
+    if status == "any":
+        where.append("status != 'trash'")
+    else:
         where.append("status = ?")
         args.append(status)
     skus = as_list(params, "sku")

@@ -116,3 +116,23 @@ def test_chunked_request_bodies_are_read(api: httpx.Client, sb: Sandbox) -> None
     )
     assert response.status_code == 200, response.text
     assert sb.product_by_sku("CH-1") is not None
+
+
+def test_variation_trash_and_parent_mismatch(api: httpx.Client, sb: Sandbox) -> None:
+    first = api.post("products", json={"name": "A", "type": "variable"}).json()
+    second = api.post("products", json={"name": "B", "type": "variable"}).json()
+    variation = api.post(f"products/{first['id']}/variations", json={"sku": "TR-1"}).json()
+    wrong = api.put(f"products/{second['id']}/variations/{variation['id']}", json={"sku": "x"})
+    assert wrong.status_code == 403
+    assert wrong.json() == {
+        "code": "woocommerce_rest_cannot_edit",
+        "message": "Parent product does not match current variation.",
+        "data": {"status": 403},
+    }
+    base = f"products/{first['id']}/variations"
+    assert api.delete(f"{base}/{variation['id']}").status_code == 200
+    assert api.delete(f"{base}/{variation['id']}").status_code == 410
+    assert api.get(base).json() == []
+    assert [v["id"] for v in api.get(base, params={"status": "trash"}).json()] == [variation["id"]]
+    # a trashed variation keeps its SKU but no longer blocks it
+    assert api.post(base, json={"sku": "TR-1"}).status_code == 201
