@@ -221,6 +221,7 @@ def import_command(
     if not file.is_file():
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
+    run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     from bulkio.catalog.detect import is_catalog_feed  # WooCommerce product CSV: docs/catalog.md
 
     if is_catalog_feed(mapping, file):
@@ -231,19 +232,32 @@ def import_command(
                 "--plan-out is not available for catalog feeds (Type/Parent columns) yet",
                 hint="preview with --dry-run, then run without it",
             )
-        run_catalog_import(
-            file,
-            mapping,
-            dry_run=dry_run,
-            as_json=as_json,
-            quiet=quiet,
-            concurrency=concurrency,
-            batch_size=batch_size,
-            report_path=report_path,
-            **connection,
-        )
+        # The same run lock and run log as product feeds (safety limits and the missing
+        # policy do not look at catalog plans yet).
+        with (
+            client_from_options(**connection) as probe,
+            GuardedRun(
+                mapping,
+                mapping_path,
+                redact_url(probe.site),
+                run_options,
+                dry_run=dry_run,
+                secrets=(probe.settings.key, probe.settings.secret),
+                source=str(file),
+            ),
+        ):
+            run_catalog_import(
+                file,
+                mapping,
+                dry_run=dry_run,
+                as_json=as_json,
+                quiet=quiet,
+                concurrency=concurrency,
+                batch_size=batch_size,
+                report_path=report_path,
+                **connection,
+            )
         return
-    run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     records = build_records(mapping, file)
     with (
         client_from_options(**connection, max_concurrency=concurrency) as client,

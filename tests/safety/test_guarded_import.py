@@ -388,3 +388,19 @@ def test_apply_of_a_saved_plan_hides_missing_products_checked_first(
     again = cli("apply", plan_file, *store_args(sandbox))
     assert statuses == {sku: p["status"] for sku, p in live_by_sku(sandbox).items()}
     assert again.exit_code == 1  # P-0012 is still refused, P-0011 is already done
+
+
+def test_catalog_feeds_take_the_same_lock_and_log(sandbox: Sandbox, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    feed, mapping = (
+        root / "samples" / "catalog-woocommerce.csv",
+        root / "mappings" / "woocommerce-core.toml",
+    )
+    with RunLock(series(sandbox, mapping) / "lock"):
+        locked = cli_import(sandbox, feed, mapping)
+    assert locked.exit_code == 5, locked.output
+    assert sandbox.writes() == 0
+    result = cli_import(sandbox, feed, mapping, "--dry-run")
+    assert result.exit_code in (0, 1), result.output
+    summary = last_log(sandbox, mapping)[-1]
+    assert summary["event"] == "summary" and summary["outcome"] == "dry_run"
