@@ -22,13 +22,15 @@ def fmt(moment: datetime | None) -> str | None:
 
 
 def parse_gmt(text: str) -> datetime:
-    return datetime.strptime(text[:19], FORMAT)
+    return datetime.fromisoformat(text[:19])
 
 
 def local_from_gmt(text: str | None, offset: timedelta) -> str | None:
     """The site-local twin of a stored GMT date string."""
     if not text:
         return None
+    if not offset:
+        return text
     return fmt(parse_gmt(text) + offset)
 
 
