@@ -394,7 +394,9 @@ def _variation_op(
     item: FeedItem, store: dict[str, Any] | None, parent: FeedItem, index: AttributeIndex
 ) -> CatalogOp:
     differ = _Differ(item.values, store)
-    differ.plain(skip={"sku"} if store is not None else set())
+    # SKUs match without case; a variation matched by its attributes may get a new SKU.
+    same_sku = store is not None and str(store.get("sku") or "").casefold() == item.sku.casefold()
+    differ.plain(skip={"sku"} if same_sku or not item.sku else set())
     if store is None and item.sku and "sku" not in differ.payload:
         differ.payload["sku"] = item.sku
     declared = {a.key: a for a in parent.attributes}

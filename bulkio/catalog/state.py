@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkio.catalog.feed import CatalogFeed
-from bulkio.plan.state import is_variation, read_products
+from bulkio.plan.state import chunk_skus, is_variation, read_products
 
 PRODUCT_FIELDS = (
     "id,sku,type,status,name,description,short_description,regular_price,sale_price,featured,"
@@ -36,6 +36,15 @@ class CatalogState:
     """parent id → its variations."""
     variation_skus: dict[str, int] = field(default_factory=dict)
     """casefolded SKU held by a variation → its parent id (any parent the store has)."""
+    variation_listings: int = 0
+    """Parents whose variations had to be listed (some feed variation not found by SKU)."""
+
+
+def _as_variation(product: dict[str, Any]) -> dict[str, Any]:
+    """A variation as ``products?sku=`` answers it (product shape) → the variations shape:
+    its one image is ``images[0]`` there."""
+    images = product.get("images") or []
+    return {**product, "image": images[0] if images else None}
 
 
 def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4) -> CatalogState:
@@ -59,16 +68,59 @@ def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4)
                     "per_page": 100,
                 },
             )
+    found_variations: dict[int, list[dict[str, Any]]] = {}
     for product in found:
         if is_variation(product):
-            state.variation_skus[str(product.get("sku", "")).casefold()] = int(
-                product.get("parent_id") or 0
-            )
+            parent_id = int(product.get("parent_id") or 0)
+            state.variation_skus[str(product.get("sku", "")).casefold()] = parent_id
+            found_variations.setdefault(parent_id, []).append(_as_variation(product))
             continue
         state.by_id[int(product["id"])] = product
         if product.get("sku"):
             state.products[str(product["sku"]).casefold()] = product
-    parents = [pid for pid, product in state.by_id.items() if product.get("type") == "variable"]
+    # Variations: a parent whose feed variations are all found by SKU needs no listing of its
+    # own. When the product read paged the catalog (which never lists variations), look the
+    # variation SKUs up in chunks if that takes fewer requests than listing each parent.
+    groups: list[tuple[int, list[str]]] = []
+    for item in feed.items:
+        parent: dict[str, Any] | None = None
+        if item.sku:
+            parent = state.products.get(item.sku.casefold())
+        elif item.parent_ref.lower().startswith("id:") and item.parent_ref[3:].isdigit():
+            parent = state.by_id.get(int(item.parent_ref[3:]))
+        if parent is None or parent.get("type") != "variable" or not item.variations:
+            continue
+        groups.append((int(parent["id"]), [v.sku for v in item.variations]))
+    unresolved = [
+        sku
+        for _, group in groups
+        for sku in group
+        if sku and sku.casefold() not in state.variation_skus
+    ]
+    lookups = chunk_skus(unresolved)
+    if unresolved and len(lookups) < len({pid for pid, _ in groups}):
+        params = {"_fields": PRODUCT_FIELDS, "per_page": 100}
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            answers = pool.map(
+                lambda chunk: client.get("products", params={**params, "sku": ",".join(chunk)}),
+                lookups,
+            )
+            for answer in answers:
+                for record in answer:
+                    if is_variation(record):
+                        parent_id = int(record.get("parent_id") or 0)
+                        key = str(record.get("sku", "")).casefold()
+                        if key not in state.variation_skus:
+                            state.variation_skus[key] = parent_id
+                            found_variations.setdefault(parent_id, []).append(_as_variation(record))
+    parents: list[int] = []
+    for parent_id, group in groups:
+        known = found_variations.get(parent_id, [])
+        held = {str(v.get("sku", "")).casefold() for v in known}
+        if all(sku and sku.casefold() in held for sku in group):
+            state.variations[parent_id] = known
+        elif parent_id not in parents:
+            parents.append(parent_id)
 
     def read_variations(parent_id: int) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -79,6 +131,7 @@ def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4)
             items.extend(page)
         return items
 
+    state.variation_listings = len(parents)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for parent_id, items in zip(parents, pool.map(read_variations, parents), strict=True):
             state.variations[parent_id] = items

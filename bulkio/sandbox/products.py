@@ -572,7 +572,15 @@ def _as_product_doc(row: sqlite3.Row) -> dict[str, Any]:
     doc = doc_of(row)
     if row["kind"] != "product_variation":
         return doc
-    return {**_blank_product(), **doc, "type": "variation", "parent_id": int(row["parent_id"])}
+    # The products controller lists a variation's one image under ``images`` (get_images).
+    images = [doc["image"]] if doc.get("image") else []
+    return {
+        **_blank_product(),
+        **doc,
+        "images": images,
+        "type": "variation",
+        "parent_id": int(row["parent_id"]),
+    }
 
 
 def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:

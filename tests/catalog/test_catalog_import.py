@@ -198,3 +198,41 @@ def test_variations_grouped_by_parent_key_make_up_the_parent(
         sandbox.clear_log()
         again = import_catalog(client, MAPPING, feed)
     assert not again.plan.has_changes and sandbox.writes() == 0
+
+
+def test_second_run_reads_variations_by_sku_not_parent_by_parent(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    rows = []
+    for n in range(10):
+        rows += variable_product(f"P{n}", f"Product {n}", "Dept > Group", "", [])
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    with client_for(sandbox) as client:
+        import_catalog(client, MAPPING, feed)
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)
+    assert not again.plan.has_changes and sandbox.writes() == 0
+    routes = [r.route for r in sandbox.request_log]
+    assert not [r for r in routes if r.endswith("/variations")]  # no per-parent listing
+    # terms (2), a product probe + page, and 120 variation SKUs in 2 lookups
+    assert len(routes) <= 6, routes
+
+
+def test_variation_without_its_sku_is_matched_by_attributes(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    rows = variable_product("TEE", "Tee", "Clothing", "", [])
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    with client_for(sandbox) as client:
+        import_catalog(client, MAPPING, feed)
+        rows[1]["SKU"] = "TEE-RENAMED"  # same Color/Size/Fit, new SKU
+        rows[1]["Regular price"] = "30.00"
+        write_feed(feed, rows)
+        run = import_catalog(client, MAPPING, feed)
+    assert run.plan.counts()["variation_update"] == 1
+    assert run.plan.counts()["variation_create"] == 0
+    tee = sandbox.product_by_sku("TEE")
+    variations = sandbox.variations(tee["id"])
+    assert len(variations) == 12
+    renamed = next(v for v in variations if v["sku"] == "TEE-RENAMED")
+    assert renamed["regular_price"] == "30.00"
