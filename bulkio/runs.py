@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulkio.errors import UsageError
+
 DEFAULT_KEEP_RUNS = 30
 """How many run directories are kept per store and mapping before the oldest are pruned."""
 
@@ -128,17 +130,25 @@ def start_run(
     directory.
     """
     series = series_dir(store_url, mapping_path, runs_dir)
-    series.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     candidate = series / stamp
     suffix = 0
-    while True:
-        try:
-            candidate.mkdir()
-            break
-        except FileExistsError:
-            suffix += 1
-            candidate = series / f"{stamp}-{suffix}"
+    try:
+        series.mkdir(parents=True, exist_ok=True)
+        while True:
+            try:
+                candidate.mkdir()
+                break
+            except FileExistsError:
+                suffix += 1
+                candidate = series / f"{stamp}-{suffix}"
+    except OSError as error:
+        # cron often starts jobs in / or another directory the job's user cannot write
+        raise UsageError(
+            f"cannot create the run directory {candidate}: {error.strerror or error}",
+            hint="run from a writable directory, or set BULKIO_HOME or --runs-dir to one "
+            "(runs keep their lock, log, report and state there)",
+        ) from None
     return RunPaths(series_dir=series, run_dir=candidate, run_id=candidate.name)
 
 

@@ -85,3 +85,31 @@ def test_state_round_trip_and_damage(tmp_path: Path) -> None:
     assert load_state(state_file) is None
     state_file.write_text('{"last_success": {"feed_rows": -1}}')
     assert load_state(state_file) is None
+
+
+def test_unwritable_runs_dir_is_a_clear_usage_error(tmp_path: Path) -> None:
+    import os
+
+    from bulkio.errors import UsageError
+
+    locked = tmp_path / "readonly"
+    locked.mkdir()
+    os.chmod(locked, 0o500)
+    try:
+        if os.access(locked, os.W_OK):  # running as root: permissions do not apply
+            pytest.skip("the test user can write anywhere")
+        with pytest.raises(UsageError) as info:
+            start_run("https://shop.example.com", "feed.toml", locked / "runs")
+        assert "cannot create the run directory" in str(info.value)
+        assert "BULKIO_HOME" in str(info.value)
+    finally:
+        os.chmod(locked, 0o700)
+
+
+def test_a_file_in_the_way_is_a_clear_usage_error(tmp_path: Path) -> None:
+    from bulkio.errors import UsageError
+
+    (tmp_path / "runs").write_text("not a directory")
+    with pytest.raises(UsageError) as info:
+        start_run("https://shop.example.com", "feed.toml", tmp_path / "runs")
+    assert str(tmp_path / "runs") in str(info.value)
