@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bulkio.errors import BulkioError, SafetyLimitError
+from bulkio.errors import BulkioError, SafetyLimitError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan.missing import (
     Manages,
@@ -172,7 +172,13 @@ class GuardedRun:
         self.paths = paths
         redactor = Redactor(self.secrets)
         target: Any = self.options.log_file if self.options.log_file is not None else paths.log_file
-        self.log = RunLog(target, run_id=paths.run_id, redactor=redactor)
+        try:
+            self.log = RunLog(target, run_id=paths.run_id, redactor=redactor)
+        except OSError as error:
+            raise UsageError(
+                f"cannot write the run log {target}: {error.strerror or error}",
+                hint="give --log-file a writable path (or '-' for stderr)",
+            ) from None
         try:
             if not self.dry_run:
                 lock = RunLock(paths.lock_file, run_id=paths.run_id, wait=self.options.wait_lock)

@@ -404,3 +404,13 @@ def test_catalog_feeds_take_the_same_lock_and_log(sandbox: Sandbox, tmp_path: Pa
     assert result.exit_code in (0, 1), result.output
     summary = last_log(sandbox, mapping)[-1]
     assert summary["event"] == "summary" and summary["outcome"] == "dry_run"
+
+
+def test_unwritable_log_file_is_a_usage_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    mapping = write_mapping(tmp_path / "nightly.toml")
+    feed = write_csv(tmp_path / "feed.csv", rows(2))
+    (tmp_path / "blocker").write_text("a file, not a directory")
+    result = cli_import(sandbox, feed, mapping, "--log-file", tmp_path / "blocker" / "log.jsonl")
+    assert result.exit_code == 2, result.output
+    assert "cannot write the run log" in result.stderr
+    assert sandbox.writes() == 0
