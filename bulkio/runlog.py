@@ -176,6 +176,7 @@ class RunLog:
         else:
             self._stream = target
         self.closed = False
+        self.write_failed = False
 
     # -- writing ------------------------------------------------------------------------
 
@@ -254,8 +255,14 @@ class RunLog:
         with self._lock:
             if self.closed or self._stream is None:
                 return
-            self._stream.write(text + "\n")
-            self._stream.flush()
+            try:
+                self._stream.write(text + "\n")
+                self._stream.flush()
+            except (OSError, ValueError) as error:
+                # A full disk must not stop a half-applied import: say so once, go on without.
+                if not self.write_failed:
+                    self.write_failed = True
+                    sys.stderr.write(f"warning: the run log stopped being written: {error}\n")
 
     # -- lifecycle ----------------------------------------------------------------------
 

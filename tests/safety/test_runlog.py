@@ -181,3 +181,17 @@ def test_run_log_never_writes_a_secret(tmp_path: Path) -> None:
     assert KEY not in data and SECRET not in data
     assert KEY[3:] not in data and SECRET[3:] not in data
     assert len(read_log(path)) == 3
+
+
+def test_a_failing_log_target_warns_once_and_never_raises(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    log = RunLog(FullDisk(), run_id="R")
+    for _ in range(3):
+        log.event("apply", "updated", sku="A")
+    assert log.write_failed
+    assert capsys.readouterr().err.count("No space left on device") == 1
