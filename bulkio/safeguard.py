@@ -388,10 +388,14 @@ class GuardedRun:
             and self.paths is not None
             and self._lock is not None
         ):
-            save_state(
-                self.paths.state_file,
-                RunState(feed_rows=self.rows, finished_at=now_iso(), run_id=self.paths.run_id),
-            )
+            try:
+                save_state(
+                    self.paths.state_file,
+                    RunState(feed_rows=self.rows, finished_at=now_iso(), run_id=self.paths.run_id),
+                )
+            except OSError as error:
+                # the import itself is done; only next run's min-rows baseline is missing
+                self.log.event("summary", "state_not_saved", message=str(error), level="warning")
 
     def limits_json(self) -> dict[str, Any]:
         return limits_as_dict(self.options.limits)
