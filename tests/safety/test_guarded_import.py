@@ -414,3 +414,32 @@ def test_unwritable_log_file_is_a_usage_error(sandbox: Sandbox, tmp_path: Path) 
     assert result.exit_code == 2, result.output
     assert "cannot write the run log" in result.stderr
     assert sandbox.writes() == 0
+
+
+def test_only_owned_fields_go_over_the_wire(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.capture_bodies = True
+    mapping = write_mapping(
+        tmp_path / "feed.toml", missing="draft", manages='{ meta = "_bulkio_feed" }'
+    )
+    assert cli_import(sandbox, write_csv(tmp_path / "a.csv", rows(12)), mapping).exit_code == 0
+    changed = rows(10)
+    changed[0]["name"] = "Renamed"
+    assert cli_import(sandbox, write_csv(tmp_path / "b.csv", changed), mapping).exit_code == 0
+    owned = {"sku", "name", "regular_price", "stock_quantity", "manage_stock", "meta_data"}
+    seen: set[str] = set()
+    for entry in sandbox.request_log:
+        if not entry.is_write:
+            continue
+        body = json.loads(entry.body or b"{}")
+        for part in ("create", "update"):
+            for item in body.get(part, []):
+                keys = set(item) - {"id"}
+                seen |= keys
+                if part == "create":
+                    assert keys <= owned, keys
+                    metas = {m["key"] for m in item.get("meta_data", [])}
+                    assert metas <= {"ean", "_bulkio_feed"}, metas
+                else:  # a changed row, or a missing product being hidden
+                    assert keys <= owned or keys == {"status"}, keys
+        assert not body.get("delete")
+    assert {"name", "status"} <= seen
