@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import click
 from bulkio.cli.common import handle_errors
 from bulkio.cli.connection import client_from_options, store_options
 from bulkio.cli.export import export_group
+from bulkio.cli.safety_options import safety_options
 from bulkio.exitcodes import ExitCode
 
 DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "woocommerce-core.toml"
@@ -31,41 +33,66 @@ def run_catalog_import(
     concurrency: int,
     batch_size: int,
     report_path: Path | None,
+    safety: Any = None,
+    limits: Any = None,
+    hold_lock: bool = True,
     **connection: Any,
 ) -> None:
-    """Plan (and unless ``dry_run`` apply) a catalog feed; print; exit 0 / 1 (problems)."""
-    from bulkio.catalog.render import render_catalog_plan, render_catalog_result
-    from bulkio.catalog.run import import_catalog
-    from bulkio.report import problem_rows, render_problems, write_report_csv
+    """Plan, check the safety limits, and unless ``dry_run`` apply a catalog feed (holding the
+    store + mapping run lock); print; exit 0 / 1 (problems) / 3 (limit) / 5 (locked).
 
+    ``bulkio import`` calls this inside its own run (lock and run log held: ``hold_lock``
+    False) with its resolved ``limits``; ``bulkio catalog import`` passes its ``safety``
+    options."""
+    from bulkio.catalog.apply import apply_catalog_plan
+    from bulkio.catalog.guard import catalog_lock, check_catalog_limits, resolve
+    from bulkio.catalog.render import render_catalog_plan, render_catalog_result
+    from bulkio.catalog.run import plan_catalog
+    from bulkio.mapping import load_mapping
+    from bulkio.mapping.model import Mapping
+    from bulkio.report import problem_rows, render_problems, write_report_csv
+    from bulkio.store.redact import redact_url
+
+    if not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    resolved, runs_dir, wait_lock = resolve(safety, mapping)
+    limits = resolved if limits is None else limits
+    result = None
     with client_from_options(**connection, max_concurrency=concurrency) as client:
-        run = import_catalog(
-            client,
-            mapping,
-            source,
-            dry_run=dry_run,
-            concurrency=concurrency,
-            batch_size=batch_size,
+        lock = (
+            contextlib.nullcontext()
+            if dry_run or not hold_lock
+            else catalog_lock(redact_url(client.site), mapping.path, runs_dir, wait=wait_lock)
         )
-    outcomes = run.result.problems if run.result else []
+        with lock:
+            run = plan_catalog(client, mapping, source, concurrency=concurrency)
+            if not quiet and not as_json:
+                click.echo(render_catalog_plan(run.plan, dry_run=True))
+            check_catalog_limits(run.plan, limits)  # exit 3 before any write
+            if not dry_run and run.plan.has_changes:
+                result = apply_catalog_plan(
+                    client, run.plan, concurrency=concurrency, batch_size=batch_size
+                )
+    outcomes = result.problems if result else []
     rows = problem_rows(run.plan.rejected, outcomes, file=str(source))
     if report_path is not None:
         write_report_csv(report_path, rows)
-    failed_terms = bool(run.result and (run.result.terms.failed or run.result.attributes.failed))
+    failed_terms = bool(result and (result.terms.failed or result.attributes.failed))
     if as_json:
         document: dict[str, Any] = {"dry_run": dry_run, "plan": run.plan.counts()}
-        if run.result is not None:
-            document["result"] = run.result.counts()
-            document["requests"] = run.result.requests
+        if result is not None:
+            document["result"] = result.counts()
+            document["requests"] = result.requests
         document["problems"] = [row.__dict__ for row in rows]
         click.echo(json.dumps(document, indent=2, default=str, ensure_ascii=False))
     else:
         if not quiet:
-            click.echo(render_catalog_plan(run.plan, dry_run=dry_run or run.result is None))
-            if run.result is not None:
-                click.echo(render_catalog_result(run.result))
-            if dry_run:
+            if result is not None:
+                click.echo(render_catalog_result(result))
+            elif dry_run:
                 click.echo("dry run: nothing was written (no terms or attributes either).")
+            else:
+                click.echo("nothing to do: the store already matches the file.")
         problems = render_problems(rows, report_path=str(report_path) if report_path else None)
         if problems:
             click.echo(problems, err=quiet)
@@ -98,6 +125,7 @@ def run_catalog_import(
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
+@safety_options
 @store_options
 @handle_errors
 def catalog_import_command(source: Path, mapping_path: Path | None, **options: Any) -> None:
@@ -105,7 +133,10 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
 
     \b
     Exit codes: 0 all done or nothing to do; 1 some rows rejected or failed; 2 bad file,
-    mapping or option (nothing written); 4 store unreachable or key refused.
+    mapping or option (nothing written); 3 stopped by a safety limit (nothing written);
+    4 store unreachable or key refused; 5 another run of this store and mapping holds the
+    lock. Of the safety options, the limits, --no-limits, --runs-dir and --wait-lock apply to
+    catalog imports.
     """
     run_catalog_import(source, mapping_path or DEFAULT_MAPPING, **options)
 

@@ -232,8 +232,8 @@ def import_command(
                 "--plan-out is not available for catalog feeds (Type/Parent columns) yet",
                 hint="preview with --dry-run, then run without it",
             )
-        # The same run lock and run log as product feeds (safety limits and the missing
-        # policy do not look at catalog plans yet).
+        # The same run lock and run log as product feeds, and the same safety limits (the
+        # missing policy does not look at catalog plans yet).
         with (
             client_from_options(**connection) as probe,
             GuardedRun(
@@ -255,6 +255,8 @@ def import_command(
                 concurrency=concurrency,
                 batch_size=batch_size,
                 report_path=report_path,
+                limits=run_options.limits,
+                hold_lock=False,
                 **connection,
             )
         return

@@ -67,3 +67,48 @@ def test_bulkio_import_hands_woocommerce_files_to_the_catalog_import(
         ["import", sample, "-m", mapping, "--plan-out", str(tmp_path / "p.json"), *_store(sandbox)],
     )
     assert refused.exit_code == 2 and "--plan-out" in refused.output
+
+
+def test_safety_limits_stop_a_catalog_run_before_any_write(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sample = ROOT / "samples" / "catalog-woocommerce.csv"
+    runner = CliRunner()
+    assert runner.invoke(main, ["catalog", "import", str(sample), *_store(sandbox)]).exit_code == 0
+    cheap = tmp_path / "cheap.csv"
+    text = sample.read_text().replace(",19.90,", ",1.99,").replace(",17.50,", ",1.50,")
+    cheap.write_text(text)  # variation prices -90 %
+    sandbox.clear_log()
+    for command in (
+        ["catalog", "import", str(cheap)],
+        ["import", str(cheap), "-m", str(ROOT / "mappings" / "woocommerce-core.toml")],
+    ):
+        stopped = runner.invoke(main, [*command, *_store(sandbox)])
+        assert stopped.exit_code == 3, stopped.output
+        assert "TEE-RED-S" in stopped.output
+        assert sandbox.writes() == 0
+    allowed = runner.invoke(
+        main, ["catalog", "import", str(cheap), "--max-price-drop", "off", *_store(sandbox)]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert sandbox.product_by_sku("TEE-RED-S")["regular_price"] == "1.99"
+
+
+def test_a_held_lock_stops_a_catalog_run(sandbox: Sandbox, tmp_path: Path) -> None:
+    from bulkio.catalog.guard import catalog_lock
+
+    sample = str(ROOT / "samples" / "catalog-woocommerce.csv")
+    mapping = ROOT / "mappings" / "woocommerce-core.toml"
+    runs = tmp_path / "runs"
+    with catalog_lock(sandbox.url, mapping, runs):
+        locked = CliRunner().invoke(
+            main, ["catalog", "import", sample, "--runs-dir", str(runs), *_store(sandbox)]
+        )
+        # a dry run takes no lock
+        dry = CliRunner().invoke(
+            main,
+            ["catalog", "import", sample, "--dry-run", "--runs-dir", str(runs), *_store(sandbox)],
+        )
+    assert locked.exit_code == 5, locked.output
+    assert dry.exit_code == 0, dry.output
+    assert sandbox.writes() == 0
