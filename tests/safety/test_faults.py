@@ -146,6 +146,7 @@ def test_faulty_store_converges_exactly(sandbox_factory, tmp_path: Path, seed: i
     counts = summary["counts"]
     assert counts["created"] == FEED - 500 and counts["hidden"] == 100
     assert counts["updated"] == 100 and counts["failed"] == 0
+    print(f"faults fired: {dict(fired)}; run counts: {counts}; took {summary['duration']} s")
 
     sb.faults = FaultPlan()
     sb.clear_log()
