@@ -36,6 +36,8 @@ def run_catalog_import(
     safety: Any = None,
     limits: Any = None,
     hold_lock: bool = True,
+    plan_out: Path | None = None,
+    saved: Any = None,
     **connection: Any,
 ) -> None:
     """Plan, check the safety limits, and unless ``dry_run`` apply a catalog feed (holding the
@@ -43,9 +45,11 @@ def run_catalog_import(
 
     ``bulkio import`` calls this inside its own run (lock and run log held: ``hold_lock``
     False) with its resolved ``limits``; ``bulkio catalog import`` passes its ``safety``
-    options."""
+    options. ``plan_out`` saves the plan; ``saved`` (a :class:`~bulkio.catalog.planfile.SavedPlan`)
+    applies only what that plan showed."""
     from bulkio.catalog.apply import apply_catalog_plan
     from bulkio.catalog.guard import catalog_lock, check_catalog_limits, resolve
+    from bulkio.catalog.planfile import check_inputs, plan_to_json, restrict_to_saved
     from bulkio.catalog.render import render_catalog_plan, render_catalog_result
     from bulkio.catalog.run import plan_catalog
     from bulkio.mapping import load_mapping
@@ -58,14 +62,27 @@ def run_catalog_import(
     resolved, runs_dir, wait_lock = resolve(safety, mapping)
     limits = resolved if limits is None else limits
     result = None
+    prior: list[Any] = []
     with client_from_options(**connection, max_concurrency=concurrency) as client:
+        store_url = redact_url(client.site)
+        if saved is not None:
+            check_inputs(saved, store_url)
         lock = (
             contextlib.nullcontext()
             if dry_run or not hold_lock
-            else catalog_lock(redact_url(client.site), mapping.path, runs_dir, wait=wait_lock)
+            else catalog_lock(store_url, mapping.path, runs_dir, wait=wait_lock)
         )
         with lock:
             run = plan_catalog(client, mapping, source, concurrency=concurrency)
+            if saved is not None:
+                prior = restrict_to_saved(run.plan, saved)
+            if plan_out is not None:
+                plan_out.write_text(
+                    plan_to_json(
+                        run.plan, source=source, mapping=mapping.path, store_url=store_url
+                    ),
+                    encoding="utf-8",
+                )
             if not quiet and not as_json:
                 click.echo(render_catalog_plan(run.plan, dry_run=True))
             check_catalog_limits(run.plan, limits)  # exit 3 before any write
@@ -73,7 +90,8 @@ def run_catalog_import(
                 result = apply_catalog_plan(
                     client, run.plan, concurrency=concurrency, batch_size=batch_size
                 )
-    outcomes = result.problems if result else []
+    outcomes = [o for o in prior if o.outcome == "refused"]
+    outcomes += result.problems if result else []
     rows = problem_rows(run.plan.rejected, outcomes, file=str(source))
     if report_path is not None:
         write_report_csv(report_path, rows)
@@ -90,7 +108,14 @@ def run_catalog_import(
             if result is not None:
                 click.echo(render_catalog_result(result))
             elif dry_run:
-                click.echo("dry run: nothing was written (no terms or attributes either).")
+                click.echo(
+                    "dry run: nothing was written (no terms or attributes either)."
+                    + (
+                        f" Apply this plan with: bulkio catalog apply {plan_out}"
+                        if plan_out
+                        else ""
+                    )
+                )
             else:
                 click.echo("nothing to do: the store already matches the file.")
         problems = render_problems(rows, report_path=str(report_path) if report_path else None)
@@ -121,6 +146,11 @@ def run_catalog_import(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write rejected and failed rows (line, SKU, column, value, code, reason) to this CSV.",
 )
+@click.option(
+    "--plan-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan as JSON (apply it later with `bulkio catalog apply PLAN.json`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
@@ -139,6 +169,40 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
     catalog imports.
     """
     run_catalog_import(source, mapping_path or DEFAULT_MAPPING, **options)
+
+
+@catalog_group.command("apply")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write refused, rejected and failed rows to this CSV.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
+@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
+@safety_options
+@store_options
+@handle_errors
+def catalog_apply_command(plan_path: Path, **options: Any) -> None:
+    """Apply a plan saved with `bulkio catalog import … --plan-out PLAN.json`.
+
+    The feed and mapping named in the plan must be unchanged. The store is read again: items
+    changed in the store since the plan are refused (never overwritten), items already
+    applied count as done (applying twice is harmless), the rest is written as shown.
+
+    \b
+    Exit codes: 0 all applied; 1 some rows refused, rejected or failed; 2 unreadable plan,
+    changed feed or wrong store; 3 safety limit; 4 store unreachable; 5 locked.
+    """
+    from bulkio.catalog.planfile import load_saved_plan
+
+    saved = load_saved_plan(plan_path)
+    run_catalog_import(
+        Path(saved.source), Path(saved.mapping), dry_run=False, saved=saved, **options
+    )
 
 
 @export_group.command("products")

@@ -227,11 +227,6 @@ def import_command(
     if is_catalog_feed(mapping, file):
         from bulkio.cli.catalog import run_catalog_import
 
-        if plan_out is not None:
-            raise UsageError(
-                "--plan-out is not available for catalog feeds (Type/Parent columns) yet",
-                hint="preview with --dry-run, then run without it",
-            )
         # The same run lock and run log as product feeds, and the same safety limits (the
         # missing policy does not look at catalog plans yet).
         with (
@@ -257,6 +252,7 @@ def import_command(
                 report_path=report_path,
                 limits=run_options.limits,
                 hold_lock=False,
+                plan_out=plan_out,  # applied with `bulkio catalog apply`
                 **connection,
             )
         return

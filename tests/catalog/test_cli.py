@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -62,11 +63,13 @@ def test_bulkio_import_hands_woocommerce_files_to_the_catalog_import(
     assert tee is not None and tee["type"] == "variable"
     assert len(sandbox.variations(tee["id"])) == 4
     assert sandbox.product_by_sku("TEE-RED-S")["type"] == "variation"  # not a product of its own
-    refused = runner.invoke(
+    plan = tmp_path / "p.json"
+    planned = runner.invoke(
         main,
-        ["import", sample, "-m", mapping, "--plan-out", str(tmp_path / "p.json"), *_store(sandbox)],
+        ["import", sample, "-m", mapping, "--dry-run", "--plan-out", str(plan), *_store(sandbox)],
     )
-    assert refused.exit_code == 2 and "--plan-out" in refused.output
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(plan.read_text())["format"] == "bulkio-catalog-plan/1"
 
 
 def test_safety_limits_stop_a_catalog_run_before_any_write(
