@@ -13,6 +13,7 @@ from bulkio.cli.common import handle_errors
 from bulkio.cli.connection import client_from_options, store_options
 from bulkio.cli.export import export_group
 from bulkio.cli.safety_options import safety_options
+from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
 
 DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "woocommerce-core.toml"
@@ -223,7 +224,15 @@ def export_products_command(
     mapping_path: Path | None, output: Path, overwrite: bool, concurrency: int, **options: Any
 ) -> None:
     """Export products and their variations in WooCommerce's product CSV layout."""
-    from bulkio.export.products import export_products
+    from bulkio.export.products import check_layout_mapping, export_products
+
+    if mapping_path is not None:
+        check_layout_mapping(mapping_path)
+    if output.suffix.lower() not in (".csv", ".txt", ""):
+        raise UsageError(
+            f"--output {output}: products are written as CSV (WooCommerce's layout) only",
+            hint="name the file .csv",
+        )
 
     with client_from_options(**options, max_concurrency=concurrency) as client:
         result = export_products(client, output, overwrite=overwrite, concurrency=concurrency)

@@ -243,3 +243,31 @@ def export_products(
         requests=client.stats.requests - before,
         path=str(output),
     )
+
+
+LAYOUT_FIELDS = {
+    "sku": wc.SKU,
+    "name": wc.NAME,
+    "regular_price": wc.REGULAR_PRICE,
+    "sale_price": wc.SALE_PRICE,
+    "stock_quantity": wc.STOCK,
+}
+
+
+def check_layout_mapping(path: str | Path) -> None:
+    """``-m``: only a mapping reading WooCommerce's own columns describes what is written."""
+    from bulkio.errors import MappingError
+    from bulkio.mapping import load_mapping
+
+    mapping = load_mapping(path)
+    for name, column in LAYOUT_FIELDS.items():
+        rule = mapping.fields.get(name)
+        if rule is not None and rule.column not in (None, column):
+            raise MappingError(
+                str(path),
+                f"fields.{name}",
+                f"export products writes WooCommerce's product CSV layout, where {name} is "
+                f"the column {column!r}, not {rule.column!r}",
+                hint="pass mappings/woocommerce-core.toml (or leave -m out); other product "
+                "layouts are not written yet",
+            )

@@ -115,3 +115,25 @@ def test_a_held_lock_stops_a_catalog_run(sandbox: Sandbox, tmp_path: Path) -> No
     assert locked.exit_code == 5, locked.output
     assert dry.exit_code == 0, dry.output
     assert sandbox.writes() == 0
+
+
+def test_export_products_refuses_layouts_it_does_not_write(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    supplier = str(ROOT / "mappings" / "supplier-csv.toml")
+    other = runner.invoke(
+        main,
+        ["export", "products", "-m", supplier, "-o", str(tmp_path / "a.csv"), *_store(sandbox)],
+    )
+    assert other.exit_code == 2 and "fields.sku" in other.output
+    xlsx = runner.invoke(
+        main, ["export", "products", "-o", str(tmp_path / "a.xlsx"), *_store(sandbox)]
+    )
+    assert xlsx.exit_code == 2 and "CSV" in xlsx.output
+    core = str(ROOT / "mappings" / "woocommerce-core.toml")
+    ok = runner.invoke(
+        main, ["export", "products", "-m", core, "-o", str(tmp_path / "a.csv"), *_store(sandbox)]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("ID,Type,SKU,Name,")
