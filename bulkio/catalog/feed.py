@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +127,14 @@ def _attributes(row: dict[str, Any], groups: dict[int, dict[str, str]]) -> list[
 
 
 def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
-    """Read and validate a catalog feed; bad rows are rejected, never raised."""
+    """Read and validate a catalog feed; bad rows are rejected, never raised.
+
+    Like WooCommerce's own importer, a file may carry only some of the layout's columns: a
+    field whose column the file lacks is left as the store has it (and named in
+    ``warnings``). The SKU column is required.
+    """
     source = read_source(path, mapping.source)
+    mapping, absent = _fields_in_file(mapping, source.columns)
     records = records_from_source(mapping, source)
     accepted = dict(records.iter_rows())
     columns = list(source.columns)
@@ -298,7 +304,34 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
                         problem,
                     )
     rejected.sort(key=lambda error: error.line)
-    return CatalogFeed(str(path), products, rejected, records.total, list(records.warnings))
+    warnings = list(records.warnings)
+    if absent:
+        warnings.append(
+            f"{path}: no column {', '.join(repr(c) for c in absent)}: "
+            "those fields are left as the store has them"
+        )
+    return CatalogFeed(str(path), products, rejected, records.total, warnings)
+
+
+def _fields_in_file(mapping: Mapping, columns: list[str]) -> tuple[Mapping, list[str]]:
+    """The mapping without the plain fields whose column the file lacks (SKU stays)."""
+    have = set(columns)
+    if mapping.source.header_case == "insensitive":
+        have = {c.casefold() for c in columns}
+    kept = {}
+    absent: list[str] = []
+    for name, rule in mapping.fields.items():
+        wanted = [
+            c if mapping.source.header_case == "exact" else c.casefold()
+            for c in rule.source_columns
+        ]
+        if name != "sku" and any(c not in have for c in wanted):
+            absent.extend(c for c in rule.source_columns if c not in absent)
+            continue
+        kept[name] = rule
+    if not absent:
+        return mapping, []
+    return replace(mapping, fields=kept), absent
 
 
 def _parent_values(variation: FeedItem) -> dict[str, CanonicalValue]:

@@ -84,6 +84,9 @@ def run_catalog_import(
                     ),
                     encoding="utf-8",
                 )
+            if not as_json:
+                for warning in run.feed.warnings:
+                    click.echo(f"warning: {warning}", err=True)
             if not quiet and not as_json:
                 click.echo(render_catalog_plan(run.plan, dry_run=True))
             check_catalog_limits(run.plan, limits)  # exit 3 before any write

@@ -236,3 +236,36 @@ def test_variation_without_its_sku_is_matched_by_attributes(
     assert len(variations) == 12
     renamed = next(v for v in variations if v["sku"] == "TEE-RENAMED")
     assert renamed["regular_price"] == "30.00"
+
+
+def test_a_file_with_only_some_columns_leaves_the_others(sandbox: Sandbox, tmp_path: Path) -> None:
+    from bulkio.catalog.feed import read_feed
+    from bulkio.mapping import load_mapping
+
+    feed = tmp_path / "small.csv"
+    feed.write_text(
+        "SKU,Name,Regular price,Categories,Images\n"
+        'LAMP,Desk lamp,24.00,"Home > Lighting",https://img.example.com/lamp.jpg\n'
+    )
+    read = read_feed(load_mapping(MAPPING), feed)
+    assert any("'Weight (kg)'" in w and "left as the store has them" in w for w in read.warnings)
+    with client_for(sandbox) as client:
+        run = import_catalog(client, MAPPING, feed)
+    assert run.result is not None and not run.result.problems
+    lamp = sandbox.product_by_sku("LAMP")
+    assert lamp["regular_price"] == "24.00" and lamp["type"] == "simple"
+    assert [c["name"] for c in lamp["categories"]] == ["Lighting"]
+    assert len(lamp["images"]) == 1
+
+
+def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    import pytest
+
+    from bulkio.errors import MappingError
+
+    feed = tmp_path / "nosku.csv"
+    feed.write_text("Name,Regular price\nLamp,24.00\n")
+    with client_for(sandbox) as client, pytest.raises(MappingError) as error:
+        import_catalog(client, MAPPING, feed)
+    assert "fields.sku" in str(error.value) and "SKU" in str(error.value)
+    assert sandbox.writes() == 0
