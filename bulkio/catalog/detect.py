@@ -12,12 +12,13 @@ from typing import Any
 from bulkio.catalog import wcformat as wc
 from bulkio.sources import read_source
 
-CATALOG_MARKERS = (wc.TYPE, wc.PARENT, wc.SKU)
+CATALOG_MARKERS = (wc.PARENT, wc.SKU)
 
 
 def is_catalog_feed(mapping: Any, path: str | Path) -> bool:
-    """True for a CSV whose header has WooCommerce's ``Type``, ``Parent`` and ``SKU`` columns
-    while the mapping itself reads neither ``Type`` nor ``Parent``."""
+    """True for a CSV whose header has WooCommerce's ``Parent`` and ``SKU`` columns (``Type``
+    is optional: rows naming a Parent are variations) while the mapping itself reads neither
+    ``Type`` nor ``Parent``."""
     if mapping.source.format != "csv":
         return False
     header = set(read_source(path, mapping.source, max_rows=1).columns)

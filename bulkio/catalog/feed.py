@@ -179,7 +179,9 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         for name in ("description", "short_description"):
             if isinstance(values.get(name), str):
                 values[name] = wc.decode_description(str(values[name]))
-        type_text = (_cell(row, type_col) or "simple").strip().lower()
+        # No Type given: a row naming a Parent is a variation (feeds grouped by a parent key).
+        default_kind = "variation" if wc.parse_parent(_cell(row, parent_col)) else "simple"
+        type_text = (_cell(row, type_col) or "").strip().lower() or default_kind
         kinds = [part.strip() for part in type_text.split(",") if part.strip()]
         kind = kinds[0] if kinds else "simple"
         if kind not in ("simple", "variable", "variation", "external", "grouped"):

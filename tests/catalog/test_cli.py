@@ -137,3 +137,23 @@ def test_export_products_refuses_layouts_it_does_not_write(
     )
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("ID,Type,SKU,Name,")
+
+
+def test_variations_only_sample_through_bulkio_import(sandbox: Sandbox) -> None:
+    sample = str(ROOT / "samples" / "catalog-variations-only.csv")
+    mapping = str(ROOT / "mappings" / "woocommerce-core.toml")
+    result = CliRunner().invoke(main, ["import", sample, "-m", mapping, *_store(sandbox)])
+    assert result.exit_code == 0, result.output
+    assert "no column 'Published'" in result.output  # the warning (stderr, mixed in here)
+    hoodie = sandbox.product_by_sku("HOOD")
+    assert hoodie is not None and hoodie["type"] == "variable" and hoodie["name"] == "Zip Hoodie"
+    color = next(a for a in hoodie["attributes"] if a["name"] == "Color")
+    assert color["id"] > 0 and color["options"] == ["Black", "Grey"]
+    prices = {v["sku"]: v["regular_price"] for v in sandbox.variations(hoodie["id"])}
+    assert prices == {
+        "HOOD-BLK-S": "49.00",
+        "HOOD-BLK-M": "49.00",
+        "HOOD-GRY-S": "49.00",
+        "HOOD-GRY-M": "52.00",
+    }
+    assert sandbox.product_by_sku("HOOD-BLK-S")["type"] == "variation"
