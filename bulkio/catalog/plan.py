@@ -279,7 +279,12 @@ def build_catalog_plan(
                 reject(v, "parent-rejected", f"parent {item.sku!r} was rejected: {reason}")
             continue
         differ = _Differ(item.values, store)
-        differ.plain(skip={"sku"} if store is not None else set())
+        skip = {"sku"} if store is not None else set()
+        if item.kind == "variable":
+            # WooCommerce derives a variable product's stock status and prices from its
+            # variations (sync on save): comparing them would never settle.
+            skip |= {"stock_status", "regular_price", "sale_price"}
+        differ.plain(skip=skip)
         if store is None and "sku" not in differ.payload and item.sku:
             differ.payload["sku"] = item.sku
         if item.kind in ("simple", "variable", "external", "grouped") and (

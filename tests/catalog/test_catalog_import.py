@@ -269,3 +269,16 @@ def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path
         import_catalog(client, MAPPING, feed)
     assert "fields.sku" in str(error.value) and "SKU" in str(error.value)
     assert sandbox.writes() == 0
+
+
+def test_derived_parent_fields_are_not_compared(sandbox: Sandbox, tmp_path: Path) -> None:
+    rows = variable_product("TEE", "Tee", "Clothing", "", [])
+    feed = write_feed(tmp_path / "feed.csv", rows)
+    with client_for(sandbox) as client:
+        import_catalog(client, MAPPING, feed)
+        # WooCommerce syncs a variable product's stock status from its variations.
+        tee = sandbox.product_by_sku("TEE")
+        client.put(f"products/{tee['id']}", {"stock_status": "outofstock"})
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)
+    assert not again.plan.has_changes and sandbox.writes() == 0
