@@ -171,10 +171,29 @@ class _Differ:
             count = (1 if held else 0) if variation else len(held or ())
             if known == urls and count == len(urls):
                 return
+        # Images already copied from a URL are named by their media id, so that a new order
+        # or one more image does not download (and duplicate) the others again.
+        uploaded: dict[str, int] = {}
+        held_images = (
+            []
+            if self.store is None
+            else (
+                [self.store["image"]]
+                if variation and self.store.get("image")
+                else []
+                if variation
+                else list(self.store.get("images") or ())
+            )
+        )
+        if isinstance(known, list) and len(known) == len(held_images):
+            for url, image in zip(known, held_images, strict=True):
+                if isinstance(image, dict) and image.get("id"):
+                    uploaded.setdefault(str(url), int(image["id"]))
+        entries = [{"id": uploaded[url]} if url in uploaded else {"src": url} for url in urls]
         if variation:
-            self.payload["image"] = {"src": urls[0]} if urls else {}
+            self.payload["image"] = entries[0] if entries else {}
         else:
-            self.payload["images"] = [{"src": url, "position": n} for n, url in enumerate(urls)]
+            self.payload["images"] = [{**entry, "position": n} for n, entry in enumerate(entries)]
         self.meta.append({"key": IMAGE_SOURCES_META, "value": json.dumps(urls)})
         old = f"{len(known)} from the feed" if known else "none recorded"
         self.changes.append(Change("images", old, f"{len(urls)}: {', '.join(urls)}"))

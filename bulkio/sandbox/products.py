@@ -237,7 +237,9 @@ def _meta_merge(store: Store, current: list[dict[str, Any]], given: Any) -> list
     return merged
 
 
-def _images(store: Store, given: Any) -> list[dict[str, Any]]:
+def _images(
+    store: Store, given: Any, current: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Emulate the media library: a ``src`` becomes a new attachment with a store URL.
 
     Nothing is downloaded (the sandbox never fetches), but the answer looks like the real one:
@@ -256,6 +258,10 @@ def _images(store: Store, given: Any) -> list[dict[str, Any]]:
             continue
         if src and not src.startswith(("http://", "https://")):
             raise ApiError("woocommerce_product_image_upload_error", f"Invalid URL {src}.", 400)
+        known = next((i for i in current or () if i.get("id") == image_id and not src), None)
+        if known is not None:  # an attachment named by id keeps its media URL
+            result.append({**known, "position": position})
+            continue
         if not image_id:
             image_id = store.next_attachment_id()
         filename = src.rsplit("/", 1)[-1].split("?")[0] or f"image-{image_id}.jpg"
@@ -413,7 +419,7 @@ def _apply_product(
             ]
             doc[key] = store.existing_term_ids(taxonomy, wanted)
     if "images" in payload:
-        doc["images"] = _images(store, payload["images"])
+        doc["images"] = _images(store, payload["images"], doc.get("images"))
     from bulkio.sandbox.attributes import resolve_global  # global attributes by id
 
     if "attributes" in payload:
@@ -891,7 +897,11 @@ def _apply_variation(
     if payload.get("status") in VARIATION_STATUSES:
         doc["status"] = payload["status"]
     if "image" in payload:
-        images = _images(store, [payload["image"]] if isinstance(payload["image"], dict) else [])
+        images = _images(
+            store,
+            [payload["image"]] if isinstance(payload["image"], dict) else [],
+            [doc["image"]] if doc.get("image") else [],
+        )
         doc["image"] = images[0] if images else None
     if isinstance(payload.get("attributes"), list):
         from bulkio.sandbox.attributes import resolve_global  # global attributes by id

@@ -117,11 +117,23 @@ def test_images_not_resent_unless_the_list_changes(sandbox: Sandbox, tmp_path: P
             "https://img.example.com/tee-2.jpg, https://img.example.com/tee-3.jpg, https://img.example.com/tee-1.jpg"
         )
         write_feed(feed, rows)
+        before = {
+            i["src"].rsplit("-", 1)[-1]: i["id"] for i in sandbox.product_by_sku("TEE")["images"]
+        }
+        sandbox.clear_log()
         run = import_catalog(client, MAPPING, feed)
         assert run.result is not None and run.result.counts()["product_updated"] == 1
+        # Images already copied are named by their media id: only the new URL is downloaded.
+        sent = [json.loads(r.body) for r in sandbox.request_log if r.body and r.method == "POST"]
+        assert [i for i in sent[0]["update"][0]["images"]] == [
+            {"id": before["2.jpg"], "position": 0},
+            {"src": "https://img.example.com/tee-3.jpg", "position": 1},
+            {"id": before["1.jpg"], "position": 2},
+        ]
     images = sandbox.product_by_sku("TEE")["images"]
     assert [i["src"].rsplit("-", 1)[-1] for i in images] == ["2.jpg", "3.jpg", "1.jpg"]
     assert [i["position"] for i in images] == [0, 1, 2]
+    assert images[0]["id"] == before["2.jpg"] and images[2]["id"] == before["1.jpg"]
 
 
 def test_existing_terms_match_like_wordpress(sandbox: Sandbox, tmp_path: Path) -> None:
