@@ -30,7 +30,7 @@ from bulkio.apply import (
 )
 from bulkio.cli.common import handle_errors
 from bulkio.cli.connection import client_from_options, store_options
-from bulkio.cli.safety_options import SafetyCli, safety_options
+from bulkio.cli.safety_options import LIMIT_OPTIONS, SafetyCli, safety_options
 from bulkio.errors import InputError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
@@ -44,8 +44,9 @@ from bulkio.report import (
     write_report_csv,
 )
 from bulkio.runlock import RunLock
-from bulkio.runs import series_dir
+from bulkio.runs import RunState, load_state, now_iso, save_state, series_dir
 from bulkio.safeguard import GuardedRun, apply_saved_missing
+from bulkio.safety import Limits, enforce_limits, resolve_limits
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
 
@@ -277,6 +278,8 @@ def import_command(
             )
         plan = build_plan(mapping, records, state, store_url=redact_url(client.site))
         run.prepare(plan, client, records)  # missing-product actions, feed marker on creates
+        # What `bulkio apply` needs to re-check the limits: the feed's rows and [limits].
+        plan.feed_rows, plan.mapping_limits = run.rows, dict(mapping.limits)
         if plan_out is not None:
             plan_out.write_text(plan.to_json(), encoding="utf-8")
         out.text(
@@ -315,6 +318,52 @@ def import_command(
     _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
 
 
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``bulkio import``'s limit options (``--max-…``, ``--no-limits``) for ``bulkio apply``."""
+    options = [
+        click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            metavar="N" if name in ("max_changes", "max_hide") else "P",
+            default=None,
+            help=text + " 'off' disables it.",
+        )
+        for name, text in LIMIT_OPTIONS
+    ]
+    options.append(
+        click.option(
+            "--no-limits",
+            is_flag=True,
+            help="Turn every safety limit off for this apply (nothing else does).",
+        )
+    )
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _saved_plan_limits(
+    plan: Plan, plan_path: Path, cli_limits: dict[str, Any], no_limits: bool
+) -> Limits:
+    """Defaults ← the mapping's ``[limits]`` saved in the plan ← this command's options.
+
+    A plan saved before plans carried the ``[limits]`` table falls back to the mapping file
+    itself when it is still there. Limits given to the ``import`` that made the plan do not
+    carry over: an unattended apply is checked as an unattended import would be.
+    """
+    table = plan.mapping_limits
+    mapping_name = plan.mapping_path or str(plan_path)
+    if table is None and plan.mapping_path and Path(plan.mapping_path).is_file():
+        from bulkio.errors import BulkioError
+        from bulkio.mapping import load_mapping
+
+        try:
+            table = dict(load_mapping(Path(plan.mapping_path)).limits)
+        except BulkioError:
+            table = None
+    return resolve_limits(table or {}, cli_limits, no_limits=no_limits, mapping_path=mapping_name)
+
+
 @click.command("apply")
 @click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -332,6 +381,7 @@ def import_command(
     help="Wait this long for a running import of the same store and mapping [default: 0].",
 )
 @common_options
+@limit_options
 @store_options
 @handle_errors
 def apply_command(
@@ -343,7 +393,8 @@ def apply_command(
     concurrency: int,
     batch_size: int,
     quiet: bool,
-    **connection: Any,
+    no_limits: bool,
+    **options: Any,
 ) -> None:
     """Apply a plan saved with `bulkio import … --plan-out PLAN.json`, exactly as it was shown.
 
@@ -351,10 +402,18 @@ def apply_command(
     the plan was made is refused and reported, never overwritten; a row already holding the
     planned values is counted as unchanged (so applying a plan twice is harmless).
 
+    The plan is checked against the safety limits first, as `bulkio import` checks it: the
+    mapping's [limits] saved in the plan, overridden only by this command's --max-… options or
+    --no-limits; min_rows_share compares the plan's feed with the last successful run of the
+    same store and mapping.
+
     \b
     Exit codes: 0 all applied; 1 some rows refused or failed; 2 unreadable plan or wrong store;
-    4 store unreachable or key refused.
+    3 stopped by a safety limit (nothing written); 4 store unreachable or key refused;
+    5 another run of this store and mapping holds the lock.
     """
+    cli_limits = {name: options.pop(name, None) for name, _ in LIMIT_OPTIONS}
+    connection = options
     started = time.monotonic()
     out = Output(quiet=quiet, as_json=as_json)
     try:
@@ -362,6 +421,7 @@ def apply_command(
     except OSError as exc:
         raise InputError(plan_path, f"cannot read the plan: {exc.strerror or exc}") from None
     plan = Plan.from_json(text, path=str(plan_path))
+    limits = _saved_plan_limits(plan, plan_path, cli_limits, no_limits)
     with client_from_options(**connection, max_concurrency=concurrency) as client:
         store_url = redact_url(client.site)
         if plan.store_url and plan.store_url.rstrip("/") != store_url.rstrip("/"):
@@ -375,7 +435,31 @@ def apply_command(
         lock_dir = series_dir(store_url, plan.mapping_path or plan_path, runs_dir)
         lock_dir.mkdir(parents=True, exist_ok=True)
         with RunLock(lock_dir / "lock", run_id=f"apply {plan_path.name}", wait=wait_lock):
-            _apply_saved_plan(out, client, plan, concurrency, batch_size, started, report_path)
+            # The limits, before the store is read again or written: exit 3 on a breach.
+            state_file = lock_dir / "state.json"
+            previous = load_state(state_file)
+            rows = plan.row_count()
+            enforce_limits(plan, limits, previous.feed_rows if previous else None, rows=rows)
+            _apply_saved_plan(
+                out,
+                client,
+                plan,
+                concurrency,
+                batch_size,
+                started,
+                report_path,
+                on_done=lambda: _save_feed_rows(state_file, rows, plan_path),
+            )
+
+
+def _save_feed_rows(state_file: Path, rows: int, plan_path: Path) -> None:
+    """The applied plan's feed is the last successful run's: the next min_rows baseline."""
+    try:
+        save_state(
+            state_file, RunState(feed_rows=rows, finished_at=now_iso(), run_id=f"apply {plan_path}")
+        )
+    except OSError as error:
+        click.echo(f"warning: could not save {state_file}: {error.strerror or error}", err=True)
 
 
 def _apply_saved_plan(
@@ -386,6 +470,7 @@ def _apply_saved_plan(
     batch_size: int,
     started: float,
     report_path: Path | None,
+    on_done: Callable[[], None] | None = None,
 ) -> None:
     """Re-read what the plan touches, apply the rest, report, exit (under the run lock)."""
     fresh, refused = check_plan(client, plan, concurrency=concurrency)
@@ -411,6 +496,8 @@ def _apply_saved_plan(
         done = sum(1 for o in missing if o.outcome == "updated")
         out.text(f"missing from the feed: {done} of {len(missing)} hidden or moved to the trash")
     _finish_stats(result, client, started)
+    if on_done is not None and not result.store_unreachable:
+        on_done()
     _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
 
 

@@ -101,6 +101,12 @@ class Plan:
     source_hash: str | None = None
     store_url: str | None = None
     created_at: str | None = None
+    feed_rows: int | None = None
+    """Rows of the feed the plan was made from, rejected ones included (saved in the JSON so
+    ``bulkio apply`` can re-check min_rows_share); None = count the plan's own rows."""
+    mapping_limits: dict[str, Any] | None = None
+    """The mapping's ``[limits]`` table as written, saved so ``bulkio apply`` re-checks the
+    same limits (None: a plan saved before plans carried them)."""
 
     @property
     def writes(self) -> list[PlanItem]:
@@ -110,6 +116,12 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.creates or self.updates or self.missing)
+
+    def row_count(self) -> int:
+        """Rows of the feed: :attr:`feed_rows` when known, else every row the plan lists."""
+        if self.feed_rows is not None:
+            return self.feed_rows
+        return len(self.creates) + len(self.updates) + len(self.unchanged) + len(self.rejected)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -124,12 +136,16 @@ class Plan:
     # -- JSON ---------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        mapping: dict[str, Any] = {"path": self.mapping_path, "sha256": self.mapping_hash}
+        if self.mapping_limits is not None:
+            mapping["limits"] = dict(self.mapping_limits)
         return {
             "format": PLAN_FORMAT,
             "created_at": self.created_at,
             "store_url": self.store_url,
-            "mapping": {"path": self.mapping_path, "sha256": self.mapping_hash},
+            "mapping": mapping,
             "source": {"path": self.source_path, "sha256": self.source_hash},
+            "feed_rows": self.row_count(),
             "resource": self.resource,
             "line_unit": self.line_unit,
             "owned_fields": list(self.owned_fields),
@@ -181,9 +197,19 @@ class Plan:
                 source_hash=(data.get("source") or {}).get("sha256"),
                 store_url=data.get("store_url"),
                 created_at=data.get("created_at"),
+                feed_rows=None if data.get("feed_rows") is None else int(data["feed_rows"]),
+                mapping_limits=_limits_from_json((data.get("mapping") or {}).get("limits")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(path, f"malformed plan entry: {exc}") from exc
+
+
+def _limits_from_json(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("mapping.limits must be an object")
+    return dict(value)
 
 
 def _jsonable(value: CanonicalValue) -> Any:
