@@ -7,8 +7,12 @@ collected in batches of :data:`BATCH_ROWS` records into frames of ``List(String)
 path can match several elements: repeated ``<category>`` children become a list).
 
 Hardened parser: no DTD loading, no entity resolution, no network, no huge-tree mode. A
-DOCTYPE that declares entities (the "billion laughs" and external-entity attacks need one) is
-refused outright with an InputError, before any record is read.
+DOCTYPE that declares entities (the "billion laughs" and external-entity attacks need one) or
+points at an external DTD (``SYSTEM``/``PUBLIC``) is refused outright with an InputError,
+before any record is read. With an external DTD (or a parameter entity in the internal one)
+libxml2 cannot tell an undefined entity from one declared out of sight and keeps ``&name;`` as
+an unresolved reference that would become literal text in a value: any such reference left in
+a record is refused too, naming its line.
 """
 
 from __future__ import annotations
@@ -178,13 +182,19 @@ def read_xml(
         remove_pis=True,
     )
     checked_doctype = False
+    has_doctype = False
     try:
         for _event, element in context:
             if not checked_doctype:
                 _refuse_entities(element, name)
+                # Without a DOCTYPE libxml2 itself rejects undefined entities (syntax error);
+                # only then can a record hold an unresolved reference worth looking for.
+                has_doctype = bool(element.getroottree().docinfo.doctype)
                 checked_doctype = True
             if not _has_ancestors(element, ancestors, anywhere):
                 continue
+            if has_doctype:
+                _refuse_unresolved_entity(element, name)
             count += 1
             lines.append(count)
             source_lines.append(element.sourceline or 0)
@@ -301,6 +311,21 @@ def _refuse_entity_prolog(path: Path, name: str) -> None:
     if b"<!ENTITY" in prolog:
         line = prolog[: prolog.index(b"<!ENTITY")].count(b"\n") + 1
         raise InputError(name, _ENTITY_MESSAGE, line=line, hint=_ENTITY_HINT)
+    external = _EXTERNAL_DOCTYPE.search(prolog) or _PARAMETER_ENTITY_REF.search(prolog)
+    if external is not None:
+        line = prolog[: external.start()].count(b"\n") + 1
+        raise InputError(name, _EXTERNAL_MESSAGE, line=line, hint=_ENTITY_HINT)
+
+
+_EXTERNAL_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\b")
+_PARAMETER_ENTITY_REF = re.compile(rb"<!DOCTYPE[^\[>]*\[[^\]]*%[A-Za-z_:][\w.:-]*;")
+"""``%name;`` in the internal subset: a declaration bulkio cannot see (undefined entities are
+then silently dropped from attribute values by libxml2)."""
+_EXTERNAL_MESSAGE = (
+    "the DOCTYPE points at an external DTD (SYSTEM/PUBLIC, or a %parameter; entity); bulkio "
+    "never fetches or reads it, and entities it may define would end up as literal text or "
+    "vanish from values, so the feed is refused"
+)
 
 
 _ENTITY_MESSAGE = (
@@ -316,3 +341,17 @@ def _refuse_entities(root: Any, path: str) -> None:
     dtd = docinfo.internalDTD
     if dtd is not None and list(dtd.entities()):
         raise InputError(path, _ENTITY_MESSAGE, line=1, hint=_ENTITY_HINT)
+    if docinfo.system_url or docinfo.public_id:  # a prolog the byte check could not read
+        raise InputError(path, _EXTERNAL_MESSAGE, line=1, hint=_ENTITY_HINT)
+
+
+def _refuse_unresolved_entity(record: Any, path: str) -> None:
+    """Refuse a record holding an entity reference the parser left unresolved (``&name;``)."""
+    for entity in record.iter(etree.Entity):
+        raise InputError(
+            path,
+            f"undefined entity &{entity.name}; (bulkio resolves only XML's own entities "
+            "&amp; &lt; &gt; &quot; &apos; and character references like &#233;)",
+            line=entity.sourceline or record.sourceline,
+            hint="write the character itself (UTF-8) or a character reference instead",
+        )

@@ -138,13 +138,81 @@ def test_undeclared_entity_is_a_syntax_error(write: Callable[..., Path]) -> None
         _read(path, "/root/p", ["name"])
 
 
-def test_doctype_without_entities_is_fine_and_not_loaded(write: Callable[..., Path]) -> None:
+def test_internal_doctype_without_entities_is_fine(write: Callable[..., Path]) -> None:
     path = write(
         "d.xml",
-        '<?xml version="1.0"?>\n<!DOCTYPE root SYSTEM "http://127.0.0.1:9/never.dtd">\n'
-        '<root><p sku="1"/></root>',
+        '<?xml version="1.0"?>\n<!DOCTYPE root [<!ELEMENT root ANY>]>\n'
+        '<root><p sku="1"><name>a &amp; b &#233;</name></p></root>',
     )
-    assert _read(path, "/root/p", ["@sku"])["@sku"] == [["1"]]
+    data = _read(path, "/root/p", ["@sku", "name"])
+    assert data["@sku"] == [["1"]] and data["name"] == [["a & b é"]]
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        'SYSTEM "http://127.0.0.1:{port}/feed.dtd"',
+        'PUBLIC "-//Shop//Feed//EN" "http://127.0.0.1:{port}/feed.dtd"',
+    ],
+)
+def test_doctype_with_an_external_dtd_is_refused_and_never_fetched(
+    write: Callable[..., Path], doctype: str
+) -> None:
+    """The feed a supplier's tool writes with a DTD URL and an entity only that DTD defines:
+    refused with file and line, and nothing connects to the DTD's address."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        path = write(
+            "ext.xml",
+            '<?xml version="1.0"?>\n'
+            f"<!DOCTYPE root {doctype.format(port=port)}>\n"
+            '<root>\n<p sku="1"><name>Spaten &trade;</name></p>\n</root>\n',
+        )
+        with pytest.raises(InputError) as caught:
+            _read(path, "/root/p", ["name"])
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody came for the DTD
+    assert caught.value.line == 2
+    assert "ext.xml:2" in str(caught.value) and "external DTD" in str(caught.value)
+    assert "&trade;" not in str(caught.value)
+
+
+def test_parameter_entity_in_the_internal_subset_is_refused(write: Callable[..., Path]) -> None:
+    """``%ext;`` pulls in declarations bulkio cannot see; libxml2 would then silently drop an
+    undefined entity from an attribute (``x&nope;y`` → ``xy``)."""
+    path = write(
+        "pe.xml",
+        '<?xml version="1.0"?>\n<!DOCTYPE root [\n<!ELEMENT root ANY>\n%ext;\n]>\n'
+        '<root><p sku="x&nope;y"><name>a</name></p></root>\n',
+    )
+    with pytest.raises(InputError) as caught:
+        _read(path, "/root/p", ["@sku"])
+    assert caught.value.line == 2 and "pe.xml:2" in str(caught.value)
+
+
+def test_unresolved_entity_left_in_a_record_is_refused_with_its_line(
+    write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: were the DOCTYPE checks bypassed, ``&name;`` never becomes a value."""
+    import bulkio.sources.xml as xml_source
+
+    monkeypatch.setattr(xml_source, "_refuse_entity_prolog", lambda *args: None)
+    monkeypatch.setattr(xml_source, "_refuse_entities", lambda *args: None)
+    path = write(
+        "u2.xml",
+        '<?xml version="1.0"?>\n<!DOCTYPE root SYSTEM "feed.dtd">\n<root>\n'
+        '<p sku="1"><name>ok</name></p>\n<p sku="2">\n<name>Spaten &trade;</name></p>\n'
+        "</root>\n",
+    )
+    with pytest.raises(InputError) as caught:
+        _read(path, "/root/p", ["name"])
+    assert caught.value.line == 6
+    assert "u2.xml:6" in str(caught.value) and "&trade;" in str(caught.value)
 
 
 @pytest.mark.parametrize(
