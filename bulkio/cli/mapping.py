@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bulkio.cli.common import handle_errors
+from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.fields import to_payload
 from bulkio.mapping import FieldRule, Mapping, load_mapping
 from bulkio.records import RecordSet, build_records
+
+if TYPE_CHECKING:
+    from bulkio.export.mapping import Column, ExportMapping
+
+EXPORT_KEYS = ("columns", "output")
+"""Top-level keys only an export mapping has (docs/export.md); import mappings have
+``[source]``/``[target]``/``[fields]`` instead."""
 
 
 @click.group("mapping")
@@ -40,9 +50,15 @@ def mapping_group() -> None:
 def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) -> None:
     """Validate MAPPING; with --sample, show the payloads built from the first rows.
 
+    Import mappings and export mappings (those with [[columns]] / [output], checked as
+    `bulkio export` reads them; their columns are listed) are both accepted.
+
     Exit codes: 0 the mapping is valid (and the sample rows shown are all accepted),
     1 some sample rows were rejected, 2 the mapping or the sample file is invalid.
     """
+    if is_export_mapping(mapping_path):
+        _validate_export(mapping_path, sample, as_json)
+        return
     mapping = load_mapping(mapping_path)
     records = build_records(mapping, sample, max_rows=rows) if sample else None
     if as_json:
@@ -53,6 +69,86 @@ def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) ->
             _print_records(records, rows)
     if records is not None and records.rejected:
         sys.exit(int(ExitCode.PARTIAL))
+
+
+def is_export_mapping(path: str | Path) -> bool:
+    """Whether the file is an export mapping (a top-level ``columns`` or ``output`` key).
+
+    A file that cannot be read or parsed is not: the import loader then reports the problem.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return any(key in data for key in EXPORT_KEYS)
+
+
+def _validate_export(mapping_path: str, sample: str | None, as_json: bool) -> None:
+    from bulkio.export.mapping import load_export_mapping
+
+    mapping = load_export_mapping(mapping_path)  # MappingError (exit 2) names file and key
+    if sample is not None:
+        raise UsageError(
+            f"--sample reads import feeds; {mapping_path} is an export mapping",
+            hint="try an export with `bulkio export orders -m MAPPING -o FILE` and a narrow "
+            "--after/--status",
+        )
+    if as_json:
+        click.echo(json.dumps(_export_as_json(mapping), indent=2, ensure_ascii=False))
+        return
+    output = mapping.output
+    click.echo(f"mapping {mapping.path}: valid (export of {mapping.resource})")
+    details = [f"layout {output.layout}"] if mapping.resource == "orders" else []
+    if output.format:
+        details.append(f"format {output.format}")
+    details += [f"delimiter {output.delimiter!r}", f"encoding {output.encoding}"]
+    details.append(f"timezone {output.timezone}")
+    click.echo(f"  output: {', '.join(details)}")
+    click.echo(f"  {len(mapping.columns)} columns:")
+    width = max(len(column.header) for column in mapping.columns)
+    for column in mapping.columns:
+        click.echo(f"    {column.header:<{width}}  {describe_column(column)}")
+
+
+def describe_column(column: Column) -> str:
+    """One line saying where an export column's value comes from."""
+    if column.kind == "field":
+        text = f"← {column.field}"
+    elif column.kind == "value":
+        text = f"= {json.dumps(column.value, ensure_ascii=False)}"
+    elif column.kind == "template":
+        text = "← template " + "".join(
+            f"{{{part.path}}}" if part.path else part.text for part in column.template
+        )
+    elif column.kind == "tax":
+        text = f"← tax {column.tax!r}"
+    else:
+        text = "← compute of " + ", ".join(column.paths)
+    notes: list[str] = [column.type] if column.type != "text" else []
+    if column.map is not None:
+        notes.append(f"map of {len(column.map)}")
+    if column.format:
+        notes.append(f"format {column.format!r}")
+    return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _export_as_json(mapping: ExportMapping) -> dict[str, Any]:
+    return {
+        "mapping": mapping.path,
+        "valid": True,
+        "kind": "export",
+        "resource": mapping.resource,
+        "columns": [
+            {
+                "header": column.header,
+                "source": column.kind,
+                "type": column.type,
+                "reads": column.paths,
+                "describe": describe_column(column),
+            }
+            for column in mapping.columns
+        ],
+    }
 
 
 def describe_rule(rule: FieldRule) -> str:
