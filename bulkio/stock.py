@@ -32,11 +32,11 @@ import polars as pl
 from bulkio.fields import FIELDS, CanonicalValue, canonicalise, to_payload
 from bulkio.plan.diff import file_sha256
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
+from bulkio.plan.state import sku_key
 from bulkio.plan.stock_state import (
     STOCK_READ_FIELDS,
     fetch_stock_state,
     read_stock_items,
-    sku_key,
     stock_chunks,
 )
 

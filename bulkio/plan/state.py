@@ -97,16 +97,18 @@ def polars_dtype(spec: FieldSpec) -> pl.DataType:
     return pl.String()
 
 
-def chunk_skus(skus: Sequence[str]) -> list[list[str]]:
-    """Split SKUs into lists that each fit one sane ``?sku=`` query parameter."""
+def chunk_skus(skus: Sequence[str], *, max_chars: int | None = None) -> list[list[str]]:
+    """Split SKUs into lists that each fit one sane ``?sku=`` query parameter: at most
+    :data:`MAX_SKUS_PER_REQUEST` SKUs and ``max_chars`` (default :data:`MAX_SKU_PARAM_CHARS`)
+    URL-encoded characters; a SKU longer than that still gets a list of its own."""
+    if max_chars is None:
+        max_chars = MAX_SKU_PARAM_CHARS
     chunks: list[list[str]] = []
     current: list[str] = []
     length = 0
     for sku in skus:
         encoded = len(quote(sku, safe="")) + 3  # the %2C separator
-        if current and (
-            len(current) >= MAX_SKUS_PER_REQUEST or length + encoded > MAX_SKU_PARAM_CHARS
-        ):
+        if current and (len(current) >= MAX_SKUS_PER_REQUEST or length + encoded > max_chars):
             chunks.append(current)
             current, length = [], 0
         current.append(sku)
@@ -114,6 +116,43 @@ def chunk_skus(skus: Sequence[str]) -> list[list[str]]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def unique_skus(skus: Iterable[str]) -> list[str]:
+    """Non-empty SKUs once each, compared ignoring case: the first spelling, in feed order."""
+    return list({sku.lower(): sku for sku in reversed(list(skus)) if sku}.values())[::-1]
+
+
+def read_sku_chunks(
+    client: ReadClient,
+    chunks: Sequence[list[str]],
+    wanted: set[str],
+    params: dict[str, Any],
+    *,
+    concurrency: int = 4,
+    progress: ProgressCallback | None = None,
+) -> list[dict[str, Any]]:
+    """Look each chunk up as ``GET products?sku=a,b,…`` (``concurrency`` chunks at a time).
+
+    Returns the items whose :func:`sku_key` is in ``wanted`` (lower-case SKUs), in chunk order;
+    the store's SKU search also answers near matches, which are dropped. ``progress`` is told
+    each chunk's SKU count as its answer is taken.
+    """
+
+    def read_chunk(chunk: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        chunk_params = {**params, "sku": ",".join(chunk)}
+        for items in client.iter_pages("products", params=chunk_params, per_page=PER_PAGE):
+            out.extend(item for item in items if sku_key(item) in wanted)
+        return out
+
+    found: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for chunk, items in zip(chunks, pool.map(read_chunk, chunks), strict=True):
+            found.extend(items)
+            if progress:
+                progress(len(chunk))
+    return found
 
 
 def _status_params(status: str | None) -> dict[str, Any]:
@@ -165,20 +204,9 @@ def read_products(
             if progress:
                 progress(len(matched))
         return found
-
-    def read_chunk(chunk: list[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        params = {**base, "sku": ",".join(chunk)}
-        for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
-            out.extend(item for item in items if sku_key(item) in wanted)
-        return out
-
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for chunk, items in zip(fetch.chunks, pool.map(read_chunk, fetch.chunks), strict=True):
-            found.extend(items)
-            if progress:
-                progress(len(chunk))
-    return found
+    return read_sku_chunks(
+        client, fetch.chunks, wanted, base, concurrency=concurrency, progress=progress
+    )
 
 
 VARIATION_STATUS = "variation"
@@ -250,17 +278,15 @@ def fetch_store_state(
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     fields_param = store_fields_param([*names, "status", "parent_id"])
-    unique_skus = list({sku.lower(): sku for sku in reversed(skus) if sku}.values())[::-1]
-    live = read_products(
-        client, unique_skus, fields_param, concurrency=concurrency, progress=progress
-    )
+    unique = unique_skus(skus)
+    live = read_products(client, unique, fields_param, concurrency=concurrency, progress=progress)
     for product in live:
         # A SKU lookup also finds variations (products?sku= searches both post types); a
         # product feed must not write them through products/batch. The plan rejects such rows.
         if is_variation(product):
             product["status"] = VARIATION_STATUS
     live_skus = {sku_key(product) for product in live}
-    missing = [sku for sku in unique_skus if sku.lower() not in live_skus]
+    missing = [sku for sku in unique if sku.lower() not in live_skus]
     trashed = read_products(client, missing, fields_param, status="trash", concurrency=concurrency)
     for product in trashed:
         product["status"] = "trash"

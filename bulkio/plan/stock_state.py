@@ -32,11 +32,17 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import quote
 
 import polars as pl
 
-from bulkio.plan.state import MAX_SKUS_PER_REQUEST, PER_PAGE, ReadClient
+from bulkio.plan.state import (
+    PER_PAGE,
+    ReadClient,
+    chunk_skus,
+    read_sku_chunks,
+    sku_key,
+    unique_skus,
+)
 
 MAX_SKU_PARAM_CHARS = 4000
 """URL-encoded length of one ``sku=`` list: 100 SKUs of up to ~37 characters, well inside the
@@ -75,22 +81,8 @@ def stock_chunks(skus: Sequence[str]) -> list[list[str]]:
     whole string as one SKU: ``sku=a,b`` finds a SKU literally named "a,b" (plus any "a", "b",
     which are filtered out afterwards).
     """
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    length = 0
-    for sku in skus:
-        if "," in sku:
-            continue
-        encoded = len(quote(sku, safe="")) + 3  # the %2C separator
-        if current and (
-            len(current) >= MAX_SKUS_PER_REQUEST or length + encoded > MAX_SKU_PARAM_CHARS
-        ):
-            chunks.append(current)
-            current, length = [], 0
-        current.append(sku)
-        length += encoded
-    if current:
-        chunks.append(current)
+    plain = [sku for sku in skus if "," not in sku]
+    chunks = chunk_skus(plain, max_chars=MAX_SKU_PARAM_CHARS)
     return [*chunks, *([sku] for sku in skus if "," in sku)]
 
 
@@ -136,25 +128,10 @@ def _lookup(
     concurrency: int,
     progress: ProgressCallback | None,
 ) -> list[dict[str, Any]]:
-    def read_chunk(chunk: list[str]) -> list[dict[str, Any]]:
-        params = {"sku": ",".join(chunk), "_fields": STOCK_READ_FIELDS}
-        out: list[dict[str, Any]] = []
-        for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
-            out.extend(item for item in items if sku_key(item) in wanted)
-        return out
-
-    found: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for chunk, items in zip(chunks, pool.map(read_chunk, chunks), strict=True):
-            found.extend(items)
-            if progress:
-                progress(len(chunk))
-    return found
-
-
-def sku_key(item: dict[str, Any]) -> str:
-    """The match key: WooCommerce compares SKUs ignoring case (MySQL collation)."""
-    return str(item.get("sku") or "").lower()
+    params = {"_fields": STOCK_READ_FIELDS}
+    return read_sku_chunks(
+        client, chunks, wanted, params, concurrency=concurrency, progress=progress
+    )
 
 
 def read_stock_items(
@@ -168,7 +145,7 @@ def read_stock_items(
 
     Every returned item has ``parent_id`` set: 0 for products, the parent's id for variations.
     """
-    unique = list({sku.lower(): sku for sku in reversed(skus) if sku}.values())[::-1]
+    unique = unique_skus(skus)
     wanted = {sku.lower() for sku in unique}
     report = StockReadReport()
     strategy, chunks = choose_strategy(client, unique, report)
