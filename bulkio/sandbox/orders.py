@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
-from bulkio.sandbox.params import as_enum, as_enum_list, as_int, as_int_list, require_type
-from bulkio.sandbox.products import _date_filters, order_clause, paging
+from bulkio.sandbox.params import as_enum, as_enum_list, as_int, require_type
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
 
 STATUSES = (
@@ -23,6 +23,7 @@ STATUSES = (
     "checkout-draft",
 )
 LIST_STATUSES = ("any", "trash", *STATUSES)
+HIDDEN_STATUSES = ("trash", "checkout-draft")  # what status=any leaves out
 ORDERBY = ("date", "modified", "id", "include", "title", "slug")
 ADDRESS_FIELDS = (
     "first_name",
@@ -433,45 +434,26 @@ ORDER_COLUMNS = {
 }
 
 
-def list_orders(
-    store: Store, params: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    page, per_page, offset = paging(params)
-    where = ["kind = 'shop_order'"]
-    args: list[Any] = []
-    statuses = as_enum_list(params, "status", LIST_STATUSES) or ["any"]
-    if "any" in statuses:
-        where.append("status NOT IN ('trash', 'checkout-draft')")
-    else:
-        where.append(f"status IN ({','.join('?' * len(statuses))})")
-        args.extend(statuses)
+def list_orders(store: Store, params: Mapping[str, Any]) -> Listed:
+    query = ListQuery(params, "kind = 'shop_order'")
+    query.status(as_enum_list(params, "status", LIST_STATUSES) or ["any"], HIDDEN_STATUSES)
     customer = as_int(params, "customer")
     if customer is not None:
-        where.append("customer_id = ?")
-        args.append(customer)
+        query.add("customer_id = ?", customer)
     product = as_int(params, "product")
     if product is not None:
-        where.append(
+        query.add(
             "EXISTS (SELECT 1 FROM json_each(doc, '$.line_items') WHERE "
-            "json_extract(value, '$.product_id') = ? OR json_extract(value, '$.variation_id') = ?)"
+            "json_extract(value, '$.product_id') = ? OR json_extract(value, '$.variation_id') = ?)",
+            product,
+            product,
         )
-        args.extend([product, product])
-    include = as_int_list(params, "include")
-    if include:
-        where.append(f"id IN ({','.join('?' * len(include))})")
-        args.extend(include)
-    exclude = as_int_list(params, "exclude")
-    if exclude:
-        where.append(f"id NOT IN ({','.join('?' * len(exclude))})")
-        args.extend(exclude)
-    parents = as_int_list(params, "parent")
-    if parents:
-        where.append(f"parent_id IN ({','.join('?' * len(parents))})")
-        args.extend(parents)
-    if params.get("search"):
-        where.append("(name LIKE ? OR json_extract(doc, '$.billing.email') LIKE ?)")
-        args.extend([f"%{params['search']}%"] * 2)
-    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+    include = query.id_list("include")
+    query.id_list("exclude", negate=True)
+    query.id_list("parent", "parent_id")
+    query.search("name", "json_extract(doc, '$.billing.email')")
+    query.dates(store)
     order_sql = order_clause(params, ORDERBY, "date", "desc", ORDER_COLUMNS, include)
-    result = store.page("posts", where, args, order_sql, per_page, offset)
-    return [order_response(store, row) for row in result.rows], result.total, page, per_page
+    return query.fetch(
+        store, "posts", order_sql, lambda rows: [order_response(store, row) for row in rows]
+    )

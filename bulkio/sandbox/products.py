@@ -7,15 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bulkio.sandbox import dates
-from bulkio.sandbox.errors import ApiError, invalid_param
-from bulkio.sandbox.params import (
-    as_bool,
-    as_enum,
-    as_int,
-    as_int_list,
-    as_list,
-    require_type,
-)
+from bulkio.sandbox.collection import Listed, ListQuery, marks, order_clause
+from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
+from bulkio.sandbox.errors import ApiError
+from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, require_type
 from bulkio.sandbox.store import (
     BLANK_DOCS,
     Store,
@@ -727,56 +722,6 @@ def _product_response(
 # -- listing ----------------------------------------------------------------------------------
 
 
-def _date_filters(
-    store: Store,
-    params: Mapping[str, Any],
-    where: list[str],
-    args: list[Any],
-    created_column: str,
-    modified_column: str,
-) -> None:
-    as_gmt = bool(as_bool(params, "dates_are_gmt", False))
-    for name, column, operator in (
-        ("after", created_column, ">"),
-        ("before", created_column, "<"),
-        ("modified_after", modified_column, ">"),
-        ("modified_before", modified_column, "<"),
-    ):
-        if params.get(name) in (None, ""):
-            continue
-        moment = dates.parse_request_date(str(params[name]), store.offset, as_gmt=as_gmt)
-        if moment is None:
-            raise invalid_param(name, "Invalid date.", "rest_invalid_date")
-        where.append(f"{column} {operator} ?")
-        args.append(dates.fmt(moment))
-
-
-def order_clause(
-    params: Mapping[str, Any],
-    options: tuple[str, ...],
-    default: str,
-    default_order: str,
-    columns: Mapping[str, str],
-    include: list[int],
-) -> str:
-    orderby = as_enum(params, "orderby", options, default) or default
-    order = (as_enum(params, "order", ("asc", "desc"), default_order) or default_order).upper()
-    if orderby == "include" and include:
-        cases = " ".join(f"WHEN {value} THEN {index}" for index, value in enumerate(include))
-        return f"CASE id {cases} END {order}"
-    column = columns.get(orderby, "date_created_gmt")
-    return f"{column} {order}, id {order}"
-
-
-def paging(params: Mapping[str, Any]) -> tuple[int, int, int]:
-    """``(page, per_page, offset)`` validated as WordPress does (per_page 1–100)."""
-    page = as_int(params, "page", 1, minimum=1) or 1
-    per_page = as_int(params, "per_page", 10, 1, 100) or 10
-    offset_param = as_int(params, "offset", None)
-    offset = offset_param if offset_param is not None else (page - 1) * per_page
-    return page, per_page, offset
-
-
 PRODUCT_ORDER_COLUMNS = {
     "date": "date_created_gmt",
     "modified": "date_modified_gmt",
@@ -790,74 +735,42 @@ PRODUCT_ORDER_COLUMNS = {
 }
 
 
-def list_products(
-    store: Store, params: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], int, int, int]:
+def list_products(store: Store, params: Mapping[str, Any]) -> Listed:
     """Products matching the filters: ``(items, total, page, per_page)``."""
-    page, per_page, offset = paging(params)
-    where = ["kind = 'product'"]
-    args: list[Any] = []
-    status = as_enum(params, "status", LIST_STATUSES, "any")
-    if status == "any":
-        where.append("status != 'trash'")
-    else:
-        where.append("status = ?")
-        args.append(status)
+    query = ListQuery(params, "kind = 'product'")
+    query.status([as_enum(params, "status", LIST_STATUSES, "any") or "any"], ("trash",))
     product_type = as_enum(params, "type", PRODUCT_TYPES)
     if product_type:
-        where.append("type = ?")
-        args.append(product_type)
+        query.add("type = ?", product_type)
     skus = as_list(params, "sku")
     if skus:
         # A SKU lookup also finds variations: WC_REST_Products_Controller::prepare_objects_query
         # sets post_type to product + product_variation whenever `sku` is given.
-        where[0] = "kind IN ('product', 'product_variation')"
+        query.where[0] = "kind IN ('product', 'product_variation')"
         if len(skus) > 1:
             skus.append(str(params["sku"]))
-        where.append(f"sku IN ({','.join('?' * len(skus))})")
-        args.extend(skus)
-    include = as_int_list(params, "include")
-    if include:
-        where.append(f"id IN ({','.join('?' * len(include))})")
-        args.extend(include)
-    exclude = as_int_list(params, "exclude")
-    if exclude:
-        where.append(f"id NOT IN ({','.join('?' * len(exclude))})")
-        args.extend(exclude)
-    parents = as_int_list(params, "parent")
-    if parents:
-        where.append(f"parent_id IN ({','.join('?' * len(parents))})")
-        args.extend(parents)
-    if params.get("slug"):
-        where.append("slug = ?")
-        args.append(str(params["slug"]))
-    if params.get("search"):
-        where.append(
-            "(name LIKE ? OR json_extract(doc, '$.description') LIKE ? "
-            "OR json_extract(doc, '$.short_description') LIKE ?)"
-        )
-        term = f"%{params['search']}%"
-        args.extend([term, term, term])
+        query.one_of("sku", skus)
+    include = query.id_list("include")
+    query.id_list("exclude", negate=True)
+    query.id_list("parent", "parent_id")
+    query.slug()
+    query.search(
+        "name", "json_extract(doc, '$.description')", "json_extract(doc, '$.short_description')"
+    )
     stock = as_enum(params, "stock_status", STOCK_STATUSES)
     if stock:
-        where.append("json_extract(doc, '$.stock_status') = ?")
-        args.append(stock)
+        query.add("json_extract(doc, '$.stock_status') = ?", stock)
     featured = as_bool(params, "featured")
     if featured is not None:
-        where.append("json_extract(doc, '$.featured') = ?")
-        args.append(1 if featured else 0)
+        query.add("json_extract(doc, '$.featured') = ?", 1 if featured else 0)
     for name in ("category", "tag"):
         ids = as_int_list(params, name)
         if ids:
-            where.append(
-                "id IN (SELECT post_id FROM term_relationships WHERE term_id IN "  # noqa: S608
-                f"({','.join('?' * len(ids))}))"
-            )
-            args.extend(ids)
-    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+            tagged = f"SELECT post_id FROM term_relationships WHERE term_id IN ({marks(len(ids))})"  # noqa: S608
+            query.add(f"id IN ({tagged})", *ids)
+    query.dates(store)
     order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
-    result = store.page("posts", where, args, order_sql, per_page, offset)
-    return product_responses(store, result.rows), result.total, page, per_page
+    return query.fetch(store, "posts", order_sql, lambda rows: product_responses(store, rows))
 
 
 # -- variations -------------------------------------------------------------------------------
@@ -1072,28 +985,15 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def list_variations(
-    store: Store, product_id: int, params: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    page, per_page, offset = paging(params)
+def list_variations(store: Store, product_id: int, params: Mapping[str, Any]) -> Listed:
+    query = ListQuery(params, "kind = 'product_variation'", "parent_id = ?", args=[product_id])
     _variable_parent(store, product_id)
-    where = ["kind = 'product_variation'", "parent_id = ?"]
-    args: list[Any] = [product_id]
-    status = as_enum(params, "status", ("any", "trash", *VARIATION_STATUSES), "any")
-    if status == "any":
-        where.append("status != 'trash'")
-    else:
-        where.append("status = ?")
-        args.append(status)
-    skus = as_list(params, "sku")
-    if skus:
-        where.append(f"sku IN ({','.join('?' * len(skus))})")
-        args.extend(skus)
-    include = as_int_list(params, "include")
-    if include:
-        where.append(f"id IN ({','.join('?' * len(include))})")
-        args.extend(include)
-    _date_filters(store, params, where, args, "date_created_gmt", "date_modified_gmt")
+    statuses = ("any", "trash", *VARIATION_STATUSES)
+    query.status([as_enum(params, "status", statuses, "any") or "any"], ("trash",))
+    query.one_of("sku", as_list(params, "sku"))
+    include = query.id_list("include")
+    query.dates(store)
     order_sql = order_clause(params, ORDERBY, "date", "desc", PRODUCT_ORDER_COLUMNS, include)
-    result = store.page("posts", where, args, order_sql, per_page, offset)
-    return [variation_response(store, row) for row in result.rows], result.total, page, per_page
+    return query.fetch(
+        store, "posts", order_sql, lambda rows: [variation_response(store, row) for row in rows]
+    )

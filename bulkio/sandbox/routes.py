@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bulkio.sandbox import attributes, orders, products, terms
+from bulkio.sandbox.collection import paging
 from bulkio.sandbox.errors import ApiError, no_route
 from bulkio.sandbox.params import as_bool
 from bulkio.sandbox.store import Store
@@ -275,7 +276,7 @@ class Api:
             if not call.authenticated:
                 # WordPress validates arguments before the permission callback runs.
                 if action == "list":
-                    products.paging(call.params)
+                    paging(call.params)
                 code, message = PERMISSION_ERRORS[action]
                 raise ApiError(code, message, 401)
             return handler(call, match.groupdict())

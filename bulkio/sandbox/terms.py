@@ -7,14 +7,15 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError, missing_param
-from bulkio.sandbox.params import as_bool, as_enum, as_int, as_int_list, require_type
-from bulkio.sandbox.products import paging
+from bulkio.sandbox.params import as_bool, as_int, require_type
 from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
+ORDER_COLUMNS = {"id": "id", "name": "name", "slug": "slug"}  # other orderby values sort by name
 
 
 def stored_term_name(given: str) -> str:
@@ -184,38 +185,22 @@ def term_responses(store: Store, resource: str, rows: list[sqlite3.Row]) -> list
     return result
 
 
-def list_terms(
-    store: Store, resource: str, params: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    page, per_page, offset = paging(params)
-    where = ["taxonomy = ?"]
-    args: list[Any] = [TAXONOMIES[resource]]
-    include = as_int_list(params, "include")
-    if include:
-        where.append(f"id IN ({','.join('?' * len(include))})")
-        args.extend(include)
-    exclude = as_int_list(params, "exclude")
-    if exclude:
-        where.append(f"id NOT IN ({','.join('?' * len(exclude))})")
-        args.extend(exclude)
-    if params.get("search"):
-        where.append("(name LIKE ? OR slug LIKE ?)")
-        args.extend([f"%{params['search']}%"] * 2)
-    if params.get("slug"):
-        where.append("slug = ?")
-        args.append(str(params["slug"]))
+def list_terms(store: Store, resource: str, params: Mapping[str, Any]) -> Listed:
+    query = ListQuery(params, "taxonomy = ?", args=[TAXONOMIES[resource]])
+    query.id_list("include")
+    query.id_list("exclude", negate=True)
+    query.search("name", "slug")
+    query.slug()
     parent = as_int(params, "parent")
     if parent is not None and resource == "categories":
-        where.append("parent = ?")
-        args.append(parent)
+        query.add("parent = ?", parent)
     product = as_int(params, "product")
     if product is not None:
-        where.append("id IN (SELECT term_id FROM term_relationships WHERE post_id = ?)")
-        args.append(product)
+        query.add("id IN (SELECT term_id FROM term_relationships WHERE post_id = ?)", product)
     if as_bool(params, "hide_empty", False):
-        where.append("id IN (SELECT term_id FROM term_relationships)")
-    orderby = as_enum(params, "orderby", ORDERBY, "name") or "name"
-    order = (as_enum(params, "order", ("asc", "desc"), "asc") or "asc").upper()
-    column = {"id": "id", "name": "name", "slug": "slug"}.get(orderby, "name")
-    result = store.page("terms", where, args, f"{column} {order}, id {order}", per_page, offset)
-    return term_responses(store, resource, result.rows), result.total, page, per_page
+        query.add("id IN (SELECT term_id FROM term_relationships)")
+    # orderby=include is accepted but, unlike products and orders, not emulated for terms.
+    order_sql = order_clause(params, ORDERBY, "name", "asc", ORDER_COLUMNS, [])
+    return query.fetch(
+        store, "terms", order_sql, lambda rows: term_responses(store, resource, rows)
+    )
