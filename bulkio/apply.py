@@ -514,49 +514,16 @@ def check_plan(
     outcomes: list[ItemOutcome] = []
     keep_updates: list[PlanItem] = []
     for item in plan.updates:
-        current = by_id.get(item.id or 0)
-        if current is None:
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "refused",
-                    item.id,
-                    "gone",
-                    f"product #{item.id} no longer exists in the store; make a new plan",
-                )
-            )
-        elif not _differences(item.changes, current):
-            # Checked first: an earlier apply may have landed within the same second as the
-            # plan's read, leaving date_modified_gmt (1 s resolution) unchanged.
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "unchanged",
-                    item.id,
-                    "already_applied",
-                    "already holds the planned values",
-                )
-            )
-        elif current.get("date_modified_gmt") == item.base_modified:
+        dropped = recheck_update(
+            item,
+            by_id.get(item.id or 0),
+            _differences,
+            gone=f"product #{item.id} no longer exists in the store; make a new plan",
+        )
+        if dropped is None:
             keep_updates.append(item)
         else:
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "refused",
-                    item.id,
-                    "changed_since_plan",
-                    f"changed in the store since the plan was made (modified "
-                    f"{item.base_modified} → {current.get('date_modified_gmt')}); not "
-                    "overwritten, make a new plan",
-                )
-            )
+            outcomes.append(dropped)
     keep_creates: list[PlanItem] = []
     for item in plan.creates:
         existing = by_sku.get(item.sku.lower())
@@ -590,6 +557,50 @@ def check_plan(
     return replace(plan, creates=keep_creates, updates=keep_updates), outcomes
 
 
+def recheck_update(
+    item: PlanItem,
+    current: dict[str, Any] | None,
+    still_to_change: Callable[[Sequence[FieldChange], dict[str, Any]], list[FieldChange]],
+    *,
+    gone: str,
+    changed_note: str = "",
+) -> ItemOutcome | None:
+    """Is a saved plan's update still safe to send? ``None`` when it is, else why it is dropped.
+
+    ``current`` is the item as the store holds it now (None: gone, refused with ``gone``);
+    ``still_to_change`` says which planned changes it does not hold yet (none: ``unchanged``,
+    already applied); otherwise a ``date_modified_gmt`` that moved since the plan refuses it
+    (``changed_note`` names a likely cause). Shared by product and stock plans.
+    """
+    if current is None:
+        return ItemOutcome(item.line, item.sku, "update", "refused", item.id, "gone", gone)
+    if not still_to_change(item.changes, current):
+        # Checked first: an earlier apply may have landed within the same second as the
+        # plan's read, leaving date_modified_gmt (1 s resolution) unchanged.
+        return ItemOutcome(
+            item.line,
+            item.sku,
+            "update",
+            "unchanged",
+            item.id,
+            "already_applied",
+            "already holds the planned values",
+        )
+    if current.get("date_modified_gmt") == item.base_modified:
+        return None
+    return ItemOutcome(
+        item.line,
+        item.sku,
+        "update",
+        "refused",
+        item.id,
+        "changed_since_plan",
+        f"changed in the store since the plan was made (modified "
+        f"{item.base_modified} → {current.get('date_modified_gmt')}){changed_note}; not "
+        "overwritten, make a new plan",
+    )
+
+
 def _read_by_ids(
     client: Any, ids: Sequence[int], fields_param: str, *, status: str | None = None
 ) -> dict[int, dict[str, Any]]:
@@ -615,4 +626,5 @@ __all__ = [
     "apply_plan",
     "check_plan",
     "chunk_skus",
+    "recheck_update",
 ]

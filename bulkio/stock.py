@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
 
 from bulkio.fields import FIELDS, CanonicalValue, canonicalise, to_payload
-from bulkio.plan.diff import file_sha256
+from bulkio.plan.diff import new_plan
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
 from bulkio.plan.state import sku_key
 from bulkio.plan.stock_state import (
@@ -181,18 +181,15 @@ def build_stock_plan(
 ) -> Plan:
     """Compare a stock feed with the store's stock (:func:`fetch_stock_state`) → Plan."""
     owned = [name for name in mapping.owned_fields if name != "sku"]
-    mapping_path = getattr(mapping, "path", None)
     source_path = str(getattr(records, "source", "") or "")
-    plan = Plan(
+    plan = new_plan(
+        mapping,
+        records,
         resource="stock",
         owned_fields=["sku", *owned],
-        rejected=[_from_row_error(error) for error in getattr(records, "rejected", [])],
-        mapping_path=None if mapping_path is None else str(mapping_path),
-        mapping_hash=file_sha256(mapping_path),
         source_path=source_path or None,
-        source_hash=file_sha256(source_path or None),
         store_url=store_url,
-        created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        now=now,
     )
     summing = getattr(getattr(mapping, "target", None), "duplicates", "sum") == "sum"
     held_back = {
@@ -263,19 +260,6 @@ def _quickly_unchanged(
     items = [PlanItem("unchanged", line, sku, id_) for line, sku, id_ in quick.iter_rows()]
     rest = frame.filter(~pl.col("_line").is_in(quick["_line"].implode()))
     return items, rest
-
-
-def _from_row_error(error: Any) -> PlanRejection:
-    value = getattr(error, "value", None)
-    return PlanRejection(
-        file=str(getattr(error, "file", "") or ""),
-        line=getattr(error, "line", None),
-        sku=getattr(error, "sku", None),
-        column=getattr(error, "column", None),
-        value=None if value is None else str(value),
-        code=str(getattr(error, "code", "invalid")),
-        message=str(getattr(error, "message", error)),
-    )
 
 
 def _plan_entry(
@@ -385,7 +369,7 @@ def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[
     item already holding the planned values is ``unchanged``; one modified since the plan (an
     order took stock, somebody edited it) is refused; an item gone or re-SKU'd is refused.
     """
-    from bulkio.apply import ItemOutcome
+    from bulkio.apply import ItemOutcome, recheck_update
 
     items, _report = read_stock_items(
         client, [item.sku for item in plan.updates], concurrency=concurrency
@@ -395,48 +379,19 @@ def check_stock_plan(client: Any, plan: Plan, *, concurrency: int = 4) -> tuple[
     keep: list[PlanItem] = []
     for item in plan.updates:
         current = by_id.get(item.id or 0)
-        if current is None or sku_key(current) != item.sku.lower():
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "refused",
-                    item.id,
-                    "gone",
-                    f"#{item.id} no longer holds SKU {item.sku!r} in the store; make a new plan",
-                )
-            )
-        elif not _remaining(item.changes, current):
-            # Checked first: an earlier apply may have landed within the same second as the
-            # plan's read (date_modified_gmt has a 1 s resolution).
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "unchanged",
-                    item.id,
-                    "already_applied",
-                    "already holds the planned values",
-                )
-            )
-        elif current.get("date_modified_gmt") == item.base_modified:
+        if current is not None and sku_key(current) != item.sku.lower():
+            current = None  # re-SKU'd: the item the plan meant is gone
+        dropped = recheck_update(
+            item,
+            current,
+            _remaining,
+            gone=f"#{item.id} no longer holds SKU {item.sku!r} in the store; make a new plan",
+            changed_note=", e.g. an order took stock",
+        )
+        if dropped is None:
             keep.append(item)
         else:
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "update",
-                    "refused",
-                    item.id,
-                    "changed_since_plan",
-                    f"changed in the store since the plan was made (modified "
-                    f"{item.base_modified} → {current.get('date_modified_gmt')}), e.g. an "
-                    "order took stock; not overwritten, make a new plan",
-                )
-            )
+            outcomes.append(dropped)
     return replace(plan, updates=keep, creates=[]), outcomes
 
 

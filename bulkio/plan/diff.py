@@ -11,7 +11,7 @@ Fields the mapping does not own are never read, compared or written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ def _on_trashed(mapping: Any) -> TrashDecision:
     return "create" if decision == "create" else "restore"
 
 
-def _rejection(error: Any) -> PlanRejection:
+def rejection_from_error(error: Any) -> PlanRejection:
+    """A mapping's row error (:class:`bulkio.records.RowError`) as a plan rejection."""
     value = getattr(error, "value", None)
     return PlanRejection(
         file=str(getattr(error, "file", "") or ""),
@@ -61,6 +62,52 @@ def _rejection(error: Any) -> PlanRejection:
         code=str(getattr(error, "code", "invalid")),
         message=str(getattr(error, "message", error)),
     )
+
+
+def new_plan(
+    mapping: Any,
+    records: Any,
+    *,
+    resource: str,
+    owned_fields: list[str],
+    source_path: str | None,
+    store_url: str | None,
+    now: datetime | None,
+    line_unit: str = "line",
+) -> Plan:
+    """An empty plan carrying its provenance (mapping and feed paths with their SHA-256, store,
+    time) and the feed's rejected rows: what every plan starts from, products and stock alike."""
+    mapping_path = getattr(mapping, "path", None)
+    return Plan(
+        resource=resource,
+        line_unit=line_unit,
+        owned_fields=owned_fields,
+        rejected=[rejection_from_error(error) for error in getattr(records, "rejected", [])],
+        mapping_path=None if mapping_path is None else str(mapping_path),
+        mapping_hash=file_sha256(mapping_path),
+        source_path=source_path,
+        source_hash=file_sha256(source_path),
+        store_url=store_url,
+        created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+    )
+
+
+def _reject_rows(
+    plan: Plan, rows: pl.DataFrame, code: str, message: Callable[[dict[str, Any]], str]
+) -> None:
+    """Reject each desired row (``_line``, ``sku``, …) on its SKU with ``message(row)``."""
+    for row in rows.iter_rows(named=True):
+        plan.rejected.append(
+            PlanRejection(
+                file=plan.source_path or "",
+                line=row["_line"],
+                sku=row["sku"],
+                column="sku",
+                value=row["sku"],
+                code=code,
+                message=message(row),
+            )
+        )
 
 
 def _normalised(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
@@ -102,6 +149,11 @@ def _changes(
 ) -> list[FieldChange]:
     changes: list[FieldChange] = []
     for spec in specs:
+        if row.get(CHANGED_PREFIX + spec.name) is False:
+            # The frame comparison found this cell equal (or left): the exact re-check below
+            # could only agree, and canonicalising both sides of every cell of every updated
+            # row was most of build_plan's time (bench/RESULTS.md, "Profiling").
+            continue
         new = _python_value(row[spec.name])
         if new is None:
             continue
@@ -136,19 +188,16 @@ def build_plan(
         return build_stock_plan(mapping, records, state, store_url=store_url, now=now)
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
-    mapping_path = getattr(mapping, "path", None)
     source_path = getattr(records, "source", None)
-    plan = Plan(
+    plan = new_plan(
+        mapping,
+        records,
         resource=str(getattr(getattr(mapping, "target", None), "resource", "product")),
         line_unit=str(getattr(records, "unit", "line") or "line"),
         owned_fields=["sku", *names],
-        rejected=[_rejection(error) for error in getattr(records, "rejected", [])],
-        mapping_path=None if mapping_path is None else str(mapping_path),
-        mapping_hash=file_sha256(mapping_path),
         source_path=None if source_path is None else str(source_path),
-        source_hash=file_sha256(source_path),
         store_url=store_url,
-        created_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        now=now,
     )
     desired = _desired_frame(records.frame, specs)
     # The match key: SKUs compare ignoring case, as WooCommerce's lookups do.
@@ -181,39 +230,31 @@ def build_plan(
     )
     if held_twice.height:
         ids_by_key = dict(zip(held_twice[KEY], held_twice["ids"].to_list(), strict=True))
-        for row in desired.filter(pl.col(KEY).is_in(list(ids_by_key))).iter_rows(named=True):
-            ids = ", ".join(f"#{i}" for i in ids_by_key[row[KEY]])
-            plan.rejected.append(
-                PlanRejection(
-                    file=plan.source_path or "",
-                    line=row["_line"],
-                    sku=row["sku"],
-                    column="sku",
-                    value=row["sku"],
-                    code="duplicate_sku_in_store",
-                    message=f"the store holds this SKU on more than one product ({ids}); "
-                    "merge or re-SKU them in the store, then run again",
-                )
-            )
+        _reject_rows(
+            plan,
+            desired.filter(pl.col(KEY).is_in(list(ids_by_key))),
+            "duplicate_sku_in_store",
+            lambda row: (
+                "the store holds this SKU on more than one product "
+                f"({', '.join(f'#{i}' for i in ids_by_key[row[KEY]])}); "
+                "merge or re-SKU them in the store, then run again"
+            ),
+        )
         desired = desired.filter(~pl.col(KEY).is_in(list(ids_by_key)))
         live = live.filter(~pl.col(KEY).is_in(list(ids_by_key)))
 
     if variations.height:
         held = variations.filter(~pl.col(KEY).is_in(live[KEY].implode()))
         parents = dict(zip(held[KEY], held[STORE_PREFIX + "id"], strict=True))
-        for row in desired.filter(pl.col(KEY).is_in(list(parents))).iter_rows(named=True):
-            plan.rejected.append(
-                PlanRejection(
-                    file=plan.source_path or "",
-                    line=row["_line"],
-                    sku=row["sku"],
-                    column="sku",
-                    value=row["sku"],
-                    code="sku_is_variation",
-                    message=f"this SKU belongs to variation #{parents[row[KEY]]}; a product "
-                    "mapping cannot write variations (a stock mapping can update their stock)",
-                )
-            )
+        _reject_rows(
+            plan,
+            desired.filter(pl.col(KEY).is_in(list(parents))),
+            "sku_is_variation",
+            lambda row: (
+                f"this SKU belongs to variation #{parents[row[KEY]]}; a product "
+                "mapping cannot write variations (a stock mapping can update their stock)"
+            ),
+        )
         desired = desired.filter(~pl.col(KEY).is_in(list(parents)))
 
     joined = desired.join(live, on=KEY, how="left")
