@@ -222,6 +222,8 @@ def import_command(
     if not file.is_file():
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
+    for warning in mapping.warnings:  # e.g. stock_status where stock may be managed
+        out.problem(f"warning: {warning}")
     run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     from bulkio.catalog.detect import is_catalog_feed  # WooCommerce product CSV: docs/catalog.md
 

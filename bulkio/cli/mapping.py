@@ -203,6 +203,8 @@ def _print_mapping(mapping: Mapping) -> None:
     if mapping.limits:
         limits = ", ".join(f"{k} = {v}" for k, v in mapping.limits.items())
         click.echo(f"  limits: {limits}")
+    for warning in mapping.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _print_records(records: RecordSet, rows: int) -> None:
@@ -229,6 +231,7 @@ def _as_json(mapping: Mapping, records: RecordSet | None) -> dict[str, Any]:
         "valid": True,
         "resource": mapping.target.resource,
         "owned_fields": mapping.owned_fields,
+        "warnings": list(mapping.warnings),
     }
     if records is not None:
         result["sample"] = {

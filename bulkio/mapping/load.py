@@ -213,6 +213,7 @@ class _MappingParser:
             # Negative stock is valid where backorders are allowed; the stock plan checks each
             # negative row against its (or the store's) backorders setting.
             fields["stock_quantity"] = replace(fields["stock_quantity"], allow_negative=True)
+        warnings = self.check_stock_status(fields, target)
         filters = self.parse_filters(data.get("filters", []), source)
         limits = self.parse_limits(self.table(data, "limits"))
         return Mapping(
@@ -222,6 +223,40 @@ class _MappingParser:
             fields=fields,
             filters=filters,
             limits=limits,
+            warnings=warnings,
+        )
+
+    def check_stock_status(
+        self, fields: dict[str, FieldRule], target: TargetOptions
+    ) -> tuple[str, ...]:
+        """``stock_status`` with ``manage_stock = true``: WooCommerce derives the status.
+
+        When a product manages its stock, WooCommerce recomputes ``stock_status`` from
+        ``stock_quantity`` and ``backorders`` on every save and drops the value sent: a row whose
+        status disagrees shows the same update on every run and never settles. With
+        ``manage_stock`` a constant ``true`` the mapping can never set the status: an error.
+        With ``manage_stock`` read from the data only the rows that manage stock are affected:
+        a warning. (Stock mappings compare ``stock_status`` only where stock is not managed.)
+        """
+        if target.resource != "product" or "stock_status" not in fields:
+            return ()
+        manage = fields.get("manage_stock")
+        if manage is None or (manage.has_value and manage.value is False):
+            return ()
+        if manage.has_value and manage.value is True:
+            raise self.error(
+                "fields.stock_status",
+                "cannot be set together with fields.manage_stock = true: WooCommerce derives "
+                "the stock status of a product that manages its stock from stock_quantity and "
+                "backorders, and ignores the value sent (the import would never settle)",
+                hint="remove fields.stock_status (own stock_quantity and backorders instead), "
+                "or set fields.manage_stock to false for products whose status you set",
+            )
+        return (
+            f"{self.path}: [fields.stock_status] is ignored by WooCommerce for rows where "
+            "[fields.manage_stock] is true (it derives the status from stock_quantity and "
+            "backorders); such rows whose status disagrees would show the same update on every "
+            "run — leave stock_status empty for them, or own it only where stock is not managed",
         )
 
     def parse_source(self, table: dict[str, Any], options: dict[str, Any]) -> SourceOptions:

@@ -143,6 +143,9 @@ class Mapping:
     limits: dict[str, float | int | str] = field(default_factory=dict)
     """``[limits]`` as written (numbers, or text like "50%" / "off"); checked at load with
     :func:`bulkio.safety.resolve_limits`, which also gives them their meaning."""
+    warnings: tuple[str, ...] = ()
+    """Load-time warnings: combinations that are valid but may not converge for some rows
+    (``bulkio mapping validate`` and ``bulkio import`` print them)."""
 
     @property
     def owned_fields(self) -> list[str]:
