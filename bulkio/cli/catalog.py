@@ -15,6 +15,8 @@ from bulkio.cli.export import export_group
 from bulkio.cli.safety_options import safety_options
 from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
+from bulkio.export.mapping import FORMATS
+from bulkio.export.product_rows import PRODUCT_STATUSES, PRODUCT_TYPES
 
 DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "woocommerce-core.toml"
 
@@ -215,34 +217,136 @@ def catalog_apply_command(plan_path: Path, **options: Any) -> None:
     "--mapping",
     "mapping_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Only the WooCommerce product CSV layout is written today (the default); "
-    "pass mappings/woocommerce-core.toml or leave out.",
+    help='A product export mapping (resource = "products", [[columns]] as for orders; '
+    "see docs/export.md), or mappings/woocommerce-core.toml. Default: WooCommerce's own "
+    "product CSV layout.",
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="With an export mapping: the format [default: from the file extension, else the "
+    "mapping]. The WooCommerce layout is CSV.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(PRODUCT_STATUSES),
+    default=None,
+    help="Only products with this status [default: any but trash].",
+)
+@click.option(
+    "--type", "product_type", type=click.Choice(PRODUCT_TYPES), default=None, help="Only this type."
+)
+@click.option(
+    "--category",
+    metavar="NAME|PATH|ID",
+    default=None,
+    help="Only products in this category: a name, a path like 'Clothing > Shirts', or an id.",
+)
+@click.option("--modified-after", metavar="WHEN", help="Last modified at or after WHEN (UTC).")
+@click.option("--modified-before", metavar="WHEN", help="Last modified before WHEN.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary.")
 @store_options
 @handle_errors
 def export_products_command(
-    mapping_path: Path | None, output: Path, overwrite: bool, concurrency: int, **options: Any
+    mapping_path: Path | None,
+    output: Path,
+    fmt: str | None,
+    status: str | None,
+    product_type: str | None,
+    category: str | None,
+    modified_after: str | None,
+    modified_before: str | None,
+    overwrite: bool,
+    concurrency: int,
+    quiet: bool,
+    **options: Any,
 ) -> None:
-    """Export products and their variations in WooCommerce's product CSV layout."""
-    from bulkio.export.products import check_layout_mapping, export_products
+    """Export products and their variations: WooCommerce's product CSV layout by default, or
+    any columns and format an export mapping describes.
 
-    if mapping_path is not None:
-        check_layout_mapping(mapping_path)
-    if output.suffix.lower() not in (".csv", ".txt", ""):
-        raise UsageError(
-            f"--output {output}: products are written as CSV (WooCommerce's layout) only",
-            hint="name the file .csv",
-        )
+    \b
+    Examples:
+      bulkio export products -o products.csv                 # WooCommerce's layout
+      bulkio export products -m mappings/export-products-simple.toml -o prices.csv
+      bulkio export products -m mappings/export-products-simple.toml -o stock.xlsx \\
+          --status publish --category 'Clothing > Shirts'
+
+    Exit codes: 0 done; 2 bad option or mapping, or the output exists (nothing written);
+    4 store unreachable or key refused.
+    """
+    from bulkio.catalog.terms import TermIndex
+    from bulkio.cli.export import parse_when
+    from bulkio.export.fetch import TimeRange
+    from bulkio.export.product_rows import (
+        ProductQuery,
+        export_products_with_mapping,
+        resolve_category,
+    )
+    from bulkio.export.products import check_layout_mapping, export_products, is_export_mapping
+
+    window = TimeRange(
+        parse_when(modified_after, "--modified-after"),
+        parse_when(modified_before, "--modified-before"),
+    )
+    if window.empty:
+        raise UsageError("--modified-after must be earlier than --modified-before")
+    export_mapping = None
+    if mapping_path is not None and is_export_mapping(mapping_path):
+        from bulkio.export import load_export_mapping
+
+        export_mapping = load_export_mapping(mapping_path)
+        if export_mapping.resource != "products":
+            raise UsageError(
+                f'-m {mapping_path}: an order export mapping (resource = "orders")',
+                hint='set resource = "products" in it, or use bulkio export orders',
+            )
+    else:
+        if mapping_path is not None:
+            check_layout_mapping(mapping_path)
+        if fmt not in (None, "csv") or output.suffix.lower() not in (".csv", ".txt", ""):
+            raise UsageError(
+                f"--output {output}: WooCommerce's product layout is written as CSV only",
+                hint="name the file .csv, or pass a product export mapping for XLSX, XML, "
+                "Parquet or JSON lines (e.g. -m mappings/export-products-simple.toml)",
+            )
 
     with client_from_options(**options, max_concurrency=concurrency) as client:
-        result = export_products(client, output, overwrite=overwrite, concurrency=concurrency)
-    click.echo(
-        f"{result.products} products and {result.variations} variations written to "
-        f"{output} ({result.requests} requests)"
-    )
+        category_id = None
+        if category is not None:
+            category_id = resolve_category(TermIndex.load(client, "categories"), category)
+        query = ProductQuery(
+            status=status, type=product_type, category=category_id, modified=window
+        )
+        if export_mapping is not None:
+            mapped = export_products_with_mapping(
+                client,
+                export_mapping,
+                output,
+                fmt=fmt,
+                query=query,
+                overwrite=overwrite,
+                concurrency=concurrency,
+            )
+            if not quiet:
+                click.echo(
+                    f"{mapped.products} products and {mapped.variations} variations written to "
+                    f"{output} as {mapped.rows} row(s) [{mapped.format}] in {mapped.seconds:.1f}"
+                    f" s ({mapped.requests} requests)"
+                )
+            return
+        result = export_products(
+            client, output, overwrite=overwrite, concurrency=concurrency, query=query
+        )
+    if not quiet:
+        click.echo(
+            f"{result.products} products and {result.variations} variations written to "
+            f"{output} ({result.requests} requests)"
+        )
 
 
 COMMANDS: list[click.Command] = [catalog_group]

@@ -170,14 +170,18 @@ def fetch_orders(
 
 def iter_orders(
     client: StoreClient,
-    query: OrderQuery,
+    query: Any,
     fields: Iterable[str],
     *,
     concurrency: int | None = None,
     on_page: Callable[[int, int], None] | None = None,
     stats: FetchStats | None = None,
+    route: str = ROUTE,
 ) -> Iterator[dict[str, Any]]:
     """Yield every order matching ``query`` exactly once, with only ``fields``, page by page.
+
+    ``route`` = ``products`` reads products the same way (``query`` then is a
+    :class:`~bulkio.export.products.ProductQuery`: anything with ``params()`` and ``matches()``).
 
     Orders come in id order, except any recovered by the consistency check, which come last.
     Only the ids seen are kept, so memory stays flat however many orders there are.
@@ -202,7 +206,7 @@ def iter_orders(
                 stats.orders += 1
                 yield item
 
-    first = _first_page(client, params)
+    first = _first_page(client, params, route)
     total_pages = first.total_pages
     stats.pages = 1
     stats.total_reported = first.total if first.total is not None else 0
@@ -216,13 +220,13 @@ def iter_orders(
         page, number = first, 1
         while len(page.items) >= PER_PAGE:
             number += 1
-            page = client.get_page(ROUTE, params, page=number, per_page=PER_PAGE)
+            page = client.get_page(route, params, page=number, per_page=PER_PAGE)
             stats.pages = number
             if on_page:
                 on_page(number, number)
             yield from fresh(page.items)
     elif total_pages > 1:
-        for page in _pages_in_order(client, params, range(2, total_pages + 1), workers):
+        for page in _pages_in_order(client, params, range(2, total_pages + 1), workers, route):
             stats.pages += 1
             if page.total is not None:
                 totals.add(page.total)
@@ -230,7 +234,7 @@ def iter_orders(
                 on_page(stats.pages, total_pages)
             yield from fresh(page.items)
     if len(totals) > 1 or (first.total is not None and len(seen) < first.total):
-        for items in _reconcile(client, params, seen, workers):
+        for items in _reconcile(client, params, seen, workers, route):
             before = stats.orders
             yield from fresh(items)
             stats.reconciled += stats.orders - before
@@ -244,14 +248,16 @@ _OPTION_OF_PARAM = {
     "before": "--before",
     "modified_after": "--modified-after",
     "modified_before": "--modified-before",
+    "type": "--type",
+    "category": "--category",
 }
 
 
-def _first_page(client: StoreClient, params: dict[str, Any]) -> Page:
+def _first_page(client: StoreClient, params: dict[str, Any], route: str = ROUTE) -> Page:
     """Page 1; a filter the store refuses (an unknown status) is a usage error, not a store
     failure: it names the option and the store's own explanation."""
     try:
-        return client.get_page(ROUTE, params, page=1, per_page=PER_PAGE)
+        return client.get_page(route, params, page=1, per_page=PER_PAGE)
     except WooError as error:
         if error.code != "rest_invalid_param":
             raise
@@ -266,13 +272,17 @@ def _first_page(client: StoreClient, params: dict[str, Any]) -> Page:
 
 
 def _pages_in_order(
-    client: StoreClient, params: dict[str, Any], numbers: Iterable[int], workers: int
+    client: StoreClient,
+    params: dict[str, Any],
+    numbers: Iterable[int],
+    workers: int,
+    route: str = ROUTE,
 ) -> Iterator[Page]:
     """Pages in order, ``workers`` requests in flight and a bounded window of pages ahead."""
     numbers = list(numbers)
     if workers == 1:
         for number in numbers:
-            yield client.get_page(ROUTE, params, page=number, per_page=PER_PAGE)
+            yield client.get_page(route, params, page=number, per_page=PER_PAGE)
         return
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulkio-export")
     pending: deque[Future[Page]] = deque()
@@ -280,7 +290,7 @@ def _pages_in_order(
     try:
         for number in queue:
             pending.append(
-                pool.submit(client.get_page, ROUTE, params, page=number, per_page=PER_PAGE)
+                pool.submit(client.get_page, route, params, page=number, per_page=PER_PAGE)
             )
             if len(pending) >= workers * 2:
                 break
@@ -288,7 +298,7 @@ def _pages_in_order(
             page = pending.popleft().result()
             for number in queue:
                 pending.append(
-                    pool.submit(client.get_page, ROUTE, params, page=number, per_page=PER_PAGE)
+                    pool.submit(client.get_page, route, params, page=number, per_page=PER_PAGE)
                 )
                 break
             yield page
@@ -299,21 +309,25 @@ def _pages_in_order(
 
 
 def _reconcile(
-    client: StoreClient, params: dict[str, Any], seen: set[int], workers: int
+    client: StoreClient,
+    params: dict[str, Any],
+    seen: set[int],
+    workers: int,
+    route: str = ROUTE,
 ) -> Iterator[list[dict[str, Any]]]:
     """List the matching ids again until a listing is self-consistent; yield what was missed."""
     id_params = {**params, "_fields": "id"}
     for _ in range(_MAX_RECONCILE_ROUNDS):
-        first = client.get_page(ROUTE, id_params, page=1, per_page=PER_PAGE)
+        first = client.get_page(route, id_params, page=1, per_page=PER_PAGE)
         pages = [first]
         last = first.total_pages or 1
         if last > 1:
-            pages += list(_pages_in_order(client, id_params, range(2, last + 1), workers))
+            pages += list(_pages_in_order(client, id_params, range(2, last + 1), workers, route))
         ids = {int(item["id"]) for page in pages for item in page.items if item.get("id")}
         missing = sorted(ids - seen)
         for start in range(0, len(missing), PER_PAGE):
             chunk = ",".join(str(order_id) for order_id in missing[start : start + PER_PAGE])
-            page = client.get_page(ROUTE, {**params, "include": chunk}, page=1, per_page=PER_PAGE)
+            page = client.get_page(route, {**params, "include": chunk}, page=1, per_page=PER_PAGE)
             yield page.items
         stable = len({page.total for page in pages}) == 1 and len(ids) == (first.total or len(ids))
         if stable and not missing:

@@ -31,6 +31,7 @@ from bulkio.export.order_fields import (
     known_paths,
     top_level_field,
 )
+from bulkio.export.product_fields import known_product_paths, product_field_type
 from bulkio.mapping.template import TemplateSyntaxError, parse_template
 
 Layout = Literal["order", "line_item"]
@@ -38,6 +39,8 @@ SubLines = Literal["join", "rows"]
 Quoting = Literal["minimal", "all", "text"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252"]
 Incremental = Literal["created", "modified"]
+Resource = Literal["orders", "products"]
+Variations = Literal["rows", "skip"]
 SourceKind = Literal["field", "value", "template", "compute", "tax"]
 
 VALUE_TYPES: tuple[ValueType, ...] = ("text", "int", "money", "number", "date", "datetime", "bool")
@@ -77,6 +80,8 @@ class OutputOptions:
     """With ``--since-last-run``: never export an order id twice (the state keeps the ids)."""
     format: str | None = None
     xml: XmlOptions = field(default_factory=XmlOptions)
+    variations: Variations = "rows"
+    """Product exports: a row per variation after its parent (``rows``), or parents only."""
 
     @property
     def extra_row_kinds(self) -> tuple[str, ...]:
@@ -139,6 +144,8 @@ class ExportMapping:
     path: str
     output: OutputOptions
     columns: tuple[Column, ...]
+    resource: Resource = "orders"
+    """What the rows are: orders, or products (and their variations)."""
 
     @property
     def headers(self) -> list[str]:
@@ -147,6 +154,14 @@ class ExportMapping:
     def store_fields(self) -> list[str]:
         """The ``_fields`` the export needs: only what the columns read (plus bookkeeping)."""
         wanted = {"id", "date_created_gmt", "date_modified_gmt"}
+        if self.resource == "products":
+            from bulkio.export.product_fields import product_store_field
+
+            wanted |= {"parent_id", "type", "sku"}
+            for column in self.columns:
+                for path in column.paths:
+                    wanted |= product_store_field(path)
+            return sorted(wanted)
         for column in self.columns:
             for path in column.paths:
                 head = top_level_field(path)
@@ -240,6 +255,16 @@ OUTPUT_KEYS = (
     "once",
     "format",
     "xml",
+    "variations",
+)
+ORDER_ONLY_OUTPUT_KEYS = (
+    "layout",
+    "fees",
+    "shipping",
+    "coupons",
+    "taxes",
+    "incremental",
+    "once",
 )
 COLUMN_KEYS = (
     "header",
@@ -287,9 +312,25 @@ def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> Expor
     top.get("resource", str)
     top.finish(("output", "columns", "description", "resource"))
     resource = data.get("resource", "orders")
-    if resource != "orders":
-        raise top.error("resource", f'{resource!r} cannot be exported yet; only "orders"')
-    output = _read_output(_Reader(path, "output", output_table))
+    if resource not in ("orders", "products"):
+        raise top.error("resource", f'{resource!r} cannot be exported; "orders" or "products"')
+    if resource == "products":
+        for name in ORDER_ONLY_OUTPUT_KEYS:
+            if name in output_table:
+                raise MappingError(
+                    path,
+                    f"output.{name}",
+                    "applies to order exports only",
+                    hint='remove it, or set resource = "orders"',
+                )
+    elif "variations" in output_table:
+        raise MappingError(
+            path,
+            "output.variations",
+            "applies to product exports only",
+            hint='set resource = "products" to export products',
+        )
+    output = _read_output(_Reader(path, "output", output_table), resource)
     if not columns_table:
         raise MappingError(
             path,
@@ -302,7 +343,7 @@ def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> Expor
         key = f"columns[{index + 1}]"
         if not isinstance(table, dict):
             raise MappingError(path, key, "each column must be a table ([[columns]])")
-        columns.append(_read_column(_Reader(path, key, table), output))
+        columns.append(_read_column(_Reader(path, key, table), output, resource))
     headers = [column.header for column in columns]
     for index, header in enumerate(headers):
         if header in headers[:index]:
@@ -328,10 +369,12 @@ def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> Expor
                     'line.* fields need layout = "line_item"',
                     hint="use line_items.<field> to join the values of all items into one cell",
                 )
-    return ExportMapping(path=path, output=output, columns=tuple(columns))
+    return ExportMapping(
+        path=path, output=output, columns=tuple(columns), resource=cast(Resource, resource)
+    )
 
 
-def _read_output(reader: _Reader) -> OutputOptions:
+def _read_output(reader: _Reader, resource: str = "orders") -> OutputOptions:
     layout = reader.choice("layout", ("order", "line_item"), "order")
     sub = {
         name: reader.choice(name, ("join", "rows"), "join")
@@ -390,12 +433,14 @@ def _read_output(reader: _Reader) -> OutputOptions:
     if fmt is not None and fmt not in FORMATS:
         raise reader.error("format", f"{fmt!r} is not one of: {', '.join(FORMATS)}")
     xml_reader = _Reader(reader.path, "output.xml", reader.get("xml", dict, {}))
+    root, record = ("products", "product") if resource == "products" else ("orders", "order")
     xml = XmlOptions(
-        root=_xml_name(xml_reader, "root", "orders"),
-        record=_xml_name(xml_reader, "record", "order"),
+        root=_xml_name(xml_reader, "root", root),
+        record=_xml_name(xml_reader, "record", record),
         item=_xml_name(xml_reader, "item", "item"),
     )
     xml_reader.finish(("root", "record", "item"))
+    variations = reader.choice("variations", ("rows", "skip"), "rows")
     reader.finish(OUTPUT_KEYS)
     return OutputOptions(
         layout=cast(Layout, layout),
@@ -419,6 +464,7 @@ def _read_output(reader: _Reader) -> OutputOptions:
         once=once,
         format=fmt,
         xml=xml,
+        variations=cast(Variations, variations),
     )
 
 
@@ -440,16 +486,21 @@ def _xml_name(reader: _Reader, key: str, default: str) -> str:
     return value
 
 
-def _check_path(reader: _Reader, key: str, path: str, output: OutputOptions) -> ValueType:
-    kind = field_type(path)
+def _check_path(
+    reader: _Reader, key: str, path: str, output: OutputOptions, resource: str = "orders"
+) -> ValueType:
+    products = resource == "products"
+    kind = product_field_type(path) if products else field_type(path)
     if kind is None:
-        close = difflib.get_close_matches(path, known_paths(), n=1, cutoff=0.6)
+        paths = known_product_paths() if products else known_paths()
+        close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "see the field list in docs/export.md"
-        raise reader.error(key, f"unknown order field {path!r}", hint)
+        what = "product" if products else "order"
+        raise reader.error(key, f"unknown {what} field {path!r}", hint)
     return kind
 
 
-def _read_column(reader: _Reader, output: OutputOptions) -> Column:
+def _read_column(reader: _Reader, output: OutputOptions, resource: str = "orders") -> Column:
     header = reader.get("header", str)
     if header is None or header == "":
         raise reader.error("header", "every column needs a header")
@@ -464,6 +515,8 @@ def _read_column(reader: _Reader, output: OutputOptions) -> Column:
             f"(found {found})",
         )
     kind = sources[0]
+    if kind == "tax" and resource != "orders":
+        raise reader.error("tax", "tax columns apply to order exports only")
     default_type: ValueType = "text"
     field_path = value = tax = None
     template: tuple[TemplatePart, ...] = ()
@@ -471,23 +524,25 @@ def _read_column(reader: _Reader, output: OutputOptions) -> Column:
     joined = False
     if kind == "field":
         field_path = reader.get("field", str)
-        default_type = _check_path(reader, "field", field_path, output)
-        joined = is_joined(field_path, output)
+        default_type = _check_path(reader, "field", field_path, output, resource)
+        joined = resource == "orders" and is_joined(field_path, output)
         if joined:
             default_type = "text"
     elif kind == "value":
         raw_value = reader.get("value", (str, int, float, bool))
         value = str(raw_value).lower() if isinstance(raw_value, bool) else str(raw_value)
     elif kind == "template":
-        template = _parse_template(reader, output)
+        template = _parse_template(reader, output, resource)
     elif kind == "compute":
         text = reader.get("compute", str)
         try:
             compute = parse_expression(text)
         except ExpressionError as exc:
             raise reader.error("compute", f"{text!r}: {exc}") from None
+        if resource != "orders" and uses_tax(compute):
+            raise reader.error("compute", "tax(...) applies to order exports only")
         for path in referenced_fields(compute):
-            path_type = _check_path(reader, "compute", path, output)
+            path_type = _check_path(reader, "compute", path, output, resource)
             if path_type not in ("money", "number", "int", "text", "bool"):
                 raise reader.error("compute", f"{path!r} is a {path_type}, not a number")
         default_type = "money"
@@ -554,7 +609,7 @@ def _read_column(reader: _Reader, output: OutputOptions) -> Column:
         xml_attribute=attribute,
         joined=joined,
     )
-    scoped = any(
+    scoped = resource == "orders" and any(
         path.startswith("line.")
         or (path.split(".", 1)[0] in LIST_KINDS and not is_joined(path, output))
         for path in column.paths
@@ -584,7 +639,9 @@ def is_joined(path: str, output: OutputOptions) -> bool:
     return kind != "item" and kind not in output.extra_row_kinds
 
 
-def _parse_template(reader: _Reader, output: OutputOptions) -> tuple[TemplatePart, ...]:
+def _parse_template(
+    reader: _Reader, output: OutputOptions, resource: str = "orders"
+) -> tuple[TemplatePart, ...]:
     """The import mappings' template syntax (``{field}``, ``{{``/``}}`` for braces), shared."""
     text = reader.get("template", str)
     try:
@@ -594,7 +651,7 @@ def _parse_template(reader: _Reader, output: OutputOptions) -> tuple[TemplatePar
     parts: list[TemplatePart] = []
     for piece, is_field in pieces:
         if is_field:
-            _check_path(reader, "template", piece, output)
+            _check_path(reader, "template", piece, output, resource)
             parts.append(TemplatePart("", piece))
         else:
             parts.append(TemplatePart(piece, None))

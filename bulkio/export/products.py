@@ -188,16 +188,25 @@ def product_rows(
 
 
 def export_products(
-    client: Any, output: str | Path, *, overwrite: bool = False, concurrency: int = 4
+    client: Any,
+    output: str | Path,
+    *,
+    overwrite: bool = False,
+    concurrency: int = 4,
+    query: Any = None,
 ) -> ProductExport:
-    """Read every product (100 a page), the variations of variable ones, and write the CSV."""
+    """Read every product (100 a page), the variations of variable ones, and write the CSV.
+
+    ``query`` (a :class:`~bulkio.export.product_rows.ProductQuery`) selects products by
+    status, type, category or modification time; a selected product's variations all come."""
     before = client.stats.requests
     categories = TermIndex.load(client, "categories")
     products: list[dict[str, Any]] = []
-    for page in client.iter_pages(
-        "products", params={"orderby": "id", "order": "asc"}, per_page=100
-    ):
-        products.extend(p for p in page if p.get("type") != "variation")
+    params = query.params() if query is not None else {"orderby": "id", "order": "asc"}
+    for page in client.iter_pages("products", params=params, per_page=100):
+        products.extend(
+            p for p in page if p.get("type") != "variation" and (query is None or query.matches(p))
+        )
     parents = [int(p["id"]) for p in products if p.get("type") == "variable"]
 
     def read_variations(parent_id: int) -> list[dict[str, Any]]:
@@ -245,6 +254,19 @@ def export_products(
     )
 
 
+def is_export_mapping(path: str | Path) -> bool:
+    """Whether ``-m`` names an export mapping (``[[columns]]``) rather than an import mapping
+    (WooCommerce's layout, ``mappings/woocommerce-core.toml``). Unreadable files count as
+    export mappings, so the export mapping loader reports the problem with its file and key."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return "columns" in data or "fields" not in data
+
+
 LAYOUT_FIELDS = {
     "sku": wc.SKU,
     "name": wc.NAME,
@@ -268,6 +290,6 @@ def check_layout_mapping(path: str | Path) -> None:
                 f"fields.{name}",
                 f"export products writes WooCommerce's product CSV layout, where {name} is "
                 f"the column {column!r}, not {rule.column!r}",
-                hint="pass mappings/woocommerce-core.toml (or leave -m out); other product "
-                "layouts are not written yet",
+                hint="pass mappings/woocommerce-core.toml (or leave -m out) for WooCommerce's "
+                "layout, or a product export mapping ([[columns]], docs/export.md) for others",
             )

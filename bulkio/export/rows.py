@@ -84,7 +84,12 @@ def format_text(value: object, column: Column, output: OutputOptions) -> str:
 
 
 class RowBuilder:
-    """Turns orders into rows; one instance per export (it caches per-mapping decisions)."""
+    """Turns orders into rows; one instance per export (it caches per-mapping decisions).
+
+    Subclasses reuse the cell logic for other records (``ProductRowBuilder``) by overriding
+    :meth:`rows_of`, :meth:`lookup` and :meth:`field_type`."""
+
+    record_name = "order"
 
     def __init__(self, mapping: ExportMapping, *, mask: MaskMode | None = None) -> None:
         self.mapping = mapping
@@ -100,7 +105,7 @@ class RowBuilder:
         decimal separator: ``40.00 | 14.02`` becomes ``40,00 | 14,02`` with a decimal comma."""
         is_money = self._money_paths.get(path)
         if is_money is None:
-            is_money = self._money_paths[path] = field_type(path) == "money"
+            is_money = self._money_paths[path] = self.field_type(path) == "money"
         if not is_money:
             return value
         places = self.output.decimals
@@ -112,6 +117,10 @@ class RowBuilder:
             return format_decimal(number, places, self.output.decimal_separator)
 
         return [one(item) for item in value] if isinstance(value, list) else one(value)
+
+    def field_type(self, path: str) -> str | None:
+        """The default type of a field path of this kind of record."""
+        return field_type(path)
 
     # -- rows ---------------------------------------------------------------------------------
     def rows(self, orders: Iterable[dict[str, Any]]) -> Iterator[Row]:
@@ -143,8 +152,9 @@ class RowBuilder:
             try:
                 cells.append(self._cell(column, order, kind, line))
             except EvaluationError as exc:
+                name = order.get("number") or order.get("sku") or order.get("id")
                 raise ExportDataError(
-                    f"order {order.get('number') or order.get('id')}: column {column.header!r} "
+                    f"{self.record_name} {name}: column {column.header!r} "
                     f"({self.mapping.path}: [{column.key}]): {exc}",
                     hint="fix the order in the store, or change the column's type or expression",
                 ) from None

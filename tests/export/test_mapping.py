@@ -19,6 +19,7 @@ def test_shipped_mappings_load() -> None:
     assert [p.name for p in SHIPPED] == [
         "export-accounting.toml",
         "export-orders-xml.toml",
+        "export-products-simple.toml",
         "export-warehouse.toml",
     ]
     accounting = load_export_mapping(ROOT / "mappings/export-accounting.toml")
@@ -153,7 +154,7 @@ def test_store_fields_are_only_what_columns_need(tmp_path: Path) -> None:
             "output.decimals",
             "whole number",
         ),
-        ('resource = "products"\n[[columns]]\nheader="a"\nfield="id"\n', "resource", "only"),
+        ('resource = "coupons"\n[[columns]]\nheader="a"\nfield="id"\n', "resource", "cannot"),
         ("[output]\n", "columns", "no columns"),
     ],
 )
