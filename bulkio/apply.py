@@ -186,7 +186,7 @@ class _Applier:
         started = time.monotonic()
         try:
             result = self.client.batch(
-                _batch_route(ops[0]),
+                batch_route(ops[0]),
                 create=[op.payload for op in creates],
                 update=[op.payload for op in updates],
             )
@@ -399,9 +399,11 @@ def _stored_differently(
     )
 
 
-def _batch_route(op: PlanItem) -> str:
-    """``products`` or, for a variation in a stock plan, ``products/<parent>/variations``."""
-    return f"products/{op.parent_id}/variations" if op.parent_id else "products"
+def batch_route(item: PlanItem) -> str:
+    """Where an item is written: ``products/batch`` or, for a variation (stock plans), its
+    parent's ``products/<parent>/variations/batch``."""
+    parent = getattr(item, "parent_id", None)
+    return f"products/{parent}/variations" if parent else "products"
 
 
 def spread_chunk_size(items: int, limit: int, concurrency: int) -> int:
@@ -624,6 +626,7 @@ __all__ = [
     "ApplyResult",
     "ItemOutcome",
     "apply_plan",
+    "batch_route",
     "check_plan",
     "chunk_skus",
     "recheck_update",

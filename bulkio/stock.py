@@ -29,6 +29,7 @@ from typing import Any
 
 import polars as pl
 
+from bulkio.apply import batch_route
 from bulkio.fields import FIELDS, CanonicalValue, canonicalise, to_payload
 from bulkio.plan.diff import new_plan
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection
@@ -59,12 +60,6 @@ KEY = "__key"
 
 def is_stock_mapping(mapping: Any) -> bool:
     return getattr(getattr(mapping, "target", None), "resource", None) == "stock"
-
-
-def batch_route(item: PlanItem) -> str:
-    """Where an item is written: ``products/batch`` or its parent's ``variations/batch``."""
-    parent = getattr(item, "parent_id", None)
-    return f"products/{parent}/variations" if parent else "products"
 
 
 # -- desired state -----------------------------------------------------------------------------
