@@ -10,6 +10,7 @@ from typing import Any
 from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_enum, as_enum_list, as_int, require_type
+from bulkio.sandbox.resource import dated, links, post_row, refuse_existing, remove_post, stored_doc
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
 
 STATUSES = (
@@ -306,10 +307,7 @@ def _check(payload: Mapping[str, Any], strict: bool) -> None:
 
 
 def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
-    if payload.get("id"):
-        raise ApiError(
-            "woocommerce_rest_shop_order_exists", "Cannot create existing shop_order.", 400
-        )
+    refuse_existing(payload, "shop_order")
     _check(payload, strict)
     with store.db.lock:
         now = store.now_text()
@@ -321,21 +319,12 @@ def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> d
         return get_order(store, order_id)
 
 
-def _row(store: Store, order_id: int, status: int) -> sqlite3.Row:
-    row = store.get_post(order_id, ("shop_order",))
-    if row is None:
-        raise ApiError("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", status)
-    return row
-
-
 def update_order(
     store: Store, order_id: int, payload: Mapping[str, Any], *, strict: bool
 ) -> dict[str, Any]:
     _check(payload, strict)
     with store.db.lock:
-        row = _row(store, order_id, 400)
-        doc = doc_of(row)
-        doc["status"] = row["status"]
+        doc = stored_doc(post_row(store, order_id, "shop_order", 400))
         now = store.now_text()
         if _apply(store, doc, payload, now):
             calculate_totals(doc)
@@ -345,24 +334,14 @@ def update_order(
 
 def delete_order(store: Store, order_id: int, *, force: bool) -> dict[str, Any]:
     with store.db.lock:
-        row = _row(store, order_id, 404)
-        before = get_order(store, order_id)
-        if force:
-            store.delete_post(order_id)
-            return before
-        if row["status"] == "trash":
-            raise ApiError(
-                "woocommerce_rest_already_trashed", "The order has already been deleted.", 410
-            )
-        doc = doc_of(row)
-        doc["status"] = "trash"
-        now = store.now_text()
-        store.update_post(order_id, {"status": "trash", "date_modified_gmt": now}, doc)
+        row = post_row(store, order_id, "shop_order", 404)
+        before = order_response(store, row)
+        remove_post(store, row, "order", force=force)
         return before
 
 
 def get_order(store: Store, order_id: int) -> dict[str, Any]:
-    return order_response(store, _row(store, order_id, 404))
+    return order_response(store, post_row(store, order_id, "shop_order", 404))
 
 
 def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
@@ -377,10 +356,8 @@ def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "currency": doc["currency"],
         "version": doc["version"],
         "prices_include_tax": doc["prices_include_tax"],
-        "date_created": store.local(row["date_created_gmt"]),
-        "date_created_gmt": row["date_created_gmt"],
-        "date_modified": store.local(row["date_modified_gmt"]),
-        "date_modified_gmt": row["date_modified_gmt"],
+        **dated(store, "date_created", row["date_created_gmt"]),
+        **dated(store, "date_modified", row["date_modified_gmt"]),
         "discount_total": doc["discount_total"],
         "discount_tax": doc["discount_tax"],
         "shipping_total": doc["shipping_total"],
@@ -399,10 +376,8 @@ def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "customer_user_agent": doc["customer_user_agent"],
         "created_via": doc["created_via"],
         "customer_note": doc["customer_note"],
-        "date_completed": store.local(doc["date_completed_gmt"]),
-        "date_completed_gmt": doc["date_completed_gmt"],
-        "date_paid": store.local(doc["date_paid_gmt"]),
-        "date_paid_gmt": doc["date_paid_gmt"],
+        **dated(store, "date_completed", doc["date_completed_gmt"]),
+        **dated(store, "date_paid", doc["date_paid_gmt"]),
         "cart_hash": doc["cart_hash"],
         "number": str(order_id),
         "meta_data": doc["meta_data"],
@@ -421,7 +396,7 @@ def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "currency_symbol": {"EUR": "€", "USD": "$", "GBP": "£"}.get(
             doc["currency"], doc["currency"]
         ),
-        "_links": {"self": [{"href": f"{base}/{order_id}"}], "collection": [{"href": base}]},
+        "_links": links(base, order_id),
     }
 
 

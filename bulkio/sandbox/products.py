@@ -11,6 +11,14 @@ from bulkio.sandbox.collection import Listed, ListQuery, marks, order_clause
 from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, require_type
+from bulkio.sandbox.resource import (
+    dated,
+    invalid_id,
+    links,
+    refuse_existing,
+    remove_post,
+    stored_doc,
+)
 from bulkio.sandbox.store import (
     BLANK_DOCS,
     Store,
@@ -463,8 +471,7 @@ def _columns(
 
 
 def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
-    if payload.get("id"):
-        raise ApiError("woocommerce_rest_product_exists", "Cannot create existing product.", 400)
+    refuse_existing(payload, "product")
     if strict:
         _check_strict(
             payload,
@@ -502,7 +509,7 @@ def _product_row(store: Store, product_id: int, status: int) -> sqlite3.Row:
                 "/products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.",
                 404,
             )
-        raise ApiError("woocommerce_rest_product_invalid_id", "Invalid ID.", status)
+        raise invalid_id("product", status)
     return row
 
 
@@ -520,9 +527,7 @@ def update_product(
             },
         )
     with store.db.lock:
-        row = _product_row(store, product_id, 400)
-        doc = doc_of(row)
-        doc["status"] = row["status"]
+        doc = stored_doc(_product_row(store, product_id, 400))
         _apply_product(store, doc, payload, product_id)
         if "name" in payload and "slug" not in payload and not doc["slug"]:
             doc["slug"] = store.unique_post_slug("product", sanitize_title(doc["name"]), product_id)
@@ -542,30 +547,20 @@ def delete_product(store: Store, product_id: int, *, force: bool) -> dict[str, A
     with store.db.lock:
         row = _product_row(store, product_id, 404)
         before = get_product(store, product_id)
-        if force:
+        if force:  # its variations go with it
             for child in store.db.query(
                 "SELECT id FROM posts WHERE parent_id = ? AND kind = 'product_variation'",
                 (product_id,),
             ):
                 store.delete_post(int(child["id"]))
-            store.delete_post(product_id)
-            return before
-        if row["status"] == "trash":
-            raise ApiError(
-                "woocommerce_rest_already_trashed", "The product has already been deleted.", 410
-            )
-        doc = doc_of(row)
-        doc["status_before_trash"] = row["status"]
-        doc["status"] = "trash"
-        now = store.now_text()
-        store.update_post(product_id, {"status": "trash", "date_modified_gmt": now}, doc)
+        remove_post(store, row, "product", force=force)
         return before
 
 
 def get_product(store: Store, product_id: int) -> dict[str, Any]:
     row = store.get_post(product_id, ("product", "product_variation"))
     if row is None:
-        raise ApiError("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+        raise invalid_id("product", 404)
     return product_responses(store, [row])[0]
 
 
@@ -648,10 +643,8 @@ def _product_response(
         "name": doc["name"],
         "slug": doc["slug"],
         "permalink": permalink,
-        "date_created": store.local(row["date_created_gmt"]),
-        "date_created_gmt": row["date_created_gmt"],
-        "date_modified": store.local(row["date_modified_gmt"]),
-        "date_modified_gmt": row["date_modified_gmt"],
+        **dated(store, "date_created", row["date_created_gmt"]),
+        **dated(store, "date_modified", row["date_modified_gmt"]),
         "type": doc["type"],
         "status": status,
         "featured": doc["featured"],
@@ -715,7 +708,7 @@ def _product_response(
         "has_options": doc["type"] == "variable",
         "post_password": doc["post_password"],
         "global_unique_id": doc["global_unique_id"],
-        "_links": {"self": [{"href": f"{base}/{product_id}"}], "collection": [{"href": base}]},
+        "_links": links(base, product_id),
     }
 
 
@@ -799,7 +792,7 @@ def _variation_row(
             403,
         )
     if row is None or int(row["parent_id"]) != product_id:
-        raise ApiError("woocommerce_rest_product_variation_invalid_id", "Invalid ID.", status)
+        raise invalid_id("product_variation", status)
     return row
 
 
@@ -838,12 +831,7 @@ def _apply_variation(
 def create_variation(
     store: Store, product_id: int, payload: Mapping[str, Any], *, strict: bool
 ) -> dict[str, Any]:
-    if payload.get("id"):
-        raise ApiError(
-            "woocommerce_rest_product_variation_exists",
-            "Cannot create existing product_variation.",
-            400,
-        )
+    refuse_existing(payload, "product_variation")
     if strict:
         _check_strict(
             payload,
@@ -887,7 +875,7 @@ def update_variation(
     with store.db.lock:
         _variable_parent(store, product_id)
         row = _variation_row(store, product_id, variation_id, 400, "edit")
-        doc = doc_of(row)
+        doc = stored_doc(row)
         _apply_variation(store, doc, payload, variation_id)
         now = store.now_text()
         store.update_post(variation_id, _columns(doc, "product_variation", product_id, now), doc)
@@ -901,21 +889,8 @@ def delete_variation(
         _variable_parent(store, product_id)
         row = _variation_row(store, product_id, variation_id, 404, "delete")
         before = variation_response(store, row)
-        if force:
-            store.delete_post(variation_id)
-            return before
         # Variations go to the trash like products (WC_REST_Product_Variations_V2_Controller).
-        if row["status"] == "trash":
-            raise ApiError(
-                "woocommerce_rest_already_trashed",
-                "The product_variation has already been deleted.",
-                410,
-            )
-        doc = doc_of(row)
-        doc["status"] = "trash"
-        store.update_post(
-            variation_id, {"status": "trash", "date_modified_gmt": store.now_text()}, doc
-        )
+        remove_post(store, row, "product_variation", force=force)
         return before
 
 
@@ -935,10 +910,8 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": variation_id,
         "type": "variation",
-        "date_created": store.local(row["date_created_gmt"]),
-        "date_created_gmt": row["date_created_gmt"],
-        "date_modified": store.local(row["date_modified_gmt"]),
-        "date_modified_gmt": row["date_modified_gmt"],
+        **dated(store, "date_created", row["date_created_gmt"]),
+        **dated(store, "date_modified", row["date_modified_gmt"]),
         "description": doc["description"],
         "permalink": f"{store.home}/?p={variation_id}",
         "sku": doc["sku"],
@@ -978,8 +951,7 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "name": doc.get("name", ""),
         "parent_id": parent_id,
         "_links": {
-            "self": [{"href": f"{base}/{variation_id}"}],
-            "collection": [{"href": base}],
+            **links(base, variation_id),
             "up": [{"href": f"{store.home}/wp-json/wc/v3/products/{parent_id}"}],
         },
     }

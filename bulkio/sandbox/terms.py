@@ -11,6 +11,7 @@ from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError, missing_param
 from bulkio.sandbox.params import as_bool, as_int, require_type
+from bulkio.sandbox.resource import links
 from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
@@ -180,7 +181,7 @@ def term_responses(store: Store, resource: str, rows: list[sqlite3.Row]) -> list
         else:
             item["description"] = doc["description"]
         item["count"] = counts.get(term_id, 0)
-        item["_links"] = {"self": [{"href": f"{base}/{term_id}"}], "collection": [{"href": base}]}
+        item["_links"] = links(base, term_id)
         result.append(item)
     return result
 

@@ -1,0 +1,73 @@
+"""What WooCommerce does alike for every ``wc/v3`` resource, written once.
+
+Answers: each date twice (site time and GMT) and ``_links`` to the item and its collection.
+Post-backed resources (products, variations, orders): an ``id`` on create is refused, an
+unknown id is ``woocommerce_rest_<post type>_invalid_id``, the ``status`` column is the truth
+for a stored document, and a delete without ``force`` moves the post to the trash (410 the
+second time).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from bulkio.sandbox.errors import ApiError
+from bulkio.sandbox.store import Store, doc_of
+
+
+def dated(store: Store, name: str, gmt: str | None) -> dict[str, str | None]:
+    """``{name: <site time>, name_gmt: <GMT>}``, the pair WooCommerce answers for each date."""
+    return {name: store.local(gmt), f"{name}_gmt": gmt}
+
+
+def links(base: str, item_id: int) -> dict[str, list[dict[str, str]]]:
+    """``_links`` of one item: itself and its collection at ``base``."""
+    return {"self": [{"href": f"{base}/{item_id}"}], "collection": [{"href": base}]}
+
+
+def refuse_existing(payload: Mapping[str, Any], post_type: str) -> None:
+    """A create that names an ``id`` is refused, as ``create_item`` does."""
+    if payload.get("id"):
+        raise ApiError(
+            f"woocommerce_rest_{post_type}_exists", f"Cannot create existing {post_type}.", 400
+        )
+
+
+def invalid_id(post_type: str, status: int) -> ApiError:
+    """No such post: 404 for a read or delete, 400 for an update (WooCommerce's choice)."""
+    return ApiError(f"woocommerce_rest_{post_type}_invalid_id", "Invalid ID.", status)
+
+
+def post_row(store: Store, post_id: int, post_type: str, status: int) -> sqlite3.Row:
+    """The post of that type, or :func:`invalid_id` with ``status``."""
+    row = store.get_post(post_id, (post_type,))
+    if row is None:
+        raise invalid_id(post_type, status)
+    return row
+
+
+def stored_doc(row: sqlite3.Row) -> dict[str, Any]:
+    """The post's document to edit, its ``status`` taken from the column (the one queried)."""
+    doc = doc_of(row)
+    doc["status"] = row["status"]
+    return doc
+
+
+def remove_post(store: Store, row: sqlite3.Row, label: str, *, force: bool) -> None:
+    """``force`` deletes the post; otherwise it goes to the trash, remembering its status
+    (as ``wp_trash_post`` does), and a post already there is WooCommerce's 410 naming
+    ``label``. Call with ``store.db.lock`` held."""
+    post_id = int(row["id"])
+    if force:
+        store.delete_post(post_id)
+        return
+    if row["status"] == "trash":
+        raise ApiError(
+            "woocommerce_rest_already_trashed", f"The {label} has already been deleted.", 410
+        )
+    doc = doc_of(row)
+    doc["status_before_trash"] = row["status"]
+    doc["status"] = "trash"
+    store.update_post(post_id, {"status": "trash", "date_modified_gmt": store.now_text()}, doc)
