@@ -28,6 +28,15 @@ from bulkio.plan.diff import file_sha256
 FORMAT = "bulkio-catalog-plan/1"
 
 
+def is_catalog_plan(text: str) -> bool:
+    """Whether a saved plan's text is a catalog plan (``bulkio apply`` dispatches on it)."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("format") == FORMAT
+
+
 def _key(op: CatalogOp) -> str:
     return f"{op.level}:{op.sku.casefold()}:{op.parent_sku.casefold()}"
 

@@ -116,11 +116,7 @@ def run_catalog_import(
             elif dry_run:
                 click.echo(
                     "dry run: nothing was written (no terms or attributes either)."
-                    + (
-                        f" Apply this plan with: bulkio catalog apply {plan_out}"
-                        if plan_out
-                        else ""
-                    )
+                    + (f" Apply this plan with: bulkio apply {plan_out}" if plan_out else "")
                 )
             else:
                 click.echo("nothing to do: the store already matches the file.")
@@ -155,7 +151,7 @@ def run_catalog_import(
 @click.option(
     "--plan-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Save the plan as JSON (apply it later with `bulkio catalog apply PLAN.json`).",
+    help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
@@ -195,6 +191,8 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
 def catalog_apply_command(plan_path: Path, **options: Any) -> None:
     """Apply a plan saved with `bulkio catalog import … --plan-out PLAN.json`.
 
+    The same as `bulkio apply PLAN.json`, which tells catalog plans from product plans.
+
     The feed and mapping named in the plan must be unchanged. The store is read again: items
     changed in the store since the plan are refused (never overwritten), items already
     applied count as done (applying twice is harmless), the rest is written as shown.
@@ -208,6 +206,39 @@ def catalog_apply_command(plan_path: Path, **options: Any) -> None:
     saved = load_saved_plan(plan_path)
     run_catalog_import(
         Path(saved.source), Path(saved.mapping), dry_run=False, saved=saved, **options
+    )
+
+
+def apply_saved_catalog_plan(
+    plan_path: Path,
+    *,
+    limits: dict[str, str | None],
+    no_limits: bool,
+    runs_dir: Path | None,
+    wait_lock: float,
+    **options: Any,
+) -> None:
+    """``bulkio apply PLAN.json`` with a catalog plan: the ``catalog apply`` path, with the
+    limit, lock and output options ``bulkio apply`` was given."""
+    from bulkio.catalog.planfile import load_saved_plan
+    from bulkio.cli.safety_options import SafetyCli
+
+    saved = load_saved_plan(plan_path)
+    safety = SafetyCli(
+        limits=limits,
+        no_limits=no_limits,
+        allow_delete=False,
+        runs_dir=runs_dir,
+        log_file=None,
+        wait_lock=wait_lock,
+    )
+    run_catalog_import(
+        Path(saved.source),
+        Path(saved.mapping),
+        dry_run=False,
+        saved=saved,
+        safety=safety,
+        **options,
     )
 
 

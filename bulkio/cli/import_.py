@@ -400,6 +400,10 @@ def apply_command(
 ) -> None:
     """Apply a plan saved with `bulkio import … --plan-out PLAN.json`, exactly as it was shown.
 
+    Catalog plans (`bulkio catalog import … --plan-out`, or `bulkio import` of a WooCommerce
+    product CSV) are applied the `bulkio catalog apply` way: planned again from the unchanged
+    feed, writing only what the plan showed.
+
     Every record the plan touches is read again first: a product changed in the store since
     the plan was made is refused and reported, never overwritten; a row already holding the
     planned values is counted as unchanged (so applying a plan twice is harmless).
@@ -422,6 +426,25 @@ def apply_command(
         text = plan_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(plan_path, f"cannot read the plan: {exc.strerror or exc}") from None
+    from bulkio.catalog.planfile import is_catalog_plan
+
+    if is_catalog_plan(text):  # saved by a catalog import: `bulkio catalog apply`'s path
+        from bulkio.cli.catalog import apply_saved_catalog_plan
+
+        apply_saved_catalog_plan(
+            plan_path,
+            limits=cli_limits,
+            no_limits=no_limits,
+            runs_dir=runs_dir,
+            wait_lock=wait_lock,
+            report_path=report_path,
+            as_json=as_json,
+            quiet=quiet,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            **connection,
+        )
+        return
     plan = Plan.from_json(text, path=str(plan_path))
     limits = _saved_plan_limits(plan, plan_path, cli_limits, no_limits)
     with client_from_options(**connection, max_concurrency=concurrency) as client:
