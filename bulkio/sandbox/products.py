@@ -86,30 +86,23 @@ STRICT_TYPES = {
 }
 
 
-def _blank_product() -> dict[str, Any]:
+def _blank_sellable() -> dict[str, Any]:
+    """What products and variations both hold (a variation is a ``WC_Product`` too), with
+    WooCommerce's defaults."""
     return {
-        "name": "",
-        "slug": "",
-        "type": "simple",
-        "status": "publish",
-        "featured": False,
-        "catalog_visibility": "visible",
         "description": "",
-        "short_description": "",
         "sku": "",
         "global_unique_id": "",
         "regular_price": "",
         "sale_price": "",
         "date_on_sale_from_gmt": None,
         "date_on_sale_to_gmt": None,
-        "total_sales": 0,
+        "status": "publish",
         "virtual": False,
         "downloadable": False,
         "downloads": [],
         "download_limit": -1,
         "download_expiry": -1,
-        "external_url": "",
-        "button_text": "",
         "tax_status": "taxable",
         "tax_class": "",
         "manage_stock": False,
@@ -117,11 +110,29 @@ def _blank_product() -> dict[str, Any]:
         "stock_status": "instock",
         "backorders": "no",
         "low_stock_amount": None,
-        "sold_individually": False,
         "weight": "",
         "dimensions": {"length": "", "width": "", "height": ""},
         "shipping_class": "",
         "shipping_class_id": 0,
+        "attributes": [],
+        "menu_order": 0,
+        "meta_data": [],
+    }
+
+
+def _blank_product() -> dict[str, Any]:
+    return {
+        **_blank_sellable(),
+        "name": "",
+        "slug": "",
+        "type": "simple",
+        "featured": False,
+        "catalog_visibility": "visible",
+        "short_description": "",
+        "total_sales": 0,
+        "external_url": "",
+        "button_text": "",
+        "sold_individually": False,
         "reviews_allowed": True,
         "average_rating": "0.00",
         "rating_count": 0,
@@ -132,46 +143,14 @@ def _blank_product() -> dict[str, Any]:
         "category_ids": [],
         "tag_ids": [],
         "images": [],
-        "attributes": [],
         "default_attributes": [],
         "grouped_products": [],
-        "menu_order": 0,
-        "meta_data": [],
         "post_password": "",
     }
 
 
 def _blank_variation() -> dict[str, Any]:
-    return {
-        "description": "",
-        "sku": "",
-        "global_unique_id": "",
-        "regular_price": "",
-        "sale_price": "",
-        "date_on_sale_from_gmt": None,
-        "date_on_sale_to_gmt": None,
-        "status": "publish",
-        "virtual": False,
-        "downloadable": False,
-        "downloads": [],
-        "download_limit": -1,
-        "download_expiry": -1,
-        "tax_status": "taxable",
-        "tax_class": "",
-        "manage_stock": False,
-        "stock_quantity": None,
-        "stock_status": "instock",
-        "backorders": "no",
-        "low_stock_amount": None,
-        "weight": "",
-        "dimensions": {"length": "", "width": "", "height": ""},
-        "shipping_class": "",
-        "shipping_class_id": 0,
-        "image": None,
-        "attributes": [],
-        "menu_order": 0,
-        "meta_data": [],
-    }
+    return {**_blank_sellable(), "image": None}
 
 
 BLANK_DOCS["product"] = _blank_product
@@ -179,6 +158,12 @@ BLANK_DOCS["product_variation"] = _blank_variation
 
 
 # -- derived values ---------------------------------------------------------------------------
+
+
+def _current_price(doc: Mapping[str, Any], now: str) -> tuple[str, bool]:
+    """``(price, on_sale)``: the sale price while a sale runs, else the regular price."""
+    on_sale = _sale_active(doc, now)
+    return (doc["sale_price"] if on_sale else doc["regular_price"]), on_sale
 
 
 def _sale_active(doc: Mapping[str, Any], now: str) -> bool:
@@ -606,6 +591,28 @@ def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, A
     ]
 
 
+def _price_fields(
+    store: Store, doc: Mapping[str, Any], price: str, on_sale: bool
+) -> dict[str, Any]:
+    """Prices and the sale window, answered alike for products and variations."""
+    return {
+        "price": price,
+        "regular_price": doc["regular_price"],
+        "sale_price": doc["sale_price"],
+        **dated(store, "date_on_sale_from", doc["date_on_sale_from_gmt"]),
+        **dated(store, "date_on_sale_to", doc["date_on_sale_to_gmt"]),
+        "on_sale": on_sale,
+    }
+
+
+def _download_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Virtual/downloadable flags and downloads, answered alike for products and variations."""
+    return {
+        name: doc[name]
+        for name in ("virtual", "downloadable", "downloads", "download_limit", "download_expiry")
+    }
+
+
 def _product_response(
     store: Store,
     row: sqlite3.Row,
@@ -615,16 +622,14 @@ def _product_response(
 ) -> dict[str, Any]:
     product_id = int(row["id"])
     status = row["status"]
-    on_sale = _sale_active(doc, store.now_text())
-    price = doc["sale_price"] if on_sale else doc["regular_price"]
+    price, on_sale = _current_price(doc, store.now_text())
     stock_status = doc["stock_status"]
     if doc["type"] == "variable" and children:
         child_docs = [doc_of(child) for child in children]
         live = [c for c in child_docs if c.get("status") == "publish"]
         prices = []
         for child in live:
-            child_sale = _sale_active(child, store.now_text())
-            value = child["sale_price"] if child_sale else child["regular_price"]
+            value, child_sale = _current_price(child, store.now_text())
             on_sale = on_sale or child_sale
             if value != "":
                 prices.append(float(value))
@@ -652,21 +657,10 @@ def _product_response(
         "description": doc["description"],
         "short_description": doc["short_description"],
         "sku": doc["sku"],
-        "price": price,
-        "regular_price": doc["regular_price"],
-        "sale_price": doc["sale_price"],
-        "date_on_sale_from": store.local(doc["date_on_sale_from_gmt"]),
-        "date_on_sale_from_gmt": doc["date_on_sale_from_gmt"],
-        "date_on_sale_to": store.local(doc["date_on_sale_to_gmt"]),
-        "date_on_sale_to_gmt": doc["date_on_sale_to_gmt"],
-        "on_sale": on_sale,
+        **_price_fields(store, doc, price, on_sale),
         "purchasable": price != "" and status == "publish",
         "total_sales": doc["total_sales"],
-        "virtual": doc["virtual"],
-        "downloadable": doc["downloadable"],
-        "downloads": doc["downloads"],
-        "download_limit": doc["download_limit"],
-        "download_expiry": doc["download_expiry"],
+        **_download_fields(doc),
         "external_url": doc["external_url"],
         "button_text": doc["button_text"],
         "tax_status": doc["tax_status"],
@@ -903,8 +897,7 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     doc = doc_of(row)
     variation_id = int(row["id"])
     parent_id = int(row["parent_id"])
-    on_sale = _sale_active(doc, store.now_text())
-    price = doc["sale_price"] if on_sale else doc["regular_price"]
+    price, on_sale = _current_price(doc, store.now_text())
     manage = bool(doc["manage_stock"])
     base = f"{store.home}/wp-json/wc/v3/products/{parent_id}/variations"
     return {
@@ -916,21 +909,10 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "permalink": f"{store.home}/?p={variation_id}",
         "sku": doc["sku"],
         "global_unique_id": doc["global_unique_id"],
-        "price": price,
-        "regular_price": doc["regular_price"],
-        "sale_price": doc["sale_price"],
-        "date_on_sale_from": store.local(doc["date_on_sale_from_gmt"]),
-        "date_on_sale_from_gmt": doc["date_on_sale_from_gmt"],
-        "date_on_sale_to": store.local(doc["date_on_sale_to_gmt"]),
-        "date_on_sale_to_gmt": doc["date_on_sale_to_gmt"],
-        "on_sale": on_sale,
+        **_price_fields(store, doc, price, on_sale),
         "status": row["status"],
         "purchasable": price != "" and row["status"] == "publish",
-        "virtual": doc["virtual"],
-        "downloadable": doc["downloadable"],
-        "downloads": doc["downloads"],
-        "download_limit": doc["download_limit"],
-        "download_expiry": doc["download_expiry"],
+        **_download_fields(doc),
         "tax_status": doc["tax_status"],
         "tax_class": doc["tax_class"],
         "manage_stock": manage,
