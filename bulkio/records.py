@@ -33,7 +33,7 @@ from bulkio.mapping.transforms import (
     compile_field,
     skip_mask,
 )
-from bulkio.sources import LINE, SOURCE_LINE, SourceFrame, read_source
+from bulkio.sources import LINE, SOURCE_LINE, RowsRead, SourceFrame, read_source
 
 ERROR_CODES: dict[str, str] = {
     "missing-sku": "the row has no SKU, so it cannot be matched to a store record",
@@ -129,15 +129,25 @@ class RecordSet:
 
 
 def build_records(
-    mapping: Mapping, source_path: str | Path, *, max_rows: int | None = None
+    mapping: Mapping,
+    source_path: str | Path,
+    *,
+    max_rows: int | None = None,
+    progress: RowsRead | None = None,
 ) -> RecordSet:
     """Read ``source_path`` as the mapping says and turn it into validated records.
 
     Raises InputError for files that cannot be read as a whole, MappingError for a mapping
     that names a column the file does not have; bad *rows* never raise, they are rejected.
+    ``progress`` is called with the rows (records) read so far, once per chunk of rows and
+    once at the end (a progress bar's hook; validation itself is columnar and quick).
     """
     source = read_source(
-        source_path, mapping.source, paths=mapping.source_columns, max_rows=max_rows
+        source_path,
+        mapping.source,
+        paths=mapping.source_columns,
+        max_rows=max_rows,
+        progress=progress,
     )
     return records_from_source(mapping, source)
 

@@ -89,6 +89,19 @@ class Output:
             yield progress.update
 
 
+def rows_read_hook(advance: Callable[[int], object]) -> Callable[[int], None]:
+    """Turn a bar's ``update(n more)`` into a hook hearing the rows read so far."""
+    done = 0
+
+    def hook(rows_read: int) -> None:
+        nonlocal done
+        if rows_read > done:
+            advance(rows_read - done)
+            done = rows_read
+
+    return hook
+
+
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -259,7 +272,8 @@ def import_command(
                 **connection,
             )
         return
-    records = build_records(mapping, file)
+    with out.bar("reading the feed", None, "row") as advance:
+        records = build_records(mapping, file, progress=rows_read_hook(advance))
     with (
         client_from_options(**connection, max_concurrency=concurrency) as client,
         GuardedRun(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bulkio.mapping.model import SourceOptions
-from bulkio.sources.frame import LINE, SOURCE_LINE, SourceFrame
+from bulkio.sources.frame import LINE, SOURCE_LINE, RowsRead, SourceFrame
 
 
 def read_source(
@@ -18,19 +18,20 @@ def read_source(
     *,
     paths: list[str] | None = None,
     max_rows: int | None = None,
+    progress: RowsRead | None = None,
 ) -> SourceFrame:
     """Read a source file as the mapping's ``[source]`` describes.
 
     ``paths`` are the XML field paths to extract (ignored for CSV, which keeps every column);
-    ``max_rows`` stops early (previews).
+    ``max_rows`` stops early (previews); ``progress`` hears the rows read so far, per chunk.
     """
     if options.format == "xml":
         from bulkio.sources.xml import read_xml
 
-        return read_xml(path, options, paths or [], max_rows=max_rows)
+        return read_xml(path, options, paths or [], max_rows=max_rows, progress=progress)
     from bulkio.sources.csv import read_csv
 
-    return read_csv(path, options, max_rows=max_rows)
+    return read_csv(path, options, max_rows=max_rows, progress=progress)
 
 
-__all__ = ["LINE", "SOURCE_LINE", "SourceFrame", "read_source"]
+__all__ = ["LINE", "SOURCE_LINE", "RowsRead", "SourceFrame", "read_source"]

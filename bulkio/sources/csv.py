@@ -22,9 +22,11 @@ import polars as pl
 from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
 from bulkio.sources.files import read_source_bytes
-from bulkio.sources.frame import LINE, SourceFrame
+from bulkio.sources.frame import LINE, RowsRead, SourceFrame
 
 CHUNK_ROWS = 50_000
+PROGRESS_ROWS = 10_000
+"""Rows between two calls of a progress hook (a bar that moves about ten times a second)."""
 _EXCEL_SEP = re.compile(r"sep=(.)(?:\r\n|\n|\r)")
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 """Largest single cell accepted (16 MiB of text); the csv module's own default is 128 KiB,
@@ -81,13 +83,18 @@ def _decode_auto(data: bytes, path: str) -> str:
 
 
 def read_csv(
-    path: str | Path, options: SourceOptions, *, max_rows: int | None = None
+    path: str | Path,
+    options: SourceOptions,
+    *,
+    max_rows: int | None = None,
+    progress: RowsRead | None = None,
 ) -> SourceFrame:
     """Read a CSV file into text columns named by its header, plus ``_line``.
 
     Raises InputError (naming the file and line) for an empty file, a file with a header but
     no rows, duplicate or empty header names, ragged rows, NUL bytes and unterminated quotes.
-    ``max_rows`` stops after that many data rows (for previews).
+    ``max_rows`` stops after that many data rows (for previews). ``progress`` is called with
+    the rows read so far every :data:`PROGRESS_ROWS` rows and once at the end.
     """
     name = str(path)
     data = read_source_bytes(path)
@@ -131,6 +138,8 @@ def read_csv(
     lines: list[int] = []
     chunks: list[pl.DataFrame] = []
     read = 0
+    # The hook is checked against a counter, not called per row: the loop stays as it was.
+    next_report = PROGRESS_ROWS if progress is not None else -1
 
     def flush() -> None:
         # Python strings cost ~60 bytes each; moving them into polars every CHUNK_ROWS rows
@@ -171,6 +180,10 @@ def read_csv(
             for column, value in zip(columns, record, strict=True):
                 column.append(value)
             read += 1
+            if read == next_report:
+                assert progress is not None  # next_report is -1 without a hook
+                progress(read)
+                next_report += PROGRESS_ROWS
             if len(lines) >= CHUNK_ROWS:
                 flush()
             if max_rows is not None and read >= max_rows:
@@ -202,6 +215,8 @@ def read_csv(
         raise InputError(name, "the file has a header but no rows", line=last_line)
     if lines:
         flush()
+    if progress is not None and read != next_report - PROGRESS_ROWS:
+        progress(read)  # the last partial chunk
     frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
     return SourceFrame(frame=frame, path=name, columns=header, format="csv")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,10 @@ LINE = "_line"
 
 SOURCE_LINE = "_source_line"
 """XML only: the file line where the record element starts (for messages)."""
+
+RowsRead = Callable[[int], None]
+"""A progress hook: called with the number of rows (records) read so far, once per chunk of
+rows (never per row: a million-row file costs a few dozen calls), and once at the end."""
 
 
 @dataclass(frozen=True)

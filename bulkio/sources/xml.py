@@ -28,7 +28,7 @@ from lxml import etree
 from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
 from bulkio.sources.files import open_source
-from bulkio.sources.frame import LINE, SOURCE_LINE, SourceFrame
+from bulkio.sources.frame import LINE, SOURCE_LINE, RowsRead, SourceFrame
 
 BATCH_ROWS = 10_000
 _STEP = re.compile(r"^(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*|\*)$")
@@ -145,8 +145,12 @@ def read_xml(
     paths: list[str],
     *,
     max_rows: int | None = None,
+    progress: RowsRead | None = None,
 ) -> SourceFrame:
     """Stream the record elements of an XML file into a frame (see the module docstring).
+
+    ``progress`` is called with the records read so far after each batch of
+    :data:`BATCH_ROWS` and at the end.
 
     Each path becomes a String column: null when it matched nothing, several matches joined
     by :data:`VALUE_SEPARATOR`.
@@ -187,6 +191,8 @@ def read_xml(
         frame = pl.DataFrame(columns)
         frame.columns = [LINE, SOURCE_LINE, *paths]
         batches.append(frame)
+        if progress is not None:
+            progress(count)
         lines.clear()
         source_lines.clear()
         for column in values:
