@@ -500,11 +500,16 @@ def check_plan(
         return check_stock_plan(client, plan, concurrency=concurrency)
     fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
     by_id = _read_by_ids(
-        client, [item.id for item in plan.updates if item.id is not None], fields_param
+        client,
+        [item.id for item in plan.updates if item.id is not None],
+        fields_param,
+        concurrency=concurrency,
     )
     restores = [item.id for item in plan.updates if item.base_status == "trash" and item.id]
     if restores:
-        by_id.update(_read_by_ids(client, restores, fields_param, status="trash"))
+        by_id.update(
+            _read_by_ids(client, restores, fields_param, status="trash", concurrency=concurrency)
+        )
     by_sku: dict[str, dict[str, Any]] = {}
     if plan.creates:
         for product in read_products(
@@ -604,20 +609,34 @@ def recheck_update(
 
 
 def _read_by_ids(
-    client: Any, ids: Sequence[int], fields_param: str, *, status: str | None = None
+    client: Any,
+    ids: Sequence[int],
+    fields_param: str,
+    *,
+    status: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
+    """The products with these ids (``include=`` lists of 100), ``concurrency`` lists at a time;
+    answers are merged in list order, as one-by-one reading would."""
     unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), PER_PAGE):
-        chunk = unique[start : start + PER_PAGE]
+    chunks = [unique[start : start + PER_PAGE] for start in range(0, len(unique), PER_PAGE)]
+
+    def read_chunk(chunk: list[int]) -> list[dict[str, Any]]:
         params: dict[str, Any] = {
             "include": ",".join(str(i) for i in chunk),
             "_fields": fields_param,
         }
         if status:
             params["status"] = status
+        out: list[dict[str, Any]] = []
         for items in client.iter_pages("products", params=params, per_page=PER_PAGE):
-            for product in items:
+            out.extend(items)
+        return out
+
+    found: dict[int, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(chunks)))) as pool:
+        for products in pool.map(read_chunk, chunks):
+            for product in products:
                 found[int(product["id"])] = product
     return found
 
