@@ -9,7 +9,7 @@ from typing import Any
 
 from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
-from bulkio.sandbox.params import as_enum, as_enum_list, as_int, require_type
+from bulkio.sandbox.params import as_enum_list, as_int, check_schema
 from bulkio.sandbox.resource import dated, links, post_row, refuse_existing, remove_post, stored_doc
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
 
@@ -38,6 +38,14 @@ ADDRESS_FIELDS = (
     "country",
 )
 PAID_STATUSES = ("processing", "completed")
+STRICT_TYPES = {
+    "billing": "object",
+    "shipping": "object",
+    "line_items": "array",
+    "customer_id": "integer",
+    "set_paid": "boolean",
+    "currency": "string",
+}
 
 
 def _address(current: Mapping[str, Any], given: Any, billing: bool) -> dict[str, str]:
@@ -291,24 +299,10 @@ def _columns(doc: Mapping[str, Any], now: str, created: str | None = None) -> di
     return columns
 
 
-def _check(payload: Mapping[str, Any], strict: bool) -> None:
-    if not strict:
-        return
-    for name, kind in (
-        ("billing", "object"),
-        ("shipping", "object"),
-        ("line_items", "array"),
-        ("customer_id", "integer"),
-        ("set_paid", "boolean"),
-        ("currency", "string"),
-    ):
-        require_type(payload, name, kind)
-    as_enum(payload, "status", STATUSES)
-
-
 def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
     refuse_existing(payload, "shop_order")
-    _check(payload, strict)
+    if strict:
+        check_schema(payload, STRICT_TYPES, {"status": STATUSES})
     with store.db.lock:
         now = store.now_text()
         doc = _blank_order()
@@ -322,7 +316,8 @@ def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> d
 def update_order(
     store: Store, order_id: int, payload: Mapping[str, Any], *, strict: bool
 ) -> dict[str, Any]:
-    _check(payload, strict)
+    if strict:
+        check_schema(payload, STRICT_TYPES, {"status": STATUSES})
     with store.db.lock:
         doc = stored_doc(post_row(store, order_id, "shop_order", 400))
         now = store.now_text()

@@ -147,3 +147,16 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_schema(
+    payload: Mapping[str, Any],
+    types: Mapping[str, str],
+    enums: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """A single create/update request against its endpoint's schema: each argument's type in
+    the order given, then the enums. Batch items skip this, as in WordPress."""
+    for name, kind in types.items():
+        require_type(payload, name, kind)
+    for name, options in (enums or {}).items():
+        as_enum(payload, name, options)

@@ -10,7 +10,7 @@ from bulkio.sandbox import dates
 from bulkio.sandbox.collection import Listed, ListQuery, marks, order_clause
 from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
 from bulkio.sandbox.errors import ApiError
-from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, require_type
+from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, check_schema
 from bulkio.sandbox.resource import (
     dated,
     invalid_id,
@@ -83,6 +83,17 @@ STRICT_TYPES = {
     "default_attributes": "array",
     "meta_data": "array",
     "dimensions": "object",
+}
+PRODUCT_ENUMS = {
+    "type": PRODUCT_TYPES,
+    "status": PRODUCT_STATUSES,
+    "stock_status": STOCK_STATUSES,
+    "backorders": BACKORDERS,
+}
+VARIATION_ENUMS = {
+    "status": VARIATION_STATUSES,
+    "stock_status": STOCK_STATUSES,
+    "backorders": BACKORDERS,
 }
 
 
@@ -305,14 +316,6 @@ def _date_gmt(payload: Mapping[str, Any], name: str, offset: Any) -> str | None:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _check_strict(payload: Mapping[str, Any], enums: Mapping[str, tuple[str, ...]]) -> None:
-    """Single requests are validated against the schema; batch items are not (as in WordPress)."""
-    for name, kind in STRICT_TYPES.items():
-        require_type(payload, name, kind)
-    for name, options in enums.items():
-        as_enum(payload, name, options)
-
-
 def _apply_common(
     store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
 ) -> None:
@@ -458,15 +461,7 @@ def _columns(
 def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
     refuse_existing(payload, "product")
     if strict:
-        _check_strict(
-            payload,
-            {
-                "type": PRODUCT_TYPES,
-                "status": PRODUCT_STATUSES,
-                "stock_status": STOCK_STATUSES,
-                "backorders": BACKORDERS,
-            },
-        )
+        check_schema(payload, STRICT_TYPES, PRODUCT_ENUMS)
     doc = _blank_product()
     with store.db.lock:
         _apply_product(store, doc, payload, 0)
@@ -502,15 +497,7 @@ def update_product(
     store: Store, product_id: int, payload: Mapping[str, Any], *, strict: bool
 ) -> dict[str, Any]:
     if strict:
-        _check_strict(
-            payload,
-            {
-                "type": PRODUCT_TYPES,
-                "status": PRODUCT_STATUSES,
-                "stock_status": STOCK_STATUSES,
-                "backorders": BACKORDERS,
-            },
-        )
+        check_schema(payload, STRICT_TYPES, PRODUCT_ENUMS)
     with store.db.lock:
         doc = stored_doc(_product_row(store, product_id, 400))
         _apply_product(store, doc, payload, product_id)
@@ -827,14 +814,7 @@ def create_variation(
 ) -> dict[str, Any]:
     refuse_existing(payload, "product_variation")
     if strict:
-        _check_strict(
-            payload,
-            {
-                "status": VARIATION_STATUSES,
-                "stock_status": STOCK_STATUSES,
-                "backorders": BACKORDERS,
-            },
-        )
+        check_schema(payload, STRICT_TYPES, VARIATION_ENUMS)
     with store.db.lock:
         parent = _variable_parent(store, product_id)
         doc = _blank_variation()
@@ -858,14 +838,7 @@ def update_variation(
     store: Store, product_id: int, variation_id: int, payload: Mapping[str, Any], *, strict: bool
 ) -> dict[str, Any]:
     if strict:
-        _check_strict(
-            payload,
-            {
-                "status": VARIATION_STATUSES,
-                "stock_status": STOCK_STATUSES,
-                "backorders": BACKORDERS,
-            },
-        )
+        check_schema(payload, STRICT_TYPES, VARIATION_ENUMS)
     with store.db.lock:
         _variable_parent(store, product_id)
         row = _variation_row(store, product_id, variation_id, 400, "edit")

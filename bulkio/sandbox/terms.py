@@ -10,13 +10,14 @@ from typing import Any
 from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError, missing_param
-from bulkio.sandbox.params import as_bool, as_int, require_type
+from bulkio.sandbox.params import as_bool, as_int, check_schema
 from bulkio.sandbox.resource import links
 from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
 ORDER_COLUMNS = {"id": "id", "name": "name", "slug": "slug"}  # other orderby values sort by name
+STRICT_TYPES = {"name": "string", "slug": "string", "parent": "integer"}
 
 
 def stored_term_name(given: str) -> str:
@@ -63,8 +64,7 @@ def create_term(
     if strict:
         if not payload.get("name"):
             raise missing_param("name")
-        for name, kind in (("name", "string"), ("slug", "string"), ("parent", "integer")):
-            require_type(payload, name, kind)
+        check_schema(payload, STRICT_TYPES)
     name = stored_term_name(str(payload.get("name") or ""))
     if not name:
         raise ApiError("empty_term_name", "A name is required for this term.", 400)
@@ -105,8 +105,7 @@ def update_term(
 ) -> dict[str, Any]:
     taxonomy = TAXONOMIES[resource]
     if strict:
-        for name, kind in (("name", "string"), ("slug", "string"), ("parent", "integer")):
-            require_type(payload, name, kind)
+        check_schema(payload, STRICT_TYPES)
     with store.db.lock:
         row = _row(store, resource, term_id, 400)
         doc = doc_of(row)
