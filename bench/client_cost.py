@@ -68,6 +68,22 @@ def worker_floor_csv(feed: str) -> dict[str, Any]:
     }
 
 
+def worker_stdlib_csv(feed: str) -> dict[str, Any]:
+    """Reference, not the floor: Python's csv module over the decoded text (what a reader
+    that must know each row's file line pays before doing anything else)."""
+    import csv
+    import io
+
+    started = time.perf_counter()
+    text = Path(feed).read_bytes().decode("cp1252")
+    rows = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": rows - 1,
+        "rss_mb": benchlib.peak_rss_mb(),
+    }
+
+
 def worker_floor_xml(feed: str) -> dict[str, Any]:
     from lxml import etree
 
@@ -131,6 +147,7 @@ def worker_records(mapping_path: str, feed: str) -> dict[str, Any]:
 WORKERS = {
     "baseline": worker_baseline,
     "floor-csv": worker_floor_csv,
+    "stdlib-csv": worker_stdlib_csv,
     "floor-xml": worker_floor_xml,
     "dry-run": worker_dry_run,
     "records": worker_records,
@@ -182,6 +199,10 @@ def run(rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2) -> dict[
                         str(feed),
                         str(base / f"{kind}-state.parquet"),
                     )
+                )
+            if kind == "csv":
+                results["csv_stdlib"] = best(
+                    [benchlib.run_worker(SCRIPT, "stdlib-csv", str(feed)) for _ in range(repeat)]
                 )
             results[f"{kind}_floor"] = best(floors)
             results[f"{kind}_dry_run"] = best(dry_runs)
@@ -235,7 +256,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{big['rss_mb']:.0f} MB vs {small['rss_mb']:.0f} MB peak RSS "
                 f"(above imports: {benchlib.fmt_ratio(growth)})",
                 "about the same",
-                "parse yes, frame no (see Client cost)",
+                "no — the parse is flat, the records frame is not (see Client cost)",
             )
         )
     return rows
@@ -270,6 +291,15 @@ def section(results: dict[str, Any]) -> str:
             f"| {feed} | floor: {floor_label} | {floor['seconds']:.2f} s | – "
             f"| {floor['rss_mb']:.0f} MB | 1.0× | 1.0× |"
         )
+        if kind == "csv" and "csv_stdlib" in results:
+            ref = results["csv_stdlib"]
+            lines.append(
+                f"| | reference: stdlib `csv.reader` over the decoded text "
+                f"| {ref['seconds']:.2f} s "
+                f"| – | {ref['rss_mb']:.0f} MB "
+                f"| {benchlib.fmt_ratio(ref['seconds'] / floor['seconds'])} "
+                f"| {benchlib.fmt_ratio(ref['rss_mb'] / floor['rss_mb'])} |"
+            )
         counts = dry["counts"]
         lines.append(
             f"| | bulkio dry run ({counts['create']:,} creates, {counts['update']:,} updates, "
@@ -279,6 +309,24 @@ def section(results: dict[str, Any]) -> str:
             f"| **{benchlib.fmt_ratio(dry['seconds'] / floor['seconds'])}** "
             f"| {benchlib.fmt_ratio(dry['rss_mb'] / floor['rss_mb'])} |"
         )
+    csv_dry, csv_floor = results["csv_dry_run"], results["csv_floor"]
+    xml_dry, xml_floor = results["xml_dry_run"], results["xml_floor"]
+    slowest = max(csv_dry["seconds"], xml_dry["seconds"])
+    csv_ratio = benchlib.fmt_ratio(csv_dry["seconds"] / csv_floor["seconds"])
+    xml_ratio = benchlib.fmt_ratio(xml_dry["seconds"] / xml_floor["seconds"])
+    lines += [
+        "",
+        f"{results['rows']:,} rows are planned in {slowest:.1f} s at most"
+        f"{' (well under 10 s)' if slowest < 5 else ''}. Against the CSV floor the dry run is "
+        f'{csv_ratio}, not "a few ×": the floor is polars\' multi-threaded native reader, '
+        f"while bulkio reads CSV with Python's `csv` module because it must know the file "
+        f"line of every row (quoted cells span lines; every rejected row is reported by line) "
+        f"and check quoting strictly — that parse alone is the reference row above. Records "
+        f"(read, decode numbers, validate) take {csv_dry['records_seconds']:.2f} s and the "
+        f"plan {csv_dry['plan_seconds']:.2f} s (joining against the state, one Python plan "
+        f"item per row). XML is {xml_ratio} its floor: evaluating the mapping's XPath paths "
+        f"on every record is most of it (see Profiling).",
+    ]
     if "big_xml_records" in results:
         small, big = results["xml_records"], results["big_xml_records"]
         small_floor, big_floor = results["xml_floor"], results["big_xml_floor"]
@@ -300,11 +348,21 @@ def section(results: dict[str, Any]) -> str:
             f"| {small['frame_mb']:.0f} MB / {big['frame_mb']:.0f} MB "
             f"| {small['seconds']:.1f} s / {big['seconds']:.1f} s |",
             "",
-            "The XML parse itself is streamed (one record held at a time, see the floor row), "
-            "but the records frame holds every accepted record's values — the plan needs them "
-            "all to join against the store — so bulkio's memory grows with the feed by about "
-            "the frame's size; it does not hold the XML tree. A feed 10× larger needs about 10× "
-            "the frame, not 10× the document.",
+            f"The parse itself is streamed: the floor walks {results['big_xml']:,} records in "
+            f"flat memory, and bulkio never holds the XML tree either. But bulkio's records "
+            f"stage keeps every accepted record's values (the plan joins them all against the "
+            f"store), in a frame of {big['frame_mb'] * 1e6 / big['rows']:.0f} bytes per record "
+            f"here, and its transforms (staged intermediate columns, error and raw-text columns "
+            f"per field, the duplicate-SKU window) peak at about "
+            f"{(big['rss_mb'] - base) * 1e6 / big['rows']:,.0f} bytes per record above the "
+            f"imports. So memory grows linearly with the feed: **the flat-memory aim is not met "
+            f"for the dry run as a whole**. Part of the peak is freed memory the allocator "
+            f"keeps: with polars' jemalloc told to return it at once "
+            f"(`_RJEM_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0`) a 300,000-record run "
+            f"peaked at 525 MB instead of 780 MB (measured while profiling, see Profiling). "
+            f"Flat memory would need the records built and planned in slices of the feed "
+            f"against the state (the duplicate-SKU check and the plan's sort are the only "
+            f"whole-feed steps).",
         ]
     return "\n".join(lines)
 

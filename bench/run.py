@@ -4,7 +4,8 @@
     .venv/bin/python bench/run.py --quick    # smaller sizes, ≈ 1 minute (figures not for RESULTS)
     .venv/bin/python bench/run.py --only client_cost,requests
 
-Parts: client cost (``client_cost.py``), requests (``requests_bench.py``), throughput
+Parts: client cost (``client_cost.py``), profiling before/after (``profile_client.py``),
+requests (``requests_bench.py``), throughput
 (``throughput.py``), and — when present — the export benchmark (``export_bench.py``) and the
 stock-sync benchmark (``stock_bench.py``), which are run as they are and write their own
 sections. Every figure is a ratio of runs made side by side in this one run, so that it holds
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import benchlib
 
 BENCH = Path(__file__).resolve().parent
-PARTS = ("client_cost", "requests", "throughput", "export", "stock")
+PARTS = ("client_cost", "profile", "requests", "throughput", "export", "stock")
 EXTERNAL = {
     # part: (script, heading it writes, quick arguments)
     "export": ("export_bench.py", "Export", ["--orders", "2000"]),
@@ -111,6 +112,25 @@ def main() -> None:
         rows += client_cost.summary_rows(results)
         if write:
             benchlib.update_section("Client cost", client_cost.section(results))
+    if "profile" in parts:
+        import profile_client
+
+        results = timed(
+            "profile", profile_client.run, *((20_000, 2) if args.quick else (100_000, 5))
+        )
+        for kind, step in (("xml", "records"), ("csv", "plan")):
+            times = results[f"{kind}_ab"]["times"][step]
+            before, after = min(times["before"]), min(times["after"])
+            rows.append(
+                (
+                    f"profiled hot spot: {kind.upper()} {step}, before → after",
+                    f"{before:.2f} s → {after:.2f} s ({1 - after / before:.0%} less)",
+                    "faster, same output",
+                    "yes" if after < before and results[f"{kind}_ab"]["identical"] else "no",
+                )
+            )
+        if write:
+            benchlib.update_section("Profiling", profile_client.section(results))
     if "requests" in parts:
         import requests_bench
 
