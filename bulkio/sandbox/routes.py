@@ -286,127 +286,29 @@ class Api:
 
     def _register_products(self) -> None:
         store = self.store
-
-        def list_products(call: Call, ids: Mapping[str, str]) -> Answer:
-            return listing(call, *products.list_products(store, call.params))
-
-        def create_product(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            return single(
-                call, products.create_product(store, call.params, strict=True), 201, write=True
-            )
-
-        def get_product(call: Call, ids: Mapping[str, str]) -> Answer:
-            return single(call, products.get_product(store, int(ids["id"])))
-
-        def update_product(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            return single(
-                call,
-                products.update_product(store, int(ids["id"]), call.params, strict=True),
-                write=True,
-            )
-
-        def delete_product(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            force = bool(as_bool(call.params, "force", False))
-            return single(
-                call, products.delete_product(store, int(ids["id"]), force=force), write=True
-            )
-
-        def batch_products(call: Call, ids: Mapping[str, str]) -> Answer:
-            return batch(
-                call,
-                self.batch_limit,
-                lambda item: products.create_product(store, item, strict=False),
-                lambda item: products.update_product(store, _item_id(item), item, strict=False),
-                lambda item_id: products.delete_product(store, item_id, force=True),
-            )
-
-        def list_variations(call: Call, ids: Mapping[str, str]) -> Answer:
-            return listing(
-                call, *products.list_variations(store, int(ids["product_id"]), call.params)
-            )
-
-        def create_variation(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            created = products.create_variation(
-                store, int(ids["product_id"]), call.params, strict=True
-            )
-            return single(call, created, 201, write=True)
-
-        def get_variation(call: Call, ids: Mapping[str, str]) -> Answer:
-            return single(
-                call, products.get_variation(store, int(ids["product_id"]), int(ids["id"]))
-            )
-
-        def update_variation(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            updated = products.update_variation(
-                store, int(ids["product_id"]), int(ids["id"]), call.params, strict=True
-            )
-            return single(call, updated, write=True)
-
-        def delete_variation(call: Call, ids: Mapping[str, str]) -> Answer:
-            call.on_item()
-            force = bool(as_bool(call.params, "force", False))
-            deleted = products.delete_variation(
-                store, int(ids["product_id"]), int(ids["id"]), force=force
-            )
-            return single(call, deleted, write=True)
-
-        def batch_variations(call: Call, ids: Mapping[str, str]) -> Answer:
-            parent = int(ids["product_id"])
-            return batch(
-                call,
-                self.batch_limit,
-                lambda item: products.create_variation(store, parent, item, strict=False),
-                lambda item: products.update_variation(
-                    store, parent, _item_id(item), item, strict=False
-                ),
-                lambda item_id: products.delete_variation(store, parent, item_id, force=True),
-            )
-
-        self.add("products", {"GET": ("list", list_products), "POST": ("create", create_product)})
-        self.add(
-            "products/batch",
-            {
-                "POST": ("batch", batch_products),
-                "PUT": ("batch", batch_products),
-                "PATCH": ("batch", batch_products),
-            },
+        self._crud(
+            "products",
+            lambda call, ids: products.list_products(store, call.params),
+            lambda ids: products.get_product(store, int(ids["id"])),
+            lambda ids, payload, strict: products.create_product(store, payload, strict=strict),
+            lambda ids, product_id, payload, strict: products.update_product(
+                store, product_id, payload, strict=strict
+            ),
+            lambda ids, product_id, force: products.delete_product(store, product_id, force=force),
         )
-        self.add(
+        self._crud(
             r"products/(?P<product_id>\d+)/variations",
-            {"GET": ("list", list_variations), "POST": ("create", create_variation)},
-        )
-        self.add(
-            r"products/(?P<product_id>\d+)/variations/batch",
-            {
-                "POST": ("batch", batch_variations),
-                "PUT": ("batch", batch_variations),
-                "PATCH": ("batch", batch_variations),
-            },
-        )
-        self.add(
-            r"products/(?P<product_id>\d+)/variations/(?P<id>\d+)",
-            {
-                "GET": ("get", get_variation),
-                "POST": ("update", update_variation),
-                "PUT": ("update", update_variation),
-                "PATCH": ("update", update_variation),
-                "DELETE": ("delete", delete_variation),
-            },
-        )
-        self.add(
-            r"products/(?P<id>\d+)",
-            {
-                "GET": ("get", get_product),
-                "POST": ("update", update_product),
-                "PUT": ("update", update_product),
-                "PATCH": ("update", update_product),
-                "DELETE": ("delete", delete_product),
-            },
+            lambda call, ids: products.list_variations(store, int(ids["product_id"]), call.params),
+            lambda ids: products.get_variation(store, int(ids["product_id"]), int(ids["id"])),
+            lambda ids, payload, strict: products.create_variation(
+                store, int(ids["product_id"]), payload, strict=strict
+            ),
+            lambda ids, variation_id, payload, strict: products.update_variation(
+                store, int(ids["product_id"]), variation_id, payload, strict=strict
+            ),
+            lambda ids, variation_id, force: products.delete_variation(
+                store, int(ids["product_id"]), variation_id, force=force
+            ),
         )
 
     def _crud(
