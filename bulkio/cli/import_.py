@@ -30,7 +30,12 @@ from bulkio.apply import (
 )
 from bulkio.cli.common import handle_errors
 from bulkio.cli.connection import client_from_options, store_options
-from bulkio.cli.safety_options import LIMIT_OPTIONS, SafetyCli, safety_options
+from bulkio.cli.safety_options import (
+    LIMIT_OPTIONS,
+    SafetyCli,
+    limit_value_options,
+    safety_options,
+)
 from bulkio.errors import InputError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
@@ -172,6 +177,27 @@ def _report_and_exit(
     sys.exit(int(ExitCode.PARTIAL if rows else ExitCode.OK))
 
 
+def _guarded_run(
+    mapping: Any,
+    mapping_path: Path,
+    client: StoreClient,
+    run_options: Any,
+    *,
+    dry_run: bool,
+    file: Path,
+) -> GuardedRun:
+    """The run lock, run log and limits of one import of ``file`` into ``client``'s store."""
+    return GuardedRun(
+        mapping,
+        mapping_path,
+        redact_url(client.site),
+        run_options,
+        dry_run=dry_run,
+        secrets=(client.settings.key, client.settings.secret),
+        source=str(file),
+    )
+
+
 def _check_summary(plan: Plan, fresh: Plan, dropped: list[ItemOutcome]) -> str:
     """One line on what the re-read of the store found."""
     done = sum(1 for o in dropped if o.outcome == "unchanged")
@@ -247,15 +273,7 @@ def import_command(
         # missing policy does not look at catalog plans yet).
         with (
             client_from_options(**connection) as probe,
-            GuardedRun(
-                mapping,
-                mapping_path,
-                redact_url(probe.site),
-                run_options,
-                dry_run=dry_run,
-                secrets=(probe.settings.key, probe.settings.secret),
-                source=str(file),
-            ),
+            _guarded_run(mapping, mapping_path, probe, run_options, dry_run=dry_run, file=file),
         ):
             run_catalog_import(
                 file,
@@ -276,15 +294,7 @@ def import_command(
         records = build_records(mapping, file, progress=rows_read_hook(advance))
     with (
         client_from_options(**connection, max_concurrency=concurrency) as client,
-        GuardedRun(
-            mapping,
-            mapping_path,
-            redact_url(client.site),
-            run_options,
-            dry_run=dry_run,
-            secrets=(client.settings.key, client.settings.secret),
-            source=str(file),
-        ) as run,
+        _guarded_run(mapping, mapping_path, client, run_options, dry_run=dry_run, file=file) as run,
     ):
         run.observe(client)
         skus = records.frame["sku"].to_list()
@@ -296,8 +306,10 @@ def import_command(
         run.prepare(plan, client, records)  # missing-product actions, feed marker on creates
         # What `bulkio apply` needs to re-check the limits: the feed's rows and [limits].
         plan.feed_rows, plan.mapping_limits = run.rows, dict(mapping.limits)
+        plan_json: str | None = None  # made once, written to --plan-out and/or the run dir
         if plan_out is not None:
-            plan_out.write_text(plan.to_json(), encoding="utf-8")
+            plan_json = plan.to_json()
+            plan_out.write_text(plan_json, encoding="utf-8")
         out.text(
             render_diff(
                 plan,
@@ -308,7 +320,7 @@ def import_command(
         out.text(render_summary(plan))
         run.check(plan)  # safety limits: SafetyLimitError (exit 3) before any write
         if not dry_run and run.paths is not None:
-            run.paths.plan_file.write_text(plan.to_json(), encoding="utf-8")
+            run.paths.plan_file.write_text(plan_json or plan.to_json(), encoding="utf-8")
             report_path = report_path or run.paths.report_file
         if dry_run:
             out.text(
@@ -336,16 +348,7 @@ def import_command(
 
 def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``bulkio import``'s limit options (``--max-…``, ``--no-limits``) for ``bulkio apply``."""
-    options = [
-        click.option(
-            "--" + name.replace("_", "-"),
-            name,
-            metavar="N" if name in ("max_changes", "max_hide") else "P",
-            default=None,
-            help=text + " 'off' disables it.",
-        )
-        for name, text in LIMIT_OPTIONS
-    ]
+    options = limit_value_options()
     options.append(
         click.option(
             "--no-limits",

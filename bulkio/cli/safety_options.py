@@ -77,6 +77,21 @@ _NAMES = (
 )
 
 
+def limit_value_options() -> list[Callable[[Any], Any]]:
+    """The ``--max-…`` / ``--min-rows-share`` options (raw text; 'off' disables one), shared by
+    ``bulkio import`` and ``bulkio apply``."""
+    return [
+        click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            metavar="N" if name in ("max_changes", "max_hide") else "P",
+            default=None,
+            help=text + " 'off' disables it.",
+        )
+        for name, text in LIMIT_OPTIONS
+    ]
+
+
 def safety_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the safety options to a command; it receives ``safety: SafetyCli``."""
 
@@ -93,16 +108,7 @@ def safety_options(func: Callable[..., Any]) -> Callable[..., Any]:
         )
         return func(*args, **kwargs)
 
-    options: list[Callable[[Any], Any]] = [
-        click.option(
-            "--" + name.replace("_", "-"),
-            name,
-            metavar="N" if name in ("max_changes", "max_hide") else "P",
-            default=None,
-            help=text + " 'off' disables it.",
-        )
-        for name, text in LIMIT_OPTIONS
-    ]
+    options = limit_value_options()
     options += [
         click.option(
             "--no-limits",
