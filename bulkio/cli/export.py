@@ -68,7 +68,7 @@ def _range(start: str | None, end: str | None, names: tuple[str, str]) -> TimeRa
 
 @click.group("export")
 def export_group() -> None:
-    """Export store data to files (orders today)."""
+    """Export store data to files (orders and products)."""
 
 
 @export_group.command("orders")

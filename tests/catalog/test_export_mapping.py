@@ -316,3 +316,22 @@ def test_order_mappings_refuse_product_options() -> None:
         )
     with pytest.raises(MappingError, match="tax"):
         parse_export_mapping({"resource": "products", "columns": [{"header": "t", "tax": "DE"}]})
+
+
+def test_woocommerce_layout_stays_the_default_and_takes_the_filters(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = sandbox_factory(seed_products=25, seed=4)
+    out = tmp_path / "wc.csv"
+    result = _export(sb, "-o", str(out), "--type", "variable")
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    variable = [p for p in sb.products() if p["type"] == "variable"]
+    assert {r["Type"] for r in rows} == {"variable", "variation"}  # WooCommerce's columns
+    assert {r["SKU"] for r in rows if r["Type"] == "variable"} == {p["sku"] for p in variable}
+    assert sum(r["Type"] == "variation" for r in rows) == sum(
+        len(sb.variations(p["id"])) for p in variable
+    )
+    listing = [r for r in sb.request_log if r.route == "/wc/v3/products"]
+    assert listing and all(r.query.get("type") == "variable" for r in listing)
