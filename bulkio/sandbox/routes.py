@@ -12,11 +12,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from bulkio.sandbox import attributes, orders, products, terms
-from bulkio.sandbox.collection import paging
+from bulkio.sandbox.collection import Listed, paging
 from bulkio.sandbox.errors import ApiError, no_route
 from bulkio.sandbox.params import as_bool
 from bulkio.sandbox.store import Store
@@ -75,6 +75,22 @@ class Answer:
 
 
 Handler = Callable[[Call, Mapping[str, str]], Answer]
+
+
+class _Create(Protocol):
+    def __call__(
+        self, store: Store, payload: Mapping[str, Any], /, *, strict: bool
+    ) -> dict[str, Any]: ...
+
+
+class _Update(Protocol):
+    def __call__(
+        self, store: Store, item_id: int, payload: Mapping[str, Any], /, *, strict: bool
+    ) -> dict[str, Any]: ...
+
+
+class _Delete(Protocol):
+    def __call__(self, store: Store, item_id: int, /, *, force: bool) -> dict[str, Any]: ...
 
 
 def filter_fields(data: Any, fields_param: Any) -> Any:
@@ -286,15 +302,13 @@ class Api:
 
     def _register_products(self) -> None:
         store = self.store
-        self._crud(
+        self._crud_by_id(
             "products",
-            lambda call, ids: products.list_products(store, call.params),
-            lambda ids: products.get_product(store, int(ids["id"])),
-            lambda ids, payload, strict: products.create_product(store, payload, strict=strict),
-            lambda ids, product_id, payload, strict: products.update_product(
-                store, product_id, payload, strict=strict
-            ),
-            lambda ids, product_id, force: products.delete_product(store, product_id, force=force),
+            products.list_products,
+            products.get_product,
+            products.create_product,
+            products.update_product,
+            products.delete_product,
         )
         self._crud(
             r"products/(?P<product_id>\d+)/variations",
@@ -407,16 +421,34 @@ class Api:
             )
 
     def _register_orders(self) -> None:
+        self._crud_by_id(
+            "orders",
+            orders.list_orders,
+            orders.get_order,
+            orders.create_order,
+            orders.update_order,
+            orders.delete_order,
+        )
+
+    def _crud_by_id(
+        self,
+        base: str,
+        list_items: Callable[[Store, Mapping[str, Any]], Listed],
+        get: Callable[[Store, int], dict[str, Any]],
+        create: _Create,
+        update: _Update,
+        delete: _Delete,
+    ) -> None:
+        """:meth:`_crud` for a resource named by its id alone (products, orders), whose
+        functions take the store first, as ``products.create_product`` does."""
         store = self.store
         self._crud(
-            "orders",
-            lambda call, ids: orders.list_orders(store, call.params),
-            lambda ids: orders.get_order(store, int(ids["id"])),
-            lambda ids, payload, strict: orders.create_order(store, payload, strict=strict),
-            lambda ids, order_id, payload, strict: orders.update_order(
-                store, order_id, payload, strict=strict
-            ),
-            lambda ids, order_id, force: orders.delete_order(store, order_id, force=force),
+            base,
+            lambda call, ids: list_items(store, call.params),
+            lambda ids: get(store, int(ids["id"])),
+            lambda ids, payload, strict: create(store, payload, strict=strict),
+            lambda ids, item_id, payload, strict: update(store, item_id, payload, strict=strict),
+            lambda ids, item_id, force: delete(store, item_id, force=force),
         )
 
     def index(self, home: str, namespace: str | None = None) -> dict[str, Any]:
