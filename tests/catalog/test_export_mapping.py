@@ -335,3 +335,51 @@ def test_woocommerce_layout_stays_the_default_and_takes_the_filters(
     )
     listing = [r for r in sb.request_log if r.route == "/wc/v3/products"]
     assert listing and all(r.query.get("type") == "variable" for r in listing)
+
+
+def test_templates_computes_values_and_dates_work_on_products(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    sandbox.create_product(
+        {
+            "sku": "T-1",
+            "name": "Tea",
+            "regular_price": "10.00",
+            "sale_price": "7.50",
+            "dimensions": {"length": "4", "width": "5", "height": "6"},
+            "meta_data": [{"key": "origin", "value": "Assam"}],
+        }
+    )
+    mapping = parse_export_mapping(
+        {
+            "resource": "products",
+            "output": {"date_format": "%d.%m.%Y"},
+            "columns": [
+                {"header": "label", "template": "{sku} / {name} ({meta:origin})"},
+                {"header": "saving", "compute": "regular_price - sale_price"},
+                {
+                    "header": "volume",
+                    "compute": "dimensions.length * dimensions.width * dimensions.height",
+                    "type": "int",
+                },
+                {"header": "feed", "value": "shop"},
+                {"header": "changed", "field": "date_modified", "type": "date"},
+            ],
+        }
+    )
+    out = tmp_path / "t.csv"
+    with client_for(sandbox) as client:
+        export_products_with_mapping(client, mapping, out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    product = sandbox.product_by_sku("T-1")
+    assert product is not None
+    changed = datetime.fromisoformat(product["date_modified"]).strftime("%d.%m.%Y")
+    assert rows == [
+        {
+            "label": "T-1 / Tea (Assam)",
+            "saving": "2.50",
+            "volume": "120",
+            "feed": "shop",
+            "changed": changed,
+        }
+    ]
