@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_enum_list, as_int, check_schema
-from bulkio.sandbox.resource import dated, links, post_row, refuse_existing, remove_post, stored_doc
+from bulkio.sandbox.resource import (
+    dated,
+    links,
+    post_columns,
+    post_row,
+    refuse_existing,
+    remove_post,
+    stored_doc,
+)
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
 
 STATUSES = (
@@ -110,15 +118,23 @@ def _float(value: Any) -> float:
         return 0.0
 
 
+def _line_edits(
+    lines: list[dict[str, Any]], given: Any
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each entry of an order's lines payload with the line its ``id`` names (``None``: a new
+    line). Lazy, so each entry is matched against ``lines`` as the entries before it left them."""
+    if not isinstance(given, list):
+        return
+    for entry in given:
+        if isinstance(entry, dict):
+            named = (line for line in lines if entry.get("id") and line["id"] == int(entry["id"]))
+            yield entry, next(named, None)
+
+
 def _line_items(store: Store, current: list[dict[str, Any]], given: Any) -> list[dict[str, Any]]:
     """Line items: ``id`` given updates that item, no ``id`` adds one, quantity 0 removes it."""
     items = [dict(item) for item in current]
-    if not isinstance(given, list):
-        return items
-    for entry in given:
-        if not isinstance(entry, dict):
-            continue
-        target = next((i for i in items if entry.get("id") and i["id"] == int(entry["id"])), None)
+    for entry, target in _line_edits(items, given):
         if target is not None and stock_amount(entry.get("quantity", 1)) == 0:
             items.remove(target)
             continue
@@ -188,14 +204,7 @@ def _simple_lines(
     store: Store, current: list[dict[str, Any]], given: Any, fields: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     lines = [dict(line) for line in current]
-    if not isinstance(given, list):
-        return lines
-    for entry in given:
-        if not isinstance(entry, dict):
-            continue
-        target = next(
-            (line for line in lines if entry.get("id") and line["id"] == int(entry["id"])), None
-        )
+    for entry, target in _line_edits(lines, given):
         if target is None:
             target = {
                 "id": store.next_meta_id(),
@@ -286,17 +295,15 @@ def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], now: s
 
 
 def _columns(doc: Mapping[str, Any], now: str, created: str | None = None) -> dict[str, Any]:
-    columns = {
-        "kind": "shop_order",
-        "parent_id": doc["parent_id"],
-        "status": doc["status"],
-        "customer_id": doc["customer_id"],
-        "date_modified_gmt": now,
-        "name": f"{doc['billing']['first_name']} {doc['billing']['last_name']}".strip(),
-    }
-    if created is not None:
-        columns["date_created_gmt"] = created
-    return columns
+    return post_columns(
+        "shop_order",
+        doc["parent_id"],
+        doc,
+        now,
+        created,
+        customer_id=doc["customer_id"],
+        name=f"{doc['billing']['first_name']} {doc['billing']['last_name']}".strip(),
+    )
 
 
 def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:

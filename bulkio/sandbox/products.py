@@ -15,6 +15,7 @@ from bulkio.sandbox.resource import (
     dated,
     invalid_id,
     links,
+    post_columns,
     refuse_existing,
     remove_post,
     stored_doc,
@@ -442,20 +443,18 @@ def _apply_product(
 def _columns(
     doc: Mapping[str, Any], kind: str, parent_id: int, now: str, created: str | None = None
 ) -> dict[str, Any]:
-    columns = {
-        "kind": kind,
-        "parent_id": parent_id,
-        "status": doc["status"],
-        "type": doc.get("type", "variation"),
-        "sku": doc.get("sku", ""),
-        "name": doc.get("name", ""),
-        "slug": doc.get("slug", ""),
-        "menu_order": doc.get("menu_order", 0),
-        "date_modified_gmt": now,
-    }
-    if created is not None:
-        columns["date_created_gmt"] = created
-    return columns
+    return post_columns(
+        kind,
+        parent_id,
+        doc,
+        now,
+        created,
+        type=doc.get("type", "variation"),
+        sku=doc.get("sku", ""),
+        name=doc.get("name", ""),
+        slug=doc.get("slug", ""),
+        menu_order=doc.get("menu_order", 0),
+    )
 
 
 def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:

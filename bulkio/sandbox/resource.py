@@ -48,6 +48,24 @@ def post_row(store: Store, post_id: int, post_type: str, status: int) -> sqlite3
     return row
 
 
+def post_columns(
+    kind: str,
+    parent_id: int,
+    doc: Mapping[str, Any],
+    now: str,
+    created: str | None,
+    **indexed: Any,
+) -> dict[str, Any]:
+    """A write's columns of the ``posts`` table (what listings filter and sort on; the JSON
+    document holds the rest): every write stamps ``date_modified_gmt``; ``created`` is given
+    on insert."""
+    columns = {"kind": kind, "parent_id": parent_id, "status": doc["status"], **indexed}
+    columns["date_modified_gmt"] = now
+    if created is not None:
+        columns["date_created_gmt"] = created
+    return columns
+
+
 def stored_doc(row: sqlite3.Row) -> dict[str, Any]:
     """The post's document to edit, its ``status`` taken from the column (the one queried)."""
     doc = doc_of(row)
