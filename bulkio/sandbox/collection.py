@@ -21,6 +21,15 @@ Listed = tuple[list[dict[str, Any]], int, int, int]
 """What a listing returns: ``(items, total, page, per_page)``, as ``routes.listing`` takes it."""
 
 
+POST_ORDER_COLUMNS = {
+    "date": "date_created_gmt",
+    "modified": "date_modified_gmt",
+    "id": "id",
+    "title": "name",
+}
+"""``orderby`` values every post collection (products, variations, orders) sorts the same way."""
+
+
 def marks(count: int) -> str:
     """``?,?,…`` for an SQL ``IN`` list of ``count`` values."""
     return ",".join("?" * count)
@@ -86,6 +95,12 @@ class ListQuery:
         ids = as_int_list(self.params, name)
         self.one_of(column, ids, negate=negate)
         return ids
+
+    def include_exclude(self) -> list[int]:
+        """``include`` and ``exclude`` ids; returns ``include`` (``orderby=include`` uses it)."""
+        include = self.id_list("include")
+        self.id_list("exclude", negate=True)
+        return include
 
     def status(self, statuses: Sequence[str], hidden: Sequence[str]) -> None:
         """``any`` lists every status but ``hidden`` (the trash, drafts); else the ones named."""

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bulkio.sandbox.collection import Listed, ListQuery, order_clause
+from bulkio.sandbox.collection import POST_ORDER_COLUMNS, Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_enum_list, as_int, check_schema
 from bulkio.sandbox.resource import (
@@ -402,13 +402,7 @@ def order_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-ORDER_COLUMNS = {
-    "date": "date_created_gmt",
-    "modified": "date_modified_gmt",
-    "id": "id",
-    "title": "name",
-    "slug": "id",
-}
+ORDER_COLUMNS = {**POST_ORDER_COLUMNS, "slug": "id"}
 
 
 def list_orders(store: Store, params: Mapping[str, Any]) -> Listed:
@@ -425,8 +419,7 @@ def list_orders(store: Store, params: Mapping[str, Any]) -> Listed:
             product,
             product,
         )
-    include = query.id_list("include")
-    query.id_list("exclude", negate=True)
+    include = query.include_exclude()
     query.id_list("parent", "parent_id")
     query.search("name", "json_extract(doc, '$.billing.email')")
     query.dates(store)

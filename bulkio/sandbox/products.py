@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bulkio.sandbox import dates
-from bulkio.sandbox.collection import Listed, ListQuery, marks, order_clause
+from bulkio.sandbox.collection import POST_ORDER_COLUMNS, Listed, ListQuery, marks, order_clause
 from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, check_schema
@@ -696,10 +696,7 @@ def _product_response(
 
 
 PRODUCT_ORDER_COLUMNS = {
-    "date": "date_created_gmt",
-    "modified": "date_modified_gmt",
-    "id": "id",
-    "title": "name",
+    **POST_ORDER_COLUMNS,
     "slug": "slug",
     "menu_order": "menu_order",
     "price": "CAST(json_extract(doc, '$.regular_price') AS REAL)",
@@ -723,8 +720,7 @@ def list_products(store: Store, params: Mapping[str, Any]) -> Listed:
         if len(skus) > 1:
             skus.append(str(params["sku"]))
         query.one_of("sku", skus)
-    include = query.id_list("include")
-    query.id_list("exclude", negate=True)
+    include = query.include_exclude()
     query.id_list("parent", "parent_id")
     query.slug()
     query.search(

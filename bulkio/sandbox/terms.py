@@ -187,8 +187,7 @@ def term_responses(store: Store, resource: str, rows: list[sqlite3.Row]) -> list
 
 def list_terms(store: Store, resource: str, params: Mapping[str, Any]) -> Listed:
     query = ListQuery(params, "taxonomy = ?", args=[TAXONOMIES[resource]])
-    query.id_list("include")
-    query.id_list("exclude", negate=True)
+    query.include_exclude()
     query.search("name", "slug")
     query.slug()
     parent = as_int(params, "parent")
