@@ -71,7 +71,8 @@ def _encode(
         bad = exc.object[exc.start : exc.end]
         where = "the header row"
         if row is not None and mapping is not None:
-            where = f"order id {row.order_id}"
+            record = "product" if mapping.resource == "products" else "order"
+            where = f"{record} id {row.order_id}"
             for column, value in zip(mapping.columns, row.cells, strict=True):
                 if isinstance(value, str) and bad in value:
                     where += f", column {column.header!r}"

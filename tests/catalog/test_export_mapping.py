@@ -383,3 +383,19 @@ def test_templates_computes_values_and_dates_work_on_products(
             "changed": changed,
         }
     ]
+
+
+def test_unencodable_character_names_the_product_and_column(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    created = sandbox.create_product({"sku": "L-1", "name": "Łódź mug", "regular_price": "3"})
+    mapping = tmp_path / "cp.toml"
+    mapping.write_text(
+        'resource = "products"\n[output]\nencoding = "cp1252"\n'
+        '[[columns]]\nheader = "SKU"\nfield = "sku"\n[[columns]]\nheader = "Name"\nfield = "name"\n'
+    )
+    out = tmp_path / "p.csv"
+    result = _export(sandbox, "-m", str(mapping), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"product id {created['id']}, column 'Name'" in result.output
+    assert not out.exists()
