@@ -17,6 +17,9 @@ from bulkio.sandbox.resource import (
     post_row,
     refuse_existing,
     remove_post,
+    set_choice,
+    set_ints,
+    set_text,
     stored_doc,
 )
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
@@ -60,9 +63,7 @@ def _address(current: Mapping[str, Any], given: Any, billing: bool) -> dict[str,
     fields = [*ADDRESS_FIELDS, "email", "phone"] if billing else [*ADDRESS_FIELDS, "phone"]
     result = {name: str(current.get(name, "")) for name in fields}
     if isinstance(given, dict):
-        for name in fields:
-            if name in given and given[name] is not None:
-                result[name] = str(given[name])
+        set_text(result, given, *fields)
     return result
 
 
@@ -156,11 +157,7 @@ def _line_items(store: Store, current: list[dict[str, Any]], given: Any) -> list
                 "price": 0.0,
             }
             items.append(target)
-        for name in ("product_id", "variation_id"):
-            if name in entry:
-                target[name] = int(stock_amount(entry[name]) or 0)
-        if "quantity" in entry:
-            target["quantity"] = int(stock_amount(entry["quantity"]) or 0)
+        set_ints(target, entry, "product_id", "variation_id", "quantity")
         product_id = target["variation_id"] or target["product_id"]
         unit_price = None
         if product_id and ("product_id" in entry or "variation_id" in entry):
@@ -215,9 +212,7 @@ def _simple_lines(
                 **{name: "" for name in fields},
             }
             lines.append(target)
-        for name in fields:
-            if name in entry and entry[name] is not None:
-                target[name] = str(entry[name])
+        set_text(target, entry, *fields)
         if "total" in entry:
             target["total"] = money(entry["total"]) or "0.00"
     return lines
@@ -245,9 +240,10 @@ def calculate_totals(doc: dict[str, Any]) -> None:
 
 def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], now: str) -> bool:
     """Apply a payload; True when lines changed (totals must be recalculated)."""
-    if payload.get("status") in STATUSES:
-        doc["status"] = payload["status"]
-    for name in (
+    set_choice(doc, payload, "status", STATUSES)
+    set_text(
+        doc,
+        payload,
         "currency",
         "payment_method",
         "payment_method_title",
@@ -255,13 +251,8 @@ def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], now: s
         "customer_note",
         "customer_ip_address",
         "customer_user_agent",
-    ):
-        if name in payload and payload[name] is not None:
-            doc[name] = str(payload[name])
-    if "customer_id" in payload:
-        doc["customer_id"] = int(stock_amount(payload["customer_id"]) or 0)
-    if "parent_id" in payload:
-        doc["parent_id"] = int(stock_amount(payload["parent_id"]) or 0)
+    )
+    set_ints(doc, payload, "customer_id", "parent_id")
     if "billing" in payload:
         doc["billing"] = _address(doc["billing"], payload["billing"], True)
     if "shipping" in payload:

@@ -18,6 +18,10 @@ from bulkio.sandbox.resource import (
     post_columns,
     refuse_existing,
     remove_post,
+    set_choice,
+    set_flags,
+    set_ints,
+    set_text,
     stored_doc,
 )
 from bulkio.sandbox.store import (
@@ -332,32 +336,25 @@ def _apply_common(
     for name in ("date_on_sale_from", "date_on_sale_to"):
         if name in payload or f"{name}_gmt" in payload:
             doc[f"{name}_gmt"] = _date_gmt(payload, name, store.offset)
-    for name in ("description", "tax_class", "weight", "shipping_class", "global_unique_id"):
-        if name in payload and payload[name] is not None:
-            doc[name] = str(payload[name])
-    for name in ("virtual", "downloadable"):
-        if name in payload:
-            doc[name] = truthy(payload[name])
-    if "tax_status" in payload and payload["tax_status"] in ("taxable", "shipping", "none"):
-        doc["tax_status"] = payload["tax_status"]
-    if "manage_stock" in payload:
-        doc["manage_stock"] = truthy(payload["manage_stock"])
+    set_text(
+        doc, payload, "description", "tax_class", "weight", "shipping_class", "global_unique_id"
+    )
+    set_flags(doc, payload, "virtual", "downloadable")
+    set_choice(doc, payload, "tax_status", ("taxable", "shipping", "none"))
+    set_flags(doc, payload, "manage_stock")
     if "stock_quantity" in payload:
         doc["stock_quantity"] = stock_amount(payload["stock_quantity"])
     if "low_stock_amount" in payload:
         doc["low_stock_amount"] = stock_amount(payload["low_stock_amount"])
-    if payload.get("backorders") in BACKORDERS:
-        doc["backorders"] = payload["backorders"]
-    if payload.get("stock_status") in STOCK_STATUSES:
-        doc["stock_status"] = payload["stock_status"]
+    set_choice(doc, payload, "backorders", BACKORDERS)
+    set_choice(doc, payload, "stock_status", STOCK_STATUSES)
     if isinstance(payload.get("dimensions"), dict):
         dims = dict(doc.get("dimensions") or {})
         for axis in ("length", "width", "height"):
             if axis in payload["dimensions"]:
                 dims[axis] = str(payload["dimensions"][axis] or "")
         doc["dimensions"] = dims
-    if "menu_order" in payload:
-        doc["menu_order"] = int(stock_amount(payload["menu_order"]) or 0)
+    set_ints(doc, payload, "menu_order")
     if "meta_data" in payload:
         doc["meta_data"] = _meta_merge(store, doc.get("meta_data", []), payload["meta_data"])
     if not doc.get("manage_stock"):
@@ -376,29 +373,23 @@ def _apply_product(
     _apply_common(store, doc, payload, own_id)
     if "name" in payload:
         doc["name"] = str(payload["name"] or "")
-    if payload.get("type") in PRODUCT_TYPES:
-        doc["type"] = payload["type"]
-    if payload.get("status") in PRODUCT_STATUSES:
-        doc["status"] = payload["status"]
-    if payload.get("catalog_visibility") in ("visible", "catalog", "search", "hidden"):
-        doc["catalog_visibility"] = payload["catalog_visibility"]
-    for name in (
+    set_choice(doc, payload, "type", PRODUCT_TYPES)
+    set_choice(doc, payload, "status", PRODUCT_STATUSES)
+    set_choice(doc, payload, "catalog_visibility", ("visible", "catalog", "search", "hidden"))
+    set_text(
+        doc,
+        payload,
         "short_description",
         "external_url",
         "button_text",
         "purchase_note",
         "post_password",
-    ):
-        if name in payload and payload[name] is not None:
-            doc[name] = str(payload[name])
-    for name in ("featured", "sold_individually", "reviews_allowed"):
-        if name in payload:
-            doc[name] = truthy(payload[name])
+    )
+    set_flags(doc, payload, "featured", "sold_individually", "reviews_allowed")
     for name in ("upsell_ids", "cross_sell_ids", "grouped_products"):
         if isinstance(payload.get(name), list):
             doc[name] = [int(item) for item in payload[name] if str(item).isdigit()]
-    if "parent_id" in payload:
-        doc["parent_id"] = int(stock_amount(payload["parent_id"]) or 0)
+    set_ints(doc, payload, "parent_id")
     for field, taxonomy, key in (
         ("categories", "product_cat", "category_ids"),
         ("tags", "product_tag", "tag_ids"),
@@ -776,8 +767,7 @@ def _apply_variation(
     store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
 ) -> None:
     _apply_common(store, doc, payload, own_id)
-    if payload.get("status") in VARIATION_STATUSES:
-        doc["status"] = payload["status"]
+    set_choice(doc, payload, "status", VARIATION_STATUSES)
     if "image" in payload:
         images = _images(
             store,

@@ -10,11 +10,11 @@ second time).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bulkio.sandbox.errors import ApiError
-from bulkio.sandbox.store import Store, doc_of
+from bulkio.sandbox.store import Store, doc_of, stock_amount, truthy
 
 
 def dated(store: Store, name: str, gmt: str | None) -> dict[str, str | None]:
@@ -89,3 +89,36 @@ def remove_post(store: Store, row: sqlite3.Row, label: str, *, force: bool) -> N
     doc["status_before_trash"] = row["status"]
     doc["status"] = "trash"
     store.update_post(post_id, {"status": "trash", "date_modified_gmt": store.now_text()}, doc)
+
+
+# -- props from a payload, as WooCommerce's set_props reads them --------------------------------
+
+
+def set_text(doc: dict[str, Any], payload: Mapping[str, Any], *names: str) -> None:
+    """Text props given are stored as strings; ``null`` leaves a prop as it was."""
+    for name in names:
+        if name in payload and payload[name] is not None:
+            doc[name] = str(payload[name])
+
+
+def set_flags(doc: dict[str, Any], payload: Mapping[str, Any], *names: str) -> None:
+    """Flags given are stored as booleans, read like ``wc_string_to_bool``."""
+    for name in names:
+        if name in payload:
+            doc[name] = truthy(payload[name])
+
+
+def set_ints(doc: dict[str, Any], payload: Mapping[str, Any], *names: str) -> None:
+    """Integer props given (ids, counts, positions): a number or numeric text, else 0."""
+    for name in names:
+        if name in payload:
+            doc[name] = int(stock_amount(payload[name]) or 0)
+
+
+def set_choice(
+    doc: dict[str, Any], payload: Mapping[str, Any], name: str, options: Sequence[str]
+) -> None:
+    """An enum prop changes only to one of ``options``; another value is ignored (batch items
+    are not validated against the schema, and the setters drop what they do not know)."""
+    if payload.get(name) in options:
+        doc[name] = payload[name]

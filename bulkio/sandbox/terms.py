@@ -11,7 +11,7 @@ from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError, missing_param
 from bulkio.sandbox.params import as_bool, as_int, check_schema
-from bulkio.sandbox.resource import links
+from bulkio.sandbox.resource import links, set_text
 from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
 TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
@@ -119,9 +119,7 @@ def update_term(
         slug = row["slug"]
         if payload.get("slug"):
             slug = _unique_slug(store, taxonomy, sanitize_title(str(payload["slug"])), term_id)
-        for field in ("description", "display"):
-            if field in payload and payload[field] is not None:
-                doc[field] = str(payload[field])
+        set_text(doc, payload, "description", "display")
         if "menu_order" in payload:
             doc["menu_order"] = int(payload.get("menu_order") or 0)
         store.db.execute(
