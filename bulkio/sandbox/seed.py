@@ -178,6 +178,46 @@ def _stamp(moment: datetime) -> str:
     return dates.fmt(moment) or ""
 
 
+INSERT_POST = (
+    "INSERT INTO posts(id, kind, parent_id, status, type, sku, name, slug, customer_id,"
+    " menu_order, date_created_gmt, date_modified_gmt, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _post_values(
+    post_id: int,
+    kind: str,
+    status: str,
+    created: datetime,
+    modified: datetime,
+    doc: str,
+    *,
+    parent_id: int = 0,
+    type_: str = "",
+    sku: str = "",
+    name: str = "",
+    slug: str = "",
+    customer_id: int = 0,
+    menu_order: int = 0,
+) -> tuple[Any, ...]:
+    """One row of :data:`INSERT_POST` for a seeded product, variation or order."""
+    return (
+        post_id,
+        kind,
+        parent_id,
+        status,
+        type_,
+        sku,
+        name,
+        slug,
+        customer_id,
+        menu_order,
+        _stamp(created),
+        _stamp(modified),
+        doc,
+    )
+
+
 def _next_id(store: Store) -> int:
     return int(store.db.scalar("SELECT COALESCE(MAX(id), 0) FROM posts") or 0) + 1
 
@@ -341,19 +381,18 @@ def _seed_products(
                     )
                     derive_stock_status(variation)
                     posts.append(
-                        (
+                        _post_values(
                             variation_id,
                             "product_variation",
-                            product_id,
                             "publish",
-                            "variation",
-                            variation_sku,
-                            variation["name"],
-                            "",
-                            menu_order,
-                            _stamp(created),
-                            _stamp(modified),
+                            created,
+                            modified,
                             dumps(compact(variation, blank_variation)),
+                            parent_id=product_id,
+                            type_="variation",
+                            sku=variation_sku,
+                            name=variation["name"],
+                            menu_order=menu_order,
                         )
                     )
                     sellable.append(
@@ -375,27 +414,21 @@ def _seed_products(
                     doc["stock_status"] = "outofstock"
                 sellable.append((product_id, 0, name, sku, doc["sale_price"] or price))
             posts.append(
-                (
+                _post_values(
                     product_id,
                     "product",
-                    0,
                     doc["status"],
-                    doc["type"],
-                    sku,
-                    name,
-                    doc["slug"],
-                    0,
-                    _stamp(created),
-                    _stamp(modified),
+                    created,
+                    modified,
                     dumps(compact(doc, blank_product)),
+                    type_=doc["type"],
+                    sku=sku,
+                    name=name,
+                    slug=doc["slug"],
                 )
             )
         with store.db.transaction() as connection:
-            connection.executemany(
-                "INSERT INTO posts(id, kind, parent_id, status, type, sku, name, slug, menu_order,"
-                " date_created_gmt, date_modified_gmt, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                posts,
-            )
+            connection.executemany(INSERT_POST, posts)
             connection.executemany(
                 "INSERT OR IGNORE INTO term_relationships(post_id, term_id) VALUES (?, ?)",
                 relationships,
@@ -585,27 +618,17 @@ def _seed_orders(
                 ]
                 next_id += 1
             posts.append(
-                (
+                _post_values(
                     order_id,
                     "shop_order",
-                    0,
                     status,
-                    "",
-                    "",
-                    f"{first} {last}",
-                    "",
-                    customer_id,
-                    0,
-                    _stamp(created),
-                    _stamp(modified),
+                    created,
+                    modified,
                     dumps(compact(doc, blank_order)),
+                    name=f"{first} {last}",
+                    customer_id=customer_id,
                 )
             )
         with store.db.transaction() as connection:
-            connection.executemany(
-                "INSERT INTO posts(id, kind, parent_id, status, type, sku, name, slug, customer_id,"
-                " menu_order, date_created_gmt, date_modified_gmt, doc)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                posts,
-            )
+            connection.executemany(INSERT_POST, posts)
     store.reserve_meta_ids(line_id)
