@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,12 +14,6 @@ from tests.sandbox.helpers import basic_client
 @pytest.fixture
 def sb(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
     return sandbox_factory(assume_https=True, gmt_offset=2)
-
-
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[httpx.Client]:
-    with basic_client(sb) as client:
-        yield client
 
 
 def test_categories_nest_and_name_clash_is_term_exists(api: httpx.Client) -> None:

@@ -10,18 +10,11 @@ import httpx
 import pytest
 
 from bulkio.sandbox import Sandbox
-from tests.sandbox.helpers import basic_client
 
 
 @pytest.fixture
 def sb(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
     return sandbox_factory(assume_https=True)
-
-
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[httpx.Client]:
-    with basic_client(sb) as client:
-        yield client
 
 
 def test_variation_batch_create_update_delete(api: httpx.Client, sb: Sandbox) -> None:
