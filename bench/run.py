@@ -124,7 +124,7 @@ def main() -> None:
             rows.append(
                 (
                     f"profiled hot spot: {kind.upper()} {step}, before → after",
-                    f"{before:.2f} s → {after:.2f} s ({1 - after / before:.0%} less)",
+                    f"{before:.2f} s → {after:.2f} s ({profile_client._gain(before, after)})",
                     "faster, same output",
                     "yes" if after < before and results[f"{kind}_ab"]["identical"] else "no",
                 )
