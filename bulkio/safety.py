@@ -24,8 +24,10 @@ Share limits never trip on fewer than :data:`SHARE_FLOOR` records (10 changes in
 shop are not a catastrophe, and a limit that fires every night gets switched off).
 
 Shares and percentages are written as percentages: ``max_price_drop = 50`` in the mapping's
-``[limits]`` table, ``--max-price-drop 50`` or ``50%`` on the command line. ``off`` (CLI) or a
-negative number (mapping) disables one limit; ``--no-limits`` disables them all, explicitly.
+``[limits]`` table, ``--max-price-drop 50`` or ``50%`` on the command line. ``off`` disables one
+limit; ``--no-limits`` disables them all, explicitly. A negative number, or a share or drop above
+100 %, is an error naming the option or key: ``--max-price-drop -5`` must not quietly mean "off"
+(nor ``150``, which no price can reach).
 
 Everything here is pure: plan in, breaches out. :func:`enforce_limits` raises
 :class:`~bulkio.errors.SafetyLimitError` (exit code 3).
@@ -114,8 +116,14 @@ def _hide_text(limits: Limits) -> str:
     return _fmt_share(limits.max_hide_share)
 
 
-def parse_percent(text: str | float | int, *, where: str) -> float | None:
-    """``"50"``, ``"50%"``, ``50`` → 0.5; ``"off"``/``"none"`` or a negative number → None."""
+def parse_percent(
+    text: str | float | int, *, where: str, at_most: float | None = None
+) -> float | None:
+    """``"50"``, ``"50%"``, ``50`` → 0.5; ``"off"``/``"none"`` → None.
+
+    A negative number, or one above ``at_most`` (in percent), is a :class:`UsageError`: a typo
+    in a safety limit must stop the run, not switch the limit off without a word.
+    """
     if isinstance(text, bool):
         raise UsageError(f"{where}: expected a percentage, not {text!r}")
     raw = str(text).strip().lower()
@@ -131,12 +139,20 @@ def parse_percent(text: str | float | int, *, where: str) -> float | None:
     if number != number or number in (float("inf"), float("-inf")):
         raise UsageError(f"{where}: {text!r} is not a percentage")
     if number < 0:
-        return None
+        raise UsageError(
+            f"{where}: {text!r} is negative; a limit is a percentage of 0 or more",
+            hint="write e.g. 50 or 50%, or off to disable this limit",
+        )
+    if at_most is not None and number > at_most:
+        raise UsageError(
+            f"{where}: {text!r} is above {at_most:g}%, which this limit can never reach",
+            hint=f"write a percentage up to {at_most:g}, or off to disable this limit",
+        )
     return number / 100.0
 
 
 def parse_count(text: str | float | int, *, where: str) -> int | None:
-    """``"500"`` → 500; ``"off"`` or a negative number → None."""
+    """``"500"`` → 500; ``"off"`` → None; a negative number is a :class:`UsageError`."""
     if isinstance(text, bool):
         raise UsageError(f"{where}: expected a whole number, not {text!r}")
     raw = str(text).strip().lower()
@@ -146,9 +162,14 @@ def parse_count(text: str | float | int, *, where: str) -> int | None:
         number = float(raw)
     except ValueError:
         raise UsageError(f"{where}: {text!r} is not a whole number") from None
-    if number != int(number):
+    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
         raise UsageError(f"{where}: {text!r} is not a whole number")
-    return None if number < 0 else int(number)
+    if number < 0:
+        raise UsageError(
+            f"{where}: {text!r} is negative; a limit is a count of 0 or more",
+            hint="write e.g. 500, or off to disable this limit",
+        )
+    return int(number)
 
 
 def _apply_setting(limits: Limits, key: str, value: Any, where: str) -> Limits:
@@ -156,20 +177,24 @@ def _apply_setting(limits: Limits, key: str, value: Any, where: str) -> Limits:
         return replace(limits, max_changes=parse_count(value, where=where))
     if key == "max_hide":
         if isinstance(value, str) and value.strip().endswith("%"):
-            return replace(limits, max_hide=None, max_hide_share=parse_percent(value, where=where))
+            return replace(
+                limits, max_hide=None, max_hide_share=parse_percent(value, where=where, at_most=100)
+            )
         count = parse_count(value, where=where)
         # A count replaces the share default; "off" turns both off.
         return replace(limits, max_hide=count, max_hide_share=None)
     if key == "max_hide_share":
-        return replace(limits, max_hide=None, max_hide_share=parse_percent(value, where=where))
+        return replace(
+            limits, max_hide=None, max_hide_share=parse_percent(value, where=where, at_most=100)
+        )
     if key == "max_change_share":
-        return replace(limits, max_change_share=parse_percent(value, where=where))
+        return replace(limits, max_change_share=parse_percent(value, where=where, at_most=100))
     if key == "max_price_drop":
-        return replace(limits, max_price_drop=parse_percent(value, where=where))
+        return replace(limits, max_price_drop=parse_percent(value, where=where, at_most=100))
     if key == "max_price_rise":
         return replace(limits, max_price_rise=parse_percent(value, where=where))
     if key == "min_rows_share":
-        return replace(limits, min_rows_share=parse_percent(value, where=where))
+        return replace(limits, min_rows_share=parse_percent(value, where=where, at_most=100))
     raise UsageError(f"{where}: unknown limit {key!r}", hint=f"known: {', '.join(LIMIT_KEYS)}")
 
 

@@ -172,7 +172,7 @@ def test_resolution_order_and_explicit_off() -> None:
     assert limits.max_price_drop == pytest.approx(0.7)
     assert limits.max_change_share is None
     assert limits.max_changes == 100
-    assert resolve_limits({"min_rows_share": -1}).min_rows_share is None
+    assert resolve_limits({"min_rows_share": "off"}).min_rows_share is None  # -1: exit 2 now
     disabled = resolve_limits({"max_changes": 1}, no_limits=True)
     zero_prices = plan_with([update(f"A{i}", ("regular_price", "9.00", "0.00")) for i in range(50)])
     assert check_limits(zero_prices, disabled, previous_rows=10_000) == []
