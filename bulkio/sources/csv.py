@@ -46,6 +46,8 @@ def decode_bytes(data: bytes, encoding: str, path: str) -> str:
     codec = codecs.lookup(encoding).name
     if data.startswith(codecs.BOM_UTF8) or codec == "utf-8":
         codec = "utf-8-sig"
+    if codec in _WESTERN_SINGLE_BYTE:
+        _refuse_utf8_read_as_single_byte(data, encoding, path)
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -60,6 +62,39 @@ def decode_bytes(data: bytes, encoding: str, path: str) -> str:
         raise InputError(
             path, f"byte(s) {bad} cannot be decoded as {encoding}", line=line, hint=hint
         ) from None
+
+
+_WESTERN_SINGLE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15", "latin-1"})
+"""Codecs that decode *any* byte, so a UTF-8 file read with them never fails — it just turns
+every "ü" into "Ã¼" and the import would write that mojibake into the shop."""
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+
+
+def _refuse_utf8_read_as_single_byte(data: bytes, encoding: str, path: str) -> None:
+    """A file with non-ASCII text that is valid UTF-8 is UTF-8: refuse to read it as cp1252.
+
+    Real cp1252/latin-1 text is practically never valid UTF-8 (its accented letters are lone
+    high bytes), so this catches the supplier who switched their export to UTF-8 without a
+    BOM, before a single product name is corrupted.
+    """
+    first = _NON_ASCII.search(data)
+    if first is None:
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    line = data.count(b"\n", 0, first.start()) + 1
+    start = data.rfind(b"\n", 0, first.start()) + 1
+    word = data[max(start, first.start() - 12) : first.end() + 12]
+    raise InputError(
+        path,
+        f"the file is UTF-8 (e.g. {word.decode('utf-8', 'replace')!r}), but [source] "
+        f"encoding is {encoding!r}, which would read it as "
+        f"{word.decode('cp1252', 'replace')!r}",
+        line=line,
+        hint='set [source] encoding = "utf-8" (or "auto") in the mapping',
+    )
 
 
 def _decode_auto(data: bytes, path: str) -> str:

@@ -69,3 +69,27 @@ def test_negative_limit_no_longer_means_off() -> None:
     assert parse_percent("off", where="x") is None
     limits = resolve_limits(cli={"max_price_rise": "300", "max_price_drop": "100"})
     assert limits.max_price_rise == 3.0 and limits.max_price_drop == 1.0
+
+
+def test_utf8_feed_read_with_a_cp1252_mapping_is_exit_2_not_mojibake(tmp_path: Path) -> None:
+    # The supplier switched their export to UTF-8 (no BOM); the mapping still says cp1252.
+    cp1252_feed = (ROOT / "samples/supplier-products.csv").read_bytes()
+    utf8_feed = tmp_path / "supplier-utf8.csv"
+    utf8_feed.write_bytes(cp1252_feed.decode("cp1252").encode("utf-8"))
+    mapping = str(ROOT / "mappings/supplier-csv.toml")
+
+    code, output = _bulkio("mapping", "validate", mapping, "--sample", str(utf8_feed))
+    assert code == 2, output
+    assert f"{utf8_feed}:2:" in output and "UTF-8" in output and "'cp1252'" in output
+    assert 'encoding = "utf-8"' in output  # the fix, in the hint
+    assert "Brämer" in output and "BrÃ¤mer" in output  # what it is, and what it would become
+
+    # the real cp1252 file, and a pure-ASCII one, still read with the cp1252 mapping
+    code, output = _bulkio(
+        "mapping", "validate", mapping, "--sample", str(ROOT / "samples/supplier-products.csv")
+    )
+    assert code == 0, output
+    ascii_feed = tmp_path / "ascii.csv"
+    ascii_feed.write_bytes(cp1252_feed.decode("cp1252").encode("ascii", "replace"))
+    code, output = _bulkio("mapping", "validate", mapping, "--sample", str(ascii_feed))
+    assert code == 0, output
