@@ -305,6 +305,15 @@ def load_export_mapping(path: str | Path) -> ExportMapping:
 
 def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> ExportMapping:
     """Validate an already-parsed TOML document (for tests and Python users)."""
+    if "fields" in data and "columns" not in data and "output" not in data:
+        # An import mapping handed to an export: say so, rather than "[source]: unknown key".
+        raise MappingError(
+            path,
+            None,
+            "this is an import mapping ([fields]), not an export mapping",
+            hint="exports take a mapping with [[columns]], e.g. mappings/export-accounting.toml "
+            "(docs/export.md); use this one with `bulkio import FILE -m …`",
+        )
     top = _Reader(path, "", data)
     output_table = top.get("output", dict, {})
     columns_table = top.get("columns", list, None)

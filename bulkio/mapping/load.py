@@ -200,6 +200,15 @@ class _MappingParser:
     # -- sections -------------------------------------------------------------------------
 
     def parse(self, data: dict[str, Any]) -> Mapping:
+        if ("columns" in data or "output" in data) and "fields" not in data:
+            # The commonest mix-up: an export mapping handed to an import ("unknown key
+            # [description]" would send the user looking for a typo that is not there).
+            raise self.error(
+                None,
+                "this is an export mapping ([[columns]] / [output]), not an import mapping",
+                hint="use it with `bulkio export orders -m …` (or `export products`); "
+                "imports take a mapping with [fields] (docs/mapping-reference.md)",
+            )
         self.check_keys(data, TOP_KEYS)
         options = self.table(data, "options")
         self.check_keys(options, OPTION_KEYS, "options")

@@ -93,3 +93,35 @@ def test_utf8_feed_read_with_a_cp1252_mapping_is_exit_2_not_mojibake(tmp_path: P
     ascii_feed.write_bytes(cp1252_feed.decode("cp1252").encode("ascii", "replace"))
     code, output = _bulkio("mapping", "validate", mapping, "--sample", str(ascii_feed))
     assert code == 0, output
+
+
+def test_export_mapping_given_to_import_says_which_kind_it_is() -> None:
+    code, output = _bulkio(
+        "import",
+        str(ROOT / "samples/supplier-products.csv"),
+        "-m",
+        str(ROOT / "mappings/export-accounting.toml"),
+        "--dry-run",
+        "--url",
+        NOWHERE,
+    )
+    assert code == 2, output
+    assert "export-accounting.toml: this is an export mapping" in output
+    assert "bulkio export orders" in output and "unknown key" not in output
+
+
+def test_import_mapping_given_to_export_says_which_kind_it_is(tmp_path: Path) -> None:
+    code, output = _bulkio(
+        "export",
+        "orders",
+        "-m",
+        str(ROOT / "mappings/supplier-csv.toml"),
+        "-o",
+        str(tmp_path / "orders.csv"),
+        "--url",
+        NOWHERE,
+    )
+    assert code == 2, output
+    assert "supplier-csv.toml: this is an import mapping" in output
+    assert "bulkio import" in output and "unknown key" not in output
+    assert not (tmp_path / "orders.csv").exists()
