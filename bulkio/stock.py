@@ -185,6 +185,7 @@ def build_stock_plan(
         source_path=source_path or None,
         store_url=store_url,
         now=now,
+        line_unit=str(getattr(records, "unit", "line") or "line"),  # XML feeds: "record"
     )
     summing = getattr(getattr(mapping, "target", None), "duplicates", "sum") == "sum"
     held_back = {

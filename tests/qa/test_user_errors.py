@@ -125,3 +125,32 @@ def test_import_mapping_given_to_export_says_which_kind_it_is(tmp_path: Path) ->
     assert "supplier-csv.toml: this is an import mapping" in output
     assert "bulkio import" in output and "unknown key" not in output
     assert not (tmp_path / "orders.csv").exists()
+
+
+def test_stock_xml_diff_names_records_like_product_xml_does() -> None:
+    # The diff of an XML stock feed said "(line 1)" for record 1 (whose file line is 5), while
+    # product XML feeds say "(record 1)"; a user looking for line 1 finds the XML declaration.
+    from bulkio.mapping import load_mapping
+    from bulkio.plan import render_diff
+    from bulkio.plan.stock_state import stock_state_frame
+    from bulkio.records import build_records
+    from bulkio.stock import build_stock_plan
+
+    mapping = load_mapping(ROOT / "mappings/stock-xml.toml")
+    records = build_records(mapping, ROOT / "samples/stock-feed.xml")
+    store = [
+        {
+            "id": 1,
+            "sku": "SKU-000001",
+            "type": "simple",
+            "parent_id": 0,
+            "manage_stock": True,
+            "stock_quantity": 9,
+            "stock_status": "instock",
+            "backorders": "notify",
+            "date_modified_gmt": "2026-11-24T10:00:00",
+        }
+    ]
+    plan = build_stock_plan(mapping, records, stock_state_frame(store))
+    assert plan.line_unit == "record"
+    assert "~ SKU-000001  (record 1) update #1" in render_diff(plan, colour=False)
