@@ -70,8 +70,13 @@ class CheckResult:
 
 
 def exit_code_for(results: list[CheckResult]) -> ExitCode:
-    """``STORE_UNREACHABLE`` when any check failed, else ``OK``."""
-    return ExitCode.STORE_UNREACHABLE if any(r.status == "fail" for r in results) else ExitCode.OK
+    """``USAGE`` when the settings themselves are wrong (a URL without a scheme: nothing was
+    sent, as for every other command), ``STORE_UNREACHABLE`` when any other check failed, else
+    ``OK``."""
+    failed = [r for r in results if r.status == "fail"]
+    if any(r.data.get("usage_error") for r in failed):
+        return ExitCode.USAGE
+    return ExitCode.STORE_UNREACHABLE if failed else ExitCode.OK
 
 
 @dataclass
@@ -189,7 +194,8 @@ class Doctor:
         try:
             self.site = normalise_site_url(s.url)
         except UsageError as error:
-            self.add("connection", "fail", error.message, error.hint)
+            # A bad --url is a usage error: exit 2 (nothing sent), as for every other command.
+            self.add("connection", "fail", error.message, error.hint, usage_error=True)
             return False
         scheme = self.site.split(":", 1)[0]
         host = urlsplit(self.site).hostname or ""

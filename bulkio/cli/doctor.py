@@ -48,7 +48,8 @@ def doctor(as_json: bool, require_write: bool, samples: int, **options: Any) -> 
     Checks, in order: the site answers; where the REST API is (/wp-json/ or ?rest_route=);
     WooCommerce's API is there; the keys authenticate (and, if not, the likely cause); whether
     the key can write (tested without changing anything); the store's batch limit; round-trip
-    time; clock offset. Exits 0 when nothing failed, 4 when something did.
+    time; clock offset. Exits 0 when nothing failed, 4 when something did (2 when the URL
+    itself is malformed, e.g. without https://).
     """
     settings = settings_from_options(require_credentials=False, **options)
     results = diagnose(settings, latency_samples=samples, require_write=require_write)

@@ -154,3 +154,13 @@ def test_stock_xml_diff_names_records_like_product_xml_does() -> None:
     plan = build_stock_plan(mapping, records, stock_state_frame(store))
     assert plan.line_unit == "record"
     assert "~ SKU-000001  (record 1) update #1" in render_diff(plan, colour=False)
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8080", "ftp://shop.example"])
+def test_doctor_with_a_malformed_url_is_exit_2_like_every_other_command(url: str) -> None:
+    # docs/connection.md: exit 2 for bad options — nothing was sent; import already did so.
+    code, output = _bulkio("doctor", "--url", url, "--key", "ck_x", "--secret", "cs_x")
+    assert code == 2, output
+    assert "FAIL  connection" in output and "--url" in output
+    code, output = _bulkio("doctor", "--url", url, "--key", "ck_x", "--secret", "cs_x", "--json")
+    assert code == 2 and '"exit_code": 2' in output
