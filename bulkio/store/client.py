@@ -108,6 +108,21 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
         return None
 
 
+_NOT_TLS_CODES = ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE")
+
+
+def _is_plain_http_answer(error: Exception) -> bool:
+    """OpenSSL's answer when the other end is not TLS (``WRONG_VERSION_NUMBER``; OpenSSL
+    3.2+ may say ``PACKET_LENGTH_TOO_LONG`` or ``RECORD_LAYER_FAILURE`` instead)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        text = str(seen)
+        if any(code in text for code in _NOT_TLS_CODES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _is_tls_failure(error: Exception) -> bool:
     seen: BaseException | None = error
     while seen is not None:
@@ -271,13 +286,24 @@ class StoreClient:
                 elapsed = time.perf_counter() - started
                 self.stats.record(method, label, None, elapsed, retry=attempt > 1)
                 shown = f"{method} {redact_url(httpx.URL(url, params=query))}"
-                if _is_tls_failure(error):
+                if _is_tls_failure(error) and not _is_plain_http_answer(error):
                     raise TransportError(
                         f"TLS certificate of {self.site} could not be verified — {shown}",
                         attempts=attempt,
                         cause=type(error).__name__,
                         hint="for a private CA give --ca-bundle FILE; never use --insecure "
                         "against a real store",
+                    ) from None
+                if _is_plain_http_answer(error):
+                    # An https:// URL for a server that speaks plain HTTP on that port: the
+                    # certificate advice above would send the user the wrong way.
+                    raise TransportError(
+                        f"{self.site} does not speak HTTPS on this port (the TLS handshake got "
+                        f"a plain-HTTP answer) — {shown}",
+                        attempts=attempt,
+                        cause=type(error).__name__,
+                        hint="check the URL: the store's https:// address usually has no port; "
+                        "a local test store is http://",
                     ) from None
                 if attempt >= attempts:
                     raise TransportError(

@@ -7,6 +7,7 @@ option, key, file or line — never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -164,3 +165,15 @@ def test_doctor_with_a_malformed_url_is_exit_2_like_every_other_command(url: str
     assert "FAIL  connection" in output and "--url" in output
     code, output = _bulkio("doctor", "--url", url, "--key", "ck_x", "--secret", "cs_x", "--json")
     assert code == 2 and '"exit_code": 2' in output
+
+
+def test_https_url_for_a_plain_http_store_says_so_not_certificate(sandbox: Any) -> None:
+    # A user types https:// for a store (here the sandbox) that speaks plain HTTP on that port:
+    # "could not verify the certificate, use --ca-bundle" sent them the wrong way.
+    key, secret = sandbox.keys["read_write"]
+    https_url = sandbox.url.replace("http://", "https://")
+    code, output = _bulkio("doctor", "--url", https_url, "--key", key, "--secret", secret)
+    assert code == 4, output
+    assert "does not speak HTTPS" in output and "http://" in output
+    assert "--ca-bundle" not in output
+    assert secret not in output
