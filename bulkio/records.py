@@ -242,6 +242,9 @@ def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
     work = _check_sku(work, repeats_allowed=mapping.target.duplicates == "sum")
     if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
         work = _check_sale_price(work)
+    owns_backorders = "stock_quantity" in mapping.fields and "backorders" in mapping.fields
+    if owns_backorders and mapping.target.resource != "stock":
+        work = _check_negative_stock(work)
 
     error_columns = [ERROR_PREFIX + item.rule.name for item in compiled]
     rejected_mask = pl.any_horizontal([pl.col(name).is_not_null() for name in error_columns])
@@ -346,6 +349,22 @@ def _check_sale_price(work: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+BACKORDERS_ALLOWING_NEGATIVE_STOCK = ("notify", "yes")
+
+
+def _check_negative_stock(work: pl.DataFrame) -> pl.DataFrame:
+    """Negative stock only on rows whose own backorders value allows it (product mappings)."""
+    quantity = pl.col("stock_quantity").cast(pl.Int64, strict=False)
+    allowed = pl.col("backorders").is_in(BACKORDERS_ALLOWING_NEGATIVE_STOCK).fill_null(False)
+    error = pl.col(ERROR_PREFIX + "stock_quantity")
+    return work.with_columns(
+        pl.when(error.is_null() & (quantity < 0).fill_null(False) & ~allowed)
+        .then(pl.lit("negative-number"))
+        .otherwise(error)
+        .alias(ERROR_PREFIX + "stock_quantity")
+    )
+
+
 def _collect_errors(
     bad: pl.DataFrame, compiled: list[CompiledField], source: SourceFrame, mapping: Mapping
 ) -> list[RowError]:
@@ -409,6 +428,12 @@ def error_message(
             separators += f", thousands separator {options.thousands!r}"
         return f"{name}: {shown} is not a number ({separators})"
     if code == "negative-number":
+        if name == "stock_quantity" and "backorders" in mapping.fields:
+            return (
+                f"{name}: {shown} is negative, but this row's backorders is "
+                f"{row.get('backorders') or 'empty'!r}; negative stock needs backorders "
+                f"{' or '.join(map(repr, BACKORDERS_ALLOWING_NEGATIVE_STOCK))}"
+            )
         return f"{name}: {shown} must not be negative"
     if code == "too-precise":
         return f"{name}: {shown} has more than {MONEY_MAX_PLACES} decimal places"

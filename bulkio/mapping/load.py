@@ -218,9 +218,11 @@ class _MappingParser:
         if not fields_table:
             raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
         fields = self.parse_fields(fields_table, source, target)
-        if target.resource == "stock" and "backorders" in fields and "stock_quantity" in fields:
-            # Negative stock is valid where backorders are allowed; the stock plan checks each
-            # negative row against its (or the store's) backorders setting.
+        if "backorders" in fields and "stock_quantity" in fields:
+            # Negative stock is valid where backorders are allowed (a WooCommerce export of a
+            # backordered product says Stock -2): the stock plan checks each negative row
+            # against its (or the store's) backorders setting, records.py checks product and
+            # catalog rows against the row's own backorders value.
             fields["stock_quantity"] = replace(fields["stock_quantity"], allow_negative=True)
         warnings = self.check_stock_status(fields, target)
         filters = self.parse_filters(data.get("filters", []), source)

@@ -6,6 +6,7 @@ option, key, file or line — never a traceback.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,36 @@ def test_https_url_for_a_plain_http_store_says_so_not_certificate(sandbox: Any) 
     assert "does not speak HTTPS" in output and "http://" in output
     assert "--ca-bundle" not in output
     assert secret not in output
+
+
+def test_negative_stock_of_a_backordered_product_round_trips(tmp_path: Path) -> None:
+    # WooCommerce exports a backordered product as Stock -2, Backorders allowed? notify: the
+    # WooCommerce-layout import rejected it ("must not be negative"), so a catalog exported
+    # from one store could not be imported into another. Negative stock passes where the row's
+    # own backorders allow it, and is still rejected (with the reason) where they do not.
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[fields]\nsku = "sku"\nstock_quantity = { column = "stock", type = "int" }\n'
+        'backorders = { column = "bo", map = { "1" = "yes", "0" = "no", "notify" = "notify" } }\n',
+        encoding="utf-8",
+    )
+    feed = tmp_path / "f.csv"
+    feed.write_text("sku,stock,bo\nA,-2,notify\nB,-2,1\nC,-2,0\nD,-2,\nE,4,0\n", encoding="utf-8")
+    code, output = _bulkio("mapping", "validate", str(mapping), "--sample", str(feed), "--json")
+    assert code == 1, output
+    report = json.loads(output)
+    rejected = {row["sku"]: row for row in report["sample"]["rejected"]}
+    assert set(rejected) == {"C", "D"}
+    assert rejected["C"]["code"] == "negative-number"
+    assert "negative stock needs backorders 'notify' or 'yes'" in rejected["C"]["message"]
+    accepted = {row["payload"]["sku"]: row["payload"] for row in report["sample"]["payloads"]}
+    assert accepted["A"]["stock_quantity"] == -2 and accepted["B"]["backorders"] == "yes"
+    assert set(accepted) == {"A", "B", "E"}
+
+    # without backorders in the mapping, negative stock is rejected as before
+    mapping.write_text(
+        '[fields]\nsku = "sku"\nstock_quantity = { column = "stock", type = "int" }\n',
+        encoding="utf-8",
+    )
+    code, output = _bulkio("mapping", "validate", str(mapping), "--sample", str(feed))
+    assert code == 1 and "must not be negative" in output
