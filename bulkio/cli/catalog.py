@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bulkio.cli.common import handle_errors
+from bulkio.cli.common import handle_errors, output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, store_options
 from bulkio.cli.export import export_group
 from bulkio.cli.safety_options import safety_options
@@ -146,11 +146,13 @@ def run_catalog_import(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_file_in_existing_dir,
     help="Write rejected and failed rows (line, SKU, column, value, code, reason) to this CSV.",
 )
 @click.option(
     "--plan-out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_file_in_existing_dir,
     help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
@@ -179,6 +181,7 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_file_in_existing_dir,
     help="Write refused, rejected and failed rows to this CSV.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")

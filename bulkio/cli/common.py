@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import click
@@ -35,3 +36,19 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(int(ExitCode.INTERRUPTED))
 
     return wrapper
+
+
+def output_file_in_existing_dir(
+    ctx: click.Context, param: click.Parameter, value: Path | None
+) -> Path | None:
+    """Click callback for ``--report`` / ``--plan-out``: the file's directory must exist.
+
+    Checked when the options are parsed (exit 2, nothing read or written), because the file is
+    only written at the end — after the store was changed, where a missing directory used to
+    end the run with a traceback and lose the report.
+    """
+    if value is not None and not value.parent.is_dir():
+        raise click.BadParameter(
+            f"the directory {str(value.parent)!r} does not exist; create it first", ctx, param
+        )
+    return value

@@ -28,7 +28,7 @@ from bulkio.apply import (
     apply_plan,
     check_plan,
 )
-from bulkio.cli.common import handle_errors
+from bulkio.cli.common import handle_errors, output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, store_options
 from bulkio.cli.safety_options import (
     LIMIT_OPTIONS,
@@ -113,6 +113,7 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--report",
             "report_path",
             type=click.Path(dir_okay=False, path_type=Path),
+            callback=output_file_in_existing_dir,
             help="Write rejected, failed and refused rows (file line, SKU, column, value, code, "
             "reason) to this CSV file.",
         ),
@@ -223,6 +224,7 @@ def _check_summary(plan: Plan, fresh: Plan, dropped: list[ItemOutcome]) -> str:
 @click.option(
     "--plan-out",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_file_in_existing_dir,
     help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
 )
 @common_options

@@ -211,3 +211,33 @@ def test_negative_stock_of_a_backordered_product_round_trips(tmp_path: Path) -> 
     )
     code, output = _bulkio("mapping", "validate", str(mapping), "--sample", str(feed))
     assert code == 1 and "must not be negative" in output
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (
+            ["import", "samples/supplier-products.csv", "-m", "mappings/supplier-csv.toml"],
+            "--report",
+        ),
+        (
+            ["import", "samples/supplier-products.csv", "-m", "mappings/supplier-csv.toml"],
+            "--plan-out",
+        ),
+        (["catalog", "import", "samples/catalog-woocommerce.csv"], "--report"),
+        (["catalog", "import", "samples/catalog-woocommerce.csv"], "--plan-out"),
+    ],
+)
+def test_report_or_plan_in_a_missing_directory_is_exit_2_before_any_request(
+    tmp_path: Path, command: list[str], option: str
+) -> None:
+    # It used to be found only when the file was written — after the store had been changed —
+    # and ended the run with a FileNotFoundError traceback, losing the report.
+    args = [str(ROOT / part) if "/" in part else part for part in command]
+    target = tmp_path / "no-such-dir" / "out.file"
+    code, output = _bulkio(
+        *args, option, str(target), "--url", NOWHERE, "--key", "k", "--secret", "s"
+    )
+    assert code == 2, output
+    assert option in output and "does not exist" in output and "no-such-dir" in output
+    assert "Traceback" not in output
