@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -244,9 +245,14 @@ def test_apply_rejects_a_file_that_is_not_a_plan(sandbox: Sandbox, tmp_path: Pat
     assert result.exit_code == 2 and "x.json" in result.stderr
 
 
-def test_demo_runs_end_to_end_without_configuration() -> None:
+def test_demo_runs_end_to_end_without_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo keeps its export files in a fresh temp dir; keep the suite's out of /tmp.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     result = run("demo")
     assert result.exit_code == 0, result.output
+    assert len(list(tmp_path.glob("bulkio-demo-export-*"))) == 1
     out = result.stdout
     assert "the store logged 0 write requests" in out
     first, second = re.findall(r"plan: (\d+) to create, (\d+) to update, (\d+) unchanged", out)
