@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -21,11 +23,14 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a :class:`BulkioError` as one clear message and exit with its code.
 
     Anything else is a bug and keeps its traceback; Ctrl-C exits with 130 and a reassurance
-    that a re-run is safe.
+    that a re-run is safe. SIGTERM (systemd stopping a unit past ``TimeoutStartSec``, ``kill``)
+    takes the same way while the command runs, so an export removes its temporary file and an
+    import's run log records the interruption instead of the process vanishing mid-write.
     """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        previous = _sigterm_as_interrupt()
         try:
             return func(*args, **kwargs)
         except BulkioError as error:
@@ -34,8 +39,29 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             click.echo("interrupted: nothing is half-written; running again is safe.", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _sigterm_as_interrupt() -> signal.Handlers | Callable[..., object] | int | None:
+    """Route SIGTERM to KeyboardInterrupt; return the handler to restore (None: unchanged).
+
+    Only the main thread may set signal handlers (a CLI invoked from a worker thread, e.g. by
+    a test runner, keeps the default)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except (ValueError, OSError):
+        return None
+    return previous if previous is not None else signal.SIG_DFL
 
 
 def output_file_in_existing_dir(

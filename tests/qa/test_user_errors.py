@@ -241,3 +241,36 @@ def test_report_or_plan_in_a_missing_directory_is_exit_2_before_any_request(
     assert code == 2, output
     assert option in output and "does not exist" in output and "no-such-dir" in output
     assert "Traceback" not in output
+
+
+def test_sigterm_mid_export_is_exit_130_and_leaves_no_temporary_file(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    # systemd stops a unit past TimeoutStartSec with SIGTERM: the export used to die on the
+    # spot (exit -15), skipping the cleanup Ctrl-C gets (temporary file, run log, lock).
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bulkio.sandbox.faults import FaultPlan
+
+    store = sandbox_factory(seed_orders=120, faults=FaultPlan(per_request=0.4))
+    key, secret = store.keys["read_write"]
+    out = tmp_path / "out"
+    out.mkdir()
+    command = [sys.executable, "-m", "bulkio", "export", "orders", "-o", str(out / "o.csv")]
+    command += ["-m", str(ROOT / "mappings/export-warehouse.toml"), "--concurrency", "1"]
+    command += ["--url", store.url, "--key", key, "--secret", secret]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while len(store.request_log) < 2 and time.monotonic() < deadline:  # inside the command
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(out.iterdir()) == []
