@@ -36,7 +36,7 @@ from bulkio.cli.safety_options import (
     limit_value_options,
     safety_options,
 )
-from bulkio.errors import InputError, UsageError
+from bulkio.errors import InputError, SafetyLimitError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
 from bulkio.report import (
@@ -320,7 +320,14 @@ def import_command(
             )
         )
         out.text(render_summary(plan))
-        run.check(plan)  # safety limits: SafetyLimitError (exit 3) before any write
+        try:
+            run.check(plan)  # safety limits: SafetyLimitError (exit 3) before any write
+        except SafetyLimitError as error:
+            if out.as_json:  # the stopped plan, as the text output shows it (docs/cron.md)
+                document = result_to_dict(plan, None, dry_run=dry_run)
+                document["stopped_by_limits"] = error.message
+                click.echo(json.dumps(document, ensure_ascii=False))
+            raise
         if not dry_run and run.paths is not None:
             run.paths.plan_file.write_text(plan_json or plan.to_json(), encoding="utf-8")
             report_path = report_path or run.paths.report_file

@@ -274,3 +274,36 @@ def test_sigterm_mid_export_is_exit_130_and_leaves_no_temporary_file(
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert list(out.iterdir()) == []
+
+
+def test_json_dry_run_stopped_by_a_limit_still_prints_its_plan(sandbox: Any) -> None:
+    # `--json` promises one JSON document on stdout; a dry run stopped by a safety limit
+    # printed nothing there (the text output shows the plan, docs/cron.md: "the way to see
+    # exactly what a stopped run wanted to do").
+    key, secret = sandbox.keys["read_write"]
+    result = CliRunner().invoke(
+        main,
+        [
+            "import",
+            str(ROOT / "samples/supplier-products.csv"),
+            "-m",
+            str(ROOT / "mappings/supplier-csv.toml"),
+            "--dry-run",
+            "--json",
+            "--max-changes",
+            "1",
+            "--url",
+            sandbox.url,
+            "--key",
+            key,
+            "--secret",
+            secret,
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 3, result.output
+    document = json.loads(result.stdout)
+    assert document["dry_run"] is True
+    assert len(document["plan"]["creates"]) > 1  # what the stopped run wanted to write
+    assert "max_changes" in document["stopped_by_limits"]
+    assert "max_changes" in result.stderr
