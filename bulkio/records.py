@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from bulkio.mapping.transforms import (
     compile_field,
     skip_mask,
 )
-from bulkio.sources import LINE, SOURCE_LINE, RowsRead, SourceFrame, read_source
+from bulkio.sources import LINE, SOURCE_LINE, RowsRead, SourceFrame, iter_source
 
 ERROR_CODES: dict[str, str] = {
     "missing-sku": "the row has no SKU, so it cannot be matched to a store record",
@@ -141,15 +141,19 @@ def build_records(
     that names a column the file does not have; bad *rows* never raise, they are rejected.
     ``progress`` is called with the rows (records) read so far, once per chunk of rows and
     once at the end (a progress bar's hook; validation itself is columnar and quick).
+
+    The file is read piece by piece (CSV chunks, XML batches) and each piece is turned into
+    canonical values as it arrives, so the source text and the transforms' intermediate
+    columns of only one piece are held at a time (see :func:`records_from_pieces`).
     """
-    source = read_source(
+    pieces = iter_source(
         source_path,
         mapping.source,
         paths=mapping.source_columns,
         max_rows=max_rows,
         progress=progress,
     )
-    return records_from_source(mapping, source)
+    return records_from_pieces(mapping, pieces)
 
 
 def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:
@@ -217,89 +221,216 @@ def _column_uses(mapping: Mapping) -> list[tuple[str, str]]:
 
 def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
     """Apply filters, casts and row checks to an already-read source frame."""
-    columns = resolve_columns(mapping, source)
-    frame = source.frame
-    total = frame.height
-    skipped = 0
-    if mapping.filters:
-        keep = frame.select((~skip_mask(mapping.filters, columns)).alias("keep"))["keep"]
-        frame = frame.filter(keep)
-        skipped = total - frame.height
+    return records_from_pieces(mapping, [source])
 
-    stages = Stages()
-    compiled = [
-        compile_field(rule, mapping.source, columns, stages) for rule in mapping.fields.values()
-    ]
-    exprs: list[pl.Expr] = [pl.col(LINE)]
-    if SOURCE_LINE in frame.columns:
-        exprs.append(pl.col(SOURCE_LINE))
-    for item in compiled:
-        exprs.append(item.value.alias(item.rule.name))
-        exprs.append(item.error.cast(pl.String).alias(ERROR_PREFIX + item.rule.name))
-        exprs.append(item.raw.cast(pl.String).alias(RAW_PREFIX + item.rule.name))
-    work = stages.apply(frame).select(exprs)
 
-    work = _check_sku(work, repeats_allowed=mapping.target.duplicates == "sum")
-    if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
-        work = _check_sale_price(work)
-    owns_backorders = "stock_quantity" in mapping.fields and "backorders" in mapping.fields
-    if owns_backorders and mapping.target.resource != "stock":
-        work = _check_negative_stock(work)
+def records_from_pieces(mapping: Mapping, pieces: Iterable[SourceFrame]) -> RecordSet:
+    """Apply filters, casts and row checks to a source read in pieces (:func:`iter_source`).
 
-    error_columns = [ERROR_PREFIX + item.rule.name for item in compiled]
-    rejected_mask = pl.any_horizontal([pl.col(name).is_not_null() for name in error_columns])
-    rejected = _collect_errors(work.filter(rejected_mask), compiled, source, mapping)
-    accepted = work.filter(~rejected_mask).select([LINE, *mapping.fields])
-    return RecordSet(
-        warnings=_empty_column_warnings(mapping, frame, columns, source),
-        frame=accepted,
-        rejected=rejected,
-        source=source.path,
-        skipped=skipped,
-        total=total,
-        fields=list(mapping.fields),
-        unit="line" if source.format == "csv" else "record",
+    Each piece is filtered, cast and checked as it arrives and only what the result needs is
+    kept: the canonical values of its accepted rows (with the raw SKU, and the record's start
+    line for XML, in case a later piece makes it a duplicate) and its few rejected rows whole.
+    The only whole-feed checks – duplicate SKUs, and columns empty in every row – run on
+    that small state once all pieces are in, so the result is exactly that of the whole file
+    in one piece.
+    """
+    pieces = iter(pieces)
+    first = next(pieces)
+    try:
+        columns = resolve_columns(mapping, first)
+    except MappingError:
+        # A file that cannot be read at all says so first (the reader's InputError), as when
+        # the whole file was read before its columns were looked at.
+        for _ in pieces:
+            pass
+        raise
+    builder = _RecordsBuilder(mapping, first, columns)
+    builder.add(first)
+    del first
+    for piece in pieces:
+        builder.add(piece)
+    return builder.finish()
+
+
+class _RecordsBuilder:
+    """The state :func:`records_from_pieces` carries from piece to piece."""
+
+    def __init__(self, mapping: Mapping, source: SourceFrame, columns: SourceColumns) -> None:
+        self.mapping = mapping
+        self.source = source
+        self.columns = columns
+        self.repeats_allowed = mapping.target.duplicates == "sum"
+        self.stages = Stages()
+        self.compiled = [
+            compile_field(rule, mapping.source, columns, self.stages)
+            for rule in mapping.fields.values()
+        ]
+        self.has_source_line = SOURCE_LINE in source.frame.columns
+        exprs: list[pl.Expr] = [pl.col(LINE)]
+        if self.has_source_line:
+            exprs.append(pl.col(SOURCE_LINE))
+        for item in self.compiled:
+            exprs.append(item.value.alias(item.rule.name))
+            exprs.append(item.error.cast(pl.String).alias(ERROR_PREFIX + item.rule.name))
+            exprs.append(item.raw.cast(pl.String).alias(RAW_PREFIX + item.rule.name))
+        self.exprs = exprs
+        error_columns = [ERROR_PREFIX + item.rule.name for item in self.compiled]
+        self.rejected_mask = pl.any_horizontal(
+            [pl.col(name).is_not_null() for name in error_columns]
+        )
+        # What an accepted row keeps: its values, and what a duplicate-SKU error would show.
+        kept = [LINE, *mapping.fields]
+        if not self.repeats_allowed:
+            kept.append(RAW_PREFIX + "sku")
+            if self.has_source_line:
+                kept.append(SOURCE_LINE)
+        self.kept = kept
+        self.empty_checks = _EmptyColumns(mapping, columns)
+        self.accepted: list[pl.DataFrame] = []
+        self.bad: list[pl.DataFrame] = []
+        self.total = 0
+        self.skipped = 0
+
+    def add(self, piece: SourceFrame) -> None:
+        """Filter, cast and check one piece; keep its accepted values and rejected rows."""
+        mapping = self.mapping
+        frame = piece.frame
+        self.total += frame.height
+        if mapping.filters:
+            keep = frame.select((~skip_mask(mapping.filters, self.columns)).alias("keep"))
+            frame = frame.filter(keep["keep"])
+            self.skipped += piece.frame.height - frame.height
+        self.empty_checks.add(frame)
+        work = self.stages.apply(frame).select(self.exprs)
+        del frame
+        work = _check_sku(work)
+        if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
+            work = _check_sale_price(work)
+        owns_backorders = "stock_quantity" in mapping.fields and "backorders" in mapping.fields
+        if owns_backorders and mapping.target.resource != "stock":
+            work = _check_negative_stock(work)
+        self.bad.append(work.filter(self.rejected_mask))
+        self.accepted.append(work.filter(~self.rejected_mask).select(self.kept))
+
+    def finish(self) -> RecordSet:
+        """The whole-feed checks (duplicate SKUs, empty columns) and the record set."""
+        mapping = self.mapping
+        accepted = pl.concat(self.accepted) if len(self.accepted) > 1 else self.accepted[0]
+        bad = pl.concat(self.bad) if len(self.bad) > 1 else self.bad[0]
+        self.accepted, self.bad = [], []
+        if not self.repeats_allowed:
+            accepted, bad = _check_duplicate_skus(accepted, bad)
+        rejected = _collect_errors(
+            bad.filter(self.rejected_mask), self.compiled, self.source, mapping
+        )
+        return RecordSet(
+            warnings=self.empty_checks.warnings(self.source),
+            frame=accepted.select([LINE, *mapping.fields]),
+            rejected=rejected,
+            source=self.source.path,
+            skipped=self.skipped,
+            total=self.total,
+            fields=list(mapping.fields),
+            unit="line" if self.source.format == "csv" else "record",
+        )
+
+
+def _check_duplicate_skus(
+    accepted: pl.DataFrame, bad: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """duplicate-sku across the whole feed: later lines rejected, the first line named.
+
+    The first line of a SKU counts every row that has it, rejected ones too (a later row with
+    the same SKU is a duplicate even when the first one had a bad price). Returns the
+    accepted rows without the duplicates and the rejected rows with them (and ``FIRST_LINE``).
+    """
+    sku = pl.col("sku")
+    keys = pl.concat([accepted.select(LINE, "sku"), bad.select(LINE, "sku")])
+    # Only rows whose lower-cased SKU *hashes* like another row's can repeat a SKU: a 64-bit
+    # hash per row finds them without a window over every SKU string of the feed (hash
+    # collisions just add candidates; the exact comparison below decides).
+    maybe_repeated = sku.str.to_lowercase().hash().is_duplicated() & sku.is_not_null()
+    candidates = keys.filter(maybe_repeated)
+    del keys
+    first_line = pl.col(LINE).min().over(sku.str.to_lowercase())
+    repeats = (
+        candidates.with_columns(first_line.alias(FIRST_LINE))
+        .filter(pl.col(LINE) != pl.col(FIRST_LINE))
+        .select(LINE, FIRST_LINE)
     )
+    del candidates
+    error = pl.col(ERROR_PREFIX + "sku")
+    bad = bad.join(repeats, on=LINE, how="left", maintain_order="left").with_columns(
+        pl.when(error.is_null() & pl.col(FIRST_LINE).is_not_null())
+        .then(pl.lit("duplicate-sku"))
+        .otherwise(error)
+        .alias(ERROR_PREFIX + "sku")
+    )
+    if repeats.is_empty():
+        return accepted, bad
+    repeated = pl.col(LINE).is_in(repeats[LINE].implode())
+    later = (
+        accepted.filter(repeated)
+        .join(repeats, on=LINE, how="left", maintain_order="left")
+        .with_columns(pl.lit("duplicate-sku").alias(ERROR_PREFIX + "sku"))
+    )
+    accepted = accepted.filter(~repeated)
+    return accepted, pl.concat([bad, later], how="diagonal_relaxed")
 
 
-def _empty_column_warnings(
-    mapping: Mapping, frame: pl.DataFrame, columns: SourceColumns, source: SourceFrame
-) -> list[str]:
-    """Columns / XML paths that are empty in every row: usually a wrong name or path."""
-    if frame.is_empty():
-        return []
-    uses: dict[str, list[FieldRule]] = {}
-    for rule in mapping.fields.values():
-        for column in rule.source_columns:
-            uses.setdefault(column, []).append(rule)
-    if not uses:
-        return []
-    names = list(uses)
-    checks = []
-    for i, name in enumerate(names):
-        cells = columns.text(name)
-        checks.append(cells.is_null().all().alias(f"\x00none{i}"))
-        checks.append((cells.str.strip_chars().fill_null("") == "").all().alias(f"\x00empty{i}"))
-    flags = frame.select(checks).row(0)
-    warnings: list[str] = []
-    unit = "row" if source.format == "csv" else "record"
-    rows = f"{frame.height} {unit}{'s' if frame.height != 1 else ''}"
-    for i, name in enumerate(names):
-        matched_nothing, is_empty = flags[2 * i], flags[2 * i + 1]
-        if not is_empty:
-            continue
-        keys = ", ".join(rule.key for rule in uses[name])
-        if source.format == "xml" and matched_nothing:
-            text = f"path {name!r} ({keys}) matched nothing in the {rows} read"
-            text += "; check the path and its namespace prefixes"
-        else:
-            kind = "path" if source.format == "xml" else "column"
-            text = f"{kind} {name!r} ({keys}) is empty in the {rows} read"
-        clearing = [rule.name for rule in uses[name] if rule.empty == "clear"]
-        if clearing:
-            text += f' (with empty = "clear", these rows clear {", ".join(clearing)})'
-        warnings.append(text)
-    return warnings
+class _EmptyColumns:
+    """Columns / XML paths that are empty in every row: usually a wrong name or path.
+
+    Checked piece by piece (a column is empty in the feed if it is in every piece).
+    """
+
+    def __init__(self, mapping: Mapping, columns: SourceColumns) -> None:
+        uses: dict[str, list[FieldRule]] = {}
+        for rule in mapping.fields.values():
+            for column in rule.source_columns:
+                uses.setdefault(column, []).append(rule)
+        self.uses = uses
+        self.names = list(uses)
+        checks = []
+        for i, name in enumerate(self.names):
+            cells = columns.text(name)
+            checks.append(cells.is_null().all().alias(f"\x00none{i}"))
+            empty = (cells.str.strip_chars().fill_null("") == "").all()
+            checks.append(empty.alias(f"\x00empty{i}"))
+        self.checks = checks
+        self.flags = [True] * (2 * len(self.names))
+        self.height = 0
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if frame.is_empty() or not self.names:
+            return
+        self.height += frame.height
+        row = frame.select(self.checks).row(0)
+        self.flags = [seen and bool(now) for seen, now in zip(self.flags, row, strict=True)]
+
+    def warnings(self, source: SourceFrame) -> list[str]:
+        if not self.height:
+            return []
+        flags = self.flags
+        warnings: list[str] = []
+        unit = "row" if source.format == "csv" else "record"
+        rows = f"{self.height} {unit}{'s' if self.height != 1 else ''}"
+        for i, name in enumerate(self.names):
+            matched_nothing, is_empty = flags[2 * i], flags[2 * i + 1]
+            if not is_empty:
+                continue
+            keys = ", ".join(rule.key for rule in self.uses[name])
+            if source.format == "xml" and matched_nothing:
+                text = f"path {name!r} ({keys}) matched nothing in the {rows} read"
+                text += "; check the path and its namespace prefixes"
+            else:
+                kind = "path" if source.format == "xml" else "column"
+                text = f"{kind} {name!r} ({keys}) is empty in the {rows} read"
+            clearing = [rule.name for rule in self.uses[name] if rule.empty == "clear"]
+            if clearing:
+                text += f' (with empty = "clear", these rows clear {", ".join(clearing)})'
+            warnings.append(text)
+        return warnings
 
 
 MAX_SKU_CHARS = 100
@@ -307,20 +438,14 @@ MAX_SKU_CHARS = 100
 shifted or runaway column) could never be matched again, and cannot even be looked up by URL."""
 
 
-def _check_sku(work: pl.DataFrame, *, repeats_allowed: bool = False) -> pl.DataFrame:
-    """missing-sku and duplicate-sku (later lines rejected, the first line named).
+def _check_sku(work: pl.DataFrame) -> pl.DataFrame:
+    """missing-sku and sku-too-long, row by row (duplicates: :func:`_check_duplicate_skus`).
 
-    ``repeats_allowed`` (``duplicates = "sum"``, stock mappings): repeated SKUs stay in the
-    frame; the stock plan sums them (:mod:`bulkio.stock`).
+    With ``duplicates = "sum"`` (stock mappings) repeated SKUs stay in the frame; the stock
+    plan sums them (:mod:`bulkio.stock`).
     """
     sku = pl.col("sku")
     error = pl.col(ERROR_PREFIX + "sku")
-    sku_key = sku.str.to_lowercase()
-    first_line = pl.col(LINE).min().over(sku_key)
-    work = work.with_columns(first_line.alias(FIRST_LINE))
-    duplicate = sku.is_not_null() & (pl.col(LINE) != pl.col(FIRST_LINE))
-    if repeats_allowed:
-        duplicate = pl.lit(False)
     return work.with_columns(
         pl.when(error.is_not_null())
         .then(error)
@@ -328,8 +453,6 @@ def _check_sku(work: pl.DataFrame, *, repeats_allowed: bool = False) -> pl.DataF
         .then(pl.lit("missing-sku"))
         .when(sku.str.len_chars() > MAX_SKU_CHARS)
         .then(pl.lit("sku-too-long"))
-        .when(duplicate)
-        .then(pl.lit("duplicate-sku"))
         .otherwise(error)
         .alias(ERROR_PREFIX + "sku")
     )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -97,6 +97,31 @@ def _refuse_utf8_read_as_single_byte(data: bytes, encoding: str, path: str) -> N
     )
 
 
+_BINARY_FORMATS = (
+    (b"PK\x03\x04", "an Excel workbook (XLSX) or another ZIP archive", "save it as CSV in Excel "),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (XLS)", "save it as CSV in Excel "),
+    (b"PAR1", "a Parquet file", "export it as CSV "),
+)
+"""Files users hand to a CSV import by mistake; decoding them gave "byte 9d cannot be decoded
+as cp1252 — check [source] encoding", which sends them hunting for the wrong problem."""
+
+
+def _refuse_binary_formats(data: bytes, path: str) -> None:
+    for magic, what, fix in _BINARY_FORMATS:
+        if data.startswith(magic):
+            raise InputError(
+                path,
+                f"this is {what}, not a CSV text file",
+                line=1,
+                hint=f"{fix}(UTF-8, with the delimiter your mapping's [source] names) and "
+                "import that file",
+            )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
+        codecs.BOM_UTF32_LE
+    ):
+        return  # UTF-16 is text: decode_bytes names the encoding problem if there is one
+
+
 def _decode_auto(data: bytes, path: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return decode_bytes(data, "utf-16", path)
@@ -131,8 +156,27 @@ def read_csv(
     ``max_rows`` stops after that many data rows (for previews). ``progress`` is called with
     the rows read so far every :data:`PROGRESS_ROWS` rows and once at the end.
     """
+    chunks = list(iter_csv(path, options, max_rows=max_rows, progress=progress))
+    frame = pl.concat([chunk.frame for chunk in chunks]) if len(chunks) > 1 else chunks[0].frame
+    return SourceFrame(frame=frame, path=str(path), columns=chunks[0].columns, format="csv")
+
+
+def iter_csv(
+    path: str | Path,
+    options: SourceOptions,
+    *,
+    max_rows: int | None = None,
+    progress: RowsRead | None = None,
+) -> Iterator[SourceFrame]:
+    """:func:`read_csv` chunk by chunk: frames of up to :data:`CHUNK_ROWS` rows, in file order.
+
+    The same checks and errors as :func:`read_csv`; a problem in the file surfaces when the
+    reader reaches it, after the chunks before it were yielded (a consumer that must not act
+    on a partly read file keeps what it builds until the iterator is exhausted).
+    """
     name = str(path)
     data = read_source_bytes(path)
+    _refuse_binary_formats(data, name)
     text = decode_bytes(data, options.encoding, name)
     nul = text.find("\x00")
     if nul >= 0:
@@ -161,8 +205,12 @@ def read_csv(
             )
         text = text[excel_hint.end() :]
         skipped_lines = 1
+    # The chunks yielded below are transformed while this generator waits: the raw bytes go
+    # now, and the lines are cut from the decoded text as the reader asks for them (an
+    # io.StringIO would hold a second, 4-bytes-per-character copy of the whole file).
+    del data, excel_hint
     reader = csv.reader(
-        io.StringIO(text, newline=""),
+        _lines(text),
         delimiter=options.delimiter,
         quotechar=options.quote,
         doublequote=True,
@@ -171,12 +219,11 @@ def read_csv(
     header: list[str] | None = None
     columns: list[list[str]] = []
     lines: list[int] = []
-    chunks: list[pl.DataFrame] = []
     read = 0
     # The hook is checked against a counter, not called per row: the loop stays as it was.
     next_report = PROGRESS_ROWS if progress is not None else -1
 
-    def flush() -> None:
+    def flush() -> SourceFrame:
         # Python strings cost ~60 bytes each; moving them into polars every CHUNK_ROWS rows
         # keeps a million-row file from holding tens of millions of them at once.
         assert header is not None
@@ -185,10 +232,10 @@ def read_csv(
             + [pl.Series(f"\x00{i}", column, dtype=pl.String) for i, column in enumerate(columns)]
         )
         frame.columns = [LINE, *header]
-        chunks.append(frame)
         lines.clear()
         for column in columns:
             column.clear()
+        return SourceFrame(frame=frame, path=name, columns=header, format="csv")
 
     last_line = skipped_lines
     start = 1
@@ -220,7 +267,7 @@ def read_csv(
                 progress(read)
                 next_report += PROGRESS_ROWS
             if len(lines) >= CHUNK_ROWS:
-                flush()
+                yield flush()
             if max_rows is not None and read >= max_rows:
                 break
     except csv.Error as exc:
@@ -248,12 +295,21 @@ def read_csv(
     assert header is not None
     if not read:
         raise InputError(name, "the file has a header but no rows", line=last_line)
-    if lines:
-        flush()
     if progress is not None and read != next_report - PROGRESS_ROWS:
         progress(read)  # the last partial chunk
-    frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
-    return SourceFrame(frame=frame, path=name, columns=header, format="csv")
+    if lines:
+        yield flush()
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+"""One line with its line break, which may be \\n, \\r\\n or \\r (what ``io.StringIO(text,
+newline="")`` yields line by line, which the csv module needs to see quoted line breaks)."""
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as the csv reader reads them, cut one at a time."""
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def _check_header(record: list[str], path: str, line: int) -> list[str]:

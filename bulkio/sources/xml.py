@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,28 @@ def read_xml(
     Each path becomes a String column: null when it matched nothing, several matches joined
     by :data:`VALUE_SEPARATOR`.
     """
+    batches = [
+        batch.frame
+        for batch in iter_xml(path, options, paths, max_rows=max_rows, progress=progress)
+    ]
+    frame = pl.concat(batches) if len(batches) > 1 else batches[0]
+    return SourceFrame(frame=frame, path=str(path), columns=list(paths), format="xml")
+
+
+def iter_xml(
+    path: str | Path,
+    options: SourceOptions,
+    paths: list[str],
+    *,
+    max_rows: int | None = None,
+    progress: RowsRead | None = None,
+) -> Iterator[SourceFrame]:
+    """:func:`read_xml` batch by batch: one frame of up to :data:`BATCH_ROWS` records at a time.
+
+    A consumer that turns each batch into something smaller (the records step keeps only
+    canonical values) never holds the whole feed's text. At least one batch is yielded, or
+    InputError raised; errors in the file surface when the reader reaches them.
+    """
     name = str(path)
     open_source(path).close()  # InputError for a missing or unreadable file
     assert options.record is not None
@@ -172,15 +195,13 @@ def read_xml(
         )
         for field_path in paths
     ]
-    batches: list[pl.DataFrame] = []
     lines: list[int] = []
     source_lines: list[int] = []
     values: list[list[str | None]] = [[] for _ in paths]
     count = 0
+    yielded = False
 
-    def flush() -> None:
-        if not lines:
-            return
+    def flush() -> SourceFrame:
         columns = [
             pl.Series(LINE, lines, dtype=pl.Int64),
             pl.Series(SOURCE_LINE, source_lines, dtype=pl.Int64),
@@ -190,13 +211,13 @@ def read_xml(
         ]
         frame = pl.DataFrame(columns)
         frame.columns = [LINE, SOURCE_LINE, *paths]
-        batches.append(frame)
         if progress is not None:
             progress(count)
         lines.clear()
         source_lines.clear()
         for column in values:
             column.clear()
+        return SourceFrame(frame=frame, path=name, columns=list(paths), format="xml")
 
     last = steps[-1]
     ancestors = list(reversed(steps[:-1]))
@@ -234,7 +255,8 @@ def read_xml(
                 column.append(_joined(xpath(element)))
             _release(element)
             if len(lines) >= BATCH_ROWS:
-                flush()
+                yielded = True
+                yield flush()
             if max_rows is not None and count >= max_rows:
                 break
     except etree.XMLSyntaxError as exc:
@@ -245,16 +267,16 @@ def read_xml(
         raise InputError(name, f"cannot decompress the file: {exc}") from None
     finally:
         stream.close()
-    flush()
-    if not batches:
+    if lines:
+        yielded = True
+        yield flush()
+    if not yielded:
         seen = _element_paths(name, options)
         raise InputError(
             name,
             f"no element matches the record path {options.record!r}",
             hint=("paths in the file: " + ", ".join(seen)) if seen else None,
         )
-    frame = pl.concat(batches) if len(batches) > 1 else batches[0]
-    return SourceFrame(frame=frame, path=name, columns=list(paths), format="xml")
 
 
 def _has_ancestors(element: Any, ancestors: list[str], anywhere: bool) -> bool:
