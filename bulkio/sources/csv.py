@@ -46,6 +46,15 @@ def decode_bytes(data: bytes, encoding: str, path: str) -> str:
     codec = codecs.lookup(encoding).name
     if data.startswith(codecs.BOM_UTF8) or codec == "utf-8":
         codec = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and "16" not in codec:
+        # Excel's "Unicode text": read as cp1252 it was "contains a NUL byte" on line 1.
+        raise InputError(
+            path,
+            f"the file is UTF-16 (it starts with a UTF-16 byte order mark), but [source] "
+            f"encoding is {encoding!r}",
+            line=1,
+            hint='set [source] encoding = "utf-16" (or "auto") in the mapping',
+        )
     if codec in _WESTERN_SINGLE_BYTE:
         _refuse_utf8_read_as_single_byte(data, encoding, path)
     try:
@@ -116,10 +125,6 @@ def _refuse_binary_formats(data: bytes, path: str) -> None:
                 hint=f"{fix}(UTF-8, with the delimiter your mapping's [source] names) and "
                 "import that file",
             )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
-        codecs.BOM_UTF32_LE
-    ):
-        return  # UTF-16 is text: decode_bytes names the encoding problem if there is one
 
 
 def _decode_auto(data: bytes, path: str) -> str:

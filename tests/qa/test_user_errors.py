@@ -307,3 +307,34 @@ def test_json_dry_run_stopped_by_a_limit_still_prints_its_plan(sandbox: Any) -> 
     assert len(document["plan"]["creates"]) > 1  # what the stopped run wanted to write
     assert "max_changes" in document["stopped_by_limits"]
     assert "max_changes" in result.stderr
+
+
+def test_xlsx_parquet_or_utf16_feed_given_to_a_csv_mapping_says_what_the_file_is(
+    tmp_path: Path,
+) -> None:
+    # "byte(s) 9d cannot be decoded as cp1252 — check [source] encoding" sent users hunting
+    # for an encoding problem when the supplier had sent an Excel workbook.
+    import openpyxl
+    import polars as pl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Artikelnr", "Preis"])
+    xlsx = tmp_path / "supplier.xlsx"
+    workbook.save(xlsx)
+    parquet = tmp_path / "supplier.parquet"
+    pl.DataFrame({"Artikelnr": ["A"]}).write_parquet(parquet)
+    utf16 = tmp_path / "unicode-text.csv"
+    utf16.write_text(
+        (ROOT / "samples/supplier-products.csv").read_bytes().decode("cp1252"), encoding="utf-16"
+    )
+    mapping = str(ROOT / "mappings/supplier-csv.toml")
+    expected = {
+        xlsx: ("Excel workbook (XLSX)", "save it as CSV"),
+        parquet: ("Parquet file", "as CSV"),
+        utf16: ("UTF-16", 'encoding = "utf-16"'),
+    }
+    for feed, (what, fix) in expected.items():
+        code, output = _bulkio("mapping", "validate", mapping, "--sample", str(feed))
+        assert code == 2, output
+        assert f"{feed}:1:" in output and what in output and fix in output, output
+        assert "cannot be decoded" not in output and "NUL byte" not in output
