@@ -39,7 +39,7 @@ def _seconds_range(value: str, option: str) -> float | tuple[float, float]:
 @click.command("sandbox")
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(min=0, max=65535),
     default=8080,
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",

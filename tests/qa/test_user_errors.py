@@ -338,3 +338,11 @@ def test_xlsx_parquet_or_utf16_feed_given_to_a_csv_mapping_says_what_the_file_is
         assert code == 2, output
         assert f"{feed}:1:" in output and what in output and fix in output, output
         assert "cannot be decoded" not in output and "NUL byte" not in output
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_sandbox_port_out_of_range_is_exit_2_naming_the_option(port: str) -> None:
+    # --port 99999 ended in an OverflowError traceback from bind().
+    code, output = _bulkio("sandbox", "--port", port)
+    assert code == 2, output
+    assert "--port" in output and "0<=x<=65535" in output
