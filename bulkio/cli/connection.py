@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
+from bulkio.cli.common import FiniteFloatRange
 from bulkio.config import (
     AUTH_MODES,
     ENV_CONFIG,
@@ -130,7 +131,7 @@ def store_options(func: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
+            type=FiniteFloatRange(min=0.1, max=86400),
             default=None,
             metavar="SECONDS",
             help="Seconds to wait for each answer [default: 60].",

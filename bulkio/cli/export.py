@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bulkio.cli.common import handle_errors
+from bulkio.cli.common import FiniteFloatRange, handle_errors
 from bulkio.cli.connection import client_from_options, store_options
 from bulkio.errors import UsageError
 from bulkio.export import (
@@ -125,7 +125,7 @@ def export_group() -> None:
 )
 @click.option(
     "--safety-margin",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0, max=86400),
     default=DEFAULT_MARGIN_SECONDS,
     show_default=True,
     metavar="SECONDS",

@@ -346,3 +346,26 @@ def test_sandbox_port_out_of_range_is_exit_2_naming_the_option(port: str) -> Non
     code, output = _bulkio("sandbox", "--port", port)
     assert code == 2, output
     assert "--port" in output and "0<=x<=65535" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["doctor", "--timeout", "nan"], "--timeout"),
+        (["doctor", "--timeout", "1e308"], "--timeout"),
+        (
+            ["export", "orders", "-m", "m.toml", "-o", "o.csv", "--safety-margin", "1e12"],
+            "--safety-margin",
+        ),
+        (
+            ["export", "orders", "-m", "m.toml", "-o", "o.csv", "--safety-margin", "nan"],
+            "--safety-margin",
+        ),
+    ],
+)
+def test_absurd_seconds_are_exit_2_naming_the_option(args: list[str], option: str) -> None:
+    # They passed the plain FloatRange and crashed later: "Invalid value NaN" from the socket,
+    # "timestamp out of range for platform time_t", "date value out of range" — tracebacks.
+    code, output = _bulkio(*args, "--url", NOWHERE, "--key", "k", "--secret", "s")
+    assert code == 2, output
+    assert option in output and "Traceback" not in output
