@@ -40,9 +40,19 @@ def parse_when(value: str | None, option: str) -> datetime | None:
             f"{option} {value!r} is not a date",
             hint="write 2026-01-31, 2026-01-31T08:00 or 2026-01-31T08:00+01:00 (no zone = UTC)",
         ) from None
+    if moment.year < EARLIEST_YEAR:
+        # Year 1 (a typo like 0001-…) overflowed later with a traceback; no store has orders
+        # or products that old.
+        raise UsageError(
+            f"{option} {value!r} is before {EARLIEST_YEAR}: no store has data that old",
+            hint="check the year (write 2026-01-31, 2026-01-31T08:00 or 2026-01-31T08:00+01:00)",
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+EARLIEST_YEAR = 1900
 
 
 def parse_statuses(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -265,10 +265,13 @@ def _first_page(client: StoreClient, params: dict[str, Any], route: str = ROUTE)
         if not isinstance(problems, dict) or not problems:
             raise
         parts = [f"{_OPTION_OF_PARAM.get(name, name)}: {text}" for name, text in problems.items()]
-        raise UsageError(
-            "the store refused the filter — " + "; ".join(parts),
-            hint="statuses are the store's slugs, e.g. completed, processing, on-hold",
-        ) from None
+        # The hint for the option the store refused (it was always the one about statuses).
+        hint = "statuses are the store's slugs, e.g. completed, processing, on-hold"
+        if not any(name == "status" for name in problems):
+            hint = "check the option's value against `bulkio export … --help`"
+            if any("after" in name or "before" in name for name in problems):
+                hint = "dates are 2026-01-31 or 2026-01-31T08:00[+01:00]; check the year"
+        raise UsageError("the store refused the filter — " + "; ".join(parts), hint=hint) from None
 
 
 def _pages_in_order(

@@ -369,3 +369,29 @@ def test_absurd_seconds_are_exit_2_naming_the_option(args: list[str], option: st
     code, output = _bulkio(*args, "--url", NOWHERE, "--key", "k", "--secret", "s")
     assert code == 2, output
     assert option in output and "Traceback" not in output
+
+
+def test_export_date_typo_is_exit_2_and_a_refused_date_gets_a_date_hint(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    # --after 0001-01-01 ended in "OverflowError: date value out of range"; a date the store
+    # refused got the hint "statuses are the store's slugs".
+    key, secret = sandbox.keys["read_write"]
+    code, output = _bulkio(
+        "export", "orders", "-m", str(ROOT / "mappings/export-accounting.toml"),
+        "-o", str(tmp_path / "o.csv"), "--after", "0001-01-01",
+        "--url", sandbox.url, "--key", key, "--secret", secret,
+    )  # fmt: skip
+    assert code == 2, output
+    assert "--after '0001-01-01' is before 1900" in output and "Traceback" not in output
+
+    from bulkio.config import resolve_settings
+    from bulkio.errors import UsageError as Usage
+    from bulkio.export.fetch import _first_page
+    from bulkio.store import StoreClient
+
+    settings = resolve_settings(url=sandbox.url, key=key, secret=secret)
+    with StoreClient(settings) as client, pytest.raises(Usage) as refused:
+        _first_page(client, {"after": "not-a-date", "dates_are_gmt": "true"})
+    assert "--after" in str(refused.value) and "dates are" in str(refused.value)
+    assert "statuses" not in str(refused.value)
