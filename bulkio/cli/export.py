@@ -116,7 +116,7 @@ def export_group() -> None:
 @click.option("--modified-before", metavar="WHEN", help="Last modified before WHEN.")
 @click.option(
     "--customer",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=2**63 - 1),  # a WordPress user id is a BIGINT UNSIGNED
     default=None,
     metavar="ID",
     help="Only orders of this customer id.",

@@ -395,3 +395,14 @@ def test_export_date_typo_is_exit_2_and_a_refused_date_gets_a_date_hint(
         _first_page(client, {"after": "not-a-date", "dates_are_gmt": "true"})
     assert "--after" in str(refused.value) and "dates are" in str(refused.value)
     assert "statuses" not in str(refused.value)
+
+
+def test_export_customer_id_beyond_64_bits_is_exit_2(tmp_path: Path) -> None:
+    # It went to the store as is; the sandbox dropped the connection (exit 4 after 5 tries).
+    code, output = _bulkio(
+        "export", "orders", "-m", str(ROOT / "mappings/export-accounting.toml"),
+        "-o", str(tmp_path / "o.csv"), "--customer", "99999999999999999999999",
+        "--url", NOWHERE, "--key", "k", "--secret", "s",
+    )  # fmt: skip
+    assert code == 2, output
+    assert "--customer" in output
