@@ -83,6 +83,13 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("tags", "terms", resources=_P),
         FieldSpec("menu_order", "int", resources=_PV, clearable=False),
         FieldSpec("slug", "text", resources=_P, clearable=False),
+        FieldSpec("global_unique_id", "text"),
+        FieldSpec("low_stock_amount", "int", resources=_PV),
+        FieldSpec("sold_individually", "bool", resources=_P, clearable=False),
+        FieldSpec("reviews_allowed", "bool", resources=_P, clearable=False),
+        FieldSpec("purchase_note", "text", resources=_P),
+        FieldSpec("external_url", "text", resources=_P),
+        FieldSpec("button_text", "text", resources=_P),
     )
 }
 

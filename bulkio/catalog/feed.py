@@ -173,7 +173,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         if values is None:
             continue
         sku = str(values.get("sku", ""))
-        for name in ("name", "short_description", "tax_class"):
+        for name in ("name", "short_description", "tax_class", "purchase_note", "button_text"):
             if isinstance(values.get(name), str):
                 values[name] = wc.unescape_cell(str(values[name]))
         for name in ("description", "short_description"):

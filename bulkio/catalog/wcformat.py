@@ -43,6 +43,13 @@ TAGS = "Tags"
 IMAGES = "Images"
 PARENT = "Parent"
 POSITION = "Position"
+GTIN = "GTIN, UPC, EAN, or ISBN"
+LOW_STOCK = "Low stock amount"
+SOLD_INDIVIDUALLY = "Sold individually?"
+REVIEWS_ALLOWED = "Allow customer reviews?"
+PURCHASE_NOTE = "Purchase note"
+EXTERNAL_URL = "External URL"
+BUTTON_TEXT = "Button text"
 
 META_PREFIX = "Meta: "
 ATTRIBUTE_COLUMN = re.compile(

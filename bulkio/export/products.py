@@ -28,6 +28,7 @@ BASE_COLUMNS = [
     wc.ID,
     wc.TYPE,
     wc.SKU,
+    wc.GTIN,
     wc.NAME,
     wc.PUBLISHED,
     wc.FEATURED,
@@ -38,20 +39,36 @@ BASE_COLUMNS = [
     wc.TAX_CLASS,
     wc.IN_STOCK,
     wc.STOCK,
+    wc.LOW_STOCK,
     wc.BACKORDERS,
+    wc.SOLD_INDIVIDUALLY,
     wc.WEIGHT,
     wc.LENGTH,
     wc.WIDTH,
     wc.HEIGHT,
+    wc.REVIEWS_ALLOWED,
+    wc.PURCHASE_NOTE,
     wc.SALE_PRICE,
     wc.REGULAR_PRICE,
     wc.CATEGORIES,
     wc.TAGS,
     wc.IMAGES,
     wc.PARENT,
+    wc.EXTERNAL_URL,
+    wc.BUTTON_TEXT,
     wc.POSITION,
 ]
-TEXT_COLUMNS = {wc.NAME, wc.SHORT_DESCRIPTION, wc.DESCRIPTION, wc.TAX_CLASS, wc.CATEGORIES, wc.TAGS}
+TEXT_COLUMNS = {
+    wc.NAME,
+    wc.SHORT_DESCRIPTION,
+    wc.DESCRIPTION,
+    wc.TAX_CLASS,
+    wc.CATEGORIES,
+    wc.TAGS,
+    wc.PURCHASE_NOTE,
+    wc.BUTTON_TEXT,
+    wc.GTIN,
+}
 
 
 @dataclass
@@ -92,6 +109,8 @@ def _common(item: dict[str, Any]) -> dict[str, str]:
         wc.SALE_PRICE: str(item.get("sale_price") or ""),
         wc.REGULAR_PRICE: str(item.get("regular_price") or ""),
         wc.POSITION: str(item.get("menu_order") or 0),
+        wc.GTIN: str(item.get("global_unique_id") or ""),
+        wc.LOW_STOCK: "" if item.get("low_stock_amount") is None else str(item["low_stock_amount"]),
     }
 
 
@@ -122,6 +141,11 @@ def product_rows(
                 wc.TYPE: str(product.get("type") or "simple"),
                 wc.NAME: str(product.get("name") or ""),
                 wc.FEATURED: _flag(product.get("featured")),
+                wc.SOLD_INDIVIDUALLY: _flag(product.get("sold_individually")),
+                wc.REVIEWS_ALLOWED: _flag(product.get("reviews_allowed")),
+                wc.PURCHASE_NOTE: str(product.get("purchase_note") or ""),
+                wc.EXTERNAL_URL: str(product.get("external_url") or ""),
+                wc.BUTTON_TEXT: str(product.get("button_text") or ""),
                 wc.VISIBILITY: str(product.get("catalog_visibility") or "visible"),
                 wc.SHORT_DESCRIPTION: wc.encode_description(
                     str(product.get("short_description") or "")

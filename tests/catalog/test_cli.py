@@ -136,7 +136,11 @@ def test_export_products_refuses_layouts_it_does_not_write(
         main, ["export", "products", "-m", core, "-o", str(tmp_path / "a.csv"), *_store(sandbox)]
     )
     assert ok.exit_code == 0, ok.output
-    assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("ID,Type,SKU,Name,")
+    assert (
+        (tmp_path / "a.csv")
+        .read_text(encoding="utf-8-sig")
+        .startswith('ID,Type,SKU,"GTIN, UPC, EAN, or ISBN",Name,')
+    )
 
 
 def test_variations_only_sample_through_bulkio_import(sandbox: Sandbox) -> None:

@@ -34,6 +34,13 @@ PRODUCT_FIELDS = (
     "regular_price",
     "sale_price",
     "menu_order",
+    "global_unique_id",
+    "low_stock_amount",
+    "sold_individually",
+    "reviews_allowed",
+    "purchase_note",
+    "external_url",
+    "button_text",
 )
 VARIATION_FIELDS = (
     "status",
@@ -49,6 +56,8 @@ VARIATION_FIELDS = (
     "regular_price",
     "sale_price",
     "menu_order",
+    "global_unique_id",
+    "low_stock_amount",
 )
 
 
@@ -138,7 +147,28 @@ def test_round_trip_through_the_woocommerce_layout(
                 "meta_data": [{"key": "material", "value": "oak, oiled"}],
                 "name": "=Fish & Chips",
                 "description": "Line one\nline two",
+                "global_unique_id": "4006381333931",
+                "manage_stock": True,
+                "stock_quantity": 12,
+                "low_stock_amount": 3,
+                "sold_individually": True,
+                "reviews_allowed": False,
+                "purchase_note": "-Thanks, oil it yearly.\nKeep dry.",
+                "menu_order": 4,
             },
+        )
+        client.put(
+            f"products/{simple[2]['id']}",
+            {
+                "type": "external",
+                "external_url": "https://partner.example.com/item?id=7&ref=shop",
+                "button_text": "Buy at Partner, Inc.",
+            },
+        )
+        first_variation = source.variations(variable[1]["id"])[0]
+        client.put(
+            f"products/{variable[1]['id']}/variations/{first_variation['id']}",
+            {"global_unique_id": "9780306406157", "low_stock_amount": 2},
         )
         client.put(
             f"products/{variable[0]['id']}",
@@ -165,7 +195,8 @@ def test_round_trip_through_the_woocommerce_layout(
     assert exported.variations == sum(len(source.variations(p["id"])) for p in variable)
     with open(output, encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle))
-    assert header[:5] == ["ID", "Type", "SKU", "Name", "Published"]
+    assert header[:6] == ["ID", "Type", "SKU", "GTIN, UPC, EAN, or ISBN", "Name", "Published"]
+    assert {"Sold individually?", "Allow customer reviews?", "External URL"} <= set(header)
     assert "Attribute 1 value(s)" in header and "Meta: material" in header
     assert "'=Fish & Chips" in output.read_text(encoding="utf-8-sig")
 
@@ -188,5 +219,10 @@ def test_round_trip_through_the_woocommerce_layout(
     assert left[simple[1]["sku"]]["attributes"] == [
         ("Material", ["Oak", "Pine &amp; Fir"], True, False, True)
     ]
+    carried = left[simple[0]["sku"]]
+    assert (carried["sold_individually"], carried["reviews_allowed"]) == (True, False)
+    assert carried["purchase_note"].startswith("-Thanks") and carried["low_stock_amount"] == 3
+    assert left[simple[2]["sku"]]["button_text"] == "Buy at Partner, Inc."
+    assert left[variable[1]["sku"]]["variations"][first_variation["sku"]]["low_stock_amount"] == 2
     differences = _differences(left, right)
     assert differences == [], "\n".join(differences[:40])
