@@ -55,6 +55,7 @@ ERROR_CODES: dict[str, str] = {
 ERROR_PREFIX = "\x00error:"
 RAW_PREFIX = "\x00raw:"
 FIRST_LINE = "\x00first_line"
+SKU_HASH = "\x00sku_hash"
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ class _RecordsBuilder:
         # What an accepted row keeps: its values, and what a duplicate-SKU error would show.
         kept = [LINE, *mapping.fields]
         if not self.repeats_allowed:
-            kept.append(RAW_PREFIX + "sku")
+            kept += [RAW_PREFIX + "sku", SKU_HASH]
             if self.has_source_line:
                 kept.append(SOURCE_LINE)
         self.kept = kept
@@ -309,17 +310,26 @@ class _RecordsBuilder:
         owns_backorders = "stock_quantity" in mapping.fields and "backorders" in mapping.fields
         if owns_backorders and mapping.target.resource != "stock":
             work = _check_negative_stock(work)
-        self.bad.append(work.filter(self.rejected_mask))
+        if not self.repeats_allowed:
+            work = work.with_columns(pl.col("sku").str.to_lowercase().hash().alias(SKU_HASH))
+        # A filtered string column still points into the text buffers of the whole piece;
+        # copying the strings of the few rejected rows lets those buffers go with the piece.
+        bad = work.filter(self.rejected_mask)
+        self.bad.append(bad.with_columns(pl.col(pl.String) + pl.lit("")))
         self.accepted.append(work.filter(~self.rejected_mask).select(self.kept))
 
     def finish(self) -> RecordSet:
         """The whole-feed checks (duplicate SKUs, empty columns) and the record set."""
         mapping = self.mapping
-        accepted = pl.concat(self.accepted) if len(self.accepted) > 1 else self.accepted[0]
+        pieces, self.accepted = self.accepted, []
         bad = pl.concat(self.bad) if len(self.bad) > 1 else self.bad[0]
-        self.accepted, self.bad = [], []
+        self.bad = []
         if not self.repeats_allowed:
-            accepted, bad = _check_duplicate_skus(accepted, bad)
+            pieces, bad = _check_duplicate_skus(pieces, bad)
+        # Pieces are put together without copying (``rechunk=False``): a copy of the
+        # finished frame would double the peak for nothing.
+        accepted = pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pieces[0]
+        del pieces
         rejected = _collect_errors(
             bad.filter(self.rejected_mask), self.compiled, self.source, mapping
         )
@@ -336,20 +346,30 @@ class _RecordsBuilder:
 
 
 def _check_duplicate_skus(
-    accepted: pl.DataFrame, bad: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    pieces: list[pl.DataFrame], bad: pl.DataFrame
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
     """duplicate-sku across the whole feed: later lines rejected, the first line named.
 
     The first line of a SKU counts every row that has it, rejected ones too (a later row with
     the same SKU is a duplicate even when the first one had a bad price). Returns the
-    accepted rows without the duplicates and the rejected rows with them (and ``FIRST_LINE``).
+    accepted pieces without the duplicates (only a piece that had one is copied) and the
+    rejected rows with them (and ``FIRST_LINE``).
     """
     sku = pl.col("sku")
-    keys = pl.concat([accepted.select(LINE, "sku"), bad.select(LINE, "sku")])
-    # Only rows whose lower-cased SKU *hashes* like another row's can repeat a SKU: a 64-bit
-    # hash per row finds them without a window over every SKU string of the feed (hash
+    keys = pl.concat(
+        [
+            *(piece.select(LINE, "sku", SKU_HASH) for piece in pieces),
+            bad.select(LINE, "sku", SKU_HASH),
+        ]
+    )
+    # Only rows whose lower-cased SKU *hashes* like another row's can repeat a SKU: the 64-bit
+    # hash kept per row finds them without a window over every SKU string of the feed (hash
     # collisions just add candidates; the exact comparison below decides).
-    maybe_repeated = sku.str.to_lowercase().hash().is_duplicated() & sku.is_not_null()
+    # (Found by sorting the hashes: ``is_duplicated`` builds a hash table ten times larger.)
+    ordered = keys[SKU_HASH].sort()
+    repeated_hashes = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
+    del ordered
+    maybe_repeated = pl.col(SKU_HASH).is_in(repeated_hashes.implode()) & sku.is_not_null()
     candidates = keys.filter(maybe_repeated)
     del keys
     first_line = pl.col(LINE).min().over(sku.str.to_lowercase())
@@ -367,15 +387,22 @@ def _check_duplicate_skus(
         .alias(ERROR_PREFIX + "sku")
     )
     if repeats.is_empty():
-        return accepted, bad
+        return pieces, bad
     repeated = pl.col(LINE).is_in(repeats[LINE].implode())
-    later = (
-        accepted.filter(repeated)
-        .join(repeats, on=LINE, how="left", maintain_order="left")
-        .with_columns(pl.lit("duplicate-sku").alias(ERROR_PREFIX + "sku"))
-    )
-    accepted = accepted.filter(~repeated)
-    return accepted, pl.concat([bad, later], how="diagonal_relaxed")
+    kept: list[pl.DataFrame] = []
+    later: list[pl.DataFrame] = [bad]
+    for piece in pieces:
+        hits = piece.select(repeated.alias("hit"))["hit"]
+        if not hits.any():
+            kept.append(piece)
+            continue
+        later.append(
+            piece.filter(hits)
+            .join(repeats, on=LINE, how="left", maintain_order="left")
+            .with_columns(pl.lit("duplicate-sku").alias(ERROR_PREFIX + "sku"))
+        )
+        kept.append(piece.filter(~hits))
+    return kept, pl.concat(later, how="diagonal_relaxed")
 
 
 class _EmptyColumns:
