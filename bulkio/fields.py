@@ -21,7 +21,9 @@ issues, ``attribute:<name>``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -90,8 +92,14 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("purchase_note", "text", resources=_P),
         FieldSpec("external_url", "text", resources=_P),
         FieldSpec("button_text", "text", resources=_P),
+        FieldSpec("date_on_sale_from", "text"),
+        FieldSpec("date_on_sale_to", "text"),
     )
 }
+
+SALE_DATE_FIELDS = ("date_on_sale_from", "date_on_sale_to")
+"""Sale window bounds, in the site's time: canonical text ``YYYY-MM-DDTHH:MM:SS`` (what the REST
+API answers), so ``2026-01-05``, ``2026-01-05 0:00:00`` and the API's own form compare equal."""
 
 STOCK_FIELDS = ("sku", "stock_quantity", "stock_status", "backorders", "manage_stock")
 """The only fields a ``resource = "stock"`` mapping may own: a stock feed never touches more."""
@@ -128,6 +136,28 @@ def canonical_decimal(value: str | Decimal, *, min_places: int = 0) -> str:
     return f"{number:.{places}f}"
 
 
+def canonical_sale_date(value: str) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` for a date, a date and time (``T`` or space, hour with or without
+    its leading zero, seconds optional) or "" for empty. Raises ``ValueError`` otherwise."""
+    text = value.strip()
+    if text == "":
+        return ""
+    match = _SALE_DATE.match(text)
+    if match is None:
+        raise ValueError(f"not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS): {value!r}")
+    year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+    try:
+        moment = datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise ValueError(f"not a date: {value!r} ({exc})") from exc
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+_SALE_DATE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$"
+)
+
+
 def canonical_from_store(spec: FieldSpec, resource: dict[str, Any]) -> CanonicalValue:
     """Read a field out of a product/variation JSON object as the store returned it."""
     name = spec.name
@@ -148,6 +178,11 @@ def canonical_from_store(spec: FieldSpec, resource: dict[str, Any]) -> Canonical
 def canonicalise(spec: FieldSpec, raw: Any) -> CanonicalValue:
     """Bring a value in WooCommerce's JSON shape (or already canonical) to canonical form."""
     kind = spec.kind
+    if kind == "text" and spec.name in SALE_DATE_FIELDS and raw not in (None, ""):
+        try:
+            return canonical_sale_date(str(raw))
+        except ValueError:
+            return str(raw)
     if kind in ("text", "enum", "meta"):
         return "" if raw is None else str(raw)
     if kind == "money":
@@ -185,6 +220,8 @@ def to_payload(values: dict[str, CanonicalValue]) -> dict[str, Any]:
         elif spec.kind == "terms":
             assert isinstance(value, tuple)
             payload[name] = [{"id": term_id} for term_id in value]
+        elif name in SALE_DATE_FIELDS and isinstance(value, str):
+            payload[name] = canonicalise(spec, value)  # the API takes only full date-times
         else:
             payload[name] = value
     if meta:

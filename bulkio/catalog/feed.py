@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.catalog import wcformat as wc
-from bulkio.fields import FIELDS, CanonicalValue
+from bulkio.fields import FIELDS, CanonicalValue, canonical_sale_date
 from bulkio.mapping.model import Mapping
 from bulkio.records import RowError, records_from_source
 from bulkio.sources import LINE, read_source
@@ -35,6 +35,7 @@ FEED_ERROR_CODES: dict[str, str] = {
     "parent-not-variable": "the Parent names a product that is not variable",
     "variation-attributes": "a variation must give one value for each of its attributes",
     "invalid-image": "an image is not an http(s) URL",
+    "invalid-sale-date": "a sale date is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
 }
 
 VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
@@ -153,6 +154,11 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta_columns[name[len(wc.META_PREFIX) :]] = name
     type_col, parent_col = column(wc.TYPE), column(wc.PARENT)
     cat_col, tag_col, image_col = column(wc.CATEGORIES), column(wc.TAGS), column(wc.IMAGES)
+    sale_date_cols = {
+        name: found
+        for name, heading in wc.SALE_DATE_COLUMNS.items()
+        if (found := column(heading)) is not None
+    }
 
     rejected = list(records.rejected)
     rejected_reason: dict[str, str] = {}
@@ -179,6 +185,18 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         for name in ("description", "short_description"):
             if isinstance(values.get(name), str):
                 values[name] = wc.decode_description(str(values[name]))
+        bad_date = ""
+        for name, date_col in sale_date_cols.items():
+            # WooCommerce writes "2026-01-05 0:00:00"; an empty cell ends the window, as there.
+            cell = _cell(row, date_col) or ""
+            try:
+                values[name] = canonical_sale_date(cell)
+            except ValueError as exc:
+                bad_date = date_col
+                reject(line, sku, date_col, cell, "invalid-sale-date", f"{date_col}: {exc}")
+                break
+        if bad_date:
+            continue
         # No Type given: a row naming a Parent is a variation (feeds grouped by a parent key).
         default_kind = "variation" if wc.parse_parent(_cell(row, parent_col)) else "simple"
         type_text = (_cell(row, type_col) or "").strip().lower() or default_kind

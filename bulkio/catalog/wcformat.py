@@ -50,6 +50,9 @@ REVIEWS_ALLOWED = "Allow customer reviews?"
 PURCHASE_NOTE = "Purchase note"
 EXTERNAL_URL = "External URL"
 BUTTON_TEXT = "Button text"
+SALE_FROM = "Date sale price starts"
+SALE_TO = "Date sale price ends"
+SALE_DATE_COLUMNS = {"date_on_sale_from": SALE_FROM, "date_on_sale_to": SALE_TO}
 
 META_PREFIX = "Meta: "
 ATTRIBUTE_COLUMN = re.compile(
@@ -64,6 +67,15 @@ BACKORDERS_TO_VALUE = {"1": "yes", "0": "no", "notify": "notify"}
 VALUE_TO_BACKORDERS = {value: key for key, value in BACKORDERS_TO_VALUE.items()}
 
 _TRIGGERS = ("'=", "'+", "'-", "'@")
+
+
+def encode_date(value: object) -> str:
+    """A REST date-time (``2026-01-05T00:00:00``, site time) as WooCommerce's exporter writes
+    dates: ``Y-m-d G:i:s`` (``2026-01-05 0:00:00``, the hour without a leading zero)."""
+    text = "" if value is None else str(value)
+    if len(text) < 19 or text[10] != "T":
+        return text
+    return f"{text[:10]} {int(text[11:13])}:{text[14:19]}"
 
 
 def unescape_cell(text: str) -> str:

@@ -35,6 +35,8 @@ BASE_COLUMNS = [
     wc.VISIBILITY,
     wc.SHORT_DESCRIPTION,
     wc.DESCRIPTION,
+    wc.SALE_FROM,
+    wc.SALE_TO,
     wc.TAX_STATUS,
     wc.TAX_CLASS,
     wc.IN_STOCK,
@@ -110,6 +112,8 @@ def _common(item: dict[str, Any]) -> dict[str, str]:
         wc.REGULAR_PRICE: str(item.get("regular_price") or ""),
         wc.POSITION: str(item.get("menu_order") or 0),
         wc.GTIN: str(item.get("global_unique_id") or ""),
+        wc.SALE_FROM: wc.encode_date(item.get("date_on_sale_from")),
+        wc.SALE_TO: wc.encode_date(item.get("date_on_sale_to")),
         wc.LOW_STOCK: "" if item.get("low_stock_amount") is None else str(item["low_stock_amount"]),
     }
 

@@ -270,6 +270,33 @@ def test_a_file_with_only_some_columns_leaves_the_others(sandbox: Sandbox, tmp_p
     assert len(lamp["images"]) == 1
 
 
+def test_sale_dates_set_clear_and_reject(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = tmp_path / "sale.csv"
+    header = "SKU,Name,Regular price,Sale price,Date sale price starts,Date sale price ends\n"
+    feed.write_text(
+        header + "MUG,Mug,10.00,8.00,2026-03-01 0:00:00,2026-03-31 23:59:59\n"
+        "CUP,Cup,10.00,8.00,2026-03-01,31/03/2026\n"
+    )
+    with client_for(sandbox) as client:
+        first = import_catalog(client, MAPPING, feed)
+        assert [(r.sku, r.code, r.column) for r in first.plan.rejected] == [
+            ("CUP", "invalid-sale-date", "Date sale price ends")
+        ]
+        mug = sandbox.product_by_sku("MUG")
+        assert (mug["date_on_sale_from"], mug["date_on_sale_to"]) == (
+            "2026-03-01T00:00:00",
+            "2026-03-31T23:59:59",
+        )
+        assert sandbox.product_by_sku("CUP") is None
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)
+        assert not again.plan.has_changes and sandbox.writes() == 0
+        feed.write_text(header + "MUG,Mug,10.00,8.00,2026-03-02,\n")  # empty = no end date
+        import_catalog(client, MAPPING, feed)
+    mug = sandbox.product_by_sku("MUG")
+    assert (mug["date_on_sale_from"], mug["date_on_sale_to"]) == ("2026-03-02T00:00:00", None)
+
+
 def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path: Path) -> None:
     import pytest
 

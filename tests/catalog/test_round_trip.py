@@ -41,6 +41,8 @@ PRODUCT_FIELDS = (
     "purchase_note",
     "external_url",
     "button_text",
+    "date_on_sale_from",
+    "date_on_sale_to",
 )
 VARIATION_FIELDS = (
     "status",
@@ -58,6 +60,8 @@ VARIATION_FIELDS = (
     "menu_order",
     "global_unique_id",
     "low_stock_amount",
+    "date_on_sale_from",
+    "date_on_sale_to",
 )
 
 
@@ -155,6 +159,8 @@ def test_round_trip_through_the_woocommerce_layout(
                 "reviews_allowed": False,
                 "purchase_note": "-Thanks, oil it yearly.\nKeep dry.",
                 "menu_order": 4,
+                "date_on_sale_from": "2026-03-01T00:00:00",
+                "date_on_sale_to": "2026-03-31T23:59:59",
             },
         )
         client.put(
@@ -168,7 +174,11 @@ def test_round_trip_through_the_woocommerce_layout(
         first_variation = source.variations(variable[1]["id"])[0]
         client.put(
             f"products/{variable[1]['id']}/variations/{first_variation['id']}",
-            {"global_unique_id": "9780306406157", "low_stock_amount": 2},
+            {
+                "global_unique_id": "9780306406157",
+                "low_stock_amount": 2,
+                "date_on_sale_to": "2027-01-15T09:05:00",
+            },
         )
         client.put(
             f"products/{variable[0]['id']}",
@@ -223,6 +233,10 @@ def test_round_trip_through_the_woocommerce_layout(
     assert (carried["sold_individually"], carried["reviews_allowed"]) == (True, False)
     assert carried["purchase_note"].startswith("-Thanks") and carried["low_stock_amount"] == 3
     assert left[simple[2]["sku"]]["button_text"] == "Buy at Partner, Inc."
-    assert left[variable[1]["sku"]]["variations"][first_variation["sku"]]["low_stock_amount"] == 2
+    assert carried["date_on_sale_to"] == "2026-03-31T23:59:59"
+    assert "2026-03-31 23:59:59" in output.read_text(encoding="utf-8-sig")
+    carried_variation = left[variable[1]["sku"]]["variations"][first_variation["sku"]]
+    assert carried_variation["low_stock_amount"] == 2
+    assert carried_variation["date_on_sale_to"] == "2027-01-15T09:05:00"
     differences = _differences(left, right)
     assert differences == [], "\n".join(differences[:40])

@@ -61,3 +61,30 @@ def test_tags_are_flat() -> None:
     index = TermIndex("tags")
     index.add({"id": 1, "name": "Summer"})
     assert index.resolve(("summer",)) == 1
+
+
+def test_sale_dates_read_in_every_form_woocommerce_or_a_person_writes() -> None:
+    from bulkio.fields import FIELDS, canonical_sale_date, canonicalise, to_payload
+
+    assert canonical_sale_date("2026-01-05") == "2026-01-05T00:00:00"
+    assert canonical_sale_date("2026-01-05 0:00:00") == "2026-01-05T00:00:00"  # WooCommerce
+    assert canonical_sale_date(" 2026-1-5T23:59:59 ") == "2026-01-05T23:59:59"
+    assert canonical_sale_date("2026-01-05 10:30") == "2026-01-05T10:30:00"
+    assert canonical_sale_date("") == ""
+    for bad in ("2026-02-30", "05/01/2026", "soon", "2026-01-05 25:00"):
+        try:
+            canonical_sale_date(bad)
+        except ValueError as exc:
+            assert repr(bad) in str(exc)
+        else:
+            raise AssertionError(f"{bad!r} was accepted")
+    spec = FIELDS["date_on_sale_to"]
+    assert canonicalise(spec, "2026-01-05") == canonicalise(spec, "2026-01-05T00:00:00")
+    assert canonicalise(spec, None) == ""
+    assert to_payload({"date_on_sale_from": "2026-01-05"}) == {
+        "date_on_sale_from": "2026-01-05T00:00:00"
+    }
+    assert wc.encode_date("2026-01-05T09:05:00") == "2026-01-05 9:05:00"
+    assert wc.encode_date("2026-01-05T23:59:59") == "2026-01-05 23:59:59"
+    assert wc.encode_date(None) == ""
+    assert canonical_sale_date(wc.encode_date("2026-01-05T09:05:00")) == "2026-01-05T09:05:00"
