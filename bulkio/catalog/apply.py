@@ -26,13 +26,20 @@ class CatalogResult:
     attributes: AttributeCreation = field(default_factory=AttributeCreation)
     products: list[ItemOutcome] = field(default_factory=list)
     variations: list[ItemOutcome] = field(default_factory=list)
+    links: list[ItemOutcome] = field(default_factory=list)
+    """The second write of products whose upsells / cross-sells / grouped products name
+    products this run created."""
     requests: int = 0
     writes: int = 0
     seconds: float = 0.0
 
     @property
     def problems(self) -> list[ItemOutcome]:
-        return [o for o in (*self.products, *self.variations) if o.outcome in ("failed", "refused")]
+        return [
+            o
+            for o in (*self.products, *self.variations, *self.links)
+            if o.outcome in ("failed", "refused")
+        ]
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {
@@ -83,6 +90,62 @@ def _item(op: CatalogOp, payload: dict[str, Any], parent_id: int | None) -> Plan
     )
 
 
+def _sends(op: CatalogOp) -> bool:
+    """Whether a product op has a first write (an update may only add links to new products)."""
+    return op.action == "create" or bool(op.payload)
+
+
+def _apply_links(
+    client: Any, plan: CatalogPlan, result: CatalogResult, *, concurrency: int, batch_size: int
+) -> None:
+    """Upsells / cross-sells / grouped products naming products created in this run: now that
+    those have ids, write the lists (one ``products/batch`` update per product)."""
+    ids_by_sku = {
+        o.sku.casefold(): o.id
+        for o in result.products
+        if o.outcome in ("created", "updated") and o.id is not None
+    }
+    link_plan = Plan(resource="product")
+    for op in plan.products:
+        if not op.links:
+            continue
+        product_id = op.id if op.id is not None else ids_by_sku.get(op.sku.casefold())
+        if product_id is None:
+            continue  # the product itself failed, and is reported
+        payload: dict[str, Any] = {"id": product_id}
+        missing = ""
+        for name, refs in op.links.items():
+            ids: list[int] = []
+            for ref in refs:
+                found = ref if isinstance(ref, int) else ids_by_sku.get(ref.casefold())
+                if found is None:
+                    missing = str(ref)
+                    break
+                ids.append(found)
+            if missing:
+                break
+            payload[name] = ids
+        if missing:
+            result.links.append(
+                ItemOutcome(
+                    op.line,
+                    op.sku,
+                    "update",
+                    "failed",
+                    product_id,
+                    "link-not-created",
+                    f"{missing!r} was not created, so it cannot be linked",
+                )
+            )
+            continue
+        link_plan.updates.append(
+            PlanItem("update", op.line, op.sku, product_id, None, None, [], payload, None, None)
+        )
+    if link_plan.writes:
+        outcome = apply_plan(client, link_plan, concurrency=concurrency, batch_size=batch_size)
+        result.links.extend(outcome.outcomes)
+
+
 def apply_catalog_plan(
     client: Any,
     plan: CatalogPlan,
@@ -104,7 +167,7 @@ def apply_catalog_plan(
     product_plan = Plan(resource="product")
     failed_terms: list[ItemOutcome] = []
     for op in plan.products:
-        if op.action == "unchanged":
+        if op.action == "unchanged" or not _sends(op):
             continue
         payload, missing = _substitute(op.payload, terms.ids)
         if not missing:
@@ -133,7 +196,7 @@ def apply_catalog_plan(
     variation_plan = Plan(resource="product")
     for op in plan.products:
         parent_id = op.id
-        if op.action != "unchanged":
+        if op.action != "unchanged" and _sends(op):
             outcome = by_line.get(op.line)
             if outcome is None or outcome.outcome not in ("created", "updated"):
                 reason = outcome.message if outcome else "not sent"
@@ -179,6 +242,7 @@ def apply_catalog_plan(
         )
         result.variations.extend(variation_result.outcomes)
     result.variations.sort(key=lambda o: o.line)
+    _apply_links(client, plan, result, concurrency=concurrency, batch_size=batch_size)
     result.requests = client.stats.requests - before_requests
     result.writes = client.stats.writes - before_writes
     result.seconds = time.monotonic() - started

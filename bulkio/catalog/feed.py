@@ -82,6 +82,8 @@ class FeedItem:
     """A parent built from its variations' group (no row of its own)."""
     label: str = ""
     """The row's Name cell (variations: used to name a made-up parent)."""
+    links: dict[str, list[str]] = field(default_factory=dict)
+    """upsell_ids / cross_sell_ids / grouped_products → SKUs or ``id:<n>`` (non-empty cells)."""
 
 
 @dataclass
@@ -154,6 +156,11 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta_columns[name[len(wc.META_PREFIX) :]] = name
     type_col, parent_col = column(wc.TYPE), column(wc.PARENT)
     cat_col, tag_col, image_col = column(wc.CATEGORIES), column(wc.TAGS), column(wc.IMAGES)
+    link_cols = {
+        name: found
+        for name, heading in wc.LINK_COLUMNS.items()
+        if (found := column(heading)) is not None
+    }
     sale_date_cols = {
         name: found
         for name, heading in wc.SALE_DATE_COLUMNS.items()
@@ -242,6 +249,10 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta=meta,
             label=str(values.get("name") or ""),
         )
+        for name, link_col in link_cols.items():
+            refs = wc.explode_values(wc.unescape_cell(_cell(row, link_col) or ""))
+            if refs and kind != "variation":
+                item.links[name] = refs
         if cat_col is not None:
             item.categories = wc.category_paths(wc.unescape_cell(_cell(row, cat_col) or ""))
         if tag_col is not None:

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkio.catalog import wcformat as wc
 from bulkio.catalog.attributes import AttributeIndex, PendingAttribute, PendingAttributeTerm
 from bulkio.catalog.feed import Attribute, CatalogFeed, FeedItem, attribute_key
 from bulkio.catalog.state import CatalogState
@@ -48,6 +49,9 @@ class CatalogOp:
     payload: dict[str, Any] = field(default_factory=dict)
     base_modified: str | None = None
     variations: list[CatalogOp] = field(default_factory=list)
+    links: dict[str, list[int | str]] = field(default_factory=dict)
+    """Upsells / cross-sells / grouped products naming products this run creates: ids, and
+    SKUs that apply turns into ids once those products exist (a second write)."""
 
 
 @dataclass
@@ -280,6 +284,7 @@ def build_catalog_plan(
             PlanRejection(feed.source, item.line, item.sku, "SKU", item.sku, code, message)
         )
 
+    feed_skus = {item.sku.casefold() for item in feed.items if item.sku}
     for item in feed.items:
         store: dict[str, Any] | None
         if item.parent_ref.lower().startswith("id:") and not item.sku:
@@ -311,6 +316,24 @@ def build_catalog_plan(
         ):
             differ.payload["type"] = item.kind
             differ.changes.append(Change("type", _show((store or {}).get("type")), item.kind))
+        pending_links, unknown = _links(item, store, state, feed_skus, differ)
+        if unknown:
+            name, ref = unknown
+            plan.rejected.append(
+                PlanRejection(
+                    feed.source,
+                    item.line,
+                    item.sku,
+                    wc.LINK_COLUMNS[name],
+                    ref,
+                    "unknown-link",
+                    f"{wc.LINK_COLUMNS[name]} names {ref!r}, which is neither in the store nor "
+                    "a product of this file",
+                )
+            )
+            for v in item.variations:
+                reject(v, "parent-rejected", f"parent {item.sku!r} was rejected: unknown-link")
+            continue
         if item.categories:
             refs = [categories.resolve(path) for path in item.categories]
             differ.terms("categories", refs, _term_labels(categories, item.categories))
@@ -343,7 +366,9 @@ def build_catalog_plan(
             differ.images(item.images, variation=False)
         differ.meta_entries(item.meta)
         payload = differ.finish()
-        action = "create" if store is None else ("update" if payload else "unchanged")
+        action = (
+            "create" if store is None else ("update" if payload or pending_links else "unchanged")
+        )
         op = CatalogOp(
             action,
             "product",
@@ -354,6 +379,7 @@ def build_catalog_plan(
             field_changes=differ.field_changes,
             payload=payload,
             base_modified=(store or {}).get("date_modified_gmt"),
+            links=pending_links,
         )
         existing = state.variations.get(op.id or 0, [])
         by_sku = {str(v.get("sku", "")).casefold(): v for v in existing if v.get("sku")}
@@ -383,6 +409,44 @@ def build_catalog_plan(
     plan.attribute_terms = list(index.pending_terms.values())
     plan.rejected.sort(key=lambda r: r.line or 0)
     return plan
+
+
+def _links(
+    item: FeedItem,
+    store: dict[str, Any] | None,
+    state: CatalogState,
+    feed_skus: set[str],
+    differ: _Differ,
+) -> tuple[dict[str, list[int | str]], tuple[str, str] | None]:
+    """Upsells, cross-sells and grouped products: SKUs (or ``id:<n>``) → product ids, compared
+    as sets. Lists naming only known products go into the payload; lists naming products this
+    run creates are returned (apply writes them once those exist). The second value is the
+    first (field, reference) that names no product at all."""
+    pending: dict[str, list[int | str]] = {}
+    for name, refs in item.links.items():
+        resolved: list[int | str] = []
+        for ref in refs:
+            held = state.products.get(ref.casefold())
+            if ref.lower().startswith("id:") and ref[3:].isdigit():
+                resolved.append(int(ref[3:]))
+            elif held is not None:
+                resolved.append(int(held["id"]))
+            elif ref.casefold() in feed_skus:
+                resolved.append(ref)
+            else:
+                return pending, (name, ref)
+        resolved = list(dict.fromkeys(resolved))
+        old = sorted(int(i) for i in (store or {}).get(name) or ())
+        if all(isinstance(ref, int) for ref in resolved):
+            if sorted(int(ref) for ref in resolved) == old:
+                continue
+            differ.payload[name] = resolved
+        else:
+            pending[name] = resolved
+        differ.changes.append(
+            Change(name, ", ".join(map(str, old)) or "(none)", wc.implode_values(refs))
+        )
+    return pending, None
 
 
 def _flagged(attributes: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:

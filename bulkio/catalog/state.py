@@ -19,7 +19,8 @@ PRODUCT_FIELDS = (
     "catalog_visibility,tax_status,tax_class,stock_quantity,manage_stock,stock_status,backorders,"
     "weight,dimensions,categories,tags,images,attributes,default_attributes,meta_data,menu_order,"
     "parent_id,date_modified_gmt,global_unique_id,low_stock_amount,sold_individually,"
-    "reviews_allowed,purchase_note,external_url,button_text,date_on_sale_from,date_on_sale_to"
+    "reviews_allowed,purchase_note,external_url,button_text,date_on_sale_from,date_on_sale_to,"
+    "upsell_ids,cross_sell_ids,grouped_products"
 )
 VARIATION_FIELDS = (
     "id,sku,status,description,regular_price,sale_price,tax_status,tax_class,stock_quantity,"
@@ -52,6 +53,14 @@ def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4)
     state = CatalogState()
     skus = [item.sku for item in feed.items if item.sku]
     skus += [v.sku for item in feed.items for v in item.variations if v.sku]
+    # Products the feed's Upsells / Cross-sells / Grouped products name, to resolve their ids.
+    feed_skus = {sku.casefold() for sku in skus}
+    for item in feed.items:
+        for refs in item.links.values():
+            for ref in refs:
+                if not ref.lower().startswith("id:") and ref.casefold() not in feed_skus:
+                    feed_skus.add(ref.casefold())
+                    skus.append(ref)
     ids = [
         int(i.parent_ref[3:])
         for i in feed.items

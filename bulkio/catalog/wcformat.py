@@ -53,6 +53,11 @@ BUTTON_TEXT = "Button text"
 SALE_FROM = "Date sale price starts"
 SALE_TO = "Date sale price ends"
 SALE_DATE_COLUMNS = {"date_on_sale_from": SALE_FROM, "date_on_sale_to": SALE_TO}
+GROUPED = "Grouped products"
+UPSELLS = "Upsells"
+CROSS_SELLS = "Cross-sells"
+LINK_COLUMNS = {"grouped_products": GROUPED, "upsell_ids": UPSELLS, "cross_sell_ids": CROSS_SELLS}
+"""Product lists written as SKUs (``id:<n>`` for a product without one), ``, `` between them."""
 
 META_PREFIX = "Meta: "
 ATTRIBUTE_COLUMN = re.compile(

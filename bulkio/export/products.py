@@ -56,6 +56,9 @@ BASE_COLUMNS = [
     wc.TAGS,
     wc.IMAGES,
     wc.PARENT,
+    wc.GROUPED,
+    wc.UPSELLS,
+    wc.CROSS_SELLS,
     wc.EXTERNAL_URL,
     wc.BUTTON_TEXT,
     wc.POSITION,
@@ -137,10 +140,22 @@ def product_rows(
     rows: list[dict[str, str]] = []
     attribute_groups = 0
     meta_keys: dict[str, None] = {}
+    skus = {int(p["id"]): str(p.get("sku") or "") for p in products}
+    skus.update({int(v["id"]): str(v.get("sku") or "") for vs in variations.values() for v in vs})
+
+    def linked(ids: Any) -> str:
+        """Linked products as WooCommerce writes them: SKUs, ``id:<n>`` without one."""
+        return wc.implode_values([skus.get(int(i)) or f"id:{int(i)}" for i in ids or ()])
+
     for product in products:
         row = _common(product)
         row.update(
             {
+                wc.GROUPED: linked(product.get("grouped_products"))
+                if product.get("type") == "grouped"
+                else "",
+                wc.UPSELLS: linked(product.get("upsell_ids")),
+                wc.CROSS_SELLS: linked(product.get("cross_sell_ids")),
                 wc.ID: str(product["id"]),
                 wc.TYPE: str(product.get("type") or "simple"),
                 wc.NAME: str(product.get("name") or ""),

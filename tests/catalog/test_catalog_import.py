@@ -297,6 +297,53 @@ def test_sale_dates_set_clear_and_reject(sandbox: Sandbox, tmp_path: Path) -> No
     assert (mug["date_on_sale_from"], mug["date_on_sale_to"]) == ("2026-03-02T00:00:00", None)
 
 
+def test_linked_products_resolve_to_ids_after_creates(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = tmp_path / "links.csv"
+    header = "Type,SKU,Name,Regular price,Upsells,Cross-sells,Grouped products\n"
+    with client_for(sandbox) as client:
+        old = client.post("products", {"name": "Old", "sku": "OLD", "regular_price": "1.00"})
+        feed.write_text(
+            header
+            + 'simple,MUG,Mug,10.00,"CUP, OLD",CUP,\n'
+            "simple,CUP,Cup,5.00,,MUG,\n"
+            'grouped,SET,Set,,,,"MUG, CUP, id:OLD_ID"\n'
+            "simple,BAD,Bad,5.00,NOWHERE,,\n"
+            "simple,BROKEN,Broken,x,,,\n"
+            "simple,LONELY,Lonely,5.00,BROKEN,,\n".replace("OLD_ID", str(old["id"]))
+        )
+        dry = import_catalog(client, MAPPING, feed, dry_run=True)
+        assert sandbox.product_by_sku("MUG") is None
+        mug_op = next(op for op in dry.plan.products if op.sku == "MUG")
+        assert mug_op.links == {"upsell_ids": ["CUP", old["id"]], "cross_sell_ids": ["CUP"]}
+        # A link to a rejected row is refused with the row: it would never resolve.
+        assert {(r.sku, r.code, r.column) for r in dry.plan.rejected} == {
+            ("BAD", "unknown-link", "Upsells"),
+            ("BROKEN", "invalid-number", "Regular price"),
+            ("LONELY", "unknown-link", "Upsells"),
+        }
+        run = import_catalog(client, MAPPING, feed)
+        assert run.result is not None
+        assert run.result.problems == [] and [o.sku for o in run.result.links] == [
+            "MUG",
+            "CUP",
+            "SET",
+        ]
+        mug, cup = sandbox.product_by_sku("MUG"), sandbox.product_by_sku("CUP")
+        assert mug["upsell_ids"] == [cup["id"], old["id"]] and mug["cross_sell_ids"] == [cup["id"]]
+        assert cup["cross_sell_ids"] == [mug["id"]]
+        grouped = sandbox.product_by_sku("SET")
+        assert grouped["type"] == "grouped"
+        assert grouped["grouped_products"] == [mug["id"], cup["id"], old["id"]]
+        feed.write_text(header + 'simple,MUG,Mug,10.00,"OLD, CUP",CUP,\n')
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)  # same set, other order: nothing to do
+        assert not again.plan.has_changes and sandbox.writes() == 0
+        feed.write_text(header + "simple,MUG,Mug,10.00,OLD,,\n")  # empty cell: leave
+        import_catalog(client, MAPPING, feed)
+    mug = sandbox.product_by_sku("MUG")
+    assert mug["upsell_ids"] == [old["id"]] and mug["cross_sell_ids"] == [cup["id"]]
+
+
 def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path: Path) -> None:
     import pytest
 

@@ -86,10 +86,13 @@ def _snapshot(sb: Sandbox, image_sources: dict[str, list[str]] | None) -> dict[s
     """Everything the format carries, keyed by SKU, ids left out."""
     paths = _category_paths(sb)
     shot: dict[str, Any] = {}
+    sku_of = {p["id"]: p["sku"] for p in sb.products()}
     for product in sb.products():
         if product["type"] == "variation":
             continue
         entry = {name: product[name] for name in PRODUCT_FIELDS}
+        for name in ("upsell_ids", "cross_sell_ids", "grouped_products"):
+            entry[name] = sorted(sku_of[i] for i in product[name])
         entry["weight"] = _number(entry["weight"])
         entry["dimensions"] = {k: _number(v) for k, v in entry["dimensions"].items()}
         entry["categories"] = paths(product)
@@ -171,6 +174,19 @@ def test_round_trip_through_the_woocommerce_layout(
                 "button_text": "Buy at Partner, Inc.",
             },
         )
+        # Links between products: both ends are new in the copy, one pair points both ways.
+        client.put(
+            f"products/{simple[0]['id']}",
+            {
+                "upsell_ids": [simple[3]["id"], variable[0]["id"]],
+                "cross_sell_ids": [simple[3]["id"]],
+            },
+        )
+        client.put(f"products/{simple[3]['id']}", {"cross_sell_ids": [simple[0]["id"]]})
+        client.put(
+            f"products/{simple[4]['id']}",
+            {"type": "grouped", "grouped_products": [simple[5]["id"], simple[6]["id"]]},
+        )
         first_variation = source.variations(variable[1]["id"])[0]
         client.put(
             f"products/{variable[1]['id']}/variations/{first_variation['id']}",
@@ -233,6 +249,9 @@ def test_round_trip_through_the_woocommerce_layout(
     assert (carried["sold_individually"], carried["reviews_allowed"]) == (True, False)
     assert carried["purchase_note"].startswith("-Thanks") and carried["low_stock_amount"] == 3
     assert left[simple[2]["sku"]]["button_text"] == "Buy at Partner, Inc."
+    assert carried["upsell_ids"] == sorted([simple[3]["sku"], variable[0]["sku"]])
+    assert left[simple[3]["sku"]]["cross_sell_ids"] == [simple[0]["sku"]]
+    assert left[simple[4]["sku"]]["grouped_products"] == [simple[5]["sku"], simple[6]["sku"]]
     assert carried["date_on_sale_to"] == "2026-03-31T23:59:59"
     assert "2026-03-31 23:59:59" in output.read_text(encoding="utf-8-sig")
     carried_variation = left[variable[1]["sku"]]["variations"][first_variation["sku"]]
