@@ -209,6 +209,10 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         type_text = (_cell(row, type_col) or "").strip().lower() or default_kind
         kinds = [part.strip() for part in type_text.split(",") if part.strip()]
         kind = kinds[0] if kinds else "simple"
+        if (_cell(row, type_col) or "").strip():
+            # WooCommerce's Type cell carries the flags too: "simple, downloadable, virtual".
+            values["virtual"] = "virtual" in kinds[1:]
+            values["downloadable"] = "downloadable" in kinds[1:]
         if kind not in ("simple", "variable", "variation", "external", "grouped"):
             reject(
                 line,

@@ -55,6 +55,8 @@ BASE_COLUMNS = [
     wc.CATEGORIES,
     wc.TAGS,
     wc.IMAGES,
+    wc.DOWNLOAD_LIMIT,
+    wc.DOWNLOAD_EXPIRY,
     wc.PARENT,
     wc.GROUPED,
     wc.UPSELLS,
@@ -116,9 +118,22 @@ def _common(item: dict[str, Any]) -> dict[str, str]:
         wc.POSITION: str(item.get("menu_order") or 0),
         wc.GTIN: str(item.get("global_unique_id") or ""),
         wc.SALE_FROM: wc.encode_date(item.get("date_on_sale_from")),
+        # As WooCommerce's exporter: only for downloadable items, and only when set (-1 = no limit).
+        wc.DOWNLOAD_LIMIT: str(item.get("download_limit") or "")
+        if item.get("downloadable")
+        else "",
+        wc.DOWNLOAD_EXPIRY: str(item.get("download_expiry") or "")
+        if item.get("downloadable")
+        else "",
         wc.SALE_TO: wc.encode_date(item.get("date_on_sale_to")),
         wc.LOW_STOCK: "" if item.get("low_stock_amount") is None else str(item["low_stock_amount"]),
     }
+
+
+def _type_cell(kind: str, item: dict[str, Any]) -> str:
+    """WooCommerce's Type cell: the type, then ``downloadable`` and ``virtual`` when set."""
+    flags = [name for name in ("downloadable", "virtual") if item.get(name)]
+    return wc.implode_values([kind, *flags])
 
 
 def _meta(item: dict[str, Any], row: dict[str, str], keys: dict[str, None]) -> None:
@@ -157,7 +172,7 @@ def product_rows(
                 wc.UPSELLS: linked(product.get("upsell_ids")),
                 wc.CROSS_SELLS: linked(product.get("cross_sell_ids")),
                 wc.ID: str(product["id"]),
-                wc.TYPE: str(product.get("type") or "simple"),
+                wc.TYPE: _type_cell(str(product.get("type") or "simple"), product),
                 wc.NAME: str(product.get("name") or ""),
                 wc.FEATURED: _flag(product.get("featured")),
                 wc.SOLD_INDIVIDUALLY: _flag(product.get("sold_individually")),
@@ -208,7 +223,7 @@ def product_rows(
             vrow.update(
                 {
                     wc.ID: str(variation["id"]),
-                    wc.TYPE: "variation",
+                    wc.TYPE: _type_cell("variation", variation),
                     wc.NAME: str(variation.get("name") or product.get("name") or ""),
                     wc.FEATURED: "0",
                     wc.VISIBILITY: "visible",

@@ -340,6 +340,15 @@ def _apply_common(
         doc, payload, "description", "tax_class", "weight", "shipping_class", "global_unique_id"
     )
     set_flags(doc, payload, "virtual", "downloadable")
+    for name in ("download_limit", "download_expiry"):
+        if name in payload:
+            # WC_Product::set_download_limit / _expiry: -1 or "" is unlimited, else absint.
+            given = payload[name]
+            doc[name] = (
+                -1
+                if given in ("", None) or str(given).strip() == "-1"
+                else abs(int(stock_amount(given) or 0))
+            )
     set_choice(doc, payload, "tax_status", ("taxable", "shipping", "none"))
     set_flags(doc, payload, "manage_stock")
     if "stock_quantity" in payload:

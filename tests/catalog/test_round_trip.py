@@ -43,6 +43,10 @@ PRODUCT_FIELDS = (
     "button_text",
     "date_on_sale_from",
     "date_on_sale_to",
+    "virtual",
+    "downloadable",
+    "download_limit",
+    "download_expiry",
 )
 VARIATION_FIELDS = (
     "status",
@@ -62,6 +66,10 @@ VARIATION_FIELDS = (
     "low_stock_amount",
     "date_on_sale_from",
     "date_on_sale_to",
+    "virtual",
+    "downloadable",
+    "download_limit",
+    "download_expiry",
 )
 
 
@@ -187,6 +195,11 @@ def test_round_trip_through_the_woocommerce_layout(
             f"products/{simple[4]['id']}",
             {"type": "grouped", "grouped_products": [simple[5]["id"], simple[6]["id"]]},
         )
+        client.put(
+            f"products/{simple[7]['id']}",
+            {"virtual": True, "downloadable": True, "download_limit": 5, "download_expiry": 30},
+        )
+        client.put(f"products/{simple[8]['id']}", {"virtual": True})
         first_variation = source.variations(variable[1]["id"])[0]
         client.put(
             f"products/{variable[1]['id']}/variations/{first_variation['id']}",
@@ -194,6 +207,7 @@ def test_round_trip_through_the_woocommerce_layout(
                 "global_unique_id": "9780306406157",
                 "low_stock_amount": 2,
                 "date_on_sale_to": "2027-01-15T09:05:00",
+                "virtual": True,
             },
         )
         client.put(
@@ -254,7 +268,10 @@ def test_round_trip_through_the_woocommerce_layout(
     assert left[simple[4]["sku"]]["grouped_products"] == [simple[5]["sku"], simple[6]["sku"]]
     assert carried["date_on_sale_to"] == "2026-03-31T23:59:59"
     assert "2026-03-31 23:59:59" in output.read_text(encoding="utf-8-sig")
+    assert [left[simple[7]["sku"]][n] for n in VARIATION_FIELDS[-4:]] == [True, True, 5, 30]
+    assert "simple, downloadable, virtual" in output.read_text(encoding="utf-8-sig")
     carried_variation = left[variable[1]["sku"]]["variations"][first_variation["sku"]]
+    assert carried_variation["virtual"] is True
     assert carried_variation["low_stock_amount"] == 2
     assert carried_variation["date_on_sale_to"] == "2027-01-15T09:05:00"
     differences = _differences(left, right)
