@@ -82,6 +82,8 @@ class FeedItem:
     """A parent built from its variations' group (no row of its own)."""
     label: str = ""
     """The row's Name cell (variations: used to name a made-up parent)."""
+    downloads: list[tuple[str, str]] | None = None
+    """(name, URL) of each downloadable file; None = the feed says nothing (leave the store's)."""
     links: dict[str, list[str]] = field(default_factory=dict)
     """upsell_ids / cross_sell_ids / grouped_products → SKUs or ``id:<n>`` (non-empty cells)."""
 
@@ -147,10 +149,14 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         return lookup.get(name.casefold())
 
     groups: dict[int, dict[str, str]] = {}
+    download_groups: dict[int, dict[str, str]] = {}
     meta_columns: dict[str, str] = {}
     for name in columns:
         match = wc.ATTRIBUTE_COLUMN.match(name)
-        if match:
+        download = wc.DOWNLOAD_COLUMN.match(name)
+        if download:
+            download_groups.setdefault(int(download["n"]), {})[download["part"].lower()] = name
+        elif match:
             groups.setdefault(int(match["n"]), {})[match["part"].lower()] = name
         elif name.startswith(wc.META_PREFIX) and len(name) > len(wc.META_PREFIX):
             meta_columns[name[len(wc.META_PREFIX) :]] = name
@@ -253,6 +259,17 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta=meta,
             label=str(values.get("name") or ""),
         )
+        downloads = [
+            (
+                wc.unescape_cell(_cell(row, group.get("name")) or "").strip(),
+                (_cell(row, group.get("url")) or "").strip(),
+            )
+            for _, group in sorted(download_groups.items())
+        ]
+        if any(url for _, url in downloads):
+            item.downloads = [
+                (name or url.rsplit("/", 1)[-1], url) for name, url in downloads if url
+            ]
         for name, link_col in link_cols.items():
             refs = wc.explode_values(wc.unescape_cell(_cell(row, link_col) or ""))
             if refs and kind != "variation":

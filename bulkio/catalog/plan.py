@@ -202,6 +202,26 @@ class _Differ:
         old = f"{len(known)} from the feed" if known else "none recorded"
         self.changes.append(Change("images", old, f"{len(urls)}: {', '.join(urls)}"))
 
+    def downloads(self, wanted: list[tuple[str, str]]) -> None:
+        """Downloadable files compared as (name, URL) in order; a file already held keeps its
+        id, so customers who bought it keep their download permission."""
+        held = list((self.store or {}).get("downloads") or ())
+        have = [(str(d.get("name", "")), str(d.get("file", ""))) for d in held]
+        if self.store is not None and have == wanted:
+            return
+        ids = {str(d.get("file", "")): d.get("id") for d in held if d.get("id")}
+        self.payload["downloads"] = [
+            {**({"id": ids[url]} if url in ids else {}), "name": name, "file": url}
+            for name, url in wanted
+        ]
+        self.changes.append(
+            Change(
+                "downloads",
+                ", ".join(url for _, url in have) or "(none)",
+                ", ".join(url for _, url in wanted) or "(none)",
+            )
+        )
+
     def finish(self) -> dict[str, Any]:
         if self.meta:
             self.payload["meta_data"] = self.meta
@@ -364,6 +384,8 @@ def build_catalog_plan(
                 differ.changes.append(Change("default_attributes", str(have), str(want)))
         if item.images is not None:
             differ.images(item.images, variation=False)
+        if item.downloads is not None:
+            differ.downloads(item.downloads)
         differ.meta_entries(item.meta)
         payload = differ.finish()
         action = (
@@ -514,6 +536,8 @@ def _variation_op(
         )
     if item.images is not None:
         differ.images(item.images[:1], variation=True)
+    if item.downloads is not None:
+        differ.downloads(item.downloads)
     differ.meta_entries(item.meta)
     payload = differ.finish()
     action = "create" if store is None else ("update" if payload else "unchanged")

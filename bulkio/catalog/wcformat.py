@@ -55,6 +55,7 @@ SALE_TO = "Date sale price ends"
 SALE_DATE_COLUMNS = {"date_on_sale_from": SALE_FROM, "date_on_sale_to": SALE_TO}
 GROUPED = "Grouped products"
 DOWNLOAD_LIMIT = "Download limit"
+DOWNLOAD_COLUMN = re.compile(r"^Download (?P<n>\d+) (?P<part>ID|name|URL)$", re.IGNORECASE)
 DOWNLOAD_EXPIRY = "Download expiry days"
 UPSELLS = "Upsells"
 CROSS_SELLS = "Cross-sells"

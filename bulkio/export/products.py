@@ -136,6 +136,18 @@ def _type_cell(kind: str, item: dict[str, Any]) -> str:
     return wc.implode_values([kind, *flags])
 
 
+def _downloads(item: dict[str, Any], row: dict[str, str]) -> int:
+    """``Download N ID / name / URL`` of a downloadable item, as WooCommerce's exporter."""
+    if not item.get("downloadable"):
+        return 0
+    files = [d for d in item.get("downloads") or () if isinstance(d, dict)]
+    for number, download in enumerate(files, start=1):
+        row[f"Download {number} ID"] = str(download.get("id") or "")
+        row[f"Download {number} name"] = str(download.get("name") or "")
+        row[f"Download {number} URL"] = str(download.get("file") or "")
+    return len(files)
+
+
 def _meta(item: dict[str, Any], row: dict[str, str], keys: dict[str, None]) -> None:
     for entry in item.get("meta_data") or ():
         key = str(entry.get("key", ""))
@@ -150,10 +162,12 @@ def product_rows(
     products: list[dict[str, Any]],
     variations: dict[int, list[dict[str, Any]]],
     categories: TermIndex,
-) -> tuple[list[dict[str, str]], int, list[str]]:
-    """Rows (column → text) in WooCommerce's layout, the attribute group count, meta keys."""
+) -> tuple[list[dict[str, str]], tuple[int, int], list[str]]:
+    """Rows (column → text) in WooCommerce's layout, the download and attribute group counts,
+    the meta keys."""
     rows: list[dict[str, str]] = []
     attribute_groups = 0
+    download_groups = 0
     meta_keys: dict[str, None] = {}
     skus = {int(p["id"]): str(p.get("sku") or "") for p in products}
     skus.update({int(v["id"]): str(v.get("sku") or "") for vs in variations.values() for v in vs})
@@ -214,6 +228,7 @@ def product_rows(
             row[f"Attribute {number} global"] = _flag(int(attribute.get("id") or 0) > 0)
             if name.casefold() in defaults:
                 row[f"Attribute {number} default"] = defaults[name.casefold()]
+        download_groups = max(download_groups, _downloads(product, row))
         _meta(product, row, meta_keys)
         rows.append(row)
         parent_ref = str(product.get("sku") or "") or f"id:{product['id']}"
@@ -240,9 +255,10 @@ def product_rows(
                 )
                 vrow[f"Attribute {number} visible"] = ""
                 vrow[f"Attribute {number} global"] = _flag(int(attribute.get("id") or 0) > 0)
+            download_groups = max(download_groups, _downloads(variation, vrow))
             _meta(variation, vrow, meta_keys)
             rows.append(vrow)
-    return rows, attribute_groups, list(meta_keys)
+    return rows, (download_groups, attribute_groups), list(meta_keys)
 
 
 def export_products(
@@ -278,8 +294,14 @@ def export_products(
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         variations = dict(zip(parents, pool.map(read_variations, parents), strict=True))
-    rows, groups, meta_keys = product_rows(products, variations, categories)
+    rows, (download_groups, groups), meta_keys = product_rows(products, variations, categories)
     columns = list(BASE_COLUMNS)
+    download_columns = [
+        f"Download {number} {part}"
+        for number in range(1, download_groups + 1)
+        for part in ("ID", "name", "URL")
+    ]
+    columns += download_columns
     attribute_columns = []
     for number in range(1, groups + 1):
         attribute_columns += [
@@ -287,9 +309,11 @@ def export_products(
             for part in ("name", "value(s)", "visible", "global", "default")
         ]
     columns += attribute_columns + [f"{wc.META_PREFIX}{key}" for key in meta_keys]
-    text_columns = TEXT_COLUMNS | {
-        c for c in attribute_columns if c.endswith(("name", "value(s)", "default"))
-    }
+    text_columns = (
+        TEXT_COLUMNS
+        | {c for c in download_columns if c.endswith("name")}
+        | {c for c in attribute_columns if c.endswith(("name", "value(s)", "default"))}
+    )
     text_columns |= {f"{wc.META_PREFIX}{key}" for key in meta_keys}
     with (
         atomic_output(output, overwrite=overwrite) as temp_path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -340,6 +341,18 @@ def _apply_common(
         doc, payload, "description", "tax_class", "weight", "shipping_class", "global_unique_id"
     )
     set_flags(doc, payload, "virtual", "downloadable")
+    if isinstance(payload.get("downloads"), list):
+        # WC_Product_Download: a file without an id gets a new UUID (customers' download
+        # permissions are keyed by it, so a kept id keeps their access).
+        doc["downloads"] = [
+            {
+                "id": str(given.get("id") or uuid.uuid4()),
+                "name": str(given.get("name") or ""),
+                "file": str(given.get("file") or ""),
+            }
+            for given in payload["downloads"]
+            if isinstance(given, dict) and given.get("file")
+        ]
     for name in ("download_limit", "download_expiry"):
         if name in payload:
             # WC_Product::set_download_limit / _expiry: -1 or "" is unlimited, else absint.

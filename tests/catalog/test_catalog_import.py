@@ -344,6 +344,35 @@ def test_linked_products_resolve_to_ids_after_creates(sandbox: Sandbox, tmp_path
     assert mug["upsell_ids"] == [old["id"]] and mug["cross_sell_ids"] == [cup["id"]]
 
 
+def test_downloads_keep_their_ids_when_renamed(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = tmp_path / "files.csv"
+    header = "Type,SKU,Name,Regular price,Download 1 name,Download 1 URL,Download 2 URL\n"
+    feed.write_text(
+        header + '"simple, downloadable, virtual",EBOOK,E-book,9.00,Book,'
+        "https://f.example.com/book.epub,https://f.example.com/extra.zip\n"
+    )
+    with client_for(sandbox) as client:
+        import_catalog(client, MAPPING, feed)
+        first = sandbox.product_by_sku("EBOOK")
+        assert (first["virtual"], first["downloadable"]) == (True, True)
+        assert [(d["name"], d["file"]) for d in first["downloads"]] == [
+            ("Book", "https://f.example.com/book.epub"),
+            ("extra.zip", "https://f.example.com/extra.zip"),  # no name: the file's name
+        ]
+        sandbox.clear_log()
+        assert not import_catalog(client, MAPPING, feed).plan.has_changes
+        feed.write_text(
+            header + '"simple, downloadable",EBOOK,E-book,9.00,The book,'
+            "https://f.example.com/book.epub,\n"
+        )
+        import_catalog(client, MAPPING, feed)
+    second = sandbox.product_by_sku("EBOOK")
+    assert second["virtual"] is False
+    assert [(d["id"], d["name"]) for d in second["downloads"]] == [
+        (first["downloads"][0]["id"], "The book")
+    ]
+
+
 def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path: Path) -> None:
     import pytest
 

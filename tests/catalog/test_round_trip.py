@@ -101,6 +101,7 @@ def _snapshot(sb: Sandbox, image_sources: dict[str, list[str]] | None) -> dict[s
         entry = {name: product[name] for name in PRODUCT_FIELDS}
         for name in ("upsell_ids", "cross_sell_ids", "grouped_products"):
             entry[name] = sorted(sku_of[i] for i in product[name])
+        entry["downloads"] = [(d["name"], d["file"]) for d in product["downloads"]]
         entry["weight"] = _number(entry["weight"])
         entry["dimensions"] = {k: _number(v) for k, v in entry["dimensions"].items()}
         entry["categories"] = paths(product)
@@ -122,6 +123,7 @@ def _snapshot(sb: Sandbox, image_sources: dict[str, list[str]] | None) -> dict[s
         for variation in sb.variations(product["id"]) if product["type"] == "variable" else []:
             ventry = {name: variation[name] for name in VARIATION_FIELDS}
             ventry["weight"] = _number(ventry["weight"])
+            ventry["downloads"] = [(d["name"], d["file"]) for d in variation["downloads"]]
             ventry["attributes"] = sorted((a["name"], a["option"]) for a in variation["attributes"])
             variations[variation["sku"]] = ventry
         entry["variations"] = variations
@@ -197,7 +199,16 @@ def test_round_trip_through_the_woocommerce_layout(
         )
         client.put(
             f"products/{simple[7]['id']}",
-            {"virtual": True, "downloadable": True, "download_limit": 5, "download_expiry": 30},
+            {
+                "virtual": True,
+                "downloadable": True,
+                "download_limit": 5,
+                "download_expiry": 30,
+                "downloads": [
+                    {"name": "Manual, 2nd edition", "file": "https://files.example.com/m.pdf"},
+                    {"name": "=Sheet", "file": "https://files.example.com/s.xlsx"},
+                ],
+            },
         )
         client.put(f"products/{simple[8]['id']}", {"virtual": True})
         first_variation = source.variations(variable[1]["id"])[0]
@@ -208,6 +219,8 @@ def test_round_trip_through_the_woocommerce_layout(
                 "low_stock_amount": 2,
                 "date_on_sale_to": "2027-01-15T09:05:00",
                 "virtual": True,
+                "downloadable": True,
+                "downloads": [{"name": "Pattern", "file": "https://files.example.com/p.pdf"}],
             },
         )
         client.put(
@@ -272,6 +285,11 @@ def test_round_trip_through_the_woocommerce_layout(
     assert "simple, downloadable, virtual" in output.read_text(encoding="utf-8-sig")
     carried_variation = left[variable[1]["sku"]]["variations"][first_variation["sku"]]
     assert carried_variation["virtual"] is True
+    assert carried_variation["downloads"] == [("Pattern", "https://files.example.com/p.pdf")]
+    assert left[simple[7]["sku"]]["downloads"][0] == (
+        "Manual, 2nd edition",
+        "https://files.example.com/m.pdf",
+    )
     assert carried_variation["low_stock_amount"] == 2
     assert carried_variation["date_on_sale_to"] == "2027-01-15T09:05:00"
     differences = _differences(left, right)
