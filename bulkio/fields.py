@@ -94,6 +94,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("button_text", "text", resources=_P),
         FieldSpec("date_on_sale_from", "text"),
         FieldSpec("date_on_sale_to", "text"),
+        FieldSpec("shipping_class", "text"),
         FieldSpec("virtual", "bool", resources=_PV, clearable=False),
         FieldSpec("downloadable", "bool", resources=_PV, clearable=False),
         FieldSpec("download_limit", "int", resources=_PV, clearable=False),

@@ -36,6 +36,7 @@ FEED_ERROR_CODES: dict[str, str] = {
     "variation-attributes": "a variation must give one value for each of its attributes",
     "invalid-image": "an image is not an http(s) URL",
     "invalid-sale-date": "a sale date is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
+    "unknown-shipping-class": "the store has no shipping class of that name",
 }
 
 VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
@@ -82,6 +83,8 @@ class FeedItem:
     """A parent built from its variations' group (no row of its own)."""
     label: str = ""
     """The row's Name cell (variations: used to name a made-up parent)."""
+    shipping_class: str = ""
+    """The Shipping class cell (a class name); "" = leave. Its slug goes into ``values``."""
     downloads: list[tuple[str, str]] | None = None
     """(name, URL) of each downloadable file; None = the feed says nothing (leave the store's)."""
     links: dict[str, list[str]] = field(default_factory=dict)
@@ -162,6 +165,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta_columns[name[len(wc.META_PREFIX) :]] = name
     type_col, parent_col = column(wc.TYPE), column(wc.PARENT)
     cat_col, tag_col, image_col = column(wc.CATEGORIES), column(wc.TAGS), column(wc.IMAGES)
+    class_col = column(wc.SHIPPING_CLASS)
     link_cols = {
         name: found
         for name, heading in wc.LINK_COLUMNS.items()
@@ -259,6 +263,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             meta=meta,
             label=str(values.get("name") or ""),
         )
+        item.shipping_class = wc.unescape_cell(_cell(row, class_col) or "").strip()
         downloads = [
             (
                 wc.unescape_cell(_cell(row, group.get("name")) or "").strip(),
@@ -363,6 +368,65 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             "those fields are left as the store has them"
         )
     return CatalogFeed(str(path), products, rejected, records.total, warnings)
+
+
+def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -> None:
+    """Shipping class names (as WooCommerce's exporter writes them) → the slugs the API takes,
+    into each item's values. A name (or slug) the store lacks rejects the row — and a parent's
+    variations with it — rather than silently leaving the item without a class."""
+    slugs: dict[str, str] = {}
+    for entry in classes:
+        slug = str(entry.get("slug", ""))
+        slugs.setdefault(html.unescape(str(entry.get("name", ""))).strip().casefold(), slug)
+        slugs.setdefault(slug.casefold(), slug)
+    unit = "line"
+
+    def problem(item: FeedItem) -> RowError | None:
+        if not item.shipping_class:
+            return None
+        slug = slugs.get(html.unescape(item.shipping_class).casefold())
+        if slug is not None:
+            item.values["shipping_class"] = slug
+            return None
+        return RowError(
+            feed.source,
+            item.line,
+            item.sku,
+            wc.SHIPPING_CLASS,
+            item.shipping_class,
+            "unknown-shipping-class",
+            f"the store has no shipping class {item.shipping_class!r}: create it under "
+            "WooCommerce → Settings → Shipping → Classes, or correct the name",
+            unit=unit,
+        )
+
+    kept: list[FeedItem] = []
+    for item in feed.items:
+        error = problem(item)
+        if error is not None:
+            feed.rejected.append(error)
+            for variation in item.variations:
+                feed.rejected.append(
+                    RowError(
+                        feed.source,
+                        variation.line,
+                        variation.sku,
+                        wc.PARENT,
+                        item.sku,
+                        "parent-rejected",
+                        f"parent {item.sku!r} was rejected: {error.message} [{error.code}]",
+                        unit=unit,
+                    )
+                )
+            continue
+        for variation in list(item.variations):
+            error = problem(variation)
+            if error is not None:
+                feed.rejected.append(error)
+                item.variations.remove(variation)
+        kept.append(item)
+    feed.items = kept
+    feed.rejected.sort(key=lambda error: error.line)
 
 
 def _fields_in_file(mapping: Mapping, columns: list[str]) -> tuple[Mapping, list[str]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
 from bulkio.catalog.attributes import AttributeIndex
-from bulkio.catalog.feed import CatalogFeed, read_feed
+from bulkio.catalog.feed import CatalogFeed, read_feed, resolve_shipping_classes
 from bulkio.catalog.plan import CatalogPlan, build_catalog_plan
 from bulkio.catalog.state import fetch_catalog_state
 from bulkio.catalog.terms import TermIndex
@@ -28,6 +28,12 @@ def plan_catalog(
 ) -> CatalogRun:
     """Read the feed and the store (terms once, products by SKU, variations per parent)."""
     feed = read_feed(mapping, source)
+    if any(i.shipping_class for item in feed.items for i in (item, *item.variations)):
+        classes: list[dict[str, Any]] = []
+        params = {"_fields": "id,name,slug", "orderby": "id", "order": "asc"}
+        for page in client.iter_pages("products/shipping_classes", params=params, per_page=100):
+            classes.extend(page)
+        resolve_shipping_classes(feed, classes)
     categories = TermIndex.load(client, "categories")
     tags = TermIndex.load(client, "tags")
     global_names = sorted({a.name for item in feed.items for a in item.attributes if a.is_global})

@@ -54,6 +54,7 @@ SALE_FROM = "Date sale price starts"
 SALE_TO = "Date sale price ends"
 SALE_DATE_COLUMNS = {"date_on_sale_from": SALE_FROM, "date_on_sale_to": SALE_TO}
 GROUPED = "Grouped products"
+SHIPPING_CLASS = "Shipping class"
 DOWNLOAD_LIMIT = "Download limit"
 DOWNLOAD_COLUMN = re.compile(r"^Download (?P<n>\d+) (?P<part>ID|name|URL)$", re.IGNORECASE)
 DOWNLOAD_EXPIRY = "Download expiry days"

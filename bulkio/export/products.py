@@ -14,6 +14,7 @@ the parent's draft), and meta keys starting with ``_`` (private meta) are not wr
 from __future__ import annotations
 
 import csv
+import html
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ BASE_COLUMNS = [
     wc.REGULAR_PRICE,
     wc.CATEGORIES,
     wc.TAGS,
+    wc.SHIPPING_CLASS,
     wc.IMAGES,
     wc.DOWNLOAD_LIMIT,
     wc.DOWNLOAD_EXPIRY,
@@ -75,6 +77,7 @@ TEXT_COLUMNS = {
     wc.PURCHASE_NOTE,
     wc.BUTTON_TEXT,
     wc.GTIN,
+    wc.SHIPPING_CLASS,
 }
 
 
@@ -162,6 +165,7 @@ def product_rows(
     products: list[dict[str, Any]],
     variations: dict[int, list[dict[str, Any]]],
     categories: TermIndex,
+    shipping_classes: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, str]], tuple[int, int], list[str]]:
     """Rows (column → text) in WooCommerce's layout, the download and attribute group counts,
     the meta keys."""
@@ -172,6 +176,11 @@ def product_rows(
     skus = {int(p["id"]): str(p.get("sku") or "") for p in products}
     skus.update({int(v["id"]): str(v.get("sku") or "") for vs in variations.values() for v in vs})
 
+    def class_name(item: dict[str, Any]) -> str:
+        """WooCommerce writes the shipping class's name; the API answers its slug."""
+        slug = str(item.get("shipping_class") or "")
+        return (shipping_classes or {}).get(slug, slug)
+
     def linked(ids: Any) -> str:
         """Linked products as WooCommerce writes them: SKUs, ``id:<n>`` without one."""
         return wc.implode_values([skus.get(int(i)) or f"id:{int(i)}" for i in ids or ()])
@@ -180,6 +189,7 @@ def product_rows(
         row = _common(product)
         row.update(
             {
+                wc.SHIPPING_CLASS: class_name(product),
                 wc.GROUPED: linked(product.get("grouped_products"))
                 if product.get("type") == "grouped"
                 else "",
@@ -239,6 +249,7 @@ def product_rows(
                 {
                     wc.ID: str(variation["id"]),
                     wc.TYPE: _type_cell("variation", variation),
+                    wc.SHIPPING_CLASS: class_name(variation),
                     wc.NAME: str(variation.get("name") or product.get("name") or ""),
                     wc.FEATURED: "0",
                     wc.VISIBILITY: "visible",
@@ -294,7 +305,17 @@ def export_products(
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         variations = dict(zip(parents, pool.map(read_variations, parents), strict=True))
-    rows, (download_groups, groups), meta_keys = product_rows(products, variations, categories)
+    classes: dict[str, str] = {}
+    if any(
+        i.get("shipping_class") for i in (*products, *(v for vs in variations.values() for v in vs))
+    ):
+        for page in client.iter_pages(
+            "products/shipping_classes", params={"_fields": "name,slug"}, per_page=100
+        ):
+            classes.update({str(c["slug"]): html.unescape(str(c["name"])) for c in page})
+    rows, (download_groups, groups), meta_keys = product_rows(
+        products, variations, categories, classes
+    )
     columns = list(BASE_COLUMNS)
     download_columns = [
         f"Download {number} {part}"

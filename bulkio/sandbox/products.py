@@ -337,9 +337,16 @@ def _apply_common(
     for name in ("date_on_sale_from", "date_on_sale_to"):
         if name in payload or f"{name}_gmt" in payload:
             doc[f"{name}_gmt"] = _date_gmt(payload, name, store.offset)
-    set_text(
-        doc, payload, "description", "tax_class", "weight", "shipping_class", "global_unique_id"
-    )
+    set_text(doc, payload, "description", "tax_class", "weight", "global_unique_id")
+    if "shipping_class" in payload:
+        # The API takes a class slug and keeps its id (get_shipping_class_id_by_slug): an
+        # unknown slug leaves the product without a class.
+        slug = str(payload["shipping_class"] or "").strip()
+        found = store.db.scalar(
+            "SELECT id FROM terms WHERE taxonomy = 'product_shipping_class' AND slug = ?", (slug,)
+        )
+        doc["shipping_class_id"] = int(found or 0)
+        doc["shipping_class"] = slug if found else ""
     set_flags(doc, payload, "virtual", "downloadable")
     if isinstance(payload.get("downloads"), list):
         # WC_Product_Download: a file without an id gets a new UUID (customers' download

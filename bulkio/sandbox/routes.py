@@ -386,7 +386,7 @@ class Api:
 
     def _register_terms(self) -> None:
         store = self.store
-        for resource in ("categories", "tags"):
+        for resource in ("categories", "tags", "shipping_classes"):
 
             def list_terms(call: Call, ids: Mapping[str, str], resource: str = resource) -> Any:
                 return terms.list_terms(store, resource, call.params)

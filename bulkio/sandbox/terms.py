@@ -14,7 +14,11 @@ from bulkio.sandbox.params import as_bool, as_int, check_schema
 from bulkio.sandbox.resource import links, set_text
 from bulkio.sandbox.store import Store, doc_of, sanitize_title
 
-TAXONOMIES = {"categories": "product_cat", "tags": "product_tag"}
+TAXONOMIES = {
+    "categories": "product_cat",
+    "tags": "product_tag",
+    "shipping_classes": "product_shipping_class",
+}
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
 ORDER_COLUMNS = {"id": "id", "name": "name", "slug": "slug"}  # other orderby values sort by name
 STRICT_TYPES = {"name": "string", "slug": "string", "parent": "integer"}

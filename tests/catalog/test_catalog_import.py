@@ -373,6 +373,32 @@ def test_downloads_keep_their_ids_when_renamed(sandbox: Sandbox, tmp_path: Path)
     ]
 
 
+def test_shipping_class_by_name_and_unknown_ones_rejected(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = tmp_path / "classes.csv"
+    feed.write_text(
+        "Type,SKU,Name,Regular price,Shipping class,Parent,Attribute 1 name,Attribute 1 value(s)\n"
+        "simple,BOX,Box,5.00,bulky goods,,,\n"
+        "simple,ENV,Envelope,1.00,Pigeon post,,,\n"
+        "variable,TEE,Tee,,Pigeon post,,Size,S\n"
+        "variation,TEE-S,,9.00,,TEE,Size,S\n"
+    )
+    with client_for(sandbox) as client:
+        made = client.post("products/shipping_classes", {"name": "Bulky goods"})
+        run = import_catalog(client, MAPPING, feed)
+        assert [(r.sku, r.code) for r in run.plan.rejected] == [
+            ("ENV", "unknown-shipping-class"),
+            ("TEE", "unknown-shipping-class"),
+            ("TEE-S", "parent-rejected"),
+        ]
+        assert "Pigeon post" in run.plan.rejected[0].message
+        box = sandbox.product_by_sku("BOX")
+        assert (box["shipping_class"], box["shipping_class_id"]) == (made["slug"], made["id"])
+        assert sandbox.product_by_sku("ENV") is None and sandbox.product_by_sku("TEE") is None
+        sandbox.clear_log()
+        again = import_catalog(client, MAPPING, feed)
+    assert not again.plan.has_changes and sandbox.writes() == 0
+
+
 def test_a_file_without_sku_column_is_a_mapping_error(sandbox: Sandbox, tmp_path: Path) -> None:
     import pytest
 

@@ -47,6 +47,7 @@ PRODUCT_FIELDS = (
     "downloadable",
     "download_limit",
     "download_expiry",
+    "shipping_class",
 )
 VARIATION_FIELDS = (
     "status",
@@ -70,7 +71,9 @@ VARIATION_FIELDS = (
     "downloadable",
     "download_limit",
     "download_expiry",
+    "shipping_class",
 )
+CLASSES = ("Bulky & Heavy", "Letter")
 
 
 def _number(value: Any) -> Any:
@@ -211,6 +214,8 @@ def test_round_trip_through_the_woocommerce_layout(
             },
         )
         client.put(f"products/{simple[8]['id']}", {"virtual": True})
+        slugs = [client.post("products/shipping_classes", {"name": n})["slug"] for n in CLASSES]
+        client.put(f"products/{simple[9]['id']}", {"shipping_class": slugs[0]})
         first_variation = source.variations(variable[1]["id"])[0]
         client.put(
             f"products/{variable[1]['id']}/variations/{first_variation['id']}",
@@ -219,6 +224,7 @@ def test_round_trip_through_the_woocommerce_layout(
                 "low_stock_amount": 2,
                 "date_on_sale_to": "2027-01-15T09:05:00",
                 "virtual": True,
+                "shipping_class": slugs[1],
                 "downloadable": True,
                 "downloads": [{"name": "Pattern", "file": "https://files.example.com/p.pdf"}],
             },
@@ -255,6 +261,8 @@ def test_round_trip_through_the_woocommerce_layout(
 
     target = sandbox_factory()
     with client_for(target) as client:
+        for name in CLASSES:  # bulkio names existing classes; it does not create them
+            client.post("products/shipping_classes", {"name": name})
         first = import_catalog(client, MAPPING, output)
         assert not first.plan.rejected, first.plan.rejected[:3]
         assert first.result is not None and not first.result.problems
@@ -281,10 +289,16 @@ def test_round_trip_through_the_woocommerce_layout(
     assert left[simple[4]["sku"]]["grouped_products"] == [simple[5]["sku"], simple[6]["sku"]]
     assert carried["date_on_sale_to"] == "2026-03-31T23:59:59"
     assert "2026-03-31 23:59:59" in output.read_text(encoding="utf-8-sig")
-    assert [left[simple[7]["sku"]][n] for n in VARIATION_FIELDS[-4:]] == [True, True, 5, 30]
+    assert [
+        left[simple[7]["sku"]][n]
+        for n in ("virtual", "downloadable", "download_limit", "download_expiry")
+    ] == [True, True, 5, 30]
     assert "simple, downloadable, virtual" in output.read_text(encoding="utf-8-sig")
     carried_variation = left[variable[1]["sku"]]["variations"][first_variation["sku"]]
     assert carried_variation["virtual"] is True
+    assert carried_variation["shipping_class"] == slugs[1] == "letter"
+    assert left[simple[9]["sku"]]["shipping_class"] == slugs[0] != ""
+    assert ",Bulky & Heavy," in output.read_text(encoding="utf-8-sig")
     assert carried_variation["downloads"] == [("Pattern", "https://files.example.com/p.pdf")]
     assert left[simple[7]["sku"]]["downloads"][0] == (
         "Manual, 2nd edition",
