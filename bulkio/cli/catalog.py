@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,25 @@ DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "woocommerc
 @click.group("catalog")
 def catalog_group() -> None:
     """Full catalogs: variable products, attributes, categories/tags by name, images."""
+
+
+def writing_run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options and error handling shared by ``catalog import`` and ``catalog apply`` (both
+    write to the store the same way), in the order ``--help`` lists them."""
+    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+        click.option(
+            "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr)."),
+        click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True),
+        click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True),
+        safety_options,
+        store_options,
+        handle_errors,
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
 
 
 def run_catalog_import(
@@ -155,13 +175,7 @@ def run_catalog_import(
     callback=output_file_in_existing_dir,
     help="Save the plan as JSON (apply it later with `bulkio apply PLAN.json`).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
-@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
-@safety_options
-@store_options
-@handle_errors
+@writing_run_options
 def catalog_import_command(source: Path, mapping_path: Path | None, **options: Any) -> None:
     """Import a catalog: terms by name, parents with attributes, variations, images.
 
@@ -184,13 +198,7 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
     callback=output_file_in_existing_dir,
     help="Write refused, rejected and failed rows to this CSV.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems (on stderr).")
-@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
-@safety_options
-@store_options
-@handle_errors
+@writing_run_options
 def catalog_apply_command(plan_path: Path, **options: Any) -> None:
     """Apply a plan saved with `bulkio catalog import … --plan-out PLAN.json`.
 
