@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from bulkio.cli import main
@@ -71,6 +72,14 @@ def write_mapping(
     )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def isolate_store_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Clear the store variables a developer's shell may hold and give the run its own config
+    and runs home, so in-process CLI runs see only the options a test passes."""
+    for name in ("BULKIO_URL", "BULKIO_KEY", "BULKIO_SECRET", "BULKIO_PROFILE", "BULKIO_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def store_args(sb: Sandbox) -> list[str]:

@@ -15,6 +15,7 @@ from bulkio.sandbox import Sandbox
 from tests.safety.helpers import (
     cli,
     cli_import,
+    isolate_store_env,
     live_by_sku,
     owned_state,
     rows,
@@ -28,9 +29,7 @@ N = 40
 
 @pytest.fixture(autouse=True)
 def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BULKIO_URL", "BULKIO_KEY", "BULKIO_SECRET", "BULKIO_PROFILE", "BULKIO_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    isolate_store_env(monkeypatch, tmp_path)
 
 
 def state_file(sb: Sandbox, mapping: Path) -> Path:
