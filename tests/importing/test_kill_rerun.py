@@ -3,20 +3,20 @@ ends: same store state, no duplicate SKUs (reconcile, don't replay)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from bulkio.sandbox import FaultPlan, Sandbox
 from bulkio.store import StoreClient
 from tests.importing.conftest import Feed, feed_rows, run_import, store_state
+from tests.safety.helpers import bulkio_process, subprocess_env
 
 ROWS = 300
-REPO = Path(__file__).resolve().parents[2]
 
 
 def settled_count(sb: Sandbox, quiet_for: float = 0.5) -> int:
@@ -27,6 +27,25 @@ def settled_count(sb: Sandbox, quiet_for: float = 0.5) -> int:
         if now != count:
             count, since = now, time.monotonic()
     return count
+
+
+def import_process(
+    sb: Sandbox, tmp_path: Path, feed: Feed, *, text: bool = False
+) -> AbstractContextManager[subprocess.Popen[Any]]:
+    """``bulkio import`` of the feed in a subprocess, 10 rows a batch, two batches in flight."""
+    return bulkio_process(
+        subprocess_env(sb, tmp_path),
+        "import",
+        feed.csv,
+        "-m",
+        feed.mapping,
+        "--batch-size",
+        "10",
+        "--concurrency",
+        "2",
+        "--quiet",
+        text=text,
+    )
 
 
 def test_killed_run_then_rerun_equals_a_clean_run(
@@ -44,36 +63,7 @@ def test_killed_run_then_rerun_equals_a_clean_run(
 
     # ~20 ms of server time per item: 30 batches of 10, two in flight, a few seconds in all.
     victim = sandbox_factory(faults=FaultPlan(per_item=0.02))
-    key, secret = victim.keys["read_write"]
-    env = {
-        **os.environ,
-        "BULKIO_URL": victim.url,
-        "BULKIO_KEY": key,
-        "BULKIO_SECRET": secret,
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("BULKIO_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulkio",
-            "import",
-            str(feed.csv),
-            "-m",
-            str(feed.mapping),
-            "--batch-size",
-            "10",
-            "--concurrency",
-            "2",
-            "--quiet",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with import_process(victim, tmp_path, feed) as process:
         deadline = time.monotonic() + 60
         while victim.writes(committed=True) < 4:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
@@ -81,12 +71,6 @@ def test_killed_run_then_rerun_equals_a_clean_run(
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
     assert process.returncode == -signal.SIGKILL
     # The server goes on saving a batch whose client died (as PHP does); let it finish.
     written_before_rerun = settled_count(victim)
@@ -112,37 +96,7 @@ def test_ctrl_c_mid_apply_exits_130_and_a_rerun_finishes_the_job(
 ) -> None:
     feed = make_feed(feed_rows(200))
     sb = sandbox_factory(faults=FaultPlan(per_item=0.02))
-    key, secret = sb.keys["read_write"]
-    env = {
-        **os.environ,
-        "BULKIO_URL": sb.url,
-        "BULKIO_KEY": key,
-        "BULKIO_SECRET": secret,
-        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("BULKIO_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulkio",
-            "import",
-            str(feed.csv),
-            "-m",
-            str(feed.mapping),
-            "--batch-size",
-            "10",
-            "--concurrency",
-            "2",
-            "--quiet",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with import_process(sb, tmp_path, feed, text=True) as process:
         deadline = time.monotonic() + 60
         while sb.writes(committed=True) < 2:
             assert process.poll() is None
@@ -150,10 +104,6 @@ def test_ctrl_c_mid_apply_exits_130_and_a_rerun_finishes_the_job(
             time.sleep(0.01)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "running again is safe" in stderr
     written = settled_count(sb)

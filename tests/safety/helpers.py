@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,29 @@ def run_bulkio(
         text=True,
         timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def bulkio_process(
+    env: dict[str, str], *args: str | Path, text: bool = False
+) -> Iterator[subprocess.Popen[Any]]:
+    """Start ``python -m bulkio ARGS`` (stdout dropped, stderr piped) for a test to signal, and
+    make sure it is dead and its pipe closed when the block ends, whatever the test asserted."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulkio", *[str(a) for a in args]],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=text,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
 
 
 def live_by_sku(sb: Sandbox) -> dict[str, dict[str, Any]]:

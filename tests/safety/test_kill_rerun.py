@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 
 from bulkio.sandbox import FaultPlan, Sandbox
 from tests.safety.helpers import (
+    bulkio_process,
     cli_import,
     owned_state,
     rows,
@@ -89,22 +88,9 @@ def test_five_random_kills_then_rerun_equal_a_clean_run(
         # kill after this many committed writes (0: at a random moment before any write)
         after_writes = rng.randint(0, 18)
         delay = rng.uniform(0.0, 0.6)
-        command = [
-            sys.executable,
-            "-m",
-            "bulkio",
-            "import",
-            str(tonight),
-            "-m",
-            str(mapping),
-            "--quiet",
-            *EXTRA,
-            *runs,
-        ]
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
+        with bulkio_process(
+            env, "import", tonight, "-m", mapping, "--quiet", *EXTRA, *runs
+        ) as process:
             deadline = time.monotonic() + 60
             if after_writes == 0:
                 time.sleep(delay)
@@ -114,12 +100,6 @@ def test_five_random_kills_then_rerun_equal_a_clean_run(
                     time.sleep(0.005)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            if process.stderr:
-                process.stderr.close()
         settle(victim)
         written = victim.writes(committed=True)
         kill_points.append((after_writes, written, process.returncode))
