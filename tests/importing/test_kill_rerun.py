@@ -14,19 +14,13 @@ from typing import Any
 from bulkio.sandbox import FaultPlan, Sandbox
 from bulkio.store import StoreClient
 from tests.importing.conftest import Feed, feed_rows, run_import, store_state
-from tests.safety.helpers import bulkio_process, subprocess_env
+from tests.safety.helpers import bulkio_process, subprocess_env, wait_until_quiet
 
 ROWS = 300
 
 
 def settled_count(sb: Sandbox, quiet_for: float = 0.5) -> int:
-    count, since = sb.count(), time.monotonic()
-    while time.monotonic() - since < quiet_for:
-        time.sleep(0.05)
-        now = sb.count()
-        if now != count:
-            count, since = now, time.monotonic()
-    return count
+    return wait_until_quiet(sb.count, quiet_for)
 
 
 def import_process(

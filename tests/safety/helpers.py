@@ -7,7 +7,8 @@ import csv
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,19 @@ def bulkio_process(
             process.wait()
         if process.stderr:
             process.stderr.close()
+
+
+def wait_until_quiet(measure: Callable[[], int], quiet_for: float) -> int:
+    """Poll ``measure`` until it has not changed for ``quiet_for`` seconds; return its value.
+    A batch whose client was killed is still saved by the server (as PHP would), so a test
+    waits for that before looking at the store."""
+    value, since = measure(), time.monotonic()
+    while time.monotonic() - since < quiet_for:
+        time.sleep(0.05)
+        now = measure()
+        if now != value:
+            value, since = now, time.monotonic()
+    return value
 
 
 def live_by_sku(sb: Sandbox) -> dict[str, dict[str, Any]]:

@@ -25,6 +25,7 @@ from tests.safety.helpers import (
     owned_state,
     rows,
     subprocess_env,
+    wait_until_quiet,
     write_csv,
     write_mapping,
 )
@@ -45,12 +46,7 @@ def tonight_rows() -> list[dict[str, str]]:
 def settle(sb: Sandbox, quiet_for: float = 0.4) -> None:
     """Wait until the sandbox has logged nothing new for a moment (a batch whose client died
     is still saved, as PHP would)."""
-    count, since = len(sb.request_log), time.monotonic()
-    while time.monotonic() - since < quiet_for:
-        time.sleep(0.05)
-        now = len(sb.request_log)
-        if now != count:
-            count, since = now, time.monotonic()
+    wait_until_quiet(lambda: len(sb.request_log), quiet_for)
 
 
 @pytest.fixture
