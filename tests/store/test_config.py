@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from bulkio.config import ConnectionSettings, config_file_warnings, mask_key, resolve_settings
 from bulkio.errors import UsageError
 
-KEY = "ck_0123456789abcdef0123456789abcdef01231a2b"
-SECRET = "cs_fedcba9876543210fedcba9876543210fedcba98"
+# Generated per run, in the real shape (prefix + 40 hex), so no key-like literal is committed.
+KEY = "ck_" + secrets.token_hex(18) + "1a2b"
+SECRET = "cs_" + secrets.token_hex(20)
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
