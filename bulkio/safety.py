@@ -372,6 +372,19 @@ def _pct(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
+def _price_breach(name: str, allowed: str, swings: list[PriceSwing], reason: str) -> LimitBreach:
+    """One breach of a price-swing limit; a product can swing on two prices, counted once."""
+    skus = list(dict.fromkeys(swing.sku for swing in swings))
+    return LimitBreach(
+        name,
+        allowed=allowed,
+        actual=f"{len(skus):,} products",
+        skus=skus,
+        details=[swing.describe() for swing in swings],
+        reason=reason,
+    )
+
+
 def check_limits(
     plan: Any,
     limits: Limits = DEFAULT_LIMITS,
@@ -446,13 +459,11 @@ def check_limits(
         )
         if drops:
             breaches.append(
-                LimitBreach(
+                _price_breach(
                     "max_price_drop",
-                    allowed=f"−{_pct(limits.max_price_drop)}",
-                    actual=f"{len({s.sku for s in drops}):,} products",
-                    skus=list(dict.fromkeys(s.sku for s in drops)),
-                    details=[s.describe() for s in drops],
-                    reason="prices would fall too far (prices of 0.00 or a wrong column?)",
+                    f"−{_pct(limits.max_price_drop)}",
+                    drops,
+                    "prices would fall too far (prices of 0.00 or a wrong column?)",
                 )
             )
     if limits.max_price_rise is not None:
@@ -462,13 +473,11 @@ def check_limits(
         )
         if rises:
             breaches.append(
-                LimitBreach(
+                _price_breach(
                     "max_price_rise",
-                    allowed=f"+{_pct(limits.max_price_rise)}",
-                    actual=f"{len({s.sku for s in rises}):,} products",
-                    skus=list(dict.fromkeys(s.sku for s in rises)),
-                    details=[s.describe() for s in rises],
-                    reason="prices would rise too far (cents read as units, or a wrong column?)",
+                    f"+{_pct(limits.max_price_rise)}",
+                    rises,
+                    "prices would rise too far (cents read as units, or a wrong column?)",
                 )
             )
 
