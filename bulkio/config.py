@@ -38,6 +38,7 @@ ENV_KEY = "BULKIO_KEY"
 ENV_SECRET = "BULKIO_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_PROFILE = "BULKIO_PROFILE"
 ENV_CONFIG = "BULKIO_CONFIG"
+ENV_CA_BUNDLE = "BULKIO_CA_BUNDLE"
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for an answer: generous, because a batch of 100 rich items can take 10 s+."""
@@ -329,14 +330,17 @@ def resolve_settings(
             hint="use one of: " + ", ".join(AUTH_MODES),
         )
     final_insecure = bool(insecure) if insecure else bool(values.get("insecure", False))
-    final_ca = pick(str(ca_bundle) if ca_bundle else None, None, values.get("ca_bundle"))
+    final_ca = pick(str(ca_bundle) if ca_bundle else None, ENV_CA_BUNDLE, values.get("ca_bundle"))
     if final_ca and final_insecure:
         raise UsageError("--ca-bundle and --insecure contradict each other; choose one")
     verify: bool | str = True
     if final_ca:
         ca_path = Path(str(final_ca)).expanduser()
         if not ca_path.is_file():
-            raise UsageError(f"CA bundle {ca_path} does not exist (option --ca-bundle or {where})")
+            raise UsageError(
+                f"CA bundle {ca_path} does not exist (option --ca-bundle, {ENV_CA_BUNDLE} "
+                f"or {where})"
+            )
         verify = str(ca_path)
     if final_insecure:
         verify = False

@@ -114,7 +114,8 @@ def store_options(func: F) -> F:
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             default=None,
             metavar="FILE",
-            help="PEM file of CA certificates to trust (stores with a private CA).",
+            help="PEM file of CA certificates to trust (stores with a private CA); also "
+            "$BULKIO_CA_BUNDLE.",
         ),
         click.option(
             "--insecure",

@@ -43,6 +43,24 @@ log = logging.getLogger("bulkio.store")
 
 MAX_PER_PAGE = 100
 
+STORED_CONTEXT_ROUTES = ("products",)
+"""Reads of these routes (and their sub-routes: variations, terms) ask for ``context=edit``.
+
+The default ``view`` context *renders* content (``wpautop`` and ``wptexturize`` on descriptions:
+``"Einfach"`` comes back as ``"<p>Einfach</p>\n"``), so a feed compared against it would
+"change" every product on every run. ``edit`` returns what the store holds, which is what an
+import compares and what WooCommerce's own exporter writes.
+"""
+
+
+def read_params(route: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``params`` plus the defaults every read of ``route`` needs (see
+    :data:`STORED_CONTEXT_ROUTES`); a caller's own ``context`` wins."""
+    query = dict(params or {})
+    if route.split("/", 1)[0] in STORED_CONTEXT_ROUTES and "context" not in query:
+        query["context"] = "edit"
+    return query
+
 _DEFAULT_AUTH = object()
 
 
@@ -404,8 +422,8 @@ class StoreClient:
     # -- the public API -------------------------------------------------------------------------
 
     def get(self, route: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET a route; returns the decoded JSON body."""
-        return self._json(self.request("GET", route, params=params))
+        """GET a route; returns the decoded JSON body (product routes as stored: ``context=edit``)."""
+        return self._json(self.request("GET", route, params=read_params(route, params)))
 
     def post(self, route: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
         return self._json(self.request("POST", route, params=params, json_body=body))
@@ -427,7 +445,7 @@ class StoreClient:
         """One page of a listing, with ``X-WP-Total`` / ``X-WP-TotalPages``."""
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise UsageError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
-        query = {**(params or {}), "page": page, "per_page": per_page}
+        query = {**read_params(route, params), "page": page, "per_page": per_page}
         response = self.request("GET", route, params=query)
         items = self._json(response)
         if not isinstance(items, list):
@@ -455,9 +473,15 @@ class StoreClient:
 
         The first page tells ``X-WP-TotalPages``; the rest are fetched concurrently (at most
         ``max_concurrency`` at a time, a bounded window ahead of the consumer). Without the
-        header, pages are read one after another until a short page. Use a stable ``orderby``
-        (e.g. ``id``) when the data may change while paging.
+        header, pages are read one after another until a short page.
+
+        Pages are ordered by ``id`` unless ``params`` name an ``orderby``: WordPress's default
+        (by date, no tie-breaker) lets MariaDB order products created in the same second
+        differently on each page, so concurrent pages would repeat some items and skip others.
         """
+        params = dict(params or {})
+        if "orderby" not in params:
+            params.update(orderby="id", order="asc")
         first = self.get_page(route, params, page=1, per_page=per_page)
         if first.items:
             yield first.items

@@ -1,0 +1,58 @@
+"""The real-store tier: every test here runs against real WooCommerce, on both versions.
+
+Run it with ``python -m pytest -m realstore tests/realstore`` (the default test command leaves it
+out: it needs root once, to build the stores, and PHP time). Outside CI a machine without
+``../shared/refstore`` skips the tier with the reason; in CI (``CI=true``) a missing or broken
+store fails the run instead, so a green CI always means the tier ran.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.realstore.refstore import STORES, RealStore, StoreUnavailable, ensure_store
+
+_cache: dict[str, RealStore | str] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.realstore)
+
+
+def _store(name: str) -> RealStore:
+    if name not in _cache:
+        try:
+            _cache[name] = ensure_store(name)
+        except StoreUnavailable as problem:
+            _cache[name] = str(problem)
+    found = _cache[name]
+    if isinstance(found, str):
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"real store {name} unavailable in CI: {found}", pytrace=False)
+        pytest.skip(f"real store {name} unavailable: {found}")
+    return found
+
+
+@pytest.fixture(params=list(STORES), scope="session")
+def store(request: pytest.FixtureRequest) -> Iterator[RealStore]:
+    """A running real store, once per WooCommerce version (``wc11`` = 11.0.1, ``wc79`` = 7.9.0)."""
+    found = _store(request.param)
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def store_env(store: RealStore, monkeypatch: pytest.MonkeyPatch) -> RealStore:
+    """The store, with bulkio's environment variables pointing at it (read/write key, HTTPS)."""
+    for key, value in store.bulkio_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("BULKIO_PROFILE", raising=False)
+    monkeypatch.setenv("BULKIO_CONFIG", "/nonexistent/bulkio-test-config.toml")
+    return store
