@@ -422,7 +422,7 @@ class StoreClient:
     # -- the public API -------------------------------------------------------------------------
 
     def get(self, route: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET a route; returns the decoded JSON body (product routes as stored: ``context=edit``)."""
+        """GET a route; returns the decoded JSON body (product routes as stored: read_params)."""
         return self._json(self.request("GET", route, params=read_params(route, params)))
 
     def post(self, route: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:

@@ -25,7 +25,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 REFSTORE_DIR = Path(os.environ.get("BULKIO_REFSTORE_DIR", REPO.parent / "shared" / "refstore"))
-REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))  # noqa: S108 - setup.sh's default
+REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))
 
 STORES = {"wc11": "11", "wc79": "7.9"}
 """Store name → the argument ``setup.sh`` takes for it. WooCommerce 11.0.1 first, then 7.9.0."""
@@ -159,8 +159,8 @@ class RealStore:
             '$_SERVER["HTTPS"] = "on";'
             'require "' + str(self.wp_dir) + '/wp-load.php";' + code
         )
-        done = subprocess.run(  # noqa: S603 - fixed program, our own code
-            ["runuser", "-u", "www-data", "--", "php", "-r", script],  # noqa: S607
+        done = subprocess.run(
+            ["runuser", "-u", "www-data", "--", "php", "-r", script],
             cwd=self.wp_dir,
             capture_output=True,
             text=True,
@@ -217,7 +217,7 @@ def ensure_store(name: str) -> RealStore:
     with open(REFSTORE_HOME / ".bulkio-tests.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (env_file.is_file() and _answers(read_env(env_file))):
-            done = subprocess.run(  # noqa: S603 - the project's own setup script
+            done = subprocess.run(
                 [shutil.which("bash") or "bash", str(setup), STORES[name]],
                 capture_output=True,
                 text=True,
