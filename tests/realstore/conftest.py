@@ -20,10 +20,17 @@ _cache: dict[str, RealStore | str] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tier, and keep each store's tests on one xdist worker (``--dist loadgroup``):
+    the two versions run side by side, and a test may change a store's settings for a moment
+    (permalinks, tax options) without another test seeing it."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.realstore)
+            callspec = getattr(item, "callspec", None)
+            name = callspec.params.get("store") if callspec is not None else None
+            if name:
+                item.add_marker(pytest.mark.xdist_group(name))
 
 
 def _store(name: str) -> RealStore:
