@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import polars as pl
 
+from bulkio.errors import MappingError
 from bulkio.fields import FieldSpec, canonical_from_store, field_spec, store_fields_param
 
 PER_PAGE = 100
@@ -57,6 +58,8 @@ class ReadClient(Protocol):
     def iter_pages(
         self, route: str, *, params: dict[str, Any] | None = ..., per_page: int = ...
     ) -> Iterator[list[dict[str, Any]]]: ...
+
+    def request(self, method: str, route: str, *, params: dict[str, Any] | None = ...) -> Any: ...
 
 
 ProgressCallback = Callable[[int], None]
@@ -253,6 +256,37 @@ def state_frame(products: Iterable[dict[str, Any]], specs: Sequence[FieldSpec]) 
     return pl.DataFrame(columns, schema=schema)
 
 
+VERSIONED_FIELDS = {"global_unique_id": "9.2"}
+"""Fields only newer WooCommerce versions have → the version that brought them. A store that
+lacks one ignores it on write (WordPress drops unknown body parameters) and never returns it, so
+a feed owning it would plan the same write on every run: such a mapping is refused up front."""
+
+
+def check_store_has_fields(
+    client: ReadClient, owned_fields: Iterable[str], *, mapping_path: str | None = None
+) -> None:
+    """Raise :class:`MappingError` when the store's product schema lacks an owned field.
+
+    Costs one small ``OPTIONS products`` request, and only when the mapping owns a field from
+    :data:`VERSIONED_FIELDS`.
+    """
+    needed = [name for name in owned_fields if name in VERSIONED_FIELDS]
+    if not needed:
+        return
+    answer = client.request("OPTIONS", "products", params={"_fields": "schema"})
+    properties = (answer.json().get("schema") or {}).get("properties") or {}
+    for name in needed:
+        if name not in properties:
+            raise MappingError(
+                mapping_path or "<mapping>",
+                f"fields.{name}",
+                f"this store's WooCommerce has no {name} (it arrived in WooCommerce "
+                f"{VERSIONED_FIELDS[name]}); the value would be dropped on every write",
+                hint="update WooCommerce, or map the column to a meta field instead "
+                '(e.g. "meta:_gtin") and leave this field out',
+            )
+
+
 def fetch_store_state(
     client: ReadClient,
     mapping: Any,
@@ -277,6 +311,7 @@ def fetch_store_state(
         return frame
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
+    check_store_has_fields(client, names, mapping_path=getattr(mapping, "path", None))
     fields_param = store_fields_param([*names, "status", "parent_id"])
     unique = unique_skus(skus)
     live = read_products(client, unique, fields_param, concurrency=concurrency, progress=progress)

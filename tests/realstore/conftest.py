@@ -56,10 +56,11 @@ def store(request: pytest.FixtureRequest) -> Iterator[RealStore]:
 
 
 @pytest.fixture
-def store_env(store: RealStore, monkeypatch: pytest.MonkeyPatch) -> RealStore:
+def store_env(store: RealStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RealStore:
     """The store, with bulkio's environment variables pointing at it (read/write key, HTTPS)."""
     for key, value in store.bulkio_env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("BULKIO_PROFILE", raising=False)
-    monkeypatch.setenv("BULKIO_CONFIG", "/nonexistent/bulkio-test-config.toml")
+    monkeypatch.delenv("BULKIO_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
     return store

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import ssl
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -99,7 +100,7 @@ class RealStore:
             self._http = httpx.Client(
                 base_url=self.https_url + "/wp-json/wc/v3/",
                 auth=(self.env["RW_KEY"], self.env["RW_SECRET"]),
-                verify=self.ca_bundle,
+                verify=ssl.create_default_context(cafile=self.ca_bundle),
                 timeout=120,
             )
         return self._http
@@ -189,7 +190,7 @@ def _answers(env: dict[str, str]) -> bool:
             env["HTTPS_URL"] + "/wp-json/wc/v3/products",
             params={"per_page": 1, "_fields": "id"},
             auth=(env["RW_KEY"], env["RW_SECRET"]),
-            verify=env["CA_BUNDLE"],
+            verify=ssl.create_default_context(cafile=env["CA_BUNDLE"]),
             timeout=30,
         )
     except (httpx.HTTPError, KeyError, OSError):
@@ -210,8 +211,7 @@ def ensure_store(name: str) -> RealStore:
         )
     if os.geteuid() != 0:
         raise StoreUnavailable(
-            f"store {name} is not running and building it needs root: "
-            f"sudo {setup} {STORES[name]}"
+            f"store {name} is not running and building it needs root: sudo {setup} {STORES[name]}"
         )
     REFSTORE_HOME.mkdir(parents=True, exist_ok=True)
     with open(REFSTORE_HOME / ".bulkio-tests.lock", "w") as lock:
