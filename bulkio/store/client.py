@@ -61,6 +61,7 @@ def read_params(route: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         query["context"] = "edit"
     return query
 
+
 _DEFAULT_AUTH = object()
 
 
