@@ -146,6 +146,7 @@ class _Applier:
         self.stopping = False
         """Set on Ctrl-C: requests already sent finish, no new one starts."""
         self.fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
+        self.trashed = {t.sku.lower(): t.trashed_id for t in plan.trashed}
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -284,6 +285,8 @@ class _Applier:
                     taken_skus.append(op)
                 else:
                     code, message = _error_fields(item.error)
+                    if op.action == "create" and op.sku.lower() in self.trashed:
+                        message = _trash_refused(message, self.trashed[op.sku.lower()])
                     done.append(
                         ItemOutcome(op.line, op.sku, op.action, "failed", op.id, code, message)
                     )
@@ -352,6 +355,20 @@ class _Applier:
             )
         self._record(done)
         self.send(follow_up)
+
+
+def _trash_refused(message: str, trashed_id: int) -> str:
+    """Why a create of a SKU held by a trashed product failed, and the ways out.
+
+    WooCommerce 7.9 lets a new product take a trashed product's SKU; newer stores (11.0.1 here)
+    refuse it ("already present in the lookup table"), so ``on_trashed = "create"`` cannot work
+    there without first emptying the trash of that product.
+    """
+    return (
+        f"{message} — trashed product #{trashed_id} still holds this SKU and this store "
+        'refuses a second product with it: set on_trashed = "restore" in the mapping to bring '
+        f"#{trashed_id} back, or delete #{trashed_id} permanently from the trash, then run again"
+    )
 
 
 def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> list[FieldChange]:
