@@ -192,7 +192,12 @@ def read_products(
     concurrency: int = 4,
     progress: ProgressCallback | None = None,
 ) -> list[dict[str, Any]]:
-    """The products (raw JSON) holding any of ``skus``, read the cheaper way."""
+    """The products (raw JSON) holding any of ``skus``, read the cheaper way, each once.
+
+    A product seen twice (a page boundary moved under a concurrent write: a product restored
+    from the trash or deleted while paging) is kept once: the same id twice is not two products
+    holding one SKU, which the plan would reject as ``duplicate_sku_in_store``.
+    """
     fetch = plan_fetch(client, skus, status=status)
     if fetch.strategy == "none":
         return []
@@ -206,10 +211,16 @@ def read_products(
             found.extend(matched)
             if progress:
                 progress(len(matched))
-        return found
-    return read_sku_chunks(
-        client, fetch.chunks, wanted, base, concurrency=concurrency, progress=progress
-    )
+    else:
+        found = read_sku_chunks(
+            client, fetch.chunks, wanted, base, concurrency=concurrency, progress=progress
+        )
+    return once_by_id(found)
+
+
+def once_by_id(products: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``products`` without repeats of an id (first seen wins), in order."""
+    return list({int(item["id"]): item for item in reversed(list(products))}.values())[::-1]
 
 
 VARIATION_STATUS = "variation"

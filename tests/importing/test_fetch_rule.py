@@ -87,3 +87,28 @@ def test_small_runs_are_spread_over_the_workers() -> None:
     assert spread_chunk_size(1000, 100, 4) == 100  # big runs use full batches
     assert spread_chunk_size(100, 7, 4) == 7  # never above the store's limit
     assert spread_chunk_size(100, 100, 1) == 100
+
+
+@dataclass
+class ShiftingCatalog:
+    """A catalog read while the store changes: product #7 shows on two pages."""
+
+    pages: list[list[dict[str, Any]]]
+
+    def get_page(
+        self, route: str, params: Any = None, *, page: int = 1, per_page: int = 100
+    ) -> FakePage:
+        return FakePage([], total=150)  # 2 pages < 3 SKU chunks: the catalog is paged
+
+    def iter_pages(self, route: str, *, params: Any = None, per_page: int = 100) -> Any:
+        yield from self.pages
+
+
+def test_a_product_seen_on_two_pages_is_one_product() -> None:
+    from bulkio.plan.state import read_products
+
+    seven = {"id": 7, "sku": "A-7"}
+    catalog = ShiftingCatalog([[{"id": 3, "sku": "A-3"}, seven], [seven, {"id": 9, "sku": "A-9"}]])
+    wanted = [f"A-{n}" for n in range(300)]
+    found = read_products(catalog, wanted, "id,sku")
+    assert [item["id"] for item in found] == [3, 7, 9]
