@@ -72,6 +72,8 @@ class FetchPlan:
     strategy: Strategy
     requests: int
     chunks: list[list[str]]
+    total: int | None = None
+    """Products the store counted (``X-WP-Total``) when the rule probed it, if it did."""
 
 
 def owned_specs(owned_fields: Iterable[str]) -> list[FieldSpec]:
@@ -179,7 +181,7 @@ def plan_fetch(client: ReadClient, skus: Sequence[str], *, status: str | None = 
     if catalog_pages == 0:  # nothing there (an empty store or trash): nothing more to ask
         return FetchPlan("none", 1, [])
     if needs_catalog or catalog_pages < len(chunks):
-        return FetchPlan("catalog", 1 + catalog_pages, [])
+        return FetchPlan("catalog", 1 + catalog_pages, [], int(probe.total))
     return FetchPlan("sku", 1 + len(chunks), chunks)
 
 
@@ -206,11 +208,19 @@ def read_products(
     wanted = {sku.lower() for sku in skus}
     found: list[dict[str, Any]] = []
     if fetch.strategy == "catalog":
-        for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
-            matched = [item for item in items if sku_key(item) in wanted]
-            found.extend(matched)
-            if progress:
-                progress(len(matched))
+        seen: set[int] = set()
+        for attempt in range(2):
+            for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
+                matched = [item for item in items if sku_key(item) in wanted]
+                found.extend(matched)
+                seen.update(int(item["id"]) for item in items)
+                if progress and attempt == 0:
+                    progress(len(matched))
+            # Fewer products than the store counted: some were passed over while the catalog
+            # changed under the pages (a product deleted or trashed moves the rest back by one).
+            # One more pass finds them; what is still missing was deleted meanwhile.
+            if fetch.total is None or len(seen) >= fetch.total:
+                break
     else:
         found = read_sku_chunks(
             client, fetch.chunks, wanted, base, concurrency=concurrency, progress=progress

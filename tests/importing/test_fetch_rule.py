@@ -112,3 +112,40 @@ def test_a_product_seen_on_two_pages_is_one_product() -> None:
     wanted = [f"A-{n}" for n in range(300)]
     found = read_products(catalog, wanted, "id,sku")
     assert [item["id"] for item in found] == [3, 7, 9]
+
+
+@dataclass
+class SkippingCatalog:
+    """The store counts 3 products; the first pass over its pages misses #5 (a product before it
+    was deleted while paging), the second sees everything."""
+
+    passes: int = 0
+
+    def get_page(
+        self, route: str, params: Any = None, *, page: int = 1, per_page: int = 100
+    ) -> FakePage:
+        return FakePage([], total=3)
+
+    def iter_pages(self, route: str, *, params: Any = None, per_page: int = 100) -> Any:
+        self.passes += 1
+        if self.passes == 1:
+            yield [{"id": 3, "sku": "B-3"}, {"id": 9, "sku": "B-9"}]
+        else:
+            yield [{"id": 3, "sku": "B-3"}, {"id": 5, "sku": "B-5"}, {"id": 9, "sku": "B-9"}]
+
+
+def test_a_catalog_read_that_saw_fewer_products_than_counted_reads_again() -> None:
+    from bulkio.plan.state import read_products
+
+    catalog = SkippingCatalog()
+    found = read_products(catalog, [f"B-{n}" for n in range(300)], "id,sku")
+    assert sorted(item["id"] for item in found) == [3, 5, 9]
+    assert catalog.passes == 2
+
+
+def test_a_complete_catalog_read_is_not_repeated() -> None:
+    from bulkio.plan.state import read_products
+
+    catalog = SkippingCatalog(passes=1)  # every pass complete
+    read_products(catalog, [f"B-{n}" for n in range(300)], "id,sku")
+    assert catalog.passes == 2  # the one pass made here
