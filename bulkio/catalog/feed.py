@@ -19,11 +19,12 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from bulkio.catalog import wcformat as wc
-from bulkio.fields import FIELDS, CanonicalValue, canonical_sale_date
+from bulkio.fields import FIELDS, CanonicalValue, canonical_decimal, canonical_sale_date
 from bulkio.mapping.model import Mapping
 from bulkio.records import RowError, records_from_source
 from bulkio.sources import LINE, read_source
@@ -38,6 +39,10 @@ FEED_ERROR_CODES: dict[str, str] = {
     "invalid-sale-date": "a sale date is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
     "unknown-shipping-class": "the store has no shipping class of that name",
 }
+
+UNIT_FIELDS = ("weight", "dimensions.length", "dimensions.width", "dimensions.height")
+CONVERTED_PLACES = 4
+"""Decimals kept when a weight or dimension is converted to the store's unit."""
 
 VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
 
@@ -99,6 +104,9 @@ class CatalogFeed:
     rejected: list[RowError]
     total: int
     warnings: list[str] = field(default_factory=list)
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Weight / dimension field → (the file's column, its unit) for the unit columns the file
+    has (``weight → ("Weight (lbs)", "lbs")``); converted by :func:`convert_units`."""
 
     @property
     def variation_count(self) -> int:
@@ -142,7 +150,13 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
     ``warnings``). The SKU column is required.
     """
     source = read_source(path, mapping.source)
+    mapping, units = _unit_columns(mapping, source.columns)
     mapping, absent = _fields_in_file(mapping, source.columns)
+    price_columns = {
+        name: rule.column
+        for name, rule in mapping.fields.items()
+        if rule.spec.kind == "money" and rule.column and not rule.map
+    }
     records = records_from_source(mapping, source)
     accepted = dict(records.iter_rows())
     columns = list(source.columns)
@@ -202,6 +216,11 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         for name in ("description", "short_description"):
             if isinstance(values.get(name), str):
                 values[name] = wc.decode_description(str(values[name]))
+        for name, price_col in price_columns.items():
+            if values.get(name):
+                values[name] = _price_as_written(
+                    str(values[name]), _cell(row, price_col), mapping.source.decimal
+                )
         bad_date = ""
         for name, date_col in sale_date_cols.items():
             # WooCommerce writes "2026-01-05 0:00:00"; an empty cell ends the window, as there.
@@ -367,7 +386,112 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
             f"{path}: no column {', '.join(repr(c) for c in absent)}: "
             "those fields are left as the store has them"
         )
-    return CatalogFeed(str(path), products, rejected, records.total, warnings)
+    return CatalogFeed(str(path), products, rejected, records.total, warnings, units)
+
+
+def _price_as_written(canonical: str, cell: str | None, decimal: str) -> str:
+    """The price to send: the cell as written (``20``, ``.5``, ``19.90``), which is what
+    WooCommerce keeps (``wc_format_decimal`` trims nothing) and what its own importer stores;
+    the canonical form when the cell needs more than a decimal comma turned into a point.
+    Prices are compared as numbers (:mod:`bulkio.fields` ``money``), so either form is equal."""
+    text = (cell or "").strip()
+    if decimal == ",":
+        text = text.replace(",", ".")
+    if not text or any(c not in "0123456789.-" for c in text):
+        return canonical
+    try:
+        same = canonical_decimal(text, min_places=2) == canonical
+    except ValueError:
+        return canonical
+    return text if same else canonical
+
+
+def _unit_columns(
+    mapping: Mapping, columns: list[str]
+) -> tuple[Mapping, dict[str, tuple[str, str]]]:
+    """Read ``Weight (lbs)`` where the mapping says ``Weight (kg)``: WooCommerce's exporter
+    names these columns with the store's units. Each weight / dimension field whose mapping
+    column is such a unit column, and which the file has under another known unit, reads the
+    file's column instead. Returns the mapping and field → (column, unit) for every unit
+    column read (same unit or not): :func:`convert_units` converts them to the store's."""
+    by_what: dict[str, str] = {}
+    for column in columns:
+        found = wc.UNIT_COLUMN.match(column)
+        if found and _unit_kind(wc.unit_name(found["unit"])):
+            by_what.setdefault(found["what"].casefold(), column)
+    fields = dict(mapping.fields)
+    units: dict[str, tuple[str, str]] = {}
+    for name in UNIT_FIELDS:
+        rule = fields.get(name)
+        wanted = wc.UNIT_COLUMN.match(rule.column or "") if rule is not None else None
+        if rule is None or wanted is None:
+            continue
+        heading = rule.column if rule.column in columns else by_what.get(wanted["what"].casefold())
+        if heading is None:
+            continue
+        found = wc.UNIT_COLUMN.match(heading)
+        assert found is not None
+        unit = wc.unit_name(found["unit"])
+        if _unit_kind(unit) != ("weight" if name == "weight" else "dimension"):
+            continue
+        if heading != rule.column:
+            fields[name] = replace(rule, column=heading)
+        units[name] = (heading, unit)
+    if fields == mapping.fields:
+        return mapping, units
+    return replace(mapping, fields=fields), units
+
+
+def _unit_kind(unit: str) -> str:
+    if unit in wc.WEIGHT_UNITS:
+        return "weight"
+    if unit in wc.DIMENSION_UNITS:
+        return "dimension"
+    return ""
+
+
+def convert_value(value: str, unit: str, store_unit: str) -> str:
+    """A weight or dimension in ``unit`` → ``store_unit`` (both WooCommerce unit names),
+    rounded to :data:`CONVERTED_PLACES` decimals, trailing zeros dropped."""
+    if unit == store_unit or value == "":
+        return value
+    table = wc.WEIGHT_UNITS if unit in wc.WEIGHT_UNITS else wc.DIMENSION_UNITS
+    try:
+        number = Decimal(value) * Decimal(table[unit]) / Decimal(table[store_unit])
+    except (InvalidOperation, KeyError):
+        return value
+    rounded = number.quantize(Decimal(1).scaleb(-CONVERTED_PLACES))
+    return canonical_decimal(rounded.normalize() if rounded else Decimal(0))
+
+
+def convert_units(feed: CatalogFeed, store_units: dict[str, str]) -> None:
+    """Bring the file's weights and dimensions to the store's units (``{"weight": "kg",
+    "dimension": "cm"}``, from its settings), in place, and say so in ``feed.warnings``.
+    A unit the store did not tell is left as it is, with a warning."""
+    converted: dict[str, tuple[str, str]] = {}
+    for name, (column, unit) in feed.units.items():
+        kind = "weight" if name == "weight" else "dimension"
+        store_unit = store_units.get(kind, "")
+        if not store_unit:
+            feed.warnings.append(
+                f"{column}: the store's {kind} unit could not be read; the values are taken "
+                f"as {unit} without conversion"
+            )
+            continue
+        if store_unit != unit:
+            converted[name] = (unit, store_unit)
+            feed.warnings.append(
+                f"{column}: the store keeps {kind}s in {store_unit}; the file's values in "
+                f"{unit} are converted to {store_unit} (rounded to {CONVERTED_PLACES} decimals)"
+            )
+    if not converted:
+        return
+    for item in feed.items:
+        for one in (item, *item.variations):
+            for name, (unit, store_unit) in converted.items():
+                value = one.values.get(name)
+                if isinstance(value, str) and value:
+                    one.values[name] = convert_value(value, unit, store_unit)
 
 
 def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -> None:

@@ -103,8 +103,34 @@ def _meta_value(resource: dict[str, Any] | None, key: str) -> str | None:
     return None
 
 
+NEW_VARIATION_DEFAULTS: dict[str, CanonicalValue] = {"tax_class": "parent"}
+"""What a variation created through the API holds when a field is not sent, where that is not
+empty: its tax class is "parent" (WooCommerce's importer, and an empty cell, mean "" = the
+standard rate), so "" must be sent."""
+
+
+def _same(name: str, old: CanonicalValue, new: CanonicalValue) -> bool:
+    """Whether the store's value (canonical) already is the feed's: numbers compare as numbers
+    (the feed keeps a price as written, ``20``, the canonical form is ``20.00``), names and
+    descriptions as :func:`bulkio.fields.text_key` predicts the store keeps them."""
+    spec = field_spec(name)
+    if old == new or spec is None:
+        return old == new
+    try:
+        # Names and descriptions as WordPress will keep them (``&`` → ``&amp;``, …).
+        return old == canonicalise(spec, new)
+    except (ValueError, TypeError):
+        return False
+
+
 class _Differ:
-    def __init__(self, item_values: dict[str, CanonicalValue], store: dict[str, Any] | None):
+    def __init__(
+        self,
+        item_values: dict[str, CanonicalValue],
+        store: dict[str, Any] | None,
+        new_defaults: dict[str, CanonicalValue] | None = None,
+    ):
+        self.new_defaults = new_defaults or {}
         self.store = store
         self.payload: dict[str, Any] = {}
         self.changes: list[Change] = []
@@ -128,10 +154,10 @@ class _Differ:
             if spec is None:
                 continue
             old = canonical_from_store(spec, self.store) if self.store is not None else None
-            if self.store is not None and old == new:
+            if self.store is not None and _same(name, old, new):
                 continue
-            if self.store is None and new in ("", None):
-                continue  # a new item starts empty anyway
+            if self.store is None and (new is None or new == self.new_defaults.get(name, "")):
+                continue  # a new item starts with that value anyway
             self.field_changes.append(FieldChange(name, old, new))
             self.changes.append(Change(name, _show(old), _show(new)))
             if name.startswith("dimensions."):
@@ -472,7 +498,8 @@ def _links(
 
 
 def _flagged(attributes: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
-    """A variation's attributes as compared: name, option, and whether it is global."""
+    """A variation's attributes as compared: name, option, and whether it is global. An
+    attribute without an option means "any" and is left out: the store does not return it."""
     return sorted(
         (
             attribute_key(str(a.get("name", ""))),
@@ -480,14 +507,17 @@ def _flagged(attributes: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
             bool(a.get("id")),
         )
         for a in attributes
+        if str(a.get("option") or "").strip()
     )
 
 
 def _combination(attributes: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """A variation's attribute values as matched ("any" left out, as the store answers)."""
     return tuple(
         sorted(
             (attribute_key(str(a.get("name", ""))), name_key(str(a.get("option", ""))))
             for a in attributes
+            if str(a.get("option") or "").strip()
         )
     )
 
@@ -503,7 +533,7 @@ def _show_attributes(attributes: list[dict[str, Any]] | None) -> str:
 def _variation_op(
     item: FeedItem, store: dict[str, Any] | None, parent: FeedItem, index: AttributeIndex
 ) -> CatalogOp:
-    differ = _Differ(item.values, store)
+    differ = _Differ(item.values, store, NEW_VARIATION_DEFAULTS)
     # SKUs match without case; a variation matched by its attributes may get a new SKU.
     same_sku = store is not None and str(store.get("sku") or "").casefold() == item.sku.casefold()
     differ.plain(skip={"sku"} if same_sku or not item.sku else set())

@@ -8,7 +8,7 @@ from typing import Any
 
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
 from bulkio.catalog.attributes import AttributeIndex
-from bulkio.catalog.feed import CatalogFeed, read_feed, resolve_shipping_classes
+from bulkio.catalog.feed import CatalogFeed, convert_units, read_feed, resolve_shipping_classes
 from bulkio.catalog.plan import CatalogPlan, build_catalog_plan
 from bulkio.catalog.state import fetch_catalog_state
 from bulkio.catalog.terms import TermIndex
@@ -28,6 +28,8 @@ def plan_catalog(
 ) -> CatalogRun:
     """Read the feed and the store (terms once, products by SKU, variations per parent)."""
     feed = read_feed(mapping, source)
+    if feed.units:
+        convert_units(feed, store_units(client, {kind for kind in _unit_kinds(feed)}))
     if any(i.shipping_class for item in feed.items for i in (item, *item.variations)):
         classes: list[dict[str, Any]] = []
         params = {"_fields": "id,name,slug", "orderby": "id", "order": "asc"}
@@ -40,6 +42,36 @@ def plan_catalog(
     attributes = AttributeIndex.load(client, global_names)
     state = fetch_catalog_state(client, feed, concurrency=concurrency)
     return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags, attributes))
+
+
+UNIT_SETTINGS = {"weight": "woocommerce_weight_unit", "dimension": "woocommerce_dimension_unit"}
+
+
+def _unit_kinds(feed: CatalogFeed) -> list[str]:
+    return sorted({"weight" if name == "weight" else "dimension" for name in feed.units})
+
+
+def store_units(client: Any, kinds: set[str]) -> dict[str, str]:
+    """The store's weight / dimension units, from its product settings (one read:
+    ``settings/products``); a unit the store does not tell (no such route, no permission) is
+    left out."""
+    from bulkio.store import WooError
+
+    try:
+        answer = client.get("settings/products")
+    except WooError:
+        return {}
+    values = {
+        str(entry.get("id")): entry.get("value")
+        for entry in (answer if isinstance(answer, list) else [])
+        if isinstance(entry, dict)
+    }
+    units: dict[str, str] = {}
+    for kind in sorted(kinds):
+        value = values.get(UNIT_SETTINGS[kind])
+        if isinstance(value, str) and value:
+            units[kind] = value
+    return units
 
 
 def import_catalog(

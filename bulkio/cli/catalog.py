@@ -116,6 +116,7 @@ def run_catalog_import(
                 result = apply_catalog_plan(
                     client, run.plan, concurrency=concurrency, batch_size=batch_size
                 )
+        stats = client.stats.snapshot()
     outcomes = [o for o in prior if o.outcome == "refused"]
     outcomes += result.problems if result else []
     rows = problem_rows(run.plan.rejected, outcomes, file=str(source))
@@ -124,9 +125,12 @@ def run_catalog_import(
     failed_terms = bool(result and (result.terms.failed or result.attributes.failed))
     if as_json:
         document: dict[str, Any] = {"dry_run": dry_run, "plan": run.plan.counts()}
+        document["warnings"] = list(run.feed.warnings)
         if result is not None:
             document["result"] = result.counts()
             document["requests"] = result.requests
+        # The whole run's requests (reads of the plan included): a re-run shows writes 0.
+        document["stats"] = {key: stats[key] for key in ("requests", "reads", "writes")}
         document["problems"] = [row.__dict__ for row in rows]
         click.echo(json.dumps(document, indent=2, default=str, ensure_ascii=False))
     else:

@@ -1,0 +1,246 @@
+"""WooCommerce's ``sample_products.csv``: bulkio's catalog import against WooCommerce's importer.
+
+The same file (two copies, each with its own SKU prefix and its own image URLs on a local image
+server) is imported by WooCommerce's own CSV importer and by ``bulkio catalog import`` into the
+same store; both results are read back with ``context=edit`` (products and variations) and
+compared field by field. Every difference must be one docs/catalog.md lists, for that
+WooCommerce version, in the table under "Differences from WooCommerce's importer": a new
+difference, or a listed one that went away, fails the test. A second bulkio run of the same
+file must send no write request and move no product's ``date_modified``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.realstore.helpers import bulkio_json, modified
+from tests.realstore.imageserver import ImageServer
+from tests.realstore.refstore import REPO, RealStore
+
+DOCS = REPO / "docs" / "catalog.md"
+SKU_COLUMNS = ("SKU", "Parent", "Grouped products", "Upsells", "Cross-sells")
+
+IGNORED = {
+    # identity, bookkeeping and values derived from them
+    "id",
+    "sku",
+    "slug",
+    "permalink",
+    "date_created",
+    "date_created_gmt",
+    "date_modified",
+    "date_modified_gmt",
+    "_links",
+    "price_html",
+    "related_ids",
+    "parent_id",
+    "average_rating",
+    "rating_count",
+    "total_sales",
+    "post_password",
+    "has_options",
+    "generated_slug",  # (11.x) from the slug, which follows the name: unique per product
+}
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[ImageServer]:
+    with ImageServer() as server:
+        yield server
+
+
+@pytest.fixture
+def readable_dir() -> Iterator[Path]:
+    """A folder under /tmp the web server's user can read (WooCommerce's importer runs as it)."""
+    folder = Path(tempfile.mkdtemp(prefix="bulkio-sample-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def prefixed_sample(store: RealStore, dest: Path, prefix: str, images: ImageServer) -> list[str]:
+    """The sample file with ``prefix`` before every SKU (and every SKU reference), IDs blanked,
+    and its image URLs moved to the local image server (file names prefixed too, so that the
+    two importers never share a media file). Returns the file's SKUs."""
+    with open(store.sample_data / "sample_products.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns = list(rows[0])
+    skus = []
+    tag = prefix.rstrip("-").lower()
+    for row in rows:
+        row["ID"] = ""
+        for column in SKU_COLUMNS:
+            refs = [ref.strip() for ref in (row.get(column) or "").split(",") if ref.strip()]
+            row[column] = ", ".join(prefix + ref for ref in refs)
+        urls = [url.strip() for url in (row.get("Images") or "").split(",") if url.strip()]
+        row["Images"] = ", ".join(
+            images.url(f"{tag}/{tag}-{url.rsplit('/', 1)[-1]}") for url in urls
+        )
+        skus.append(row["SKU"])
+    with open(dest, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.chmod(dest, 0o644)
+    return skus
+
+
+def core_import(store: RealStore, path: Path) -> str:
+    done = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "www-data",
+            "--",
+            "php",
+            store.env["CORE_IMPORT"],
+            str(store.wp_dir),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return done.stdout + done.stderr
+
+
+def _image_name(image: dict[str, Any], tag: str) -> str:
+    """An image as compared: its file's name without the importer's tag and without the
+    ``-1``, ``-2`` WordPress adds to a name already in the media library."""
+    name = str(image.get("src", "")).rsplit("/", 1)[-1]
+    name = re.sub(r"\.\w+$", "", name)
+    name = name.removeprefix(f"{tag}-")
+    return re.sub(r"(-\d+)+$", "", name)
+
+
+def normalise(
+    item: dict[str, Any], prefix: str, skus_by_id: dict[int, str], level: str
+) -> dict[str, Any]:
+    tag = prefix.rstrip("-").lower()
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if key in IGNORED:
+            continue
+        if key in ("grouped_products", "upsell_ids", "cross_sell_ids", "variations"):
+            value = sorted(skus_by_id.get(int(i), f"id:{i}").removeprefix(prefix) for i in value)
+        elif key in ("categories", "tags", "brands"):
+            value = sorted(str(term.get("name")) for term in value or ())
+        elif key == "images":
+            value = [_image_name(image, tag) for image in value or ()]
+        elif key == "image":
+            value = _image_name(value, tag) if value else None
+        elif key == "meta_data":
+            value = {
+                m["key"]: m["value"] for m in value or () if m["key"] != "_bulkio_image_sources"
+            }
+        elif key == "downloads":
+            value = [(d.get("name"), d.get("file")) for d in value or ()]
+        elif key == "attributes" and level == "product":
+            value = sorted(
+                (
+                    a.get("name"),
+                    a.get("position"),
+                    a.get("visible"),
+                    a.get("variation"),
+                    tuple(a.get("options") or ()),
+                )
+                for a in value or ()
+            )
+        elif key in ("attributes", "default_attributes"):
+            value = sorted((a.get("name"), a.get("option")) for a in value or ())
+        out[key] = value
+    return out
+
+
+def read_back(store: RealStore, skus: list[str], prefix: str) -> dict[str, dict[str, Any]]:
+    """``(level, SKU without prefix) → normalised item`` for products and their variations."""
+    found = store.by_skus(skus)
+    products = {sku: item for sku, item in found.items() if item.get("type") != "variation"}
+    skus_by_id = {int(item["id"]): sku for sku, item in found.items()}
+    result: dict[str, dict[str, Any]] = {}
+    for sku, item in products.items():
+        result[f"product {sku.removeprefix(prefix)}"] = normalise(
+            item, prefix, skus_by_id, "product"
+        )
+        if item.get("type") == "variable":
+            for variation in store.variations(int(item["id"])):
+                key = f"variation {str(variation.get('sku')).removeprefix(prefix)}"
+                result[key] = normalise(variation, prefix, skus_by_id, "variation")
+    return result
+
+
+def differences(
+    ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]
+) -> dict[tuple[str, str], list[str]]:
+    """``(level, field) → ["SKU: WooCommerce's value → bulkio's", …]``."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(set(ours) | set(theirs)):
+        level, sku = key.split(" ", 1)
+        if key not in ours or key not in theirs:
+            found.setdefault((level, "(missing)"), []).append(
+                f"{sku}: {'bulkio' if key not in ours else 'WooCommerce'} lacks it"
+            )
+            continue
+        a, b = theirs[key], ours[key]
+        for name in sorted(set(a) | set(b)):
+            if a.get(name) != b.get(name):
+                found.setdefault((level, name), []).append(
+                    f"{sku}: {a.get(name)!r} → {b.get(name)!r}"
+                )
+    return found
+
+
+def documented(store: RealStore) -> set[tuple[str, str]]:
+    """The (level, field) pairs docs/catalog.md lists as differing on this store's version."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("## Differences from WooCommerce's importer", 1)[1].split("\n## ", 1)[0]
+    listed: set[tuple[str, str]] = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or not cells[0].startswith("`"):
+            continue
+        names, levels, versions = re.findall(r"`([^`]+)`", cells[0]), cells[1], cells[2]
+        if versions == "both" or store.wc_version.startswith(versions):
+            listed.update((level, name) for level in levels.split(", ") for name in names)
+    return listed
+
+
+def test_sample_catalog_matches_woocommerce_importer(
+    store_env: RealStore, images: ImageServer, readable_dir: Path
+) -> None:
+    store = store_env
+    folder = readable_dir
+    theirs_prefix, ours_prefix = store.prefix("A"), store.prefix("B")
+    theirs_file, ours_file = folder / "theirs.csv", folder / "ours.csv"
+    theirs_skus = prefixed_sample(store, theirs_file, theirs_prefix, images)
+    ours_skus = prefixed_sample(store, ours_file, ours_prefix, images)
+
+    said = core_import(store, theirs_file)
+    assert "0 failed" in said, said
+    code, first = bulkio_json("catalog", "import", str(ours_file))
+    assert code == 0, first
+
+    theirs = read_back(store, theirs_skus, theirs_prefix)
+    ours = read_back(store, ours_skus, ours_prefix)
+    found = differences(ours, theirs)
+    shown = "\n".join(f"{level} {name}: {' | '.join(d[:3])}" for (level, name), d in found.items())
+    assert set(found) == documented(store), shown
+
+    # A second run: nothing to write, no product touched.
+    before = modified(store.by_skus(ours_skus))
+    code, again = bulkio_json("catalog", "import", str(ours_file))
+    assert code == 0, again
+    assert again["plan"]["product_update"] == 0 and again["plan"]["variation_update"] == 0, again
+    assert again["stats"]["writes"] == 0, again
+    assert modified(store.by_skus(ours_skus)) == before
