@@ -38,19 +38,13 @@ from bulkio.exitcodes import ExitCode
 from bulkio.store import ApiRoot, StoreClient, StoreError, TransportError, WooError
 from bulkio.store.auth import OAuth1Auth
 from bulkio.store.discovery import Probe, probe, root_from_probes
-from bulkio.store.errors import error_from_response
+from bulkio.store.errors import PLAIN_PERMALINKS_ADVICE, error_from_response
 from bulkio.store.urls import normalise_site_url, signing_base_url
 
 Status = Literal["ok", "warn", "fail", "skip"]
 
 READ_PROBE = {"per_page": 1, "_fields": "id"}
 """The cheapest authenticated read: one product id."""
-
-PLAIN_PERMALINKS_ADVICE = (
-    "WooCommerce before 11.1 does not accept API keys on the ?rest_route= form that Plain "
-    "permalinks force: in WordPress go to Settings → Permalinks and choose any structure but "
-    "Plain (e.g. 'Post name'), or update WooCommerce to 11.1 or later"
-)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 

@@ -26,11 +26,14 @@ from bulkio.errors import UsageError
 from bulkio.store.auth import make_auth
 from bulkio.store.discovery import discover
 from bulkio.store.errors import (
+    KEY_IGNORED_CODES,
+    AuthenticationError,
     StoreError,
     TransportError,
     UnexpectedResponse,
     WooError,
     error_from_response,
+    keys_ignored_on_rest_route,
     snippet_of,
     woo_error,
 )
@@ -397,6 +400,13 @@ class StoreClient:
         )
         if not response.is_success:
             error = error_from_response(response)
+            if (
+                isinstance(error, AuthenticationError)
+                and error.code not in KEY_IGNORED_CODES
+                and self.api_root.form == "rest_route"
+                and self._auth is not None
+            ):
+                error = keys_ignored_on_rest_route(error)
             if response.status_code in self.retry.statuses and self.retry.max_attempts > 1:
                 error.hint = (
                     f"the store still answered {response.status_code} after "

@@ -102,6 +102,58 @@ class BatchTooLarge(WooError):
         self.limit = limit
 
 
+PLAIN_PERMALINKS_ADVICE = (
+    "WooCommerce before 11.1 does not accept API keys on the ?rest_route= form that Plain "
+    "permalinks force: in WordPress go to Settings → Permalinks and choose any structure but "
+    "Plain (e.g. 'Post name'), or update WooCommerce to 11.1 or later"
+)
+
+KEY_IGNORED_CODES = frozenset(
+    {"woocommerce_rest_authentication_error", "woocommerce_rest_authentication_missing_parameter"}
+)
+"""401 codes that mean WooCommerce looked at the key; any other 401/403 means it saw none (the
+endpoint's own "cannot list/create" permission error)."""
+
+
+def _auth_hint(code: str, message: str) -> str:
+    """What to do about a refused request, from WooCommerce's own words."""
+    text = message.lower()
+    if "does not have write permissions" in text:
+        return (
+            "the key is read-only (enough for exports, not for imports): give it Read/Write in "
+            "WooCommerce → Settings → Advanced → REST API, or create a Read/Write key"
+        )
+    if "does not have read permissions" in text:
+        return (
+            "the key has Write permission only: give it Read/Write in WooCommerce → Settings → "
+            "Advanced → REST API (bulkio reads before it writes)"
+        )
+    if "consumer secret is invalid" in text or "invalid signature" in text:
+        return (
+            "the consumer secret is wrong: copy it again (WooCommerce shows it only when the key "
+            "is created) or create a new key"
+        )
+    if "consumer key is invalid" in text:
+        return "the store does not know this key: revoked, mistyped, or from another site?"
+    return "run `bulkio doctor` to find out why the store refuses these credentials"
+
+
+def keys_ignored_on_rest_route(error: WooError) -> AuthenticationError:
+    """The same refusal, explained: the API is only reachable at ``?rest_route=`` (Plain
+    permalinks), where WooCommerce before 11.1 never looks at API keys, so every request is
+    answered as if it came without credentials."""
+    return AuthenticationError(
+        error.code,
+        "the store ignored the API keys: with Plain permalinks its API answers only at "
+        f"?rest_route=, where WooCommerce before 11.1 does not accept keys (it said: "
+        f"{error.woo_message.rstrip('.')})",
+        error.status,
+        error.data,
+        request=error.request,
+        hint=PLAIN_PERMALINKS_ADVICE,
+    )
+
+
 _LIMIT_RE = re.compile(r"more than (\d+) items")
 
 
@@ -145,7 +197,7 @@ def woo_error(
             status,
             data,
             request=request,
-            hint="run `bulkio doctor` to find out why the store refuses these credentials",
+            hint=_auth_hint(code, message),
         )
     if status == 404:
         hint = None

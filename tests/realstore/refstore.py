@@ -233,3 +233,11 @@ def ensure_store(name: str) -> RealStore:
     if not _answers(env):
         raise StoreUnavailable(f"store {name} was built but does not answer at {env['HTTPS_URL']}")
     return RealStore(name, env)
+
+
+def _repr_without_keys(self: RealStore) -> str:
+    """pytest prints fixture values in failure reports; keep the keys out of them."""
+    return f"RealStore({self.name!r}, WooCommerce {self.env.get('WC_VERSION', '?')})"
+
+
+RealStore.__repr__ = _repr_without_keys  # type: ignore[method-assign]
