@@ -2,7 +2,8 @@
 
 An unattended import leaves a trail a person can read the next morning::
 
-    <runs dir>/<store-host>/<mapping-stem>/
+    <runs dir>/<store-host>/<feed id>/
+        feed.json              which mapping file this feed is (see claim_feed)
         lock                   the run lock (see bulkio.runlock); never deleted
         state.json             the last successful run (feed rows, time), for the min-rows limit
         20261125T020000Z/      one run
@@ -23,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,8 +71,88 @@ def store_slug(url: str) -> str:
 
 
 def mapping_slug(mapping_path: str | os.PathLike[str]) -> str:
-    """A directory name for a mapping file: its stem (``mappings/supplier.toml`` → ``supplier``)."""
-    return _safe_name(Path(mapping_path).stem) or "mapping"
+    """A directory name for a mapping file's feed: :func:`feed_id`."""
+    return _safe_name(feed_id(mapping_path)) or "mapping"
+
+
+def feed_id(mapping_path: str | os.PathLike[str]) -> str:
+    """A feed's identity: ``[target] feed`` in its mapping, else the mapping file's stem.
+
+    The run lock, the state of the last run (``min_rows_share``) and the meta marker of the
+    products a feed manages are all keyed by it, so two feeds must never share one:
+    :func:`claim_feed` refuses a second mapping file with the same id. Read from the file
+    itself so that every command (import, apply, catalog) agrees without passing it around.
+    """
+    path = Path(mapping_path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except (OSError, ValueError):
+        raw = {}
+    target = raw.get("target") if isinstance(raw, dict) else None
+    explicit = target.get("feed") if isinstance(target, dict) else None
+    if isinstance(explicit, str) and explicit.strip():
+        return explicit.strip()
+    return path.stem or "mapping"
+
+
+def claim_feed(
+    series: Path, mapping_path: str | os.PathLike[str], *, marker: str | None = None
+) -> None:
+    """Record that ``series`` (a store + feed id directory) belongs to ``mapping_path``, or raise
+    :class:`UsageError` when another mapping file that still exists holds it.
+
+    ``a/supplier.toml`` and ``b/supplier.toml`` would otherwise be one feed: one lock, one
+    "last run" to compare row counts with, one marker — and feed B's missing-product policy
+    would unpublish feed A's products. A mapping file that moved (the old path is gone) takes
+    its feed along.
+
+    ``marker`` (e.g. ``_bulkio_feed=supplier``, the meta entry the feed's missing-product
+    policy goes by) may not be another live feed's: a mapping that names another feed's marker
+    would adopt — and could unpublish or delete — the products that feed manages.
+    """
+    claim = series / "feed.json"
+    mine = str(Path(mapping_path).resolve())
+    if marker is not None:
+        for other in sorted(series.parent.glob("*/feed.json")):
+            record = _read_claim(other)
+            theirs = record.get("mapping")
+            if (
+                other.parent != series
+                and isinstance(theirs, str)
+                and theirs != mine
+                and record.get("marker") == marker
+                and Path(theirs).exists()
+            ):
+                raise UsageError(
+                    f"{mine} marks its products with {marker}, which is the marker of feed "
+                    f"{other.parent.name!r} ({theirs}): this feed would adopt that feed's "
+                    "products and its missing-product policy could unpublish or delete them",
+                    hint="remove the explicit value from [target] manages (each feed then uses "
+                    "its own id), or give the two feeds different values",
+                )
+    recorded = _read_claim(claim)
+    held = recorded.get("mapping")
+    if isinstance(held, str) and held != mine and Path(held).exists():
+        name = series.name
+        raise UsageError(
+            f"feed {name!r} of this store already belongs to {held}; {mine} would share its "
+            "run lock, its last-run state and the marker of the products it manages",
+            hint=f'give one of the two mappings its own id: feed = "{name}-2" under [target] '
+            "(products the other feed created keep its marker and stay its own)",
+        )
+    wanted = {"mapping": mine, "marker": marker}
+    if recorded != wanted:
+        series.mkdir(parents=True, exist_ok=True)
+        claim.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
+
+
+def _read_claim(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _safe_name(text: str) -> str:
@@ -123,6 +205,7 @@ def start_run(
     runs_dir: str | os.PathLike[str] | None = None,
     *,
     now: datetime | None = None,
+    marker: str | None = None,
 ) -> RunPaths:
     """Create a fresh run directory named by the UTC start time and return its paths.
 
@@ -149,6 +232,11 @@ def start_run(
             hint="run from a writable directory, or set BULKIO_HOME or --runs-dir to one "
             "(runs keep their lock, log, report and state there)",
         ) from None
+    try:
+        claim_feed(series, mapping_path, marker=marker)
+    except UsageError:
+        shutil.rmtree(candidate, ignore_errors=True)
+        raise
     return RunPaths(series_dir=series, run_dir=candidate, run_id=candidate.name)
 
 

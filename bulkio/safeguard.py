@@ -168,7 +168,10 @@ class GuardedRun:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def __enter__(self) -> GuardedRun:
-        paths = start_run(self.store_url, self.mapping_path, self.options.runs_dir)
+        marker = None
+        if self.manages is not None and self.manages.kind == "meta":
+            marker = f"{self.manages.meta_key}={self.manages.marker}"
+        paths = start_run(self.store_url, self.mapping_path, self.options.runs_dir, marker=marker)
         self.paths = paths
         redactor = Redactor(self.secrets)
         target: Any = self.options.log_file if self.options.log_file is not None else paths.log_file

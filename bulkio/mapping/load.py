@@ -42,7 +42,7 @@ SOURCE_KEYS = (
     "record",
     "namespaces",
 )
-TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages", "duplicates")
+TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages", "duplicates", "feed")
 FIELD_KEYS = (
     "column",
     "value",
@@ -383,11 +383,21 @@ class _MappingParser:
                 hint='use "ignore" or "out-of-stock"',
             )
         on_trashed = self.choice(table, "on_trashed", ("create", "restore"), "restore", "target")
+        feed = table.get("feed")
+        if feed is not None and (
+            not isinstance(feed, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", feed)
+        ):
+            raise self.error(
+                "target.feed",
+                f"must be a short id of letters, digits, '.', '_' or '-', not {feed!r}",
+                hint='e.g. feed = "supplier-a": it names the feed\'s lock, state and the marker '
+                "of the products it manages, so give each feed of a store its own",
+            )
         manages = None
         if "manages" in table:
             from bulkio.plan.missing import Manages
 
-            manages = Manages.parse(table["manages"], mapping_path=self.path)
+            manages = Manages.parse(table["manages"], mapping_path=self.path, feed=feed)
         duplicates = self.choice(
             table,
             "duplicates",
@@ -402,6 +412,7 @@ class _MappingParser:
                 hint='use resource = "stock", or duplicates = "reject"',
             )
         return TargetOptions(
+            feed=feed,
             duplicates=duplicates,  # type: ignore[arg-type]
             manages=manages,
             resource=resource,  # type: ignore[arg-type]

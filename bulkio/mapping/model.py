@@ -62,6 +62,9 @@ class TargetOptions:
     manages: Manages | None = None
     """Which store records the feed manages (needed by every ``missing`` policy but "ignore");
     parsed by :meth:`bulkio.plan.missing.Manages.parse`."""
+    feed: str | None = None
+    """``[target] feed``: the feed's id (default: the mapping file's stem). It keys the run lock,
+    the last-run state and the meta marker of managed products (:func:`bulkio.runs.feed_id`)."""
     duplicates: DuplicatePolicy = "reject"
     """The same SKU on several rows: "reject" the later rows, or "sum" their quantities (stock
     mappings only, where it is the default: one line per warehouse; see docs/stock.md)."""

@@ -52,9 +52,20 @@ class Manages:
     term_id: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, *, mapping_path: str, key: str = "target.manages") -> Manages:
-        """Read ``[target] manages`` (a TOML inline table); MappingError names the key."""
-        default_marker = Path(mapping_path).stem or "bulkio"
+    def parse(
+        cls,
+        raw: Any,
+        *,
+        mapping_path: str,
+        key: str = "target.manages",
+        feed: str | None = None,
+    ) -> Manages:
+        """Read ``[target] manages`` (a TOML inline table); MappingError names the key.
+
+        The meta marker's value defaults to the feed's id (``[target] feed``, else the mapping
+        file's stem), the same id that keys the feed's lock and state.
+        """
+        default_marker = feed or Path(mapping_path).stem or "bulkio"
         if isinstance(raw, str):
             # manages = "meta" → the default marker key
             raw = {"meta": DEFAULT_MARKER_KEY} if raw == "meta" else {raw: None}
@@ -143,7 +154,11 @@ def manages_from_mapping(mapping: Any) -> Manages | None:
     raw = getattr(target, "manages", None)
     if raw is None or isinstance(raw, Manages):
         return raw
-    return Manages.parse(raw, mapping_path=str(getattr(mapping, "path", "mapping")))
+    return Manages.parse(
+        raw,
+        mapping_path=str(getattr(mapping, "path", "mapping")),
+        feed=getattr(target, "feed", None),
+    )
 
 
 def check_policy(
