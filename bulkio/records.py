@@ -25,7 +25,7 @@ import polars as pl
 from bulkio.errors import MappingError
 from bulkio.fields import CanonicalValue
 from bulkio.mapping.model import FieldRule, Mapping
-from bulkio.mapping.numbers import MONEY_MAX_PLACES
+from bulkio.mapping.numbers import INT64_MAX, INT64_MIN, MONEY_MAX_PLACES
 from bulkio.mapping.transforms import (
     CompiledField,
     SourceColumns,
@@ -42,6 +42,7 @@ ERROR_CODES: dict[str, str] = {
     "invalid-number": "not a number (check the decimal and thousands separators)",
     "negative-number": "a number that must not be negative",
     "too-precise": f"a price with more than {MONEY_MAX_PLACES} decimal places",
+    "too-large": "a whole number beyond what the store can hold (64 bits)",
     "not-an-integer": "not a whole number",
     "invalid-bool": "not one of the true/false words",
     "invalid-date": "not a date in the mapping's format",
@@ -587,6 +588,11 @@ def error_message(
         return f"{name}: {shown} must not be negative"
     if code == "too-precise":
         return f"{name}: {shown} has more than {MONEY_MAX_PLACES} decimal places"
+    if code == "too-large":
+        return (
+            f"{name}: {shown} is too large (a whole number the store can hold is between "
+            f"{INT64_MIN} and {INT64_MAX})"
+        )
     if code == "not-an-integer":
         return f"{name}: {shown} is not a whole number"
     if code == "invalid-bool":

@@ -16,6 +16,7 @@ from bulkio.mapping.numbers import (
     NumberError,
     canonical_integer,
     canonical_number,
+    check_int64,
 )
 
 NON_NEGATIVE_FIELDS = frozenset({"stock_quantity"})
@@ -50,9 +51,13 @@ def constant_value(
             if isinstance(item, bool) or not isinstance(item, int | str):
                 raise ValueError(f"term ids must be integers, not {item!r}")
             try:
-                ids.append(canonical_integer(str(item), allow_negative=False))
+                term_id = canonical_integer(str(item), allow_negative=False)
             except NumberError as exc:
                 raise ValueError(f"term ids must be whole numbers: {item!r}") from exc
+            try:
+                ids.append(check_int64(term_id, str(item)))
+            except NumberError as exc:
+                raise ValueError(f"term id {exc}") from exc
         if any(term_id == 0 for term_id in ids):
             raise ValueError("term id 0 does not exist")
         return tuple(sorted(set(ids)))
@@ -82,7 +87,9 @@ def constant_value(
         elif kind == "decimal" or cast == "decimal":
             result = canonical_number(text, allow_negative=allows_negative(spec))
         elif kind == "int":
-            result = canonical_integer(text, allow_negative=allows_negative(spec))
+            result = check_int64(
+                canonical_integer(text, allow_negative=allows_negative(spec)), text
+            )
         elif cast == "int":
             result = str(canonical_integer(text))
         elif cast == "date":

@@ -270,6 +270,24 @@ class _MappingParser:
             "run — leave stock_status empty for them, or own it only where stock is not managed",
         )
 
+    def check_encoding(self, encoding: str) -> None:
+        """A codec that turns bytes into text; ``rot13``, ``base64``, ``zlib`` … are codecs
+        too, but not text encodings, and reading a file with them fails (LookupError)."""
+        hint = 'common ones: utf-8, cp1252, latin-1, utf-16, or "auto"'
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            raise self.error(
+                "source.encoding", f"unknown encoding {encoding!r}", hint=hint
+            ) from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise self.error(
+                "source.encoding",
+                f"{encoding!r} is a codec, but not a text encoding (it does not turn the "
+                "file's bytes into text)",
+                hint=hint,
+            )
+
     def parse_source(self, table: dict[str, Any], options: dict[str, Any]) -> SourceOptions:
         self.check_keys(table, SOURCE_KEYS, "source")
         fmt = self.choice(table, "format", ("csv", "xml"), "csv", "source")
@@ -285,15 +303,8 @@ class _MappingParser:
         if delimiter == quote:
             raise self.error("source.quote", "the quote character cannot be the delimiter")
         encoding = self.get(table, "encoding", str, "utf-8", "source")
-        try:
-            if encoding != "auto":
-                codecs.lookup(encoding)
-        except LookupError:
-            raise self.error(
-                "source.encoding",
-                f"unknown encoding {encoding!r}",
-                hint='common ones: utf-8, cp1252, latin-1, utf-16, or "auto"',
-            ) from None
+        if encoding != "auto":
+            self.check_encoding(encoding)
         decimal = self.choice(table, "decimal", (".", ","), ".", "source")
         thousands = self.get(table, "thousands", str, "", "source")
         if thousands not in THOUSANDS_SEPARATORS:

@@ -13,6 +13,10 @@ MONEY_MAX_PLACES = 4
 """Prices with more decimals than this are rejected (``too-precise``): WooCommerce shows 2 by
 default and some shops 3 or 4; more almost always means a float artefact like 12.4999999."""
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The range of integer fields: WooCommerce keeps stock and term ids as PHP integers (64 bits),
+and polars holds them as Int64."""
+
 NUMBER_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 """A plain decimal after separators were normalised: no exponent, no spaces, no currency."""
 
@@ -101,3 +105,12 @@ def canonical_integer(
     if "." in value:
         raise NumberError("not-an-integer", f"not a whole number: {text!r}")
     return int(value)
+
+
+def check_int64(value: int, text: str) -> int:
+    """``value`` when it fits in 64 bits; else NumberError ``too-large``."""
+    if value > INT64_MAX:
+        raise NumberError("too-large", f"too large: {text!r} (at most {INT64_MAX})")
+    if value < INT64_MIN:
+        raise NumberError("too-large", f"too small: {text!r} (at least {INT64_MIN})")
+    return value

@@ -224,11 +224,12 @@ def cast_exprs(
                 .otherwise(first_code([(fraction != "", "not-an-integer")]))
             )
             if kind == "int":
+                # A valid whole number that does not cast only overflows 64 bits.
                 number = canonical.cast(pl.Int64, strict=False)
                 error = (
                     pl.when(error.is_not_null())
                     .then(error)
-                    .otherwise(first_code([(number.is_null(), "invalid-number")]))
+                    .otherwise(first_code([(number.is_null(), "too-large")]))
                 )
                 return pl.when(error.is_null()).then(number), error
         return pl.when(error.is_null()).then(canonical), error

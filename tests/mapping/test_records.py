@@ -120,7 +120,7 @@ def test_money_cells(run: Run, cell: str, expected: str | None, code: str | None
         ("3,5", None, "not-an-integer"),
         ("-2", None, "negative-number"),
         ("x", None, "invalid-number"),
-        ("99999999999999999999", None, "invalid-number"),
+        ("99999999999999999999", None, "too-large"),  # issue 14 #8: not "not a number"
     ],
 )
 def test_int_cells(run: Run, cell: str, expected: int | None, code: str | None) -> None:
