@@ -9,13 +9,14 @@ product whose category could not be created fails with the reason.
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bulkio.apply import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, ItemOutcome, apply_plan
 from bulkio.catalog.attributes import AttributeCreation, create_attributes, substitute_attributes
-from bulkio.catalog.plan import CatalogOp, CatalogPlan
+from bulkio.catalog.plan import IMAGE_SOURCES_META, CatalogOp, CatalogPlan
 from bulkio.catalog.terms import TermCreation, create_pending, is_placeholder
 from bulkio.plan.model import Plan, PlanItem
 
@@ -29,6 +30,9 @@ class CatalogResult:
     links: list[ItemOutcome] = field(default_factory=list)
     """The second write of products whose upsells / cross-sells / grouped products name
     products this run created."""
+    images: list[ItemOutcome] = field(default_factory=list)
+    """Images the store could not fetch (code ``image-not-fetched``): the product or
+    variation was written without them, and the next run tries them again."""
     requests: int = 0
     writes: int = 0
     seconds: float = 0.0
@@ -37,7 +41,7 @@ class CatalogResult:
     def problems(self) -> list[ItemOutcome]:
         return [
             o
-            for o in (*self.products, *self.variations, *self.links)
+            for o in (*self.products, *self.variations, *self.links, *self.images)
             if o.outcome in ("failed", "refused")
         ]
 
@@ -146,6 +150,102 @@ def _apply_links(
         result.links.extend(outcome.outcomes)
 
 
+IMAGE_ERROR_SUFFIX = "_image_upload_error"
+"""``woocommerce_product_image_upload_error`` (products), ``…variation_image…`` (variations):
+the store could not fetch an image, and refused the whole item for it."""
+
+
+def _without_failed_images(payload: dict[str, Any], message: str) -> tuple[dict[str, Any], str]:
+    """The payload without the image(s) the store could not fetch (the ones its message
+    names; all new ones when it names none), the remembered source list cut to what remains.
+    Returns the payload and the URL(s) dropped ("" when there was nothing to drop)."""
+    result = dict(payload)
+    sources: list[str] = []
+    for entry in result.get("meta_data") or ():
+        if entry.get("key") == IMAGE_SOURCES_META:
+            try:
+                sources = list(json.loads(entry["value"]))
+            except (ValueError, TypeError):
+                sources = []
+    if "image" in result:
+        entries = [result["image"]] if result["image"] else []
+    else:
+        entries = list(result.get("images") or ())
+    if len(sources) != len(entries):
+        sources = [str(e.get("src", "")) for e in entries]
+    named = [n for n, e in enumerate(entries) if e.get("src") and str(e["src"]) in message]
+    failed = named or [n for n, e in enumerate(entries) if e.get("src")]
+    if not failed:
+        return result, ""
+    kept = [
+        (url, e) for n, (url, e) in enumerate(zip(sources, entries, strict=True)) if n not in failed
+    ]
+    if "image" in result:
+        result["image"] = kept[0][1] if kept else {}
+    else:
+        result["images"] = [{**e, "position": n} for n, (_, e) in enumerate(kept)]
+    result["meta_data"] = [
+        {"key": IMAGE_SOURCES_META, "value": json.dumps([url for url, _ in kept])}
+        if entry.get("key") == IMAGE_SOURCES_META
+        else entry
+        for entry in result.get("meta_data") or ()
+    ]
+    return result, ", ".join(sources[n] for n in failed)
+
+
+def _apply_keeping_items(
+    client: Any,
+    plan: Plan,
+    result: CatalogResult,
+    *,
+    concurrency: int,
+    batch_size: int,
+) -> list[ItemOutcome]:
+    """Apply a product or variation plan; an item the store refused only because it could
+    not fetch one of its images is sent again without that image (and so on, once per
+    image), so that a dead image URL never costs the product — nor, for a parent, its
+    variations. Each dropped image is reported (``result.images``); the remembered source
+    list holds only the images set, so the next run tries the others again."""
+    items = {item.line: item for item in (*plan.creates, *plan.updates)}
+    outcomes = {
+        o.line: o
+        for o in apply_plan(client, plan, concurrency=concurrency, batch_size=batch_size).outcomes
+    }
+    for _ in range(20):  # one round per image at most (a product has few)
+        retry = Plan(resource=plan.resource)
+        for line, outcome in outcomes.items():
+            item = items.get(line)
+            if (
+                item is None
+                or outcome.outcome != "failed"
+                or not (outcome.code or "").endswith(IMAGE_ERROR_SUFFIX)
+            ):
+                continue
+            payload, dropped = _without_failed_images(item.payload, outcome.message or "")
+            if not dropped:
+                continue
+            result.images.append(
+                ItemOutcome(
+                    line,
+                    item.sku,
+                    "image",
+                    "failed",
+                    item.id,
+                    "image-not-fetched",
+                    f"image {dropped} not set: {outcome.message} (the "
+                    f"{'product' if item.parent_id is None else 'variation'} was written "
+                    "without it; the next run tries it again)",
+                )
+            )
+            items[line] = replace(item, payload=payload)
+            (retry.creates if item.action == "create" else retry.updates).append(items[line])
+        if not retry.writes:
+            break
+        again = apply_plan(client, retry, concurrency=concurrency, batch_size=batch_size)
+        outcomes.update({o.line: o for o in again.outcomes})
+    return list(outcomes.values())
+
+
 def apply_catalog_plan(
     client: Any,
     plan: CatalogPlan,
@@ -184,12 +284,14 @@ def apply_catalog_plan(
             continue
         item = _item(op, payload, None)
         (product_plan.creates if op.action == "create" else product_plan.updates).append(item)
-    product_result = (
-        apply_plan(client, product_plan, concurrency=concurrency, batch_size=batch_size)
+    product_outcomes = (
+        _apply_keeping_items(
+            client, product_plan, result, concurrency=concurrency, batch_size=batch_size
+        )
         if product_plan.writes
-        else None
+        else []
     )
-    outcomes = [*failed_terms, *(product_result.outcomes if product_result else [])]
+    outcomes = [*failed_terms, *product_outcomes]
     result.products = sorted(outcomes, key=lambda o: o.line)
     by_line = {o.line: o for o in outcomes}
 
@@ -237,10 +339,12 @@ def apply_catalog_plan(
                 variation_plan.creates if variation.action == "create" else variation_plan.updates
             ).append(item)
     if variation_plan.writes:
-        variation_result = apply_plan(
-            client, variation_plan, concurrency=concurrency, batch_size=batch_size
+        result.variations.extend(
+            _apply_keeping_items(
+                client, variation_plan, result, concurrency=concurrency, batch_size=batch_size
+            )
         )
-        result.variations.extend(variation_result.outcomes)
+    result.images.sort(key=lambda o: o.line)
     result.variations.sort(key=lambda o: o.line)
     _apply_links(client, plan, result, concurrency=concurrency, batch_size=batch_size)
     result.requests = client.stats.requests - before_requests

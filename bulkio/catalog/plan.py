@@ -355,6 +355,15 @@ def build_catalog_plan(
             # variations (sync on save): comparing them would never settle.
             skip |= {"stock_status", "regular_price", "sale_price"}
         differ.plain(skip=skip)
+        if store is not None and store.get("status") == "trash" and "status" not in differ.payload:
+            # A product restored from the trash (on_trashed = "restore"): published, as a
+            # product created through the API would be, unless the feed says otherwise.
+            differ.payload["status"] = "publish"
+            differ.changes.append(Change("status", "'trash'", "'publish'"))
+        if store is not None and store.get("status") == "trash":
+            differ.changes.insert(
+                0, Change("restore", f"#{store.get('id')} in the trash", "restored, updated")
+            )
         if store is None and "sku" not in differ.payload and item.sku:
             differ.payload["sku"] = item.sku
         if item.kind in ("simple", "variable", "external", "grouped") and (

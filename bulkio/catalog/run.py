@@ -40,7 +40,8 @@ def plan_catalog(
     tags = TermIndex.load(client, "tags")
     global_names = sorted({a.name for item in feed.items for a in item.attributes if a.is_global})
     attributes = AttributeIndex.load(client, global_names)
-    state = fetch_catalog_state(client, feed, concurrency=concurrency)
+    on_trashed = getattr(mapping.target, "on_trashed", None) or "restore"
+    state = fetch_catalog_state(client, feed, concurrency=concurrency, on_trashed=on_trashed)
     return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags, attributes))
 
 

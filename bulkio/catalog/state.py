@@ -42,6 +42,8 @@ class CatalogState:
     """casefolded SKU held by a variation → its parent id (any parent the store has)."""
     variation_listings: int = 0
     """Parents whose variations had to be listed (some feed variation not found by SKU)."""
+    trashed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """casefolded SKU → a product in the trash holding it (feed SKUs no live product holds)."""
 
 
 def _as_variation(product: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +53,13 @@ def _as_variation(product: dict[str, Any]) -> dict[str, Any]:
     return {**product, "image": images[0] if images else None}
 
 
-def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4) -> CatalogState:
+def fetch_catalog_state(
+    client: Any, feed: CatalogFeed, *, concurrency: int = 4, on_trashed: str = "restore"
+) -> CatalogState:
+    """Products by SKU (live; then the trash for feed SKUs no live product holds), and the
+    variations of the feed's parents. With ``on_trashed = "restore"`` a trashed product is
+    taken as the feed item's product (the plan restores it: WooCommerce 11 refuses a new
+    product whose SKU a trashed one holds, 7.9 would make a second one)."""
     state = CatalogState()
     skus = [item.sku for item in feed.items if item.sku]
     skus += [v.sku for item in feed.items for v in item.variations if v.sku]
@@ -90,6 +98,25 @@ def fetch_catalog_state(client: Any, feed: CatalogFeed, *, concurrency: int = 4)
         state.by_id[int(product["id"])] = product
         if product.get("sku"):
             state.products[str(product["sku"]).casefold()] = product
+    missing = [
+        item.sku
+        for item in feed.items
+        if item.sku
+        and item.sku.casefold() not in state.products
+        and item.sku.casefold() not in state.variation_skus
+    ]
+    if missing:
+        for product in read_products(
+            client, missing, PRODUCT_FIELDS, status="trash", concurrency=concurrency
+        ):
+            key = str(product.get("sku") or "").casefold()
+            if is_variation(product) or not key or key in state.trashed:
+                continue
+            product["status"] = "trash"
+            state.trashed[key] = product
+            if on_trashed == "restore":
+                state.products[key] = product
+                state.by_id[int(product["id"])] = product
     # Variations: a parent whose feed variations are all found by SKU needs no listing of its
     # own. When the product read paged the catalog (which never lists variations), look the
     # variation SKUs up in chunks if that takes fewer requests than listing each parent.

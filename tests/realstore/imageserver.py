@@ -84,6 +84,8 @@ class ImageServer:
 
     def __init__(self, lifetime: float = 900.0, wait: float = 600.0) -> None:
         self.hits: Counter[str] = Counter()
+        self.failing: set[str] = set()
+        """Paths (``/a/b.png``) answered 404 for now: an image that comes back later."""
         self.lifetime = lifetime
         server = self
 
@@ -92,7 +94,7 @@ class ImageServer:
                 path = self.path.split("?", 1)[0]
                 server.hits[path] += 1
                 lower = path.lower()
-                if "missing" in lower:
+                if "missing" in lower or path in server.failing:
                     self.send_error(404)
                     return
                 if lower.endswith(".png"):
