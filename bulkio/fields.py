@@ -536,7 +536,10 @@ def canonicalise(spec: FieldSpec, raw: Any) -> CanonicalValue:
         except ValueError:
             return str(raw)
     if kind == "text" and spec.name in TEXT_FIELDS:
-        return "" if raw is None else text_key(str(raw))
+        if raw is None:
+            return ""
+        # WordPress trims titles on save ("  Eimer " is kept as "Eimer"), not descriptions.
+        return text_key(str(raw)).strip() if spec.name == "name" else text_key(str(raw))
     if kind in ("text", "enum", "meta"):
         return "" if raw is None else str(raw)
     if kind == "money":

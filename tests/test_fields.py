@@ -78,3 +78,15 @@ def test_fields_param_always_has_match_keys() -> None:
         "regular_price",
         "sku",
     ]
+
+
+def test_names_compare_as_wordpress_keeps_them_trimmed() -> None:
+    """Measured on both real stores: a title "  spaced  " is kept as "spaced", and an unknown
+    tag in a title is dropped with the space before it trimmed ('Bolt 5/16" <stainless>' is kept
+    as 'Bolt 5/16"'); descriptions keep their whitespace."""
+    from bulkio.fields import FIELDS, canonicalise
+
+    name, description = FIELDS["name"], FIELDS["description"]
+    assert canonicalise(name, 'Bolt 5/16" <stainless>') == canonicalise(name, 'Bolt 5/16"')
+    assert canonicalise(name, "  spaced  ") == "spaced"
+    assert canonicalise(description, "  spaced  ") == "  spaced  "
