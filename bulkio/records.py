@@ -109,6 +109,19 @@ class RecordSet:
     """What ``_line`` counts: "line" (CSV file lines) or "record" (XML records)."""
     warnings: list[str] = field(default_factory=list)
     """Things worth a look that are not errors, e.g. a column empty in every row."""
+    record_lines: pl.DataFrame | None = None
+    """XML only: ``_line`` (record number) → ``_source_line`` (the file line it starts on),
+    for every record read; see :meth:`source_lines`."""
+
+    def source_lines(self, records: Iterable[int]) -> dict[int, int]:
+        """The file lines where these XML records start ({} for CSV, whose lines are lines)."""
+        wanted = sorted({int(record) for record in records})
+        if self.record_lines is None or not wanted:
+            return {}
+        found = self.record_lines.filter(pl.col(LINE).is_in(wanted))
+        return {
+            int(line): int(source_line) for line, source_line in found.iter_rows() if source_line
+        }
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -282,10 +295,10 @@ class _RecordsBuilder:
         )
         # What an accepted row keeps: its values, and what a duplicate-SKU error would show.
         kept = [LINE, *mapping.fields]
+        if self.has_source_line:
+            kept.append(SOURCE_LINE)  # messages and problem lists name the record's file line
         if not self.repeats_allowed:
             kept += [RAW_PREFIX + "sku", SKU_HASH]
-            if self.has_source_line:
-                kept.append(SOURCE_LINE)
         self.kept = kept
         self.empty_checks = _EmptyColumns(mapping, columns)
         self.accepted: list[pl.DataFrame] = []
@@ -334,7 +347,13 @@ class _RecordsBuilder:
         rejected = _collect_errors(
             bad.filter(self.rejected_mask), self.compiled, self.source, mapping
         )
+        record_lines = None
+        if self.has_source_line:
+            record_lines = pl.concat(
+                [accepted.select(LINE, SOURCE_LINE), bad.select(LINE, SOURCE_LINE)]
+            ).unique(LINE)
         return RecordSet(
+            record_lines=record_lines,
             warnings=self.empty_checks.warnings(self.source),
             frame=accepted.select([LINE, *mapping.fields]),
             rejected=rejected,

@@ -8,19 +8,25 @@ frictionless' row errors: file, line, SKU, column, value, code, message.
 The CSV is meant to be opened in a spreadsheet, so any cell that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading
 apostrophe.
+
+On the terminal, values from the feed or the store go through
+:func:`bulkio.terminal.printable` (control characters escaped), and messages are shown whole:
+their last words are usually the fix. XML rows are named by record and file line
+(``feed.xml record 19 (line 212)``), CSV rows by file line (``feed.csv:19``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bulkio.apply import STORED_DIFFERENTLY, ApplyResult, ItemOutcome
 from bulkio.plan.model import Plan, PlanRejection
+from bulkio.terminal import printable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 REPORT_COLUMNS = ("kind", "file", "line", "sku", "column", "value", "code", "message")
@@ -39,18 +45,63 @@ class ProblemRow:
     value: str | None
     code: str
     message: str
+    unit: str = "line"
+    """What ``line`` counts: "line" (CSV file line) or "record" (XML record number)."""
+    source_line: int | None = None
+    """For XML records: the file line where the record starts (None when not known)."""
+
+    def where(self) -> str:
+        """``feed.csv:19``, or ``feed.xml record 19 (line 212)`` for XML records."""
+        if self.unit == "record":
+            place = f"record {self.line}"
+            if self.source_line:
+                place += f" (line {self.source_line})"
+            return f"{self.file} {place}" if self.file else place
+        return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
 
 
 def problem_rows(
-    rejected: Iterable[PlanRejection], outcomes: Iterable[ItemOutcome] = (), *, file: str = ""
+    rejected: Iterable[PlanRejection],
+    outcomes: Iterable[ItemOutcome] = (),
+    *,
+    file: str = "",
+    unit: str = "line",
+    source_lines: Mapping[int, int] | None = None,
 ) -> list[ProblemRow]:
-    """Rejected rows and failed/refused outcomes as one list, in file-line order."""
+    """Rejected rows and failed/refused outcomes as one list, in file-line order.
+
+    ``unit`` is the plan's ``line_unit``; for XML (``"record"``), ``source_lines`` maps record
+    numbers to the file lines they start on (:meth:`bulkio.records.RecordSet.source_lines`).
+    """
+    lines = source_lines or {}
     rows = [
-        ProblemRow("rejected", r.file or file, r.line, r.sku, r.column, r.value, r.code, r.message)
+        ProblemRow(
+            "rejected",
+            r.file or file,
+            r.line,
+            r.sku,
+            r.column,
+            r.value,
+            r.code,
+            r.message,
+            unit,
+            lines.get(r.line) if r.line is not None else None,
+        )
         for r in rejected
     ]
     rows.extend(
-        ProblemRow(o.outcome, file, o.line, o.sku, None, None, o.code or "error", o.message or "")
+        ProblemRow(
+            o.outcome,
+            file,
+            o.line,
+            o.sku,
+            None,
+            None,
+            o.code or "error",
+            o.message or "",
+            unit,
+            lines.get(o.line) if o.line is not None else None,
+        )
         for o in outcomes
         if o.outcome in ("failed", "refused")
     )
@@ -58,10 +109,28 @@ def problem_rows(
     return rows
 
 
-def warning_rows(outcomes: Iterable[ItemOutcome], *, file: str = "") -> list[ProblemRow]:
+def warning_rows(
+    outcomes: Iterable[ItemOutcome],
+    *,
+    file: str = "",
+    unit: str = "line",
+    source_lines: Mapping[int, int] | None = None,
+) -> list[ProblemRow]:
     """Rows that were written but that the store saved differently (they will come back)."""
+    lines = source_lines or {}
     return [
-        ProblemRow("warning", file, o.line, o.sku, None, None, o.code or "", o.message or "")
+        ProblemRow(
+            "warning",
+            file,
+            o.line,
+            o.sku,
+            None,
+            None,
+            o.code or "",
+            o.message or "",
+            unit,
+            lines.get(o.line) if o.line is not None else None,
+        )
         for o in outcomes
         if o.code == STORED_DIFFERENTLY and o.outcome in ("created", "updated")
     ]
@@ -73,7 +142,8 @@ def render_warnings(rows: Sequence[ProblemRow], *, limit: int = DEFAULT_SHOWN) -
         return ""
     lines = [f"{len(rows)} row(s) written, but the store kept other values:"]
     for row in rows[:limit]:
-        lines.append(f"  line {row.line}  sku {row.sku}: {_short(row.message, 200)}")
+        where = printable(row.where())
+        lines.append(f"  {where}  sku {printable(row.sku or '?')}: {_message(row)}")
     if len(rows) > limit:
         lines.append(f"  … and {len(rows) - limit} more")
     return "\n".join(lines)
@@ -90,10 +160,19 @@ def write_report_csv(path: str | Path, rows: Sequence[ProblemRow]) -> None:
 
 
 def _short(text: str | None, width: int) -> str:
+    """A value for the terminal: escaped, and cut (visibly) when long."""
     if text is None:
         return ""
-    text = text.replace("\n", " ")
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _message(row: ProblemRow) -> str:
+    """The whole message, escaped; its record-line note dropped when the place says it."""
+    message = row.message
+    if row.unit == "record" and row.source_line:
+        message = message.replace(f" (record starts on line {row.source_line})", "")
+    return printable(message)
 
 
 def render_problems(
@@ -104,12 +183,12 @@ def render_problems(
         return ""
     lines = [f"{len(rows)} row(s) not applied:"]
     for row in rows[:limit]:
-        where = f"{row.file}:{row.line}" if row.file else f"line {row.line}"
-        column = f" [{row.column}]" if row.column else ""
-        value = f" value {_short(row.value, 30)!r}" if row.value not in (None, "") else ""
+        where = printable(row.where())
+        column = f" [{printable(row.column)}]" if row.column else ""
+        value = f" value '{_short(row.value, 30)}'" if row.value not in (None, "") else ""
         lines.append(
-            f"  {row.kind:<8} {where}  sku {row.sku or '?'}{column}{value}: "
-            f"{row.code}: {_short(row.message, 140)}"
+            f"  {row.kind:<8} {where}  sku {printable(row.sku or '?')}{column}{value}: "
+            f"{printable(row.code)}: {_message(row)}"
         )
     if len(rows) > limit:
         more = f"… and {len(rows) - limit} more"
@@ -133,7 +212,11 @@ def render_result(result: ApplyResult) -> str:
 
 
 def result_to_dict(
-    plan: Plan | None, result: ApplyResult | None, *, dry_run: bool
+    plan: Plan | None,
+    result: ApplyResult | None,
+    *,
+    dry_run: bool,
+    source_lines: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``--json`` prints: counts, cost, problem rows and the plan's items."""
     document: dict[str, Any] = {"dry_run": dry_run}
@@ -151,15 +234,19 @@ def result_to_dict(
             "outcomes": [asdict(outcome) for outcome in result.outcomes],
         }
     file = (plan.source_path or "") if plan else ""
+    unit = plan.line_unit if plan else "line"
     rows = problem_rows(
         plan.rejected if plan else (result.rejected if result else []),
         result.outcomes if result else (),
         file=file,
+        unit=unit,
+        source_lines=source_lines,
     )
     document["problems"] = [asdict(row) for row in rows]
-    document["warnings"] = [
-        asdict(row) for row in warning_rows(result.outcomes if result else (), file=file)
-    ]
+    warnings = warning_rows(
+        result.outcomes if result else (), file=file, unit=unit, source_lines=source_lines
+    )
+    document["warnings"] = [asdict(row) for row in warnings]
     return document
 
 

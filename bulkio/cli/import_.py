@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
@@ -54,6 +54,9 @@ from bulkio.safeguard import GuardedRun, apply_saved_missing
 from bulkio.safety import Limits, enforce_limits, resolve_limits
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
+
+if TYPE_CHECKING:
+    from bulkio.records import RecordSet
 
 DIFF_SHOWN_WHEN_APPLYING = 50
 
@@ -152,6 +155,35 @@ def _finish_stats(result: ApplyResult, client: StoreClient, started: float) -> N
     result.seconds = time.monotonic() - started
 
 
+def record_lines_for(
+    plan: Plan, result: ApplyResult | None, records: RecordSet | None = None
+) -> dict[int, int]:
+    """For an XML feed: the file line of each record a problem will be reported for.
+
+    From the records just read, or (a saved plan) from the feed file read again when it is
+    still there; {} for CSV feeds, whose lines are file lines already.
+    """
+    if plan.line_unit != "record":
+        return {}
+    wanted = {r.line for r in plan.rejected if r.line is not None}
+    wanted |= {o.line for o in (result.outcomes if result else ()) if o.line is not None}
+    if not wanted:
+        return {}
+    if records is not None:
+        return records.source_lines(wanted)
+    if not plan.source_path or not plan.mapping_path:
+        return {}
+    from bulkio.errors import BulkioError
+    from bulkio.mapping import load_mapping
+    from bulkio.sources.xml import record_source_lines
+
+    try:
+        mapping = load_mapping(plan.mapping_path)
+        return record_source_lines(plan.source_path, mapping.source, wanted)
+    except (BulkioError, OSError):
+        return {}  # the feed or mapping changed or went away: records without their lines
+
+
 def _report_and_exit(
     out: Output,
     plan: Plan,
@@ -159,15 +191,18 @@ def _report_and_exit(
     *,
     dry_run: bool,
     report_path: Path | None,
+    records: RecordSet | None = None,
 ) -> None:
-    rows = problem_rows(
-        plan.rejected, result.outcomes if result else (), file=plan.source_path or ""
-    )
-    warnings = warning_rows(result.outcomes if result else (), file=plan.source_path or "")
+    file, unit = plan.source_path or "", plan.line_unit
+    source_lines = record_lines_for(plan, result, records)
+    outcomes = result.outcomes if result else ()
+    rows = problem_rows(plan.rejected, outcomes, file=file, unit=unit, source_lines=source_lines)
+    warnings = warning_rows(outcomes, file=file, unit=unit, source_lines=source_lines)
     if report_path is not None:
         write_report_csv(report_path, [*rows, *warnings])
     if out.as_json:
-        click.echo(json.dumps(result_to_dict(plan, result, dry_run=dry_run), ensure_ascii=False))
+        document = result_to_dict(plan, result, dry_run=dry_run, source_lines=source_lines)
+        click.echo(json.dumps(document, ensure_ascii=False))
     else:
         out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
         out.problem(render_warnings(warnings))
@@ -336,7 +371,9 @@ def import_command(
                 "dry run: nothing was written."
                 + (f" Apply this plan with: bulkio apply {plan_out}" if plan_out else "")
             )
-            _report_and_exit(out, plan, None, dry_run=True, report_path=report_path)
+            _report_and_exit(
+                out, plan, None, dry_run=True, report_path=report_path, records=records
+            )
         with out.bar("applying", len(plan.writes), "row") as progress:
             result = apply_plan(
                 client,
@@ -352,7 +389,7 @@ def import_command(
         run.finish(result, missing_outcomes=missing)
     if plan.missing:
         out.text(run.missing_line())
-    _report_and_exit(out, plan, result, dry_run=False, report_path=report_path)
+    _report_and_exit(out, plan, result, dry_run=False, report_path=report_path, records=records)
 
 
 def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ from bulkio.exitcodes import ExitCode
 from bulkio.fields import to_payload
 from bulkio.mapping import FieldRule, Mapping, load_mapping
 from bulkio.records import RecordSet, build_records
+from bulkio.terminal import printable
 
 if TYPE_CHECKING:
     from bulkio.export.mapping import Column, ExportMapping
@@ -216,13 +217,15 @@ def _print_records(records: RecordSet, rows: int) -> None:
     )
     unit = records.unit
     for line, values in records.iter_rows():
-        click.echo(f"  {unit} {line}: {json.dumps(to_payload(values), ensure_ascii=False)}")
+        # JSON escapes C0 controls itself; printable() also DEL, C1 and bidi controls.
+        payload = json.dumps(to_payload(values), ensure_ascii=False)
+        click.echo(f"  {unit} {line}: {printable(payload)}")
     for warning in records.warnings:
-        click.echo(f"warning: {warning}")
+        click.echo(f"warning: {printable(warning)}")
     if records.rejected:
         click.echo("rejected:")
         for error in records.rejected:
-            click.echo(f"  {error}")
+            click.echo(f"  {printable(str(error))}")
 
 
 def _as_json(mapping: Mapping, records: RecordSet | None) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Show a Plan to a person: a readable diff (``sku  field: old → new``) and summary counts.
 
 Colour comes from ``click.style`` and is only used when the caller says the output is a
-terminal; the words alone must carry the meaning (``+`` create, ``~`` update).
+terminal; the words alone must carry the meaning (``+`` create, ``~`` update). Text from the
+feed or the store (SKUs, values, notes) goes through :func:`bulkio.terminal.printable`, so
+control characters are shown escaped and every item keeps to its lines.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import click
 
 from bulkio.fields import CanonicalValue
 from bulkio.plan.model import Plan, PlanItem
+from bulkio.terminal import printable
 
 MAX_VALUE_CHARS = 60
 
@@ -26,7 +29,7 @@ def show_value(value: CanonicalValue) -> str:
         return str(value)
     if isinstance(value, tuple):
         return "{" + ", ".join(str(v) for v in value) + "}"
-    text = value.replace("\n", "⏎")
+    text = printable(value)
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "…"
     return f'"{text}"'
@@ -36,14 +39,15 @@ def _item_lines(item: PlanItem, colour: bool, unit: str = "line") -> Iterator[st
     def style(text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if colour else text  # type: ignore[arg-type]
 
+    sku = printable(item.sku)
     if item.action == "create":
-        head = style(f"+ {item.sku}", fg="green", bold=True)
+        head = style(f"+ {sku}", fg="green", bold=True)
         yield f"{head}  ({unit} {item.line}) create"
     else:
-        head = style(f"~ {item.sku}", fg="yellow", bold=True)
+        head = style(f"~ {sku}", fg="yellow", bold=True)
         yield f"{head}  ({unit} {item.line}) update #{item.id}"
     if item.note:
-        yield "    " + style(f"note: {item.note}", fg="magenta")
+        yield "    " + style(f"note: {printable(item.note)}", fg="magenta")
     for change in item.changes:
         if item.action == "create":
             yield f"    {change.field}: {style(show_value(change.new), fg='green')}"
@@ -74,7 +78,7 @@ def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -
                 if entry.decision == "restore"
                 else f"create a new product (trashed #{entry.trashed_id} keeps the SKU too)"
             )
-            lines.append(f"  {entry.sku} ({plan.line_unit} {entry.line}): {what}")
+            lines.append(f"  {printable(entry.sku)} ({plan.line_unit} {entry.line}): {what}")
     if plan.missing:
         lines.append("")
         lines.append("Managed products missing from the feed:")
@@ -84,7 +88,7 @@ def render_diff(plan: Plan, *, colour: bool = False, limit: int | None = None) -
             changes = ", ".join(
                 f"{c.field}: {show_value(c.old)} → {show_value(c.new)}" for c in entry.changes
             )
-            lines.append(f"  - {entry.sku} #{entry.id}: {action} ({changes})")
+            lines.append(f"  - {printable(str(entry.sku))} #{entry.id}: {action} ({changes})")
         if len(plan.missing) > len(shown_missing):
             lines.append(f"  … and {len(plan.missing) - len(shown_missing)} more")
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,23 @@ def iter_xml(
             f"no element matches the record path {options.record!r}",
             hint=("paths in the file: " + ", ".join(seen)) if seen else None,
         )
+
+
+def record_source_lines(
+    path: str | Path, options: SourceOptions, records: Iterable[int]
+) -> dict[int, int]:
+    """The file lines where these records (1-based record numbers) start, read again from
+    the file (for a saved plan, whose records are gone). Reads no values, stops after the
+    last record wanted; records the file no longer has are left out."""
+    wanted = {int(record) for record in records}
+    found: dict[int, int] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    for piece in iter_xml(path, options, [], max_rows=last):
+        frame = piece.frame.filter(pl.col(LINE).is_in(sorted(wanted)))
+        found.update((int(a), int(b)) for a, b in frame.select(LINE, SOURCE_LINE).iter_rows() if b)
+    return found
 
 
 def _has_ancestors(element: Any, ancestors: list[str], anywhere: bool) -> bool:

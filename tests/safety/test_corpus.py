@@ -97,7 +97,8 @@ CASES: list[tuple[str, str, int, list[str]]] = [
         "xml-abc-price.xml",
         "xml.toml",
         PARTIAL,
-        ["xml-abc-price.xml:1", "'abc' is not a number", "record starts on line 3"],
+        # issue 14 #10: an XML row is named by record and file line, not "file:record"
+        ["xml-abc-price.xml record 1 (line 3)", "'abc' is not a number"],
     ),
     # mappings
     (
