@@ -251,3 +251,74 @@ manage_stock = { value = true }
     again = import_json(feed, mapping)
     assert again["result"]["writes"] == 0, again["plan"]
     assert modified(store.by_skus(list(held))) == before
+
+
+KINDS_MAPPING = """
+[source]
+format = "csv"
+
+[target]
+resource = "product"
+
+[fields]
+sku = "sku"
+name = "name"
+regular_price = { column = "price", type = "money" }
+sale_price = { column = "sale", type = "money", empty = "clear" }
+date_on_sale_from = "from"
+date_on_sale_to = "to"
+featured = { column = "featured", type = "bool" }
+reviews_allowed = { column = "reviews", type = "bool" }
+catalog_visibility = "visibility"
+tax_status = "tax"
+backorders = "backorders"
+manage_stock = { value = true }
+stock_quantity = { column = "stock", type = "int" }
+menu_order = { column = "order", type = "int" }
+low_stock_amount = { column = "low", type = "int" }
+slug = "slug"
+
+[limits]
+max_change_share = "off"
+"""
+
+
+def test_every_kind_of_field_round_trips_in_a_store_far_from_utc(
+    store_env: RealStore, tmp_path: Path
+) -> None:
+    """Booleans, enums, integers, a sale window in the store's own time zone and slugs: written
+    once, unchanged on the re-run (the sale dates are site time, as the API answers them)."""
+    store = store_env
+    prefix = store.prefix("KD")
+    before_tz = store.wp_php('echo get_option("timezone_string");')
+    store.wp_php('update_option("timezone_string", "Pacific/Auckland");')
+    try:
+        mapping = write(tmp_path / "kinds.toml", KINDS_MAPPING)
+        lines = [
+            "sku,name,price,sale,from,to,featured,reviews,visibility,tax,backorders,stock,order,low,slug"
+        ]
+        lines.append(
+            f"{prefix}1,Eins,20,15,2026-06-01,2026-06-30 23:59:59,yes,no,catalog,taxable,"
+            f"notify,3,5,2,{prefix.lower()}eins"
+        )
+        lines.append(f"{prefix}2,Zwei,9.5,,,,no,yes,hidden,none,no,0,-1,,{prefix.lower()}zwei")
+        feed = write(tmp_path / "kinds.csv", "\n".join(lines) + "\n")
+        first = import_json(feed, mapping)
+        assert first["result"]["counts"]["created"] == 2
+        held = store.by_skus([f"{prefix}1", f"{prefix}2"])
+        one, two = held[f"{prefix}1"], held[f"{prefix}2"]
+        assert one["date_on_sale_from"] == "2026-06-01T00:00:00"
+        assert one["date_on_sale_to"] == "2026-06-30T23:59:59"
+        assert one["featured"] is True and one["reviews_allowed"] is False
+        assert (one["catalog_visibility"], one["backorders"], one["menu_order"]) == (
+            "catalog",
+            "notify",
+            5,
+        )
+        assert one["low_stock_amount"] == 2 and two["tax_status"] == "none"
+        assert two["menu_order"] == -1 and two["slug"] == f"{prefix.lower()}zwei"
+        again = import_json(feed, mapping)
+        assert again["result"]["writes"] == 0, again["plan"]
+        assert modified(store.by_skus([f"{prefix}1", f"{prefix}2"])) == modified(held)
+    finally:
+        store.wp_php(f'update_option("timezone_string", "{before_tz.strip()}");')
