@@ -54,6 +54,7 @@ from bulkio.safeguard import GuardedRun, apply_saved_missing
 from bulkio.safety import Limits, enforce_limits, resolve_limits
 from bulkio.store import StoreClient
 from bulkio.store.redact import redact_url
+from bulkio.terminal import printable
 
 if TYPE_CHECKING:
     from bulkio.records import RecordSet
@@ -192,7 +193,12 @@ def _report_and_exit(
     dry_run: bool,
     report_path: Path | None,
     records: RecordSet | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> None:
+    """Problem rows to the report, the screen or the JSON document; exit with the run's code.
+
+    ``notes`` (``--json`` only): extra lists for the document, e.g. the feed's warnings.
+    """
     file, unit = plan.source_path or "", plan.line_unit
     source_lines = record_lines_for(plan, result, records)
     outcomes = result.outcomes if result else ()
@@ -202,6 +208,7 @@ def _report_and_exit(
         write_report_csv(report_path, [*rows, *warnings])
     if out.as_json:
         document = result_to_dict(plan, result, dry_run=dry_run, source_lines=source_lines)
+        document.update(notes or {})
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
         out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
@@ -299,7 +306,7 @@ def import_command(
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
     for warning in mapping.warnings:  # e.g. stock_status where stock may be managed
-        out.problem(f"warning: {warning}")
+        out.problem(f"warning: {printable(warning)}")
     run_options = safety.resolve(mapping)  # limits, missing policy, lock and log options
     from bulkio.catalog.detect import is_catalog_feed  # WooCommerce product CSV: docs/catalog.md
 
@@ -329,6 +336,11 @@ def import_command(
         return
     with out.bar("reading the feed", None, "row") as advance:
         records = build_records(mapping, file, progress=rows_read_hook(advance))
+    # E.g. a column empty in every row: a mistyped name or XML path never writes its field,
+    # and with empty = "clear" it clears the field on every product.
+    for warning in records.warnings:
+        out.problem(f"warning: {printable(warning)}")
+    notes = {"mapping_warnings": list(mapping.warnings), "feed_warnings": records.warnings}
     with (
         client_from_options(**connection, max_concurrency=concurrency) as client,
         _guarded_run(mapping, mapping_path, client, run_options, dry_run=dry_run, file=file) as run,
@@ -360,6 +372,7 @@ def import_command(
         except SafetyLimitError as error:
             if out.as_json:  # the stopped plan, as the text output shows it (docs/cron.md)
                 document = result_to_dict(plan, None, dry_run=dry_run)
+                document.update(notes)
                 document["stopped_by_limits"] = error.message
                 click.echo(json.dumps(document, ensure_ascii=False))
             raise
@@ -372,7 +385,13 @@ def import_command(
                 + (f" Apply this plan with: bulkio apply {plan_out}" if plan_out else "")
             )
             _report_and_exit(
-                out, plan, None, dry_run=True, report_path=report_path, records=records
+                out,
+                plan,
+                None,
+                dry_run=True,
+                report_path=report_path,
+                records=records,
+                notes=notes,
             )
         with out.bar("applying", len(plan.writes), "row") as progress:
             result = apply_plan(
@@ -389,7 +408,9 @@ def import_command(
         run.finish(result, missing_outcomes=missing)
     if plan.missing:
         out.text(run.missing_line())
-    _report_and_exit(out, plan, result, dry_run=False, report_path=report_path, records=records)
+    _report_and_exit(
+        out, plan, result, dry_run=False, report_path=report_path, records=records, notes=notes
+    )
 
 
 def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -194,3 +195,34 @@ def test_a_saved_plan_finds_its_records_lines_in_the_feed_again(tmp_path: Path) 
 
     options = load_mapping(mapping).source
     assert record_source_lines(feed, options, [2, 1, 9]) == {1: 3, 2: 8}
+
+
+EMPTY_COLUMN_MAPPING = """
+[fields]
+sku = "sku"
+name = "name"
+description = { column = "desc", empty = "clear" }
+"""
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_every_import_warns_about_a_column_empty_in_every_row(
+    sandbox: Sandbox, tmp_path: Path, dry_run: bool
+) -> None:
+    """Issue 14 #9: only `mapping validate --sample` used to say so."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(EMPTY_COLUMN_MAPPING, encoding="utf-8")
+    feed = tmp_path / "feed.csv"
+    feed.write_text("sku,name,desc\nA-1,Alpha,\nB-2,Beta, \n", encoding="utf-8")
+    flags = ["--dry-run"] if dry_run else []
+    text = _run("import", str(feed), "-m", str(mapping), *flags, *_store_args(sandbox))
+    assert text.exit_code == 0, text.output
+    expected = "column 'desc' (fields.description) is empty in the 2 rows read"
+    assert f"warning: {expected}" in text.output
+    assert 'empty = "clear"' in text.output
+    as_json = _run("import", str(feed), "-m", str(mapping), "--json", *flags, *_store_args(sandbox))
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    assert any(expected in warning for warning in document["feed_warnings"])
+    quiet = _run("import", str(feed), "-m", str(mapping), "-q", *flags, *_store_args(sandbox))
+    assert expected in quiet.stderr and quiet.stdout == ""
