@@ -11,6 +11,7 @@ worker, while prefixes cost nothing.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -241,3 +242,17 @@ def _repr_without_keys(self: RealStore) -> str:
 
 
 RealStore.__repr__ = _repr_without_keys  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def build_lock(*, exclusive: bool) -> Iterator[None]:
+    """The lock :func:`ensure_store` builds under, taken by tests.
+
+    Exclusive: while a test makes a store look dead to :func:`_answers` (Plain permalinks:
+    ``/wp-json/`` stops answering), so that no session rebuilds it meanwhile (``ensure_store``
+    checks again under this lock). Shared: by tests that need the store's normal face, so that
+    they never run inside another session's window (the tier may run in several sessions at
+    once against the same stores)."""
+    with open(REFSTORE_HOME / ".bulkio-tests.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield

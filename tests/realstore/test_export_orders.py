@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.realstore.helpers import bulkio
-from tests.realstore.refstore import RealStore
+from tests.realstore.refstore import RealStore, build_lock
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNTING = REPO / "mappings" / "export-accounting.toml"
@@ -200,12 +200,15 @@ def read_export(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def env(store_env: RealStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RealStore:
+def env(
+    store_env: RealStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[RealStore]:
     """``store_env`` without a config file (its BULKIO_CONFIG names a missing file, which bulkio
-    rightly refuses when named explicitly)."""
+    rightly refuses when named explicitly), outside any Plain permalinks window."""
     monkeypatch.delenv("BULKIO_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return store_env
+    with build_lock(exclusive=False):
+        yield store_env
 
 
 def export(shop: Shop, out: Path, *extra: str) -> tuple[int, str]:
