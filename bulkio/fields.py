@@ -328,6 +328,53 @@ _TAG_ATTRIBUTES: dict[str, frozenset[str]] = {
         "font": "color face size",
     }.items()
 }
+_GLOBAL_ONLY_TAGS = frozenset(
+    [
+        "b",
+        "strong",
+        "em",
+        "i",
+        "u",
+        "s",
+        "strike",
+        "small",
+        "big",
+        "sub",
+        "sup",
+        "code",
+        "kbd",
+        "samp",
+        "var",
+        "tt",
+        "dfn",
+        "br",
+        "dd",
+        "dt",
+        "dl",
+        "address",
+        "article",
+        "aside",
+        "footer",
+        "header",
+        "hgroup",
+        "main",
+        "nav",
+        "section",
+        "figure",
+        "figcaption",
+        "mark",
+        "abbr",
+        "acronym",
+        "cite",
+        "summary",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+    ]
+)
+"""Tags WordPress allows with the global attributes only: any other attribute is dropped."""
 _URL_ATTRIBUTES = frozenset(["href", "src", "cite", "longdesc", "usemap", "action"])
 _PROTOCOLS = frozenset(
     [
@@ -359,9 +406,6 @@ _ENTITY = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*)|#(\d+)|#[xX]([0-9A-Fa-f]+));")
 _LESS_THAN = re.compile(r"<[^>]*?((?=<)|>|$)")
 _TOKEN = re.compile(r"(<!--.*?(?:-->|$))|(</[^a-zA-Z][^>]*>)|(<![^>]*>)|(<[^>]*(?:>|$)|>)", re.S)
 _TAG = re.compile(r"^<\s*(/\s*)?([a-zA-Z0-9-]+)([^>]*)>?$", re.S)
-_ATTRIBUTE = re.compile(
-    r"""\s*([-a-zA-Z:_][-a-zA-Z0-9:_.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
-)
 
 
 def _valid_code_point(number: int) -> bool:
@@ -418,12 +462,69 @@ def _escape_open(found: re.Match[str]) -> str:
     return piece.replace('"', "&quot;").replace("'", "&#039;")
 
 
+_HAIR_SKIP = re.compile(r"""^("[^"]*("|$)|'[^']*('|$)|\S)*\s*""")
+_HAIR_VALUES = (
+    (re.compile(r'^"([^"]*)"(\s+|/?$)'), '"'),
+    (re.compile(r"^'([^']*)'(\s+|/?$)"), "'"),
+    (re.compile(r"""^([^\s"']+)(\s+|/?$)"""), ""),
+)
+_ARIA = frozenset(
+    [
+        "aria-controls",
+        "aria-current",
+        "aria-describedby",
+        "aria-details",
+        "aria-expanded",
+        "aria-hidden",
+        "aria-label",
+        "aria-labelledby",
+    ]
+)
+
+
+def _attributes(text: str) -> list[tuple[str, str | None, str]] | None:
+    """``wp_kses_hair``: (name, value or None when it has none, quote) in order, first of
+    each name only; garbage between attributes is skipped as WordPress skips it."""
+    found: dict[str, tuple[str, str | None, str]] = {}
+    mode, name = 0, ""
+    while text:
+        if mode == 0:
+            match = re.match(r"^([_a-zA-Z][-_a-zA-Z0-9:.]*)", text)
+            if match is None:
+                text = _HAIR_SKIP.sub("", text, count=1)
+                continue
+            name, text, mode = match.group(1), text[match.end() :], 1
+            continue
+        if mode == 1:
+            equals = re.match(r"^\s*=\s*", text)
+            if equals is not None:
+                text, mode = text[equals.end() :], 2
+                continue
+            space = re.match(r"^\s+", text)
+            if space is None:
+                text, mode = _HAIR_SKIP.sub("", text, count=1), 0
+                continue
+            found.setdefault(name, (name, None, ""))
+            text, mode = text[space.end() :], 0
+            continue
+        for pattern, quote in _HAIR_VALUES:
+            value = pattern.match(text)
+            if value is not None:
+                found.setdefault(name, (name, value.group(1), quote))
+                text, mode = text[value.end() :], 0
+                break
+        else:
+            text, mode = _HAIR_SKIP.sub("", text, count=1), 0
+    if mode == 1:
+        found.setdefault(name, (name, None, ""))
+    return list(found.values())
+
+
 def _kept_tag(piece: str) -> str | None:
-    """What ``wp_kses_split2`` makes of one tag (None: beyond prediction)."""
-    token = piece
-    if token.startswith(">"):
+    """What ``wp_kses_split2`` / ``wp_kses_attr`` make of one tag (None: beyond prediction)."""
+    if piece.startswith(">"):
         return "&gt;"
-    parts = _TAG.match(token)
+    parts = _TAG.match(piece)
     if parts is None:
         return ""
     slash, element, attributes = parts.groups()
@@ -435,36 +536,34 @@ def _kept_tag(piece: str) -> str | None:
     if slash:
         return f"</{element}>"
     closing = " /" if re.search(r"\s*/\s*$", attributes) else ""
-    attributes = re.sub(r"\s*/\s*$", "", attributes)
+    parsed = _attributes(attributes)
+    if parsed is None:
+        return None
     kept: list[str] = []
-    seen: set[str] = set()
-    pos = 0
-    for attribute in _ATTRIBUTE.finditer(attributes):
-        if attributes[pos : attribute.start()].strip():
-            return None
-        pos = attribute.end()
-        attr, double, single, bare = attribute.groups()
+    for attr, value, quote in parsed:
         low = attr.lower()
-        if attr in seen:
-            continue
-        seen.add(attr)
-        value = double if double is not None else single if single is not None else bare
         if low.startswith("on"):
             continue  # event handlers never pass
+        if low == "style" or (low.startswith("aria-") and low not in _ARIA):
+            return None
         allowed = (
             low in _GLOBAL_ATTRIBUTES
-            or low.startswith(("data-", "aria-"))
+            or low in _ARIA
+            or re.match(r"^data(?:-[a-z0-9_]+)+$", low) is not None
             or low in _TAG_ATTRIBUTES.get(name, ())
         )
-        if not allowed or low == "style":
+        if not allowed:
+            if low.startswith("data-") or name in _GLOBAL_ONLY_TAGS:
+                continue  # dropped
             return None
+        if value is None:
+            kept.append(attr)
+            continue
         if low in _URL_ATTRIBUTES:
             scheme = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
             if scheme and scheme.group(1).lower() not in _PROTOCOLS:
                 return None
-        kept.append(f"{attr}='{value}'" if single is not None else f'{attr}="{value}"')
-    if attributes[pos:].strip():
-        return None
+        kept.append(f"{attr}='{value}'" if quote == "'" else f'{attr}="{value}"')
     text = "".join(" " + one for one in kept).replace("<", "").replace(">", "")
     return f"<{element}{text}{closing}>"
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.realstore.helpers import bulkio_json, modified
+from bulkio.fields import stored_text
+from tests.realstore.helpers import bulkio, bulkio_json, modified
 from tests.realstore.imageserver import ImageServer
 from tests.realstore.refstore import REPO, RealStore
 
@@ -244,3 +245,108 @@ def test_sample_catalog_matches_woocommerce_importer(
     assert again["plan"]["product_update"] == 0 and again["plan"]["variation_update"] == 0, again
     assert again["stats"]["writes"] == 0, again
     assert modified(store.by_skus(ours_skus)) == before
+
+
+def test_a_trashed_product_is_restored_not_refused_or_duplicated(
+    store_env: RealStore, readable_dir: Path
+) -> None:
+    """WooCommerce 11.0.1 refuses a new product whose SKU a trashed product holds (7.9 makes a
+    second product): the catalog import restores the trashed one (``on_trashed = "restore"``,
+    the default), variations and all, on both versions."""
+    store = store_env
+    p = store.prefix("TR")
+    path = readable_dir / "trash.csv"
+    path.write_text(
+        "Type,SKU,Name,Published,Regular price,Parent,Attribute 1 name,Attribute 1 value(s),"
+        "Attribute 1 global\n"
+        f"simple,{p}S,Lamp,1,20,,,,\n"
+        f'variable,{p}V,Chair,1,,,Colour,"Red, Blue",0\n'
+        f"variation,{p}V-R,,1,30,{p}V,Colour,Red,0\n"
+        f"variation,{p}V-B,,1,31,{p}V,Colour,Blue,0\n",
+        encoding="utf-8",
+    )
+    code, first = bulkio_json("catalog", "import", str(path))
+    assert code == 0, first
+    created = store.by_skus([p + "S", p + "V"])
+    for item in created.values():
+        store.http.delete(f"products/{item['id']}").raise_for_status()  # to the trash
+    assert store.by_skus([p + "S", p + "V"]) == {}
+
+    code, second = bulkio_json("catalog", "import", str(path))
+    assert code == 0, second
+    assert second["result"]["product_created"] == 0, second
+    assert second["result"]["product_updated"] == 2, second
+    restored = store.by_skus([p + "S", p + "V"])
+    assert {sku: item["id"] for sku, item in restored.items()} == {
+        sku: item["id"] for sku, item in created.items()
+    }
+    assert {item["status"] for item in restored.values()} == {"publish"}
+    everywhere = store.get("products", sku=f"{p}S,{p}V", status="any", per_page=100)
+    assert sorted(item["sku"] for item in everywhere) == [p + "S", p + "V"]  # no duplicate
+    assert len(store.variations(int(restored[p + "V"]["id"]))) == 2
+
+    code, third = bulkio_json("catalog", "import", str(path))
+    assert code == 0 and third["stats"]["writes"] == 0, third
+
+
+TEXTS = [
+    ("Fish & Chips", "Crisp & hot <b>fresh</b>"),
+    ("5 > 3 & 2 < 4", "a < b, c > d"),
+    ('Say "hi" & it\'s', "<p>One &amp; two</p>\n<ul><li>x &copy; y</li></ul>"),
+    ("Tom &amp Jerry", '<a href="https://example.com/" onclick="x()">link</a>'),
+    ("&foo; <script>x</script>y", '<p style="color:red">styled & kept</p><!-- c -->'),
+]
+
+
+def test_names_and_descriptions_with_entities_and_markup_settle(
+    store_env: RealStore, readable_dir: Path
+) -> None:
+    """WordPress keeps "&" as "&amp;" (and normalises entities and tags, ``wp_kses``): both
+    the catalog import and the flat import compare names and descriptions as the store will
+    keep them, so a second run of the same file writes nothing."""
+    store = store_env
+    p = store.prefix("TX")
+    catalog = readable_dir / "texts.csv"
+    with open(catalog, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Type", "SKU", "Name", "Description", "Short description"])
+        for n, (name, text) in enumerate(TEXTS):
+            writer.writerow(["simple", f"{p}C{n}", name, text.replace("\n", "\\n"), text])
+    code, first = bulkio_json("catalog", "import", str(catalog))
+    assert code == 0, first
+    held = store.by_skus([f"{p}C{n}" for n in range(len(TEXTS))])
+    for n, (name, _text) in enumerate(TEXTS):
+        expected = stored_text(name)
+        if expected is not None:
+            assert held[f"{p}C{n}"]["name"] == expected
+    code, again = bulkio_json("catalog", "import", str(catalog))
+    assert code == 0 and again["stats"]["writes"] == 0, again
+    assert again["plan"]["product_update"] == 0, again
+    assert modified(store.by_skus(list(held))) == modified(held)
+
+    flat = readable_dir / "flat.csv"
+    with open(flat, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sku", "title", "body"])
+        for n, (name, text) in enumerate(TEXTS):
+            writer.writerow([f"{p}F{n}", name, text])
+    mapping = readable_dir / "flat.toml"
+    mapping.write_text(
+        '[source]\nformat = "csv"\n\n[target]\nresource = "product"\nmatch = "sku"\n\n'
+        '[fields]\nsku = "sku"\nname = "title"\ndescription = "body"\n'
+        'short_description = "body"\nregular_price = { value = "9.50", type = "money" }\n',
+        encoding="utf-8",
+    )
+    runs = readable_dir / "runs"
+    code, out, err = bulkio("import", str(flat), "-m", str(mapping), "--runs-dir", str(runs))
+    assert code == 0, out + err
+    flat_held = store.by_skus([f"{p}F{n}" for n in range(len(TEXTS))])
+    assert len(flat_held) == len(TEXTS)
+    code, out, err = bulkio(
+        "import", str(flat), "-m", str(mapping), "--runs-dir", str(runs), "--dry-run"
+    )
+    assert code == 0, out + err
+    assert "0 to update" in out or "nothing to do" in out.lower(), out
+    code, out, err = bulkio("import", str(flat), "-m", str(mapping), "--runs-dir", str(runs))
+    assert code == 0, out + err
+    assert modified(store.by_skus(list(flat_held))) == modified(flat_held)
