@@ -20,7 +20,14 @@ from bulkio.catalog.attributes import AttributeIndex, PendingAttribute, PendingA
 from bulkio.catalog.feed import Attribute, CatalogFeed, FeedItem, attribute_key
 from bulkio.catalog.state import CatalogState
 from bulkio.catalog.terms import PendingTerm, TermIndex, TermRef, is_placeholder, name_key
-from bulkio.fields import CanonicalValue, canonical_from_store, canonicalise, field_spec
+from bulkio.fields import (
+    TEXT_FIELDS,
+    CanonicalValue,
+    canonical_from_store,
+    canonicalise,
+    field_spec,
+    stored_text,
+)
 from bulkio.plan.model import FieldChange, PlanRejection
 
 IMAGE_SOURCES_META = "_bulkio_image_sources"
@@ -63,6 +70,8 @@ class CatalogPlan:
     products: list[CatalogOp] = field(default_factory=list)
     rejected: list[PlanRejection] = field(default_factory=list)
     term_reads: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What the plan could not be sure of, for people to read (shown in dry runs and JSON)."""
 
     def all_variations(self) -> list[CatalogOp]:
         return [v for product in self.products for v in product.variations]
@@ -461,11 +470,34 @@ def build_catalog_plan(
                 continue
             op.variations.append(_variation_op(variation, held, item, index))
         plan.products.append(op)
+    unsure = _unpredictable_texts(feed)
+    if unsure:
+        shown = ", ".join(f"{sku} {name}" for sku, name in unsure[:5])
+        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+        plan.notes.append(
+            f"{len(unsure)} text(s) carry markup whose stored form bulkio cannot predict "
+            f"(an HTML comment, a style attribute, a tag or attribute it does not know): "
+            f"{shown}{more}. They are compared without their markup, so a change to the "
+            "markup alone is not written."
+        )
     plan.terms = [*categories.pending.values(), *tags.pending.values()]
     plan.attributes = list(index.pending.values())
     plan.attribute_terms = list(index.pending_terms.values())
     plan.rejected.sort(key=lambda r: r.line or 0)
     return plan
+
+
+def _unpredictable_texts(feed: CatalogFeed) -> list[tuple[str, str]]:
+    """(SKU, field) of names and descriptions :func:`bulkio.fields.stored_text` cannot
+    predict WordPress's form of (compared without markup: see ``fields.text_key``)."""
+    found: list[tuple[str, str]] = []
+    for item in feed.items:
+        for one in (item, *item.variations):
+            for name in TEXT_FIELDS:
+                value = one.values.get(name)
+                if isinstance(value, str) and value and stored_text(value) is None:
+                    found.append((one.sku, name))
+    return found
 
 
 def _links(

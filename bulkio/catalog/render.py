@@ -35,6 +35,7 @@ def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
         lines.extend(_op_lines(op, "", verb=verb))
         for variation in op.variations:
             lines.extend(_op_lines(variation, "  ", verb=verb))
+    lines.extend(f"note: {note}" for note in plan.notes)
     lines.append(render_catalog_summary(plan))
     return "\n".join(lines)
 

@@ -126,6 +126,7 @@ def run_catalog_import(
     if as_json:
         document: dict[str, Any] = {"dry_run": dry_run, "plan": run.plan.counts()}
         document["warnings"] = list(run.feed.warnings)
+        document["notes"] = list(run.plan.notes)
         if result is not None:
             document["result"] = result.counts()
             document["requests"] = result.requests

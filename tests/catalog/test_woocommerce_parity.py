@@ -20,6 +20,7 @@ from bulkio.catalog.plan import (
     _same,
     build_catalog_plan,
 )
+from bulkio.catalog.render import render_catalog_plan
 from bulkio.catalog.state import CatalogState
 from bulkio.catalog.terms import TermIndex
 from bulkio.fields import canonicalise, field_spec, stored_text, text_key
@@ -252,3 +253,17 @@ def test_a_trashed_product_is_restored_and_updated(tmp_path: Path) -> None:
     assert (op.action, op.id) == ("update", 7)
     assert op.payload == {"status": "publish"}
     assert op.changes[0].field == "restore"
+
+
+def test_the_plan_says_which_texts_it_cannot_predict(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "f.csv",
+        "Type,SKU,Name,Description\n"
+        'simple,A,Plain & simple,"<p>fine</p>"\n'
+        'simple,B,Styled,"<p style=""color:red"">x</p>"\n',
+    )
+    feed = read_feed(load_mapping(MAPPING), path)
+    plan = build_catalog_plan(feed, CatalogState(), TermIndex("categories"), TermIndex("tags"))
+    (note,) = plan.notes
+    assert "B description" in note and "A " not in note
+    assert "note: 1 text(s)" in render_catalog_plan(plan)
