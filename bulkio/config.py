@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from bulkio.errors import UsageError
+from bulkio.scrub import register_credentials
 
 AuthMode = Literal["auto", "basic", "query", "oauth"]
 AUTH_MODES: tuple[AuthMode, ...] = ("auto", "basic", "query", "oauth")
@@ -113,6 +114,8 @@ class ConnectionSettings:
     """Where the settings came from, for messages (``options``, ``profile 'live' in …``)."""
 
     def __post_init__(self) -> None:
+        # From here on every output of this process removes them (bulkio.scrub).
+        register_credentials(self.key, self.secret)
         if self.auth not in AUTH_MODES:
             raise UsageError(
                 f"unknown auth mode {self.auth!r} (option --auth)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bulkio.exitcodes import ExitCode
+from bulkio.scrub import scrub
 
 
 class BulkioError(Exception):
@@ -23,9 +24,10 @@ class BulkioError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        # Messages may quote a store's answer, which may echo the request's credentials.
         if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
-        return self.message
+            return scrub(f"{self.message}\n  hint: {self.hint}")
+        return scrub(self.message)
 
 
 class UsageError(BulkioError):

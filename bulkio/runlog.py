@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -37,22 +36,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from bulkio.runs import now_iso
-
-REDACTED = "[redacted]"
-
-_KEY_SHAPE = re.compile(r"\b(c[ks])_[0-9A-Fa-f]{16,}")
-_SECRET_PARAMS = re.compile(
-    r"(?i)\b(oauth_signature|oauth_consumer_key|oauth_token|oauth_nonce|consumer_key|"
-    r"consumer_secret|api_key|apikey|access_token|password|passwd|secret)"
-    r"(\s*[=:]\s*|\"\s*:\s*\"|%3D)([^&\s\"',;]+)"
-)
-_AUTH_HEADER = re.compile(r"(?i)\b((?:proxy-)?authorization)(\"?\s*[:=]\s*\"?)([^\"\r\n]+)")
-_AUTH_SCHEME = re.compile(r"(?i)\b(basic|bearer|oauth|digest)\s+[A-Za-z0-9+/=._~%,\"-]{8,}")
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]+:[^/\s@]*@")
-_EMAIL = re.compile(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b")
-_SUSPECT = re.compile(r"(?i)c[ks]_|[=:@%/]|\s")
-"""Every pattern above needs one of these; most log strings (SKUs, codes, event names) have
-none, and skip the patterns entirely: logging stays cheap on 100,000-row runs."""
+from bulkio.scrub import MIN_SECRET_LENGTH, REDACTED, scrub, secret_forms
 
 SENSITIVE_KEYS = frozenset(
     {
@@ -97,25 +81,14 @@ class Redactor:
 
     def add_secret(self, secret: str | None) -> None:
         # Very short values would blank out ordinary words; keys are 40+ characters.
-        if secret and len(secret) >= 6:
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
             with self._lock:
-                known = {*self._secrets, secret}
+                known = {*self._secrets, *secret_forms(secret, None)}
                 self._secrets = tuple(sorted(known, key=len, reverse=True))
 
     def text(self, value: str, *, mask_email: bool = True) -> str:
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        if not _SUSPECT.search(value):
-            return value
-        value = _URL_USERINFO.sub(rf"\1{REDACTED}@", value)
-        value = _AUTH_HEADER.sub(rf"\1\2{REDACTED}", value)
-        value = _AUTH_SCHEME.sub(rf"\1 {REDACTED}", value)
-        value = _SECRET_PARAMS.sub(rf"\1\2{REDACTED}", value)
-        value = _KEY_SHAPE.sub(rf"\1_{REDACTED}", value)
-        if mask_email:
-            value = _EMAIL.sub("[email]", value)
-        return value
+        """The one scrubber (:func:`bulkio.scrub.scrub`) plus this run's own secrets."""
+        return scrub(value, self._secrets, mask_email=mask_email)
 
     def value(self, value: Any) -> Any:
         """Redact a JSON-like value: strings, and lists/dicts recursively (sensitive keys

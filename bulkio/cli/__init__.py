@@ -6,10 +6,13 @@ turns their results into output and an exit code (see :mod:`bulkio.exitcodes`).
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bulkio import __version__
 from bulkio.cli import catalog, demo, doctor, export, import_, mapping, sandbox
+from bulkio.scrub import ScrubbedStream
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,6 +26,23 @@ def main() -> None:
 
     Start with `bulkio demo` (no configuration needed), then `bulkio doctor` against your store.
     """
+    _scrub_console(click.get_current_context())
+
+
+def _scrub_console(ctx: click.Context) -> None:
+    """Send everything the command prints through the one scrubber (:mod:`bulkio.scrub`):
+    messages quoting a store's answer may echo the request's key and secret, and the console
+    ends up in cron mail and the journal. The previous streams come back when it ends."""
+    saved = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, ScrubbedStream):
+        sys.stdout = ScrubbedStream(sys.stdout)  # type: ignore[assignment,unused-ignore]
+    if not isinstance(sys.stderr, ScrubbedStream):
+        sys.stderr = ScrubbedStream(sys.stderr)  # type: ignore[assignment,unused-ignore]
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = saved
+
+    ctx.call_on_close(restore)
 
 
 for _module in (demo, doctor, import_, mapping, export, sandbox, catalog):

@@ -15,6 +15,7 @@ import httpx
 
 from bulkio.errors import BulkioError
 from bulkio.exitcodes import ExitCode
+from bulkio.scrub import scrub
 from bulkio.store.redact import redact_url
 
 
@@ -80,7 +81,7 @@ class WooError(StoreError):
         self.request = request
 
     def __repr__(self) -> str:
-        return (
+        return scrub(
             f"{type(self).__name__}(code={self.code!r}, status={self.status}, "
             f"message={self.woo_message!r})"
         )
