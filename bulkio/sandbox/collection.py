@@ -55,7 +55,7 @@ def order_clause(
     """``orderby``/``order`` as SQL; ``orderby=include`` keeps the order of the ``include`` ids.
 
     An ``orderby`` the collection accepts but the sandbox does not sort by falls back to the
-    column of ``default``.
+    column of ``default``. Ties of the date column are shuffled per request, as on MariaDB.
     """
     orderby = as_enum(params, "orderby", options, default) or default
     order = (as_enum(params, "order", ("asc", "desc"), default_order) or default_order).upper()
@@ -63,6 +63,11 @@ def order_clause(
         cases = " ".join(f"WHEN {value} THEN {index}" for index, value in enumerate(include))
         return f"CASE id {cases} END {order}"
     column = columns.get(orderby, columns[default])
+    if column == columns.get("date"):
+        # WordPress orders by post_date alone: MariaDB returns rows of the same second in no
+        # fixed order, a different one from request to request, so pages repeat and skip
+        # them. Ties are shuffled per request here too (page by id for a stable order).
+        return f"{column} {order}, random()"
     return f"{column} {order}, id {order}"
 
 

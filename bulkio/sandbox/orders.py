@@ -71,7 +71,7 @@ def _blank_order() -> dict[str, Any]:
     return {
         "parent_id": 0,
         "status": "pending",
-        "currency": "EUR",
+        "currency": "USD",  # WooCommerce's default store currency (the reference stores')
         "version": "9.4.0",
         "prices_include_tax": False,
         "customer_id": 0,
@@ -140,6 +140,15 @@ def _line_items(store: Store, current: list[dict[str, Any]], given: Any) -> list
             items.remove(target)
             continue
         if target is None:
+            if entry.get("sku") and not entry.get("product_id") and not entry.get("variation_id"):
+                # get_product_id(): a SKU names the product (wc_get_product_id_by_sku).
+                entry = {**entry, "product_id": store.sku_holder(str(entry["sku"])) or 0}
+            elif not entry.get("product_id") and not entry.get("variation_id"):
+                raise ApiError(
+                    "woocommerce_rest_required_product_reference",
+                    "Product ID or SKU is required.",
+                    400,
+                )
             target = {
                 "id": store.next_meta_id(),
                 "name": "",

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bulkio.sandbox import dates
+from bulkio.sandbox import dates, images, text
 from bulkio.sandbox.collection import POST_ORDER_COLUMNS, Listed, ListQuery, marks, order_clause
 from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
 from bulkio.sandbox.errors import ApiError
@@ -230,25 +230,39 @@ def _meta_merge(store: Store, current: list[dict[str, Any]], given: Any) -> list
                 {
                     "id": store.next_meta_id(),
                     "key": str(entry.get("key", "")),
-                    "value": entry.get("value", ""),
+                    "value": _meta_value(entry.get("value", "")),
                 }
             )
         elif entry.get("value") is None and "value" in entry:
             merged.remove(target)
         else:
-            target["value"] = entry.get("value", "")
+            target["value"] = _meta_value(entry.get("value", ""))
             if "key" in entry:
                 target["key"] = str(entry["key"])
     return merged
 
 
+def _meta_value(value: Any) -> Any:
+    """A meta value as the post meta table gives it back: scalars as PHP strings ("12",
+    true → "1", false → ""), arrays and objects as sent (they are serialized whole)."""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, int | float):
+        return money(value)
+    return value
+
+
 def _images(
-    store: Store, given: Any, current: list[dict[str, Any]] | None = None
+    store: Store,
+    given: Any,
+    current: list[dict[str, Any]] | None = None,
+    checked: Mapping[str, ApiError | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Emulate the media library: a ``src`` becomes a new attachment with a store URL.
 
-    Nothing is downloaded (the sandbox never fetches), but the answer looks like the real one:
-    the store's own URL, not the one sent.
+    A ``src`` is "downloaded" as :mod:`bulkio.sandbox.images` decides (``checked`` holds the
+    answers fetched before the store was locked); one that fails raises WooCommerce's error and
+    nothing of the item is saved. An image named by ``id`` is kept without a download.
     """
     if not isinstance(given, list):
         return []
@@ -261,10 +275,16 @@ def _images(
         image_id = int(image.get("id") or 0)
         if not image_id and not src:
             continue
-        if src and not src.startswith(("http://", "https://")):
-            raise ApiError("woocommerce_product_image_upload_error", f"Invalid URL {src}.", 400)
-        known = next((i for i in current or () if i.get("id") == image_id and not src), None)
-        if known is not None:  # an attachment named by id keeps its media URL
+        if src and not image_id:
+            failure = (
+                checked[src]
+                if checked is not None and src in checked
+                else images.check_source(store, src)
+            )
+            if failure is not None:
+                raise failure
+        known = next((i for i in current or () if i.get("id") == image_id), None)
+        if known is not None and image_id:  # an attachment named by id keeps its media URL
             result.append({**known, "position": position})
             continue
         if not image_id:
@@ -276,7 +296,7 @@ def _images(
                 "date_created_gmt": now,
                 "date_modified_gmt": now,
                 "src": f"{store.home}/wp-content/uploads/sandbox/{image_id}-{filename}",
-                "name": str(image.get("name") or filename.rsplit(".", 1)[0]),
+                "name": str(image.get("name") or filename),
                 "alt": str(image.get("alt") or ""),
                 "position": position,
             }
@@ -337,7 +357,12 @@ def _apply_common(
     for name in ("date_on_sale_from", "date_on_sale_to"):
         if name in payload or f"{name}_gmt" in payload:
             doc[f"{name}_gmt"] = _date_gmt(payload, name, store.offset)
-    set_text(doc, payload, "description", "tax_class", "weight", "global_unique_id")
+    if payload.get("description") is not None:
+        # The REST controller stores text through wp_filter_post_kses (bulkio.sandbox.text).
+        doc["description"] = text.kses_post(str(payload["description"]))
+    set_text(doc, payload, "tax_class", "weight")
+    if store.version.gtin:
+        set_text(doc, payload, "global_unique_id")
     if "shipping_class" in payload:
         # The API takes a class slug and keeps its id (get_shipping_class_id_by_slug): an
         # unknown slug leaves the product without a class.
@@ -397,18 +422,23 @@ def _apply_common(
 
 
 def _apply_product(
-    store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
+    store: Store,
+    doc: dict[str, Any],
+    payload: Mapping[str, Any],
+    own_id: int,
+    checked: Mapping[str, ApiError | None] | None = None,
 ) -> None:
     _apply_common(store, doc, payload, own_id)
     if "name" in payload:
-        doc["name"] = str(payload["name"] or "")
+        doc["name"] = text.kses_post(str(payload["name"] or ""))
+    if payload.get("short_description") is not None:
+        doc["short_description"] = text.kses_post(str(payload["short_description"]))
     set_choice(doc, payload, "type", PRODUCT_TYPES)
     set_choice(doc, payload, "status", PRODUCT_STATUSES)
     set_choice(doc, payload, "catalog_visibility", ("visible", "catalog", "search", "hidden"))
     set_text(
         doc,
         payload,
-        "short_description",
         "external_url",
         "button_text",
         "purchase_note",
@@ -431,7 +461,7 @@ def _apply_product(
             ]
             doc[key] = store.existing_term_ids(taxonomy, wanted)
     if "images" in payload:
-        doc["images"] = _images(store, payload["images"], doc.get("images"))
+        doc["images"] = _images(store, payload["images"], doc.get("images"), checked)
     from bulkio.sandbox.attributes import resolve_global  # global attributes by id
 
     if "attributes" in payload:
@@ -482,8 +512,18 @@ def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) ->
     if strict:
         check_schema(payload, STRICT_TYPES, PRODUCT_ENUMS)
     doc = _blank_product()
+    checked = images.prefetch(store, payload)
     with store.db.lock:
-        _apply_product(store, doc, payload, 0)
+        _apply_product(store, doc, payload, 0, checked)
+        if store.version.trashed_sku_blocks_create and store.trashed_sku_holder(doc["sku"]):
+            # WC_Product_Data_Store_CPT::create inserts the post, fails to claim the SKU in
+            # the lookup table (a trashed product holds it), deletes the post and throws.
+            raise ApiError(
+                "woocommerce_rest_product_not_created",
+                f"The product with SKU ({text.specialchars(doc['sku'], quotes=True)}) you are "
+                "trying to insert is already present in the lookup table",
+                400,
+            )
         if not doc["category_ids"]:
             doc["category_ids"] = [store.uncategorized_id]
         now = store.now_text()
@@ -517,9 +557,10 @@ def update_product(
 ) -> dict[str, Any]:
     if strict:
         check_schema(payload, STRICT_TYPES, PRODUCT_ENUMS)
+    checked = images.prefetch(store, payload)
     with store.db.lock:
         doc = stored_doc(_product_row(store, product_id, 400))
-        _apply_product(store, doc, payload, product_id)
+        _apply_product(store, doc, payload, product_id, checked)
         if "name" in payload and "slug" not in payload and not doc["slug"]:
             doc["slug"] = store.unique_post_slug("product", sanitize_title(doc["name"]), product_id)
         now = store.now_text()
@@ -548,11 +589,11 @@ def delete_product(store: Store, product_id: int, *, force: bool) -> dict[str, A
         return before
 
 
-def get_product(store: Store, product_id: int) -> dict[str, Any]:
+def get_product(store: Store, product_id: int, *, image_positions: bool = False) -> dict[str, Any]:
     row = store.get_post(product_id, ("product", "product_variation"))
     if row is None:
         raise invalid_id("product", 404)
-    return product_responses(store, [row])[0]
+    return product_responses(store, [row], image_positions=image_positions)[0]
 
 
 def _as_product_doc(row: sqlite3.Row) -> dict[str, Any]:
@@ -570,11 +611,15 @@ def _as_product_doc(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+def product_responses(
+    store: Store, rows: list[sqlite3.Row], *, image_positions: bool = False
+) -> list[dict[str, Any]]:
     """The API shape of products, resolving terms and variations for the page in bulk.
 
     A variation among the rows (``/products?sku=`` matches variations too) gets the product
     shape with ``type`` "variation" and its ``parent_id``, as the products controller gives it.
+    ``image_positions`` keeps each image's stored ``position`` (the test helpers' view; the
+    v3 API does not answer it).
     """
     docs = [_as_product_doc(row) for row in rows]
     term_ids = [term for doc in docs for term in (*doc["category_ids"], *doc["tag_ids"])]
@@ -592,9 +637,26 @@ def product_responses(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, A
         ):
             children[int(child["parent_id"])].append(child)
     return [
-        _product_response(store, row, doc, terms, children.get(int(row["id"]), []))
+        _product_response(store, row, doc, terms, children.get(int(row["id"]), []), image_positions)
         for row, doc in zip(rows, docs, strict=True)
     ]
+
+
+def _image_answers(
+    stored: list[dict[str, Any]], image_positions: bool = False
+) -> list[dict[str, Any]]:
+    """Images as the v3 controllers answer them: without the stored ``position``."""
+    if image_positions:
+        return stored
+    return [{k: v for k, v in image.items() if k != "position"} for image in stored]
+
+
+def _version_fields(store: Store, answer: dict[str, Any], doc: Mapping[str, Any]) -> None:
+    """``global_unique_id`` from WooCommerce 9.2 on; older versions do not know the field."""
+    if store.version.gtin:
+        answer["global_unique_id"] = doc.get("global_unique_id", "")
+    else:
+        answer.pop("global_unique_id", None)
 
 
 def _price_fields(
@@ -625,6 +687,7 @@ def _product_response(
     doc: dict[str, Any],
     terms: Mapping[int, dict[str, Any]],
     children: list[sqlite3.Row],
+    image_positions: bool = False,
 ) -> dict[str, Any]:
     product_id = int(row["id"])
     status = row["status"]
@@ -649,7 +712,7 @@ def _product_response(
     quantity = doc["stock_quantity"] if manage else None
     permalink = f"{store.home}/product/{doc['slug']}/"
     base = f"{store.home}/wp-json/wc/v3/products"
-    return {
+    answer: dict[str, Any] = {
         "id": product_id,
         "name": doc["name"],
         "slug": doc["slug"],
@@ -675,7 +738,10 @@ def _product_response(
         "stock_quantity": quantity,
         "backorders": doc["backorders"],
         "backorders_allowed": doc["backorders"] != "no",
-        "backordered": bool(manage and (quantity or 0) < 0 and doc["backorders"] != "no"),
+        # is_on_backorder(): the stock status says so, or managed stock below zero that
+        # backorders allow.
+        "backordered": stock_status == "onbackorder"
+        or bool(manage and (quantity or 0) < 0 and doc["backorders"] != "no"),
         "low_stock_amount": doc["low_stock_amount"],
         "sold_individually": doc["sold_individually"],
         "weight": doc["weight"],
@@ -693,7 +759,7 @@ def _product_response(
         "purchase_note": doc["purchase_note"],
         "categories": [terms[i] for i in doc["category_ids"] if i in terms],
         "tags": [terms[i] for i in doc["tag_ids"] if i in terms],
-        "images": doc["images"],
+        "images": _image_answers(doc["images"], image_positions),
         "attributes": doc["attributes"],
         "default_attributes": doc["default_attributes"],
         "variations": [int(child["id"]) for child in children],
@@ -710,6 +776,21 @@ def _product_response(
         "global_unique_id": doc["global_unique_id"],
         "_links": links(base, product_id),
     }
+    _version_fields(store, answer, doc)
+    if store.version.brands:
+        answer["brands"] = []  # the product_brand taxonomy (not modelled: no brands)
+    return answer
+
+
+def view(item: dict[str, Any]) -> dict[str, Any]:
+    """A product read in ``context=view`` (the default): descriptions rendered as WordPress
+    shows them (``context=edit`` and write answers give them as stored)."""
+    rendered = dict(item)
+    if isinstance(item.get("description"), str):
+        rendered["description"] = text.render_description(item["description"])
+    if isinstance(item.get("short_description"), str):
+        rendered["short_description"] = text.render_short_description(item["short_description"])
+    return rendered
 
 
 # -- listing ----------------------------------------------------------------------------------
@@ -793,17 +874,22 @@ def _variation_row(
 
 
 def _apply_variation(
-    store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int
+    store: Store,
+    doc: dict[str, Any],
+    payload: Mapping[str, Any],
+    own_id: int,
+    checked: Mapping[str, ApiError | None] | None = None,
 ) -> None:
     _apply_common(store, doc, payload, own_id)
     set_choice(doc, payload, "status", VARIATION_STATUSES)
     if "image" in payload:
-        images = _images(
+        image = _images(
             store,
             [payload["image"]] if isinstance(payload["image"], dict) else [],
             [doc["image"]] if doc.get("image") else [],
+            checked,
         )
-        doc["image"] = images[0] if images else None
+        doc["image"] = image[0] if image else None
     if isinstance(payload.get("attributes"), list):
         from bulkio.sandbox.attributes import resolve_global  # global attributes by id
 
@@ -829,10 +915,11 @@ def create_variation(
     refuse_existing(payload, "product_variation")
     if strict:
         check_schema(payload, STRICT_TYPES, VARIATION_ENUMS)
+    checked = images.prefetch(store, payload)
     with store.db.lock:
         parent = _variable_parent(store, product_id)
         doc = _blank_variation()
-        _apply_variation(store, doc, payload, 0)
+        _apply_variation(store, doc, payload, 0, checked)
         now = store.now_text()
         name = str(doc_of(parent).get("name", ""))
         options = [a["option"] for a in doc["attributes"] if a["option"]]
@@ -853,11 +940,12 @@ def update_variation(
 ) -> dict[str, Any]:
     if strict:
         check_schema(payload, STRICT_TYPES, VARIATION_ENUMS)
+    checked = images.prefetch(store, payload)
     with store.db.lock:
         _variable_parent(store, product_id)
         row = _variation_row(store, product_id, variation_id, 400, "edit")
         doc = stored_doc(row)
-        _apply_variation(store, doc, payload, variation_id)
+        _apply_variation(store, doc, payload, variation_id, checked)
         now = store.now_text()
         store.update_post(variation_id, _columns(doc, "product_variation", product_id, now), doc)
         return get_variation(store, product_id, variation_id)
@@ -887,7 +975,16 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     price, on_sale = _current_price(doc, store.now_text())
     manage = bool(doc["manage_stock"])
     base = f"{store.home}/wp-json/wc/v3/products/{parent_id}/variations"
-    return {
+    # An attribute left "any" (empty option) is not answered (get_attributes skips it); 7.9
+    # answers id, name and option, later versions the slug too.
+    attributes = [
+        attribute
+        if store.version.variation_name
+        else {k: v for k, v in attribute.items() if k != "slug"}
+        for attribute in doc["attributes"]
+        if attribute.get("option", "") != ""
+    ]
+    answer: dict[str, Any] = {
         "id": variation_id,
         "type": "variation",
         **dated(store, "date_created", row["date_created_gmt"]),
@@ -913,17 +1010,22 @@ def variation_response(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "dimensions": doc["dimensions"],
         "shipping_class": doc["shipping_class"],
         "shipping_class_id": doc["shipping_class_id"],
-        "image": doc["image"],
-        "attributes": doc["attributes"],
+        "image": _image_answers([doc["image"]])[0] if doc["image"] else None,
+        "attributes": attributes,
         "menu_order": doc["menu_order"],
         "meta_data": doc["meta_data"],
-        "name": doc.get("name", ""),
+        # wc_get_formatted_variation( flat, no names ): the attribute values, comma-separated.
+        "name": ", ".join(str(a["option"]) for a in attributes),
         "parent_id": parent_id,
         "_links": {
             **links(base, variation_id),
             "up": [{"href": f"{store.home}/wp-json/wc/v3/products/{parent_id}"}],
         },
     }
+    _version_fields(store, answer, doc)
+    if not store.version.variation_name:
+        del answer["name"]
+    return answer
 
 
 def list_variations(store: Store, product_id: int, params: Mapping[str, Any]) -> Listed:

@@ -11,7 +11,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,9 +21,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from bulkio.sandbox.auth import Authenticator, KeyRing, RequestFacts, permission_error
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.faults import FaultPlan, FaultState, WorkerGate
+from bulkio.sandbox.images import png_bytes
 from bulkio.sandbox.routes import WRITE_METHODS, Answer, Api, Call
-from bulkio.sandbox.store import Store
+from bulkio.sandbox.store import IMAGE_MODES, Store
+from bulkio.sandbox.versions import DEFAULT as DEFAULT_VERSION
+from bulkio.sandbox.versions import WooVersion
 
+UPLOADS = "/wp-content/uploads/sandbox/"
 REDACTED_PARAMS = ("consumer_secret", "oauth_signature", "consumer_key", "oauth_consumer_key")
 
 
@@ -153,7 +157,15 @@ class Sandbox:
         clock: Callable[[], datetime] | None = None,
         seed_cache: str | None = None,
         max_body_bytes: int | None = None,
+        wc_version: str = DEFAULT_VERSION,
+        images: str = "online",
+        image_ports: Iterable[int] = (),
     ) -> None:
+        self.version = WooVersion(wc_version)
+        if images not in IMAGE_MODES:
+            raise ValueError(f"images must be one of {IMAGE_MODES}, not {images!r}")
+        self.images = images
+        self.image_ports = tuple(image_ports)
         self.db_path = db_path
         self.batch_limit = batch_limit
         self.tls = tls
@@ -194,7 +206,10 @@ class Sandbox:
 
     def __repr__(self) -> str:
         state = self.url or "not started"
-        return f"<Sandbox {state} batch_limit={self.batch_limit} db={self.db_path or ':memory:'}>"
+        return (
+            f"<Sandbox {state} WooCommerce {self.version.text} batch_limit={self.batch_limit} "
+            f"db={self.db_path or ':memory:'}>"
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -218,7 +233,13 @@ class Sandbox:
             self.url = f"{scheme}://127.0.0.1:{port}"
             self.home = (self.home_override or self.url).rstrip("/")
             self.store = Store(
-                self.db_path, home=self.home, gmt_offset_hours=self.gmt_offset, clock=self.clock
+                self.db_path,
+                home=self.home,
+                gmt_offset_hours=self.gmt_offset,
+                clock=self.clock,
+                version=self.version,
+                images=self.images,
+                image_ports=self.image_ports,
             )
             self.api = Api(self.store, batch_limit=self.batch_limit)
             if self.seed_products or self.seed_orders:
@@ -372,12 +393,12 @@ class Sandbox:
             where += " AND status = ?"
             args.append(status)
         rows = store.db.query(f"SELECT * FROM posts WHERE {where} ORDER BY id", args)  # noqa: S608
-        return product_responses(store, rows)
+        return product_responses(store, rows, image_positions=True)
 
     def product(self, product_id: int) -> dict[str, Any]:
         from bulkio.sandbox.products import get_product
 
-        return get_product(self.db, product_id)
+        return get_product(self.db, product_id, image_positions=True)
 
     def product_by_sku(self, sku: str, *, include_trash: bool = False) -> dict[str, Any] | None:
         """The product or variation holding ``sku`` (live ones first), or None."""
@@ -390,7 +411,7 @@ class Sandbox:
             + "ORDER BY status = 'trash', id LIMIT 1",
             (sku,),
         )
-        return get_product(store, int(rows[0]["id"])) if rows else None
+        return get_product(store, int(rows[0]["id"]), image_positions=True) if rows else None
 
     def variations(self, product_id: int) -> list[dict[str, Any]]:
         from bulkio.sandbox.products import variation_response
@@ -537,6 +558,12 @@ class Sandbox:
             self._stopping.wait(decision.timeout.seconds)
             self._drop(handler, entry)
             return
+        if route is None and path.startswith(UPLOADS):
+            image = self._uploaded_image(path)
+            if image is not None:
+                entry.status = 200
+                self._send(handler, 200, image, "image/png", [], method, entry)
+                return
         if route is None:
             entry.status = 404
             self._send(
@@ -662,6 +689,19 @@ class Sandbox:
             return api.dispatch(call), auth_method
         except ApiError as error:
             return Answer(error.status, error.body()), ""
+
+    def _uploaded_image(self, path: str) -> bytes | None:
+        """The media library's file for ``/wp-content/uploads/sandbox/<id>-<name>``: a small
+        image while the attachment exists (so a store's own image URLs can be downloaded, by
+        this or another sandbox, as from a real store)."""
+        name = path[len(UPLOADS) :]
+        head = name.split("-", 1)[0]
+        if not head.isdigit() or self.store is None:
+            return None
+        found = self.store.db.scalar(
+            "SELECT 1 FROM posts WHERE id = ? AND kind = 'attachment'", (int(head),)
+        )
+        return png_bytes() if found else None
 
     def _on_item(self) -> None:
         state = self._faults

@@ -18,12 +18,17 @@ from typing import Any
 from bulkio.sandbox import dates
 from bulkio.sandbox.db import Database, dumps, loads
 from bulkio.sandbox.errors import ApiError
+from bulkio.sandbox.versions import WooVersion
 
 SKU_MESSAGE = "Invalid or duplicated SKU."
+IMAGE_MODES = ("online", "offline")
+"""How image ``src`` URLs are fetched (see :mod:`bulkio.sandbox.images`)."""
 
 
 def sanitize_title(text: str) -> str:
     """WordPress's slug rule, close enough: ASCII-fold, lowercase, dashes between words."""
+    text = re.sub(r"<[^>]*>", "", text)  # strip_tags
+    text = re.sub(r"&[^;\s]+;", "", text)  # entities (a stored "&amp;") are dropped
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9_\-]+", "-", folded.lower()).strip("-")
     return re.sub(r"-{2,}", "-", slug)
@@ -85,7 +90,15 @@ class Store:
         home: str = "http://127.0.0.1",
         gmt_offset_hours: float = 0.0,
         clock: Callable[[], datetime] | None = None,
+        version: WooVersion | None = None,
+        images: str = "online",
+        image_ports: Iterable[int] = (),
     ) -> None:
+        if images not in IMAGE_MODES:
+            raise ValueError(f"images must be one of {IMAGE_MODES}, not {images!r}")
+        self.version = version or WooVersion()
+        self.images = images
+        self.image_ports = frozenset(int(port) for port in image_ports)
         self.db = Database(db_path)
         self.clock = clock
         self.home = home.rstrip("/")
@@ -206,6 +219,18 @@ class Store:
             "SELECT id FROM posts WHERE sku = ? AND kind IN ('product','product_variation') "
             "AND status != 'trash' AND id != ? ORDER BY id LIMIT 1",
             (sku, exclude_id),
+        )
+        return None if found is None else int(found)
+
+    def trashed_sku_holder(self, sku: str) -> int | None:
+        """A trashed product or variation holding ``sku`` (WooCommerce's lookup table keeps
+        it), if any."""
+        if not sku:
+            return None
+        found = self.db.scalar(
+            "SELECT id FROM posts WHERE sku = ? AND kind IN ('product','product_variation') "
+            "AND status = 'trash' ORDER BY id LIMIT 1",
+            (sku,),
         )
         return None if found is None else int(found)
 

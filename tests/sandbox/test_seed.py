@@ -104,7 +104,10 @@ def test_seed_cache_restores_the_same_store(
     assert second.keys != first.keys  # keys are never cached
     with basic_client(second) as api:
         order = api.post(
-            "orders", json={"line_items": [{"name": "x", "quantity": 1, "price": "1"}]}
+            "orders",
+            json={
+                "line_items": [{"sku": second.products()[0]["sku"], "quantity": 1, "price": "1"}]
+            },
         ).json()
     seeded_item_ids = {
         i["id"] for o in second.orders() if o["id"] != order["id"] for i in o["line_items"]

@@ -112,13 +112,18 @@ def test_order_clause_include_order_and_fallback_column() -> None:
         == "CASE id WHEN 9 THEN 0 WHEN 4 THEN 1 END ASC"
     )
     # orderby=include without ids, or a value the sandbox does not sort by: the default's column
+    # (ties of the date are shuffled per request, as MariaDB leaves them in no fixed order)
     assert (
         order_clause(by_include, options, "date", "desc", POST_ORDER_COLUMNS, [])
-        == "date_created_gmt ASC, id ASC"
+        == "date_created_gmt ASC, random()"
     )
     assert (
         order_clause({"orderby": "popularity"}, options, "date", "desc", POST_ORDER_COLUMNS, [])
-        == "date_created_gmt DESC, id DESC"
+        == "date_created_gmt DESC, random()"
+    )
+    assert (
+        order_clause({"orderby": "id"}, options, "date", "desc", POST_ORDER_COLUMNS, [])
+        == "id DESC, id DESC"
     )
     with pytest.raises(ApiError) as error:
         order_clause({"order": "up"}, options, "date", "desc", POST_ORDER_COLUMNS, [])

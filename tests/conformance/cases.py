@@ -1,0 +1,1004 @@
+"""The requests the recorder sends to each real store, and what it keeps of each answer.
+
+Each case runs in order against one store; ``{P}`` becomes a prefix no other case (or earlier
+run) uses, so cases never see each other's products. ``check`` names the answer values kept
+(dotted paths, see :mod:`tests.conformance.harness`), ``refs`` the values that must be an id
+saved earlier (``save`` keeps ids for later steps and routes), ``headers`` the response headers
+kept. Status and error code are always kept.
+
+Add a case here, re-record (``python -m tests.conformance.record``), and make the sandbox
+agree with what the real stores said.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PRODUCT_BASICS = (
+    "name",
+    "sku",
+    "type",
+    "status",
+    "regular_price",
+    "sale_price",
+    "price",
+    "on_sale",
+    "global_unique_id",
+    "brands",
+    "manage_stock",
+    "stock_quantity",
+    "stock_status",
+)
+
+
+def step(
+    method: str,
+    route: str,
+    body: Any = None,
+    *,
+    params: dict[str, Any] | None = None,
+    check: tuple[str, ...] | list[str] = (),
+    save: dict[str, str] | None = None,
+    refs: dict[str, str] | None = None,
+    headers: tuple[str, ...] = (),
+    auth: str = "rw",
+    scheme: str = "https",
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"method": method, "route": route, "scheme": scheme, "auth": auth}
+    if params:
+        spec["params"] = params
+    if body is not None:
+        spec["body"] = body
+    spec["check"] = list(check)
+    if save:
+        spec["save"] = save
+    if refs:
+        spec["refs"] = refs
+    if headers:
+        spec["headers"] = list(headers)
+    return spec
+
+
+def case(name: str, about: str, *steps: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "about": about, "steps": list(steps)}
+
+
+def get_edit(route: str, *check: str, **options: Any) -> dict[str, Any]:
+    return step("GET", route, params={"context": "edit"}, check=check, **options)
+
+
+def get_view(route: str, *check: str, **options: Any) -> dict[str, Any]:
+    return step("GET", route, check=check, **options)
+
+
+QUOTES_TEXT = (
+    "Stahl, \"gehärtet\" -- nicht rostend. It's 1990's style... (c) 2024, 3x4 mm\n"
+    "Zweite Zeile\n\nNeuer Absatz - mit Bindestrich --- und Geviert"
+)
+HTML_TEXT = (
+    "<h3>Technische Daten</h3>\n<ul>\n<li>Länge: 30 cm</li>\n<li>Gewicht: 1,2 kg</li>\n</ul>\n"
+    "Mit <strong>Garantie</strong> &amp; Service."
+)
+
+CASES: list[dict[str, Any]] = [
+    case(
+        "create-simple",
+        "a simple product: prices kept as sent, per-version fields (GTIN, brands)",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Hammer", "sku": "{P}HAM", "regular_price": "20"},
+            check=(*PRODUCT_BASICS, "categories.*.slug", "images", "attributes", "variations"),
+            save={"p": "id"},
+        ),
+        get_view("products/{p}", *PRODUCT_BASICS, "categories.*.name"),
+        get_edit("products/{p}", "regular_price", "price", "name"),
+    ),
+    case(
+        "prices-as-sent",
+        "money strings are stored as sent: 20, 20.00, 19.5, a comma, a number in a batch",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} A", "sku": "{P}A", "regular_price": "20"},
+                    {"name": "{P} B", "sku": "{P}B", "regular_price": "20.00"},
+                    {"name": "{P} C", "sku": "{P}C", "regular_price": "19.5"},
+                    {"name": "{P} D", "sku": "{P}D", "regular_price": "12,50"},
+                    {"name": "{P} E", "sku": "{P}E", "regular_price": 7.25},
+                    {"name": "{P} F", "sku": "{P}F", "regular_price": " 8.10 "},
+                ]
+            },
+            check=("create.*.regular_price", "create.*.price", "create.*.sku"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}A,{P}B,{P}C,{P}D,{P}E,{P}F", "orderby": "id", "order": "asc"},
+            check=("*.regular_price", "*.price"),
+            headers=("X-WP-Total", "X-WP-TotalPages"),
+        ),
+    ),
+    case(
+        "price-number-refused-single",
+        "a single create is schema-checked: a number where money is a string is a 400",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} N", "sku": "{P}N", "regular_price": 12.5},
+            check=("message", "data.status", "data.params"),
+        ),
+    ),
+    case(
+        "sale-price-set-and-cleared",
+        "a sale price makes price and on_sale follow it; an empty sale_price clears the sale",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Sale", "sku": "{P}S", "regular_price": "30", "sale_price": "24.90"},
+            check=("regular_price", "sale_price", "price", "on_sale"),
+            save={"p": "id"},
+        ),
+        get_view("products/{p}", "regular_price", "sale_price", "price", "on_sale"),
+        step(
+            "PUT",
+            "products/{p}",
+            {"sale_price": ""},
+            check=("regular_price", "sale_price", "price", "on_sale"),
+        ),
+        get_view("products/{p}", "regular_price", "sale_price", "price", "on_sale"),
+    ),
+    case(
+        "name-ampersand",
+        "a name with & is stored, and returned in both contexts, as &amp;",
+        step(
+            "POST",
+            "products",
+            {"name": "Shirt & Co {P}", "sku": "{P}AMP"},
+            check=("name", "slug"),
+            save={"p": "id"},
+        ),
+        get_view("products/{p}", "name"),
+        get_edit("products/{p}", "name"),
+    ),
+    case(
+        "name-special-characters",
+        "quotes stay, existing entities stay, allowed inline tags stay, other tags go",
+        step(
+            "POST",
+            "products",
+            {
+                "name": '{P} Tom\'s "Best" <b>bold</b> <p>para</p> <script>x()</script> '
+                "5 > 3 &amp; &#8211; &copy; &bogus; a < b",
+                "sku": "{P}SPC",
+            },
+            check=("name",),
+            save={"p": "id"},
+        ),
+        get_view("products/{p}", "name"),
+        get_edit("products/{p}", "name"),
+    ),
+    case(
+        "name-more-markup",
+        "links keep allowed attributes, unknown attributes and elements go, lone < is escaped",
+        step(
+            "POST",
+            "products",
+            {
+                "name": '{P} <a href="https://example.com/x" onclick="evil()">Link</a> '
+                '<em class="c">em</em> <span>sp</span> <strong>st</strong> 1 <2',
+                "sku": "{P}MK",
+            },
+            check=("name",),
+        ),
+    ),
+    case(
+        "description-view-and-edit",
+        "view renders description with wpautop and short_description also with wptexturize; "
+        "edit returns what was stored",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Text",
+                "sku": "{P}TXT",
+                "description": QUOTES_TEXT,
+                "short_description": QUOTES_TEXT,
+            },
+            check=("description", "short_description"),
+            save={"p": "id"},
+        ),
+        get_view("products/{p}", "description", "short_description"),
+        get_edit("products/{p}", "description", "short_description"),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}TXT"},
+            check=("*.description", "*.short_description"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}TXT", "context": "edit"},
+            check=("*.description",),
+        ),
+        step(
+            "POST",
+            "products/batch",
+            {"update": [{"id": {"$ref": "p"}, "short_description": "Kurz & \"knapp\""}]},
+            check=("update.0.short_description", "update.0.description"),
+        ),
+    ),
+    case(
+        "description-simple-word",
+        'a one-word description comes back as "<p>Einfach</p>\\n" in view',
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Einfach", "sku": "{P}EIN", "description": "Einfach"},
+            save={"p": "id"},
+            check=("description", "short_description"),
+        ),
+        get_view("products/{p}", "description", "short_description"),
+    ),
+    case(
+        "description-html",
+        "block HTML is left alone by wpautop; text around it gets paragraphs",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Html",
+                "sku": "{P}HTML",
+                "description": HTML_TEXT,
+                "short_description": "<p>Schon ein Absatz</p>\nund Text danach",
+            },
+            save={"p": "id"},
+            check=("description", "short_description"),
+        ),
+        get_view("products/{p}", "description", "short_description"),
+        get_edit("products/{p}", "description", "short_description"),
+    ),
+    case(
+        "description-kses",
+        "descriptions keep post HTML but lose scripts, event handlers and javascript: links",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Kses",
+                "sku": "{P}KS",
+                "description": '<div class="box" onclick="x()">Box</div>'
+                '<script>alert(1)</script><a href="javascript:alert(1)">js</a> '
+                '<img src="https://example.com/a.png" alt="A"> Preis < 5 € & mehr > alles '
+                "&nbsp;&hellip;&bogus;",
+                "short_description": 'Tom & Jerry\'s <i>"Show"</i>',
+            },
+            save={"p": "id"},
+            check=("description", "short_description"),
+        ),
+        get_view("products/{p}", "description", "short_description"),
+    ),
+    case(
+        "trash-holds-sku",
+        "a new product takes a SKU a trashed product holds: 7.9 creates it, 11 refuses",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Old", "sku": "{P}TR", "regular_price": "5"},
+            save={"old": "id"},
+            check=("sku",),
+        ),
+        step("DELETE", "products/{old}", check=("status", "sku")),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}TR"},
+            check=("*.sku",),
+            headers=("X-WP-Total",),
+        ),
+        step(
+            "POST",
+            "products",
+            {"name": "{P} New", "sku": "{P}TR", "regular_price": "6"},
+            check=("sku", "name", "message", "data.status"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}TR", "status": "trash"},
+            check=("*.sku", "*.status"),
+            headers=("X-WP-Total",),
+        ),
+    ),
+    case(
+        "trash-holds-sku-batch",
+        "the same rule inside a batch: the item fails (11) or is created (7.9)",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Old", "sku": "{P}TB"},
+            save={"old": "id"},
+        ),
+        step("DELETE", "products/{old}", check=("status",)),
+        step(
+            "POST",
+            "products/batch",
+            {"create": [{"name": "{P} New", "sku": "{P}TB"}]},
+            check=("create.0.sku", "create.0.error.code", "create.0.error.data.status", "create.#"),
+        ),
+    ),
+    case(
+        "trash-twice",
+        "deleting a product twice without force: 410 the second time",
+        step("POST", "products", {"name": "{P} Twice", "sku": "{P}TW"}, save={"p": "id"}),
+        step("DELETE", "products/{p}", check=("status",)),
+        step("DELETE", "products/{p}", check=("message", "data.status")),
+        step("DELETE", "products/{p}", params={"force": "true"}, check=("sku",)),
+        step("GET", "products/{p}", check=("message",)),
+    ),
+    case(
+        "duplicate-sku",
+        "a SKU in use: per-item product_invalid_sku with resource_id (batch), 400 (single)",
+        step("POST", "products", {"name": "{P} Dup", "sku": "{P}DUP"}, save={"p": "id"}),
+        step(
+            "POST",
+            "products/batch",
+            {"create": [{"name": "{P} Dup 2", "sku": "{P}DUP"}]},
+            check=(
+                "create.0.id",
+                "create.0.error.code",
+                "create.0.error.message",
+                "create.0.error.data.status",
+                "create.0.error.data.resource_id",
+                "create.0.error.data.unique_sku",
+            ),
+            refs={"create.0.error.data.resource_id": "p"},
+        ),
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Dup 3", "sku": "{P}dup"},
+            check=("message", "data.status", "data.resource_id", "data.unique_sku"),
+            refs={"data.resource_id": "p"},
+        ),
+    ),
+    case(
+        "batch-update-missing-id",
+        "an update of an id that does not exist fails that item only",
+        step("POST", "products", {"name": "{P} Ok", "sku": "{P}OK"}, save={"p": "id"}),
+        step(
+            "POST",
+            "products/batch",
+            {
+                "update": [
+                    {"id": 987654321, "regular_price": "1"},
+                    {"id": {"$ref": "p"}, "regular_price": "2"},
+                ]
+            },
+            check=(
+                "update.0.id",
+                "update.0.error.code",
+                "update.0.error.message",
+                "update.0.error.data",
+                "update.1.regular_price",
+            ),
+        ),
+    ),
+    case(
+        "batch-limit",
+        "101 items in one batch: 413 and nothing done",
+        step(
+            "POST",
+            "products/batch",
+            {"delete": [987654321] * 101},
+            check=("message", "data.status"),
+        ),
+    ),
+    case(
+        "per-page-101",
+        "per_page above 100 is rest_invalid_param",
+        step("GET", "products", params={"per_page": "101"}, check=("message", "data.params")),
+    ),
+    case(
+        "missing-product",
+        "reading, updating and deleting an id that does not exist",
+        step("GET", "products/987654321", check=("message", "data.status")),
+        step("PUT", "products/987654321", {"name": "x"}, check=("message", "data.status")),
+        step("DELETE", "products/987654321", check=("message", "data.status")),
+    ),
+    case(
+        "unknown-route",
+        "a route wc/v3 does not have",
+        step("GET", "nope", check=("message", "data.status")),
+    ),
+    case(
+        "term-exists",
+        "a category whose name exists under the same parent: term_exists with resource_id",
+        step(
+            "POST",
+            "products/categories",
+            {"name": "{P} Werkzeug"},
+            save={"c": "id"},
+            check=("name", "slug", "parent"),
+        ),
+        step(
+            "POST",
+            "products/categories",
+            {"name": "{P} Werkzeug"},
+            check=("message", "data.status", "data.resource_id"),
+            refs={"data.resource_id": "c"},
+        ),
+        step(
+            "POST",
+            "products/categories/batch",
+            {"create": [{"name": "{P} Werkzeug"}, {"name": "{P} Werkzeug & Co"}]},
+            check=(
+                "create.0.error.code",
+                "create.0.error.data.resource_id",
+                "create.1.name",
+                "create.1.slug",
+            ),
+            refs={"create.0.error.data.resource_id": "c"},
+        ),
+    ),
+    case(
+        "term-exists-tag",
+        "a tag whose name exists: term_exists with resource_id",
+        step("POST", "products/tags", {"name": "{P} Neu"}, save={"t": "id"}, check=("name",)),
+        step(
+            "POST",
+            "products/tags",
+            {"name": "{P} Neu"},
+            check=("message", "data.resource_id"),
+            refs={"data.resource_id": "t"},
+        ),
+    ),
+    case(
+        "auth-no-credentials",
+        "no credentials: each endpoint's own permission error",
+        step("GET", "products", auth="none", check=("message", "data.status")),
+        step("POST", "products", {"name": "x"}, auth="none", check=("message", "data.status")),
+        step(
+            "POST",
+            "products/batch",
+            {"create": [{"name": "x"}]},
+            auth="none",
+            check=("message", "data.status"),
+        ),
+        step("GET", "orders", auth="none", check=("message",)),
+    ),
+    case(
+        "auth-wrong-secret",
+        "the right key with a wrong secret over HTTPS",
+        step("GET", "products", auth="wrong_secret", check=("message", "data.status")),
+    ),
+    case(
+        "auth-unknown-key",
+        "an unknown key is no authentication at all (not an error of its own)",
+        step("GET", "products", auth="unknown_key", check=("message", "data.status")),
+    ),
+    case(
+        "auth-read-only-writes",
+        "a read-only key reads but cannot write",
+        step(
+            "GET",
+            "products",
+            params={"per_page": "1", "_fields": "id"},
+            auth="ro",
+            check=(),
+        ),
+        step(
+            "POST",
+            "products/batch",
+            {"create": [{"name": "x"}]},
+            auth="ro",
+            check=("message", "data.status"),
+        ),
+        step("POST", "products", {"name": "x"}, auth="ro", check=("message",)),
+    ),
+    case(
+        "auth-basic-over-http",
+        "HTTP Basic over plain HTTP is ignored",
+        step("GET", "products", scheme="http", check=("message", "data.status")),
+    ),
+    case(
+        "auth-oauth-over-http",
+        "OAuth 1.0a over plain HTTP: a good signature reads, a wrong secret does not",
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}NONE"},
+            scheme="http",
+            auth="oauth",
+            check=("#",),
+            headers=("X-WP-Total",),
+        ),
+        step("GET", "products", scheme="http", auth="oauth_wrong", check=("message",)),
+    ),
+    case(
+        "auth-query-keys",
+        "consumer_key/consumer_secret in the query string over HTTPS",
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}NONE"},
+            auth="query",
+            check=("#",),
+            headers=("X-WP-Total",),
+        ),
+    ),
+    case(
+        "meta-data",
+        "meta values come back as sent; an update sets the keys given and keeps the others",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Meta",
+                "sku": "{P}MD",
+                "meta_data": [
+                    {"key": "supplier_code", "value": "A-1"},
+                    {"key": "pack_size", "value": 12},
+                    {"key": "origin", "value": "Tom & Jerry <b>x</b>"},
+                    {"key": "dims", "value": {"w": 1, "h": "2"}},
+                ],
+            },
+            save={"p": "id"},
+            check=("meta_data.*.key", "meta_data.*.value"),
+        ),
+        get_edit("products/{p}", "meta_data.*.key", "meta_data.*.value"),
+        step(
+            "PUT",
+            "products/{p}",
+            {"meta_data": [{"key": "pack_size", "value": "24"}]},
+            check=("meta_data.*.key", "meta_data.*.value"),
+        ),
+        get_view("products/{p}", "meta_data.*.key", "meta_data.*.value"),
+    ),
+    case(
+        "stock-fields",
+        "managed stock: status follows the quantity; unmanaged stock has no quantity",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} S1", "sku": "{P}S1", "manage_stock": True, "stock_quantity": 5},
+                    {"name": "{P} S2", "sku": "{P}S2", "manage_stock": True, "stock_quantity": 0},
+                    {
+                        "name": "{P} S3",
+                        "sku": "{P}S3",
+                        "manage_stock": True,
+                        "stock_quantity": 0,
+                        "backorders": "notify",
+                    },
+                    {"name": "{P} S4", "sku": "{P}S4", "stock_quantity": 9},
+                    {"name": "{P} S5", "sku": "{P}S5", "stock_status": "outofstock"},
+                    {
+                        "name": "{P} S6",
+                        "sku": "{P}S6",
+                        "manage_stock": True,
+                        "stock_quantity": "7",
+                        "low_stock_amount": 2,
+                    },
+                ]
+            },
+            check=(
+                "create.*.manage_stock",
+                "create.*.stock_quantity",
+                "create.*.stock_status",
+                "create.*.backorders",
+                "create.*.backorders_allowed",
+                "create.*.backordered",
+                "create.*.low_stock_amount",
+            ),
+            save={"s1": "create.0.id"},
+        ),
+        step(
+            "PUT",
+            "products/{s1}",
+            {"stock_quantity": -2, "backorders": "yes"},
+            check=("stock_quantity", "stock_status", "backordered", "backorders_allowed"),
+        ),
+        step(
+            "PUT",
+            "products/{s1}",
+            {"manage_stock": False},
+            check=("manage_stock", "stock_quantity", "stock_status"),
+        ),
+    ),
+    case(
+        "fields-filter",
+        "_fields keeps only what is named, nested names too",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} F",
+                "sku": "{P}FLD",
+                "regular_price": "3",
+                "dimensions": {"length": "1", "width": "2", "height": "3"},
+            },
+            save={"p": "id"},
+        ),
+        step(
+            "GET",
+            "products/{p}",
+            params={"_fields": "sku,name,dimensions.width,regular_price"},
+            check=(
+                "sku",
+                "name",
+                "dimensions",
+                "regular_price",
+                "price",
+                "id",
+                "#",
+                "_links.collection",
+                "_links.self.#",
+            ),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}FLD", "_fields": "sku,price"},
+            check=(".",),
+        ),
+    ),
+    case(
+        "image-url-not-allowed",
+        "WordPress refuses to fetch from a port other than 80, 443, 8080 (or the site's own)",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Img",
+                "sku": "{P}IMG1",
+                "images": [{"src": "http://127.0.0.1:1/nope.jpg"}],
+            },
+            check=("message", "data.status"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}IMG1"},
+            check=("#",),
+            headers=("X-WP-Total",),
+        ),
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {
+                        "name": "{P} Img2",
+                        "sku": "{P}IMG2",
+                        "images": [{"src": "http://127.0.0.1:1/nope.jpg"}],
+                    },
+                    {"name": "{P} Img3", "sku": "{P}IMG3"},
+                ]
+            },
+            check=(
+                "create.0.id",
+                "create.0.error.code",
+                "create.0.error.message",
+                "create.0.error.data",
+                "create.1.sku",
+            ),
+        ),
+        step(
+            "POST",
+            "products",
+            {"name": "{P} I8", "sku": "{P}IMG8", "images": [{"src": "ftp://127.0.0.1/a.png"}]},
+            check=("message", "data.status"),
+        ),
+    ),
+    case(
+        "image-missing-and-not-an-image",
+        "a loopback URL answering 404, or answering text, fails the item",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} I4", "sku": "{P}IMG4", "images": [{"src": "{IMG}/missing.png"}]},
+            check=("message", "data.status"),
+        ),
+        step(
+            "POST",
+            "products",
+            {"name": "{P} I5", "sku": "{P}IMG5", "images": [{"src": "{IMG}/note.txt"}]},
+            check=("message", "data.status"),
+        ),
+    ),
+    case(
+        "image-other-host",
+        "a URL off the loopback: the reference stores have no internet",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} I6",
+                "sku": "{P}IMG6",
+                "images": [{"src": "https://img.example.com/p.jpg"}],
+            },
+            check=("message", "data.status"),
+        ),
+    ),
+    case(
+        "image-downloaded",
+        "an image the store can download becomes an attachment with its own URL",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} I7",
+                "sku": "{P}IMG7",
+                "images": [{"src": "{IMG}/{P}pic.png", "alt": "Bild"}],
+            },
+            save={"p": "id"},
+            check=("images.#", "images.0.alt", "images.0.name", "images.0.position"),
+        ),
+        step(
+            "PUT",
+            "products/{p}",
+            {"images": [{"src": "http://127.0.0.1:1/nope.jpg"}], "regular_price": "3"},
+            check=("message",),
+        ),
+        get_edit("products/{p}", "images.#", "images.0.alt", "regular_price"),
+        step(
+            "PUT",
+            "products/{p}",
+            {"images": []},
+            check=("images",),
+        ),
+    ),
+    case(
+        "variation-any-attribute",
+        'a variation attribute with an empty option ("any") is not returned',
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Shirt",
+                "sku": "{P}SH",
+                "type": "variable",
+                "attributes": [
+                    {"name": "Color", "options": ["Red", "Blue"], "variation": True},
+                    {"name": "Size", "options": ["S", "M"], "variation": True, "visible": True},
+                ],
+            },
+            save={"p": "id"},
+            check=("type", "attributes.*.name", "attributes.*.options", "attributes.*.variation"),
+        ),
+        step(
+            "POST",
+            "products/{p}/variations",
+            {
+                "sku": "{P}SH-R",
+                "regular_price": "10",
+                "attributes": [{"name": "Color", "option": "Red"}, {"name": "Size", "option": ""}],
+            },
+            save={"v": "id"},
+            check=("sku", "attributes", "name", "regular_price", "price", "global_unique_id"),
+        ),
+        step(
+            "POST",
+            "products/{p}/variations/batch",
+            {
+                "create": [
+                    {
+                        "sku": "{P}SH-BM",
+                        "regular_price": "11",
+                        "attributes": [
+                            {"name": "Color", "option": "Blue"},
+                            {"name": "Size", "option": "M"},
+                        ],
+                    },
+                    {"sku": "{P}SH-X", "regular_price": "12", "attributes": []},
+                ]
+            },
+            check=("create.*.attributes", "create.*.sku"),
+        ),
+        get_edit("products/{p}/variations/{v}", "attributes", "sku"),
+        step(
+            "GET",
+            "products/{p}",
+            check=("price", "variations.#", "type"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}SH-R"},
+            check=("*.type", "*.sku"),
+            refs={},
+        ),
+    ),
+    case(
+        "gtin",
+        "global_unique_id: stored on 11, not a field on 7.9",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Gtin", "sku": "{P}GT", "global_unique_id": "4006381333931"},
+            save={"p": "id"},
+            check=("global_unique_id", "sku"),
+        ),
+        get_edit("products/{p}", "global_unique_id", "brands"),
+    ),
+    case(
+        "listing-headers-and-order",
+        "X-WP-Total/TotalPages; orderby=id pages in id order",
+        step(
+            "POST",
+            "products/batch",
+            {"create": [{"name": f"{{P}} L{i}", "sku": f"{{P}}L{i}"} for i in range(1, 6)]},
+            check=("create.*.sku",),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"search": "{P} L", "per_page": "2", "orderby": "id", "order": "asc"},
+            check=("*.sku",),
+            headers=("X-WP-Total", "X-WP-TotalPages"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={
+                "search": "{P} L",
+                "per_page": "2",
+                "page": "3",
+                "orderby": "id",
+                "order": "desc",
+            },
+            check=("*.sku",),
+            headers=("X-WP-Total", "X-WP-TotalPages"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}L2,{P}L4", "orderby": "title", "order": "asc"},
+            check=("*.sku",),
+            headers=("X-WP-Total",),
+        ),
+    ),
+    case(
+        "orders-totals",
+        "an order from line items: totals computed by the store",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Ware", "sku": "{P}W", "regular_price": "19.99"},
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders",
+            {
+                "status": "pending",
+                "billing": {"first_name": "Zoë", "last_name": "Müller", "email": "z@example.com"},
+                "line_items": [{"product_id": {"$ref": "p"}, "quantity": 3}],
+                "shipping_lines": [
+                    {"method_id": "flat_rate", "method_title": "Flat", "total": "4.90"}
+                ],
+            },
+            save={"o": "id"},
+            check=(
+                "status",
+                "total",
+                "subtotal",
+                "shipping_total",
+                "discount_total",
+                "total_tax",
+                "currency",
+                "prices_include_tax",
+                "line_items.0.name",
+                "line_items.0.sku",
+                "line_items.0.quantity",
+                "line_items.0.price",
+                "line_items.0.subtotal",
+                "line_items.0.total",
+                "line_items.0.total_tax",
+                "shipping_lines.0.total",
+                "billing.first_name",
+                "date_paid",
+            ),
+            refs={},
+        ),
+        step(
+            "PUT",
+            "orders/{o}",
+            {"set_paid": True},
+            check=("status",),
+        ),
+        step(
+            "GET",
+            "orders",
+            params={"product": {"$ref": "p"}, "_fields": "total,status"},
+            check=(".",),
+            headers=("X-WP-Total",),
+        ),
+    ),
+    case(
+        "orders-explicit-totals",
+        "line items with their own subtotal/total and a fee",
+        step(
+            "POST",
+            "orders",
+            {
+                "line_items": [
+                    {"name": "{P} Frei", "quantity": 2, "subtotal": "10.00", "total": "8.00"}
+                ],
+            },
+            check=("message", "data.status"),
+        ),
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Ware", "sku": "{P}W", "regular_price": "7"},
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders",
+            {
+                "line_items": [
+                    {
+                        "product_id": {"$ref": "p"},
+                        "quantity": 2,
+                        "subtotal": "10.00",
+                        "total": "8.00",
+                    }
+                ],
+                "fee_lines": [{"name": "Nachnahme", "total": "2.50"}],
+            },
+            check=(
+                "total",
+                "discount_total",
+                "line_items.0.subtotal",
+                "line_items.0.total",
+                "line_items.0.price",
+                "fee_lines.0.total",
+                "status",
+            ),
+        ),
+    ),
+    case(
+        "update-keeps-unsent",
+        "an update changes only what it names",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Keep",
+                "sku": "{P}KP",
+                "regular_price": "9",
+                "description": "Bleibt",
+                "weight": "1.5",
+            },
+            save={"p": "id"},
+        ),
+        step(
+            "PUT",
+            "products/{p}",
+            {"regular_price": "9.50"},
+            check=("name", "regular_price", "description", "weight", "sku"),
+        ),
+    ),
+    case(
+        "sku-whitespace-and-empty",
+        "a SKU is trimmed; two products may both have no SKU",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} W1", "sku": "  {P}WS  "},
+                    {"name": "{P} W2", "sku": ""},
+                    {"name": "{P} W3"},
+                ]
+            },
+            check=("create.*.sku", "create.*.error.code"),
+        ),
+    ),
+]
