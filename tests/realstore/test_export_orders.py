@@ -10,6 +10,7 @@ taxes are switched on only while our orders are created (restored in a ``finally
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import time
 import uuid
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.realstore.helpers import bulkio
-from tests.realstore.refstore import RealStore, build_lock
+from tests.realstore.refstore import REFSTORE_HOME, RealStore, build_lock
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNTING = REPO / "mappings" / "export-accounting.toml"
@@ -207,8 +208,18 @@ def env(
     rightly refuses when named explicitly), outside any Plain permalinks window."""
     monkeypatch.delenv("BULKIO_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    with build_lock(exclusive=False):
+    with build_lock(exclusive=False), settings_lock(store_env):
         yield store_env
+
+
+@contextmanager
+def settings_lock(store: RealStore) -> Iterator[None]:
+    """The tests here change store settings for a moment (taxes on, the time zone) and put
+    the old value back. Two sessions doing that at once would read each other's value as the
+    one to restore (a store was left in Asia/Kathmandu that way): one at a time per store."""
+    with open(REFSTORE_HOME / f".{store.name}-settings.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def export(shop: Shop, out: Path, *extra: str) -> tuple[int, str]:
