@@ -200,6 +200,7 @@ def _apply_keeping_items(
     *,
     concurrency: int,
     batch_size: int,
+    sent: dict[int, PlanItem] | None = None,
 ) -> list[ItemOutcome]:
     """Apply a product or variation plan; an item the store refused only because it could
     not fetch one of its images is sent again without that image (and so on, once per
@@ -243,7 +244,57 @@ def _apply_keeping_items(
             break
         again = apply_plan(client, retry, concurrency=concurrency, batch_size=batch_size)
         outcomes.update({o.line: o for o in again.outcomes})
+    if sent is not None:
+        sent.update(items)
     return list(outcomes.values())
+
+
+def _src_urls(payload: dict[str, Any]) -> list[str]:
+    entries = [payload["image"]] if payload.get("image") else list(payload.get("images") or ())
+    return [str(entry["src"]) for entry in entries if isinstance(entry, dict) and entry.get("src")]
+
+
+def _media_from_products(
+    client: Any, sent: dict[int, PlanItem], outcomes: list[ItemOutcome], wanted: set[str]
+) -> dict[str, int]:
+    """URL → media id of the images this run's product writes downloaded, for the URLs in
+    ``wanted`` (a variation showing its parent's image): one read of those products (100 a
+    request) instead of a download, and a duplicate, per variation."""
+    ids: dict[int, PlanItem] = {}
+    for outcome in outcomes:
+        item = sent.get(outcome.line)
+        if (
+            item is not None
+            and outcome.id is not None
+            and outcome.outcome in ("created", "updated")
+            and wanted & set(_src_urls(item.payload))
+        ):
+            ids[outcome.id] = item
+    found: dict[str, int] = {}
+    chosen = sorted(ids)
+    for start in range(0, len(chosen), 100):
+        chunk = chosen[start : start + 100]
+        answer = client.get(
+            "products",
+            params={"include": ",".join(map(str, chunk)), "_fields": "id,images", "per_page": 100},
+        )
+        for product in answer or ():
+            item = ids.get(int(product.get("id") or 0))
+            entries = list(item.payload.get("images") or ()) if item is not None else []
+            held = list(product.get("images") or ())
+            if len(entries) != len(held):
+                continue
+            for entry, image in zip(entries, held, strict=True):
+                if entry.get("src") and image.get("id"):
+                    found.setdefault(str(entry["src"]), int(image["id"]))
+    return found
+
+
+def _reuse_media(payload: dict[str, Any], media: dict[str, int]) -> dict[str, Any]:
+    image = payload.get("image")
+    if isinstance(image, dict) and str(image.get("src", "")) in media:
+        return {**payload, "image": {"id": media[str(image["src"])]}}
+    return payload
 
 
 def apply_catalog_plan(
@@ -284,9 +335,15 @@ def apply_catalog_plan(
             continue
         item = _item(op, payload, None)
         (product_plan.creates if op.action == "create" else product_plan.updates).append(item)
+    sent: dict[int, PlanItem] = {}
     product_outcomes = (
         _apply_keeping_items(
-            client, product_plan, result, concurrency=concurrency, batch_size=batch_size
+            client,
+            product_plan,
+            result,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            sent=sent,
         )
         if product_plan.writes
         else []
@@ -338,6 +395,12 @@ def apply_catalog_plan(
             (
                 variation_plan.creates if variation.action == "create" else variation_plan.updates
             ).append(item)
+    wanted = {url for item in variation_plan.writes for url in _src_urls(item.payload)}
+    if wanted and sent:
+        media = _media_from_products(client, sent, product_outcomes, wanted)
+        if media:
+            for item in variation_plan.writes:
+                item.payload = _reuse_media(item.payload, media)
     if variation_plan.writes:
         result.variations.extend(
             _apply_keeping_items(

@@ -104,6 +104,42 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def held_media(resource: dict[str, Any] | None, *, variation: bool) -> dict[str, int]:
+    """URL → media id of the images a product (or variation) holds from the feed URLs bulkio
+    remembered for it (``_bulkio_image_sources``, in the order the images are held)."""
+    if resource is None:
+        return {}
+    remembered = _meta_value(resource, IMAGE_SOURCES_META)
+    try:
+        known = json.loads(remembered) if remembered else None
+    except ValueError:
+        return {}
+    if variation:
+        held = [resource["image"]] if resource.get("image") else []
+    else:
+        held = list(resource.get("images") or ())
+    found: dict[str, int] = {}
+    if isinstance(known, list) and len(known) == len(held):
+        for url, image in zip(known, held, strict=True):
+            if isinstance(image, dict) and image.get("id"):
+                found.setdefault(str(url), int(image["id"]))
+    return found
+
+
+def store_media(state: CatalogState) -> dict[str, int]:
+    """URL → media id over every product and variation the plan read (see :func:`held_media`)."""
+    found: dict[str, int] = {}
+    for product in state.products.values():
+        if product.get("status") != "trash":
+            for url, media_id in held_media(product, variation=False).items():
+                found.setdefault(url, media_id)
+    for variations in state.variations.values():
+        for variation in variations:
+            for url, media_id in held_media(variation, variation=True).items():
+                found.setdefault(url, media_id)
+    return found
+
+
 def _meta_value(resource: dict[str, Any] | None, key: str) -> str | None:
     for entry in (resource or {}).get("meta_data") or ():
         if entry.get("key") == key:
@@ -199,7 +235,11 @@ class _Differ:
         if not pending:
             self.field_changes.append(FieldChange(name, old, new))
 
-    def images(self, urls: list[str], *, variation: bool) -> None:
+    def images(
+        self, urls: list[str], *, variation: bool, media: dict[str, int] | None = None
+    ) -> None:
+        """``media``: URL → media id of images other products already hold from that URL (a
+        URL named again is not downloaded again, as WooCommerce's importer does)."""
         remembered = _meta_value(self.store, IMAGE_SOURCES_META)
         try:
             known = json.loads(remembered) if remembered else None
@@ -212,22 +252,7 @@ class _Differ:
                 return
         # Images already copied from a URL are named by their media id, so that a new order
         # or one more image does not download (and duplicate) the others again.
-        uploaded: dict[str, int] = {}
-        held_images = (
-            []
-            if self.store is None
-            else (
-                [self.store["image"]]
-                if variation and self.store.get("image")
-                else []
-                if variation
-                else list(self.store.get("images") or ())
-            )
-        )
-        if isinstance(known, list) and len(known) == len(held_images):
-            for url, image in zip(known, held_images, strict=True):
-                if isinstance(image, dict) and image.get("id"):
-                    uploaded.setdefault(str(url), int(image["id"]))
+        uploaded = {**(media or {}), **held_media(self.store, variation=variation)}
         entries = [{"id": uploaded[url]} if url in uploaded else {"src": url} for url in urls]
         if variation:
             self.payload["image"] = entries[0] if entries else {}
@@ -340,6 +365,7 @@ def build_catalog_plan(
         )
 
     feed_skus = {item.sku.casefold() for item in feed.items if item.sku}
+    media = store_media(state)
     for item in feed.items:
         store: dict[str, Any] | None
         if item.parent_ref.lower().startswith("id:") and not item.sku:
@@ -427,7 +453,7 @@ def build_catalog_plan(
                 differ.payload["default_attributes"] = defaults
                 differ.changes.append(Change("default_attributes", str(have), str(want)))
         if item.images is not None:
-            differ.images(item.images, variation=False)
+            differ.images(item.images, variation=False, media=media)
         if item.downloads is not None:
             differ.downloads(item.downloads)
         differ.meta_entries(item.meta)
@@ -468,7 +494,7 @@ def build_catalog_plan(
                     "the SKU belongs to a variation of another product in the store",
                 )
                 continue
-            op.variations.append(_variation_op(variation, held, item, index))
+            op.variations.append(_variation_op(variation, held, item, index, media))
         plan.products.append(op)
     unsure = _unpredictable_texts(feed)
     if unsure:
@@ -572,7 +598,11 @@ def _show_attributes(attributes: list[dict[str, Any]] | None) -> str:
 
 
 def _variation_op(
-    item: FeedItem, store: dict[str, Any] | None, parent: FeedItem, index: AttributeIndex
+    item: FeedItem,
+    store: dict[str, Any] | None,
+    parent: FeedItem,
+    index: AttributeIndex,
+    media: dict[str, int] | None = None,
 ) -> CatalogOp:
     differ = _Differ(item.values, store, NEW_VARIATION_DEFAULTS)
     # SKUs match without case; a variation matched by its attributes may get a new SKU.
@@ -606,7 +636,7 @@ def _variation_op(
             )
         )
     if item.images is not None:
-        differ.images(item.images[:1], variation=True)
+        differ.images(item.images[:1], variation=True, media=media)
     if item.downloads is not None:
         differ.downloads(item.downloads)
     differ.meta_entries(item.meta)

@@ -76,6 +76,9 @@ def test_images_created_once_replaced_in_order_and_not_resent(
         {"Type": "variation", "SKU": p + "V-S", "Parent": p + "V", "Published": "1",
          "Regular price": "5", "Images": v1, "Attribute 1 name": "Size",
          "Attribute 1 value(s)": "S", "Attribute 1 global": "0"},
+        {"Type": "variation", "SKU": p + "V-M", "Parent": p + "V", "Published": "1",
+         "Regular price": "6", "Images": c, "Attribute 1 name": "Size",
+         "Attribute 1 value(s)": "M", "Attribute 1 global": "0"},
     ]  # fmt: skip
     path = feed(folder / "feed.csv", rows)
     code, first = bulkio_json("catalog", "import", str(path))
@@ -83,8 +86,11 @@ def test_images_created_once_replaced_in_order_and_not_resent(
     products = store.by_skus([p + "S", p + "V"])
     assert image_names(products[p + "S"]) == [f"{tag}-a", f"{tag}-b"]
     assert image_names(products[p + "V"]) == [f"{tag}-c"]
-    (variation,) = store.variations(int(products[p + "V"]["id"]))
-    assert image_names(variation) == [f"{tag}-v1"]
+    variations = {v["sku"]: v for v in store.variations(int(products[p + "V"]["id"]))}
+    assert image_names(variations[p + "V-S"]) == [f"{tag}-v1"]
+    # A variation showing its parent's image takes the parent's media: downloaded once.
+    assert variations[p + "V-M"]["image"]["id"] == products[p + "V"]["images"][0]["id"]
+    assert images.hits[f"/{tag}/{tag}-c.png"] == 1
     held = {sku: [i["id"] for i in item["images"]] for sku, item in products.items()}
     downloads = sum(images.hits.values())
 
@@ -96,6 +102,11 @@ def test_images_created_once_replaced_in_order_and_not_resent(
     # New order and one new image: replaced in the feed's order; a and b keep their media.
     d = images.url(f"{tag}/{tag}-d.png")
     rows[0]["Images"] = f"{b}, {d}, {a}"
+    # A new product naming an image another product already holds takes that media.
+    rows.append(
+        {"Type": "simple", "SKU": p + "T", "Name": "Frame", "Published": "1",
+         "Regular price": "3", "Images": a}
+    )  # fmt: skip
     path = feed(folder / "feed.csv", rows)
     code, third = bulkio_json("catalog", "import", str(path))
     assert code == 0, third
@@ -105,6 +116,8 @@ def test_images_created_once_replaced_in_order_and_not_resent(
     ids = [i["id"] for i in changed["images"]]
     assert (ids[0], ids[2]) == (held[p + "S"][1], held[p + "S"][0])
     assert images.hits[f"/{tag}/{tag}-a.png"] == 1 and images.hits[f"/{tag}/{tag}-d.png"] == 1
+    newcomer = store.by_sku(p + "T")
+    assert newcomer is not None and newcomer["images"][0]["id"] == held[p + "S"][0]
     code, fourth = bulkio_json("catalog", "import", str(path))
     assert code == 0 and fourth["stats"]["writes"] == 0, fourth
 
