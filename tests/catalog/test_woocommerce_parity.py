@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bulkio.catalog.apply import _without_failed_images
+from bulkio.catalog.apply import _reuse_media, _src_urls, _without_failed_images
 from bulkio.catalog.feed import _price_as_written, convert_units, convert_value, read_feed
 from bulkio.catalog.plan import (
     NEW_VARIATION_DEFAULTS,
@@ -19,6 +19,8 @@ from bulkio.catalog.plan import (
     _flagged,
     _same,
     build_catalog_plan,
+    held_media,
+    store_media,
 )
 from bulkio.catalog.render import render_catalog_plan
 from bulkio.catalog.state import CatalogState
@@ -267,3 +269,27 @@ def test_the_plan_says_which_texts_it_cannot_predict(tmp_path: Path) -> None:
     (note,) = plan.notes
     assert "B description" in note and "A " not in note
     assert "note: 1 text(s)" in render_catalog_plan(plan)
+
+
+def test_media_already_held_is_named_by_id_not_downloaded_again() -> None:
+    a, b = "http://i/a.png", "http://i/b.png"
+    holder = {
+        "id": 1,
+        "images": [{"id": 11}, {"id": 12}],
+        "meta_data": [{"key": "_bulkio_image_sources", "value": json.dumps([a, b])}],
+    }
+    assert held_media(holder, variation=False) == {a: 11, b: 12}
+    state = CatalogState(products={"h": holder})
+    differ = _Differ({}, None)
+    differ.images([b, "http://i/c.png"], variation=False, media=store_media(state))
+    assert differ.payload["images"] == [
+        {"id": 12, "position": 0},
+        {"src": "http://i/c.png", "position": 1},
+    ]
+
+
+def test_a_variation_takes_its_parents_fresh_media() -> None:
+    payload = {"image": {"src": "http://i/p.png"}, "regular_price": "5"}
+    assert _src_urls(payload) == ["http://i/p.png"]
+    assert _reuse_media(payload, {"http://i/p.png": 40})["image"] == {"id": 40}
+    assert _reuse_media(payload, {}) is payload
