@@ -82,6 +82,22 @@ def _seconds_range(value: str, option: str) -> float | tuple[float, float]:
     show_default=True,
     help="Items a batch request may carry (woocommerce_rest_batch_items_limit).",
 )
+@click.option(
+    "--wc-version",
+    default="11.0.1",
+    show_default=True,
+    metavar="VERSION",
+    help="The WooCommerce to play: 11.0.1 or 7.9.0 (measured; another number is placed "
+    "between them). E.g. 7.9 lets a new product take a trashed product's SKU, has no GTIN.",
+)
+@click.option(
+    "--images",
+    type=click.Choice(["online", "offline"]),
+    default="online",
+    show_default=True,
+    help="Image src URLs: loopback ones are downloaded either way; 'online' takes other "
+    "hosts unfetched (a shop with internet), 'offline' fails them (no internet).",
+)
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a throwaway CA (needs 'trustme').")
 @click.option(
     "--assume-https",
@@ -163,6 +179,8 @@ def sandbox_command(
     seed: int,
     seed_cache: str | None,
     batch_limit: int,
+    wc_version: str,
+    images: str,
     tls: bool,
     assume_https: bool,
     home: str | None,
@@ -216,6 +234,12 @@ def sandbox_command(
             raise UsageError(f"{name} must be 0 or more, not {value}")
     if batch_limit < 1:
         raise UsageError(f"--batch-limit must be at least 1, not {batch_limit}")
+    from bulkio.sandbox.versions import WooVersion
+
+    try:
+        WooVersion(wc_version)
+    except ValueError as error:
+        raise UsageError(f"--wc-version: {error}") from None
     sandbox = Sandbox(
         db_path=db_path,
         batch_limit=batch_limit,
@@ -232,6 +256,8 @@ def sandbox_command(
         gmt_offset=gmt_offset,
         seed_cache=seed_cache,
         max_body_bytes=max_body_bytes,
+        wc_version=wc_version,
+        images=images,
     )
     try:
         sandbox.start()
@@ -256,7 +282,10 @@ def run_until_interrupted(sandbox: Any) -> None:
 
 def _announce(sandbox: Any, rules: list[Any], plan_options: dict[str, Any]) -> None:
     store = "in memory" if not sandbox.db_path else sandbox.db_path
-    click.echo(f"bulkio sandbox: WooCommerce REST API at {sandbox.url}/wp-json/wc/v3/")
+    click.echo(
+        f"bulkio sandbox: WooCommerce {sandbox.version.text} REST API at "
+        f"{sandbox.url}/wp-json/wc/v3/"
+    )
     click.echo(
         f"  store: {store}; {sandbox.count('product')} products, "
         f"{sandbox.count('shop_order')} orders; batch limit {sandbox.batch_limit}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from bulkio.sandbox import text
 from bulkio.sandbox.collection import Listed, ListQuery, order_clause
 from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError, missing_param
@@ -26,8 +26,9 @@ STRICT_TYPES = {"name": "string", "slug": "string", "parent": "integer"}
 
 def stored_term_name(given: str) -> str:
     """WordPress stores term names with ``&``, ``<`` and ``>`` as entities (``_wp_specialchars``
-    on ``pre_term_name``), so the REST API answers ``Kitchen &amp; Home``."""
-    return html.escape(html.unescape(given.strip()), quote=False)
+    on ``pre_term_name``, after ``sanitize_text_field`` took the tags out), so the REST API
+    answers ``Kitchen &amp; Home``."""
+    return text.term_name(given)
 
 
 def _exists_message(taxonomy: str) -> str:
