@@ -8,7 +8,6 @@ at the marked place in :func:`run_demo`).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from bulkio.config import ConnectionSettings
 from bulkio.errors import UsageError
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
 from bulkio.report import problem_rows, render_problems, render_result
+from bulkio.shipped import sample_path, shipped_mapping
 from bulkio.store import StoreClient
 
 if TYPE_CHECKING:  # the sandbox is imported lazily: product code never needs it
@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # the sandbox is imported lazily: product code never needs it
     from bulkio.records import RecordSet
     from bulkio.sandbox import Sandbox
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_FEED = REPO / "samples" / "supplier-products.csv"
-SAMPLE_MAPPING = REPO / "mappings" / "supplier-csv.toml"
+SAMPLE_FEED_NAME = "supplier-products.csv"
+SAMPLE_MAPPING_NAME = "supplier-csv"
+"""The shipped sample feed and its mapping (package data, :mod:`bulkio.shipped`): the demo
+runs from an installed wheel as from a clone, in any directory."""
 
 SEEDED_SKUS = tuple(f"SUP-{n}" for n in range(1001, 1016))
 """The part of the sample catalog the demo store already has (see the mapping's comment)."""
@@ -106,7 +107,7 @@ def step_seed(ctx: DemoContext) -> None:
 def step_dry_run(ctx: DemoContext) -> Plan:
     say(
         "3. Dry run: what would the feed change?",
-        f"bulkio import {SAMPLE_FEED.relative_to(REPO)} -m {SAMPLE_MAPPING.relative_to(REPO)} "
+        f"bulkio import samples/{SAMPLE_FEED_NAME} -m {SAMPLE_MAPPING_NAME} "
         "--dry-run\n\nThe file is read and checked row by row, the store is asked for the "
         "current values of the feed's SKUs (only the fields the mapping owns), and the two "
         "are compared. Nothing is written.",
@@ -115,7 +116,9 @@ def step_dry_run(ctx: DemoContext) -> Plan:
     click.echo(render_diff(plan, colour=True))
     click.echo()
     click.echo(render_summary(plan))
-    rows = [replace(row, file=_shown_path(row.file)) for row in problem_rows(plan.rejected)]
+    # The sample as the heading names it (it lives in the installed package).
+    shown = f"samples/{SAMPLE_FEED_NAME}"
+    rows = [replace(row, file=shown) for row in problem_rows(plan.rejected)]
     if rows:
         click.echo()
         click.echo(render_problems(rows, limit=10))
@@ -161,12 +164,14 @@ def step_run_again(ctx: DemoContext) -> int:
     return writes
 
 
-def _shown_path(path: str) -> str:
-    """A path as short as the user would type it (relative to the current directory)."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path
+def _shipped_mapping(name: str) -> Path:
+    path = shipped_mapping(name)
+    if path is None:
+        raise UsageError(
+            f"the demo needs the shipped mapping {name!r}, which this installation lacks",
+            hint="reinstall bulkio (pip install --force-reinstall bulkio)",
+        )
+    return path
 
 
 def make_plan(ctx: DemoContext) -> Plan:
@@ -196,13 +201,13 @@ def step_export(ctx: DemoContext) -> Path:
     say(
         "6. Export the orders",
         f"Customers have bought from the store: it now holds {DEMO_ORDERS} orders. "
-        "bulkio export orders -m mappings/export-accounting.toml -o accounting.csv (and the "
+        "bulkio export orders -m accounting -o accounting.csv (and the "
         "same with the warehouse and XML mappings) reads them page by page, several pages at "
         "once, asking only for the fields each mapping names, and writes each file under a "
         "temporary name that is renamed when complete.",
     )
     for mapping_name, file_name in EXPORTS:
-        mapping = load_export_mapping(REPO / "mappings" / mapping_name)
+        mapping = load_export_mapping(_shipped_mapping(mapping_name))
         result = export_orders(ctx.client, mapping, out_dir / file_name)
         click.echo(
             f"  {result.output}  {result.orders} orders → {result.rows} rows "
@@ -236,13 +241,15 @@ def run_demo() -> int:
     from bulkio.mapping import load_mapping
     from bulkio.records import build_records
 
-    if not SAMPLE_FEED.is_file() or not SAMPLE_MAPPING.is_file():
+    try:
+        feed = sample_path(SAMPLE_FEED_NAME)
+    except FileNotFoundError:
         raise UsageError(
-            f"the demo needs {SAMPLE_FEED} and {SAMPLE_MAPPING}",
-            hint="run `bulkio demo` from a clone of the bulkio repository",
-        )
-    mapping = load_mapping(SAMPLE_MAPPING)
-    records = build_records(mapping, SAMPLE_FEED)
+            f"the demo needs the shipped sample {SAMPLE_FEED_NAME}, which this installation lacks",
+            hint="reinstall bulkio (pip install --force-reinstall bulkio)",
+        ) from None
+    mapping = load_mapping(_shipped_mapping(SAMPLE_MAPPING_NAME))
+    records = build_records(mapping, feed)
     sandbox = step_start_store()
     try:
         key, secret = sandbox.keys["read_write"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,9 @@ from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.fields import to_payload
 from bulkio.mapping import FieldRule, Mapping, load_mapping
+from bulkio.mapping.files import peek_mapping_toml
 from bulkio.records import RecordSet, build_records
+from bulkio.shipped import shipped_mappings
 from bulkio.terminal import printable
 
 if TYPE_CHECKING:
@@ -72,16 +73,43 @@ def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) ->
         sys.exit(int(ExitCode.PARTIAL))
 
 
+@mapping_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def list_mappings(as_json: bool) -> None:
+    """List the mappings that ship with bulkio.
+
+    Each can be given to -m by name from any directory (e.g. `-m supplier-csv`, or
+    `-m accounting` for export-accounting); copy one (the path is shown) to start your own.
+    """
+    mappings = shipped_mappings()
+    if as_json:
+        document = [
+            {
+                "name": m.name,
+                "kind": m.kind,
+                "path": str(m.path),
+                "description": m.description,
+            }
+            for m in mappings
+        ]
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    if not mappings:
+        click.echo("no shipped mappings found (a broken installation?)", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    width = max(len(m.name) for m in mappings)
+    for m in mappings:
+        click.echo(f"{m.name:<{width}}  {m.kind:<6}  {m.description}")
+    click.echo(f"\n(in {mappings[0].path.parent}; use with -m NAME, e.g. -m {mappings[0].name})")
+
+
 def is_export_mapping(path: str | Path) -> bool:
     """Whether the file is an export mapping (a top-level ``columns`` or ``output`` key).
 
     A file that cannot be read or parsed is not: the import loader then reports the problem.
     """
-    try:
-        data = tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return any(key in data for key in EXPORT_KEYS)
+    data = peek_mapping_toml(path)  # the loader both kinds of mapping go through
+    return data is not None and any(key in data for key in EXPORT_KEYS)
 
 
 def _validate_export(mapping_path: str, sample: str | None, as_json: bool) -> None:

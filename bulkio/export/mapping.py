@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,22 +284,10 @@ LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
 
 def load_export_mapping(path: str | Path) -> ExportMapping:
     """Read and validate an export mapping; a :class:`MappingError` names the file and key."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise MappingError(
-            name, None, "file not found", hint="check the -m/--mapping path"
-        ) from None
-    except OSError as exc:
-        raise MappingError(name, None, f"cannot read the file: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MappingError(name, None, f"not UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(name, None, f"not valid TOML: {exc}") from None
-    return parse_export_mapping(data, name)
+    from bulkio.mapping.files import read_mapping_toml  # the import mappings' loader too
+
+    data, resolved = read_mapping_toml(path)
+    return parse_export_mapping(data, str(resolved))
 
 
 def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> ExportMapping:

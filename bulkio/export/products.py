@@ -361,11 +361,10 @@ def is_export_mapping(path: str | Path) -> bool:
     """Whether ``-m`` names an export mapping (``[[columns]]``) rather than an import mapping
     (WooCommerce's layout, ``mappings/woocommerce-core.toml``). Unreadable files count as
     export mappings, so the export mapping loader reports the problem with its file and key."""
-    import tomllib
+    from bulkio.mapping.files import peek_mapping_toml  # the one mapping TOML loader
 
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    data = peek_mapping_toml(path)
+    if data is None:
         return True
     return "columns" in data or "fields" not in data
 

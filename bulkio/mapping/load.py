@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from bulkio.errors import MappingError
 from bulkio.fields import FIELDS, STOCK_FIELDS, CanonicalValue, field_spec
 from bulkio.mapping.constants import constant_value
+from bulkio.mapping.files import read_mapping_toml
 from bulkio.mapping.model import (
     DEFAULT_FALSE_WORDS,
     DEFAULT_TRUE_WORDS,
@@ -98,22 +98,11 @@ _TOML_TYPE_NAMES: dict[type, str] = {
 
 
 def load_mapping(path: str | Path) -> Mapping:
-    """Load and validate a mapping file; raise MappingError naming the file and key."""
-    mapping_path = Path(path)
-    try:
-        raw = mapping_path.read_bytes()
-    except FileNotFoundError:
-        raise MappingError(mapping_path, None, "mapping file not found") from None
-    except OSError as exc:
-        raise MappingError(mapping_path, None, f"cannot read the mapping file: {exc}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise MappingError(mapping_path, None, f"a mapping file must be UTF-8: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(
-            mapping_path, None, f"not valid TOML: {exc}", hint="check quotes and brackets"
-        ) from None
+    """Load and validate a mapping file; raise MappingError naming the file and key.
+
+    ``path`` may also name a shipped mapping (``supplier-csv``, see :mod:`bulkio.shipped`).
+    """
+    data, mapping_path = read_mapping_toml(path)  # shared with export mappings
     return parse_mapping(data, mapping_path)
 
 
