@@ -18,19 +18,17 @@ the disk.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import tempfile
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulkio.atomicfile import write_atomically
 from bulkio.errors import UsageError
 
 DEFAULT_KEEP_RUNS = 30
@@ -83,12 +81,10 @@ def feed_id(mapping_path: str | os.PathLike[str]) -> str:
     :func:`claim_feed` refuses a second mapping file with the same id. Read from the file
     itself so that every command (import, apply, catalog) agrees without passing it around.
     """
+    from bulkio.mapping.files import peek_mapping_toml  # the one mapping TOML loader (BOM…)
+
     path = Path(mapping_path)
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except (OSError, ValueError):
-        raw = {}
+    raw = peek_mapping_toml(path) or {}
     target = raw.get("target") if isinstance(raw, dict) else None
     explicit = target.get("feed") if isinstance(target, dict) else None
     if isinstance(explicit, str) and explicit.strip():
@@ -307,20 +303,10 @@ def load_state(state_file: Path) -> RunState | None:
 
 
 def save_state(state_file: Path, state: RunState) -> None:
-    """Write the state atomically (temp file + rename): a crash never leaves half a file."""
+    """Write the state atomically (bulkio.atomicfile): a crash never leaves half a file.
+    Private (mode 0600), like the run directory's other bookkeeping."""
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=state_file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state.to_json(), handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, state_file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    write_atomically(state_file, json.dumps(state.to_json(), indent=2) + "\n", private=True)
 
 
 def now_iso() -> str:

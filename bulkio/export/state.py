@@ -16,17 +16,16 @@ directory; ``--state-file`` overrides.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulkio.atomicfile import write_atomically
 from bulkio.errors import BulkioError, UsageError
 from bulkio.runs import store_slug
 
@@ -156,16 +155,6 @@ def load_state(path: Path, *, store: str, mode: str) -> ExportState | None:
 
 
 def save_state(path: Path, state: ExportState) -> None:
-    """Replace the state file atomically (write a temp file, fsync, rename)."""
+    """Replace the state file atomically (bulkio.atomicfile; private: mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state.to_json(), handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+    write_atomically(path, json.dumps(state.to_json(), indent=2) + "\n", private=True)
