@@ -4,7 +4,8 @@ exporting each order exactly once across runs while new orders arrive and old on
 
 Isolation: the orders belong to a customer this module creates, and every export is filtered
 with ``--customer``; tax rates live in two tax classes of our own (only our products use them);
-taxes are switched on only while our orders are created (restored in a ``finally``).
+taxes are switched on only while a test runs (restored in a ``finally``, one session at a
+time).
 """
 
 from __future__ import annotations
@@ -105,8 +106,7 @@ class Shop:
             ],
             **extra,
         }
-        with taxes_on(self.store):
-            created = self.store.post("orders", body)
+        created = self.store.post("orders", body)  # with taxes on: see the tests
         self.orders.append(int(created["id"]))
         return int(created["id"])
 
@@ -249,7 +249,7 @@ def test_accounting_export_matches_the_stores_own_totals(
     shop: Shop, env: RealStore, tmp_path: Path
 ) -> None:
     """The store in a time zone far from UTC, so that dates show which clock they follow."""
-    with store_timezone(shop.store, "Asia/Kathmandu"):
+    with store_timezone(shop.store, "Asia/Kathmandu"), taxes_on(shop.store):
         accounting_scenario(shop, tmp_path)
 
 
@@ -329,7 +329,7 @@ def test_since_last_run_exports_each_order_exactly_once(
     """Run after run, with new orders, changed orders and refunds in between, in a store whose
     clock is not UTC (windows are sent in UTC with dates_are_gmt; a store reading them in its
     own zone would shift every window by 5:45 hours)."""
-    with store_timezone(shop.store, "Asia/Kathmandu"):
+    with store_timezone(shop.store, "Asia/Kathmandu"), taxes_on(shop.store):
         since_last_run_scenario(shop, tmp_path)
 
 

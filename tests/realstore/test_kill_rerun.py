@@ -20,7 +20,7 @@ import pytest
 from tests.realstore.helpers import bulkio_json, modified
 from tests.realstore.refstore import REPO, RealStore, build_lock
 
-ROWS = 240
+ROWS = 200
 EXISTING = 30  # products the store already holds (with other prices): updates in the feed
 
 MAPPING = """
@@ -64,19 +64,20 @@ def feed_rows(prefix: str) -> list[dict[str, str]]:
     ]
 
 
-def count_ours(store: RealStore, prefix: str) -> int:
-    """Products whose name carries the prefix (any status but trash), as the store counts them."""
-    answer = store.http.get("products", params={"search": prefix, "per_page": 1, "_fields": "id"})
+def count_ours(store: RealStore, skus: str) -> int:
+    """Products holding these SKUs (comma-separated; any status but trash), as the store counts
+    them."""
+    answer = store.http.get("products", params={"sku": skus, "per_page": 1, "_fields": "id"})
     answer.raise_for_status()
     return int(answer.headers["X-WP-Total"])
 
 
-def wait_until_quiet(store: RealStore, prefix: str, quiet_for: float = 2.0) -> int:
+def wait_until_quiet(store: RealStore, skus: str, quiet_for: float = 2.0) -> int:
     """The count once it stopped moving: PHP goes on saving the batch whose client died."""
-    last, since = count_ours(store, prefix), time.monotonic()
+    last, since = count_ours(store, skus), time.monotonic()
     while time.monotonic() - since < quiet_for:
         time.sleep(0.3)
-        now = count_ours(store, prefix)
+        now = count_ours(store, skus)
         if now != last:
             last, since = now, time.monotonic()
     return last
@@ -106,6 +107,7 @@ def test_killed_import_then_rerun_converges_without_duplicates(
     store = env
     prefix = store.prefix("K")
     rows = feed_rows(prefix)
+    skus = ",".join(row["sku"] for row in rows)
     # A third of them with another price (under the safety limits' 50 % share of changes).
     store.post(
         "products/batch",
@@ -147,8 +149,8 @@ def test_killed_import_then_rerun_converges_without_duplicates(
         stderr=subprocess.PIPE,
     )
     try:
-        # Kill once two batches of creates are in (the updates of the 30 go first or with them).
-        while count_ours(store, prefix) < EXISTING + 40:
+        # Kill once a batch of creates is in (the updates of the 30 go first or with them).
+        while count_ours(store, skus) < EXISTING + 20:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() - started < 120, "the import never started writing"
             time.sleep(0.1)
@@ -161,8 +163,8 @@ def test_killed_import_then_rerun_converges_without_duplicates(
         if process.stderr:
             process.stderr.close()
     assert process.returncode == -signal.SIGKILL
-    written = wait_until_quiet(store, prefix)
-    assert EXISTING + 40 <= written < ROWS, "the kill must land in the middle of the run"
+    written = wait_until_quiet(store, skus)
+    assert EXISTING + 20 <= written < ROWS, "the kill must land in the middle of the run"
 
     # Run 2: finishes the job; creates only what is missing.
     code, document = bulkio_json(*args)
