@@ -430,7 +430,8 @@ def _apply_product(
 ) -> None:
     _apply_common(store, doc, payload, own_id)
     if "name" in payload:
-        doc["name"] = text.kses_post(str(payload["name"] or ""))
+        # title_save_pre trims the title (PHP's trim); descriptions keep their spaces.
+        doc["name"] = text.kses_post(str(payload["name"] or "")).strip(" \t\n\r\0\x0b")
     if payload.get("short_description") is not None:
         doc["short_description"] = text.kses_post(str(payload["short_description"]))
     set_choice(doc, payload, "type", PRODUCT_TYPES)

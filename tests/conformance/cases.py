@@ -226,7 +226,7 @@ CASES: list[dict[str, Any]] = [
         step(
             "POST",
             "products/batch",
-            {"update": [{"id": {"$ref": "p"}, "short_description": "Kurz & \"knapp\""}]},
+            {"update": [{"id": {"$ref": "p"}, "short_description": 'Kurz & "knapp"'}]},
             check=("update.0.short_description", "update.0.description"),
         ),
     ),
@@ -983,6 +983,75 @@ CASES: list[dict[str, Any]] = [
             "products/{p}",
             {"regular_price": "9.50"},
             check=("name", "regular_price", "description", "weight", "sku"),
+        ),
+    ),
+    case(
+        "whitespace-in-text",
+        "leading/trailing spaces in names, descriptions, SKUs and prices",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "  {P}  Padded  Name  ",
+                "sku": " {P}PAD ",
+                "regular_price": " 5 ",
+                "description": "  Text mit Rand  ",
+                "short_description": "\n Kurz \n",
+            },
+            save={"p": "id"},
+            check=("name", "sku", "regular_price", "description", "short_description", "slug"),
+        ),
+        get_view("products/{p}", "name", "description", "short_description"),
+    ),
+    case(
+        "odd-prices",
+        "prices that are not plain decimals, and clearing a price",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} O1", "sku": "{P}O1", "regular_price": "abc"},
+                    {"name": "{P} O2", "sku": "{P}O2", "regular_price": "-5"},
+                    {"name": "{P} O3", "sku": "{P}O3", "regular_price": "1.234,56"},
+                    {"name": "{P} O4", "sku": "{P}O4", "regular_price": "0"},
+                    {"name": "{P} O5", "sku": "{P}O5", "regular_price": "3", "sale_price": "5"},
+                ]
+            },
+            save={"o1": "create.3.id"},
+            check=("create.*.regular_price", "create.*.price", "create.*.on_sale"),
+        ),
+        step(
+            "PUT",
+            "products/{o1}",
+            {"regular_price": ""},
+            check=("regular_price", "price", "purchasable"),
+        ),
+    ),
+    case(
+        "trashed-sku-by-update",
+        "an update or a restore meeting a SKU held in the trash, or held by a live product",
+        step("POST", "products", {"name": "{P} Old", "sku": "{P}TU"}, save={"old": "id"}),
+        step("DELETE", "products/{old}", check=("status",)),
+        step("POST", "products", {"name": "{P} New"}, save={"new": "id"}, check=("sku",)),
+        step(
+            "PUT",
+            "products/{new}",
+            {"sku": "{P}TU"},
+            check=("sku", "message", "data.status"),
+        ),
+        step(
+            "PUT",
+            "products/{old}",
+            {"status": "publish"},
+            check=("sku", "status", "message"),
+        ),
+        step(
+            "GET",
+            "products",
+            params={"sku": "{P}TU", "orderby": "id", "order": "asc"},
+            check=("*.status",),
+            headers=("X-WP-Total",),
         ),
     ),
     case(

@@ -146,14 +146,21 @@ def record_store(name: str, only: list[str]) -> Path:
     target = target_for(env)
     cases = []
     problems = []
-    try:
-        images = image_server(IMAGE_PORT)
-        img = images.__enter__()
-    except OSError as error:
-        raise SystemExit(
-            f"cannot serve test images on 127.0.0.1:{IMAGE_PORT} ({error}); WordPress only "
-            "downloads from ports 80, 443 and 8080: free port 8080 and run again"
-        ) from None
+    for waited in range(0, 301, 5):
+        # Other tests on this machine serve images on 8080 too (the same WordPress rule):
+        # wait for the port a while rather than fail at once.
+        try:
+            images = image_server(IMAGE_PORT)
+            img = images.__enter__()
+            break
+        except OSError as error:
+            if waited >= 300:
+                raise SystemExit(
+                    f"cannot serve test images on 127.0.0.1:{IMAGE_PORT} ({error}); WordPress "
+                    "only downloads from ports 80, 443 and 8080: free port 8080 and run again"
+                ) from None
+            print(f"port {IMAGE_PORT} busy, waiting ({waited} s)", file=sys.stderr)
+            time.sleep(5)
     try:
         for spec in CASES:
             if only and spec["name"] not in only:
