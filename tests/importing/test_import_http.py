@@ -256,6 +256,24 @@ def test_trashed_sku_can_make_a_new_product_instead(
     assert sandbox.count() == 1 and sandbox.count(include_trash=True) == 2
 
 
+def test_a_store_refusing_a_trashed_sku_fails_the_row_with_the_way_out(
+    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    # WooCommerce 11.x refuses the create: the row fails naming the trashed product and what
+    # to do (restore it, or empty it from the trash), and nothing is created.
+    sandbox = sandbox_factory(wc_version="11.0.1")
+    seed(sandbox, feed_rows(1))
+    client = client_for(sandbox)
+    trashed = sandbox.product_by_sku("T-0001")
+    assert trashed is not None
+    client.delete(f"products/{trashed['id']}")
+    _plan, result = run_import(client, make_feed(feed_rows(1), on_trashed="create"))
+    (failed,) = [o for o in result.outcomes if o.outcome == "failed"]
+    assert failed.code == "woocommerce_rest_product_not_created"
+    assert f"#{trashed['id']}" in (failed.message or "") and "restore" in (failed.message or "")
+    assert sandbox.count() == 0 and sandbox.count(include_trash=True) == 1
+
+
 def test_a_store_that_stops_answering_is_not_bisected_to_death(
     sandbox: Sandbox, client_for: ClientFor, make_feed: MakeFeed
 ) -> None:
