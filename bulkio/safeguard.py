@@ -293,7 +293,7 @@ class GuardedRun:
                 "limits", "breach", code=breach.limit, message=breach.describe(), level="error"
             )
         if self.breaches:
-            raise SafetyLimitsBroken(self.breaches)
+            raise SafetyLimitsBroken(self.breaches, dry_run=self.dry_run)
 
     def on_outcome(self, outcome: Any) -> None:
         """``apply_plan(on_outcome=…)`` hook: one log line per row written (or not)."""

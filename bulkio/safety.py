@@ -516,8 +516,8 @@ def check_limits(
 class SafetyLimitsBroken(SafetyLimitError):
     """The plan breaks one or more limits; ``.breaches`` lists them (exit code 3)."""
 
-    def __init__(self, breaches: Sequence[LimitBreach]) -> None:
-        super().__init__(format_breaches(breaches), hint=breach_hint(breaches))
+    def __init__(self, breaches: Sequence[LimitBreach], *, dry_run: bool = False) -> None:
+        super().__init__(format_breaches(breaches), hint=breach_hint(breaches, dry_run=dry_run))
         self.breaches = list(breaches)
 
 
@@ -527,12 +527,17 @@ def format_breaches(breaches: Sequence[LimitBreach], *, shown: int = EXAMPLES_SH
     return "\n".join(lines)
 
 
-def breach_hint(breaches: Sequence[LimitBreach]) -> str:
+def breach_hint(breaches: Sequence[LimitBreach], *, dry_run: bool = False) -> str:
+    """What to do next; a dry run already shows the plan, so it is not suggested there."""
     options = ", ".join(dict.fromkeys(f"{b.option} N" for b in breaches))
+    first = (
+        "check the plan above and the rejected rows (nothing was written)."
+        if dry_run
+        else "check the feed first (bulkio import FILE -m MAPPING --dry-run shows the plan)."
+    )
     return (
-        "check the feed first (bulkio import FILE -m MAPPING --dry-run shows the plan). If the "
-        f"changes are intended, raise the limit for this run ({options}, or 'off'), set it in "
-        "the mapping's [limits] table, or pass --no-limits."
+        f"{first} If the changes are intended, raise the limit for the run ({options}, or "
+        "'off'), set it in the mapping's [limits] table, or pass --no-limits."
     )
 
 

@@ -370,11 +370,25 @@ def import_command(
         try:
             run.check(plan)  # safety limits: SafetyLimitError (exit 3) before any write
         except SafetyLimitError as error:
+            # The rejected rows are part of why a feed looks wrong: list them (and write the
+            # --report) before the stop's message, as a run that went on would.
+            source_lines = record_lines_for(plan, None, records)
+            rows = problem_rows(
+                plan.rejected,
+                file=plan.source_path or "",
+                unit=plan.line_unit,
+                source_lines=source_lines,
+            )
+            if report_path is not None:
+                write_report_csv(report_path, rows)
             if out.as_json:  # the stopped plan, as the text output shows it (docs/cron.md)
-                document = result_to_dict(plan, None, dry_run=dry_run)
+                document = result_to_dict(plan, None, dry_run=dry_run, source_lines=source_lines)
                 document.update(notes)
                 document["stopped_by_limits"] = error.message
                 click.echo(json.dumps(document, ensure_ascii=False))
+            else:
+                report = str(report_path) if report_path else None
+                out.problem(render_problems(rows, report_path=report))
             raise
         if not dry_run and run.paths is not None:
             run.paths.plan_file.write_text(plan_json or plan.to_json(), encoding="utf-8")
