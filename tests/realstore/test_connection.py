@@ -244,6 +244,13 @@ def test_read_only_key_import_writes_nothing_and_says_why(
     assert modified(after) == modified(before)
     assert {p["regular_price"] for p in after.values()} == {"5.00"}
 
+    # Read is enough for exports (docs/connection.md).
+    out = tmp_path / "orders.csv"
+    code, _, err = bulkio(
+        "export", "orders", "-m", ACCOUNTING, "-o", str(out), "--customer", "987654321"
+    )
+    assert code == 0 and out.exists(), err
+
     # The doctor names it too, and --require-write makes it a failure.
     code, document = doctor()
     assert code == 0 and check(document, "write")["status"] == "warn"
