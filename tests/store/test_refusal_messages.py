@@ -44,12 +44,9 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 def run_import(sb: Sandbox, files: tuple[Path, Path], key: str, *extra: str) -> tuple[int, str]:
     ck, cs = sb.keys[key]
-    result = CliRunner().invoke(
-        main,
-        ["import", str(files[0]), "-m", str(files[1]), "--url", sb.url, "--key", ck]
-        + ["--secret", cs, *extra],
-        catch_exceptions=False,
-    )
+    connection = ("--url", sb.url, "--key", ck, "--secret", cs)
+    args = ["import", str(files[0]), "-m", str(files[1]), *connection, *extra]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
     return result.exit_code, result.stderr
 
 
