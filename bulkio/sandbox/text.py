@@ -271,7 +271,7 @@ def kses_post(text: str) -> str:
 
 def term_name(text: str) -> str:
     """A term name as ``sanitize_term`` stores it: no tags, spaces collapsed, & < > escaped."""
-    text = re.sub(r"<[^>]*>?", "", text)
+    text = re.sub(r"<[^>]*>?", "", _escape_lone_less_than(text))
     text = re.sub(r"[\r\n\t ]+", " ", text).strip()
     return specialchars(text)
 

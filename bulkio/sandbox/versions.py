@@ -69,6 +69,19 @@ class WooVersion:
         return self.at_least("9.0")
 
     @property
+    def product_orderby(self) -> tuple[str, ...]:
+        """``orderby`` values ``GET /products`` accepts, in the order (repeats included) its
+        schema lists them: the ``rest_invalid_param`` message names them so."""
+        base = ("date", "id", "include", "title", "slug", "modified", "popularity", "rating")
+        if self.at_least("9.0"):  # measured on 11.0.1; the point between is a guess
+            return (
+                *base,
+                *("post__in", "price", "sales", "menu_order", "random"),
+                *("popularity", "rating", "menu_order", "price", "popularity", "rating"),
+            )
+        return (*base, "menu_order", "price", "popularity", "rating")
+
+    @property
     def link_target_hints(self) -> bool:
         """``_links.self`` carries ``targetHints.allow`` (WordPress 6.7)."""
         return _parts(self.wordpress) >= (6, 7, 0)

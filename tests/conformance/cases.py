@@ -1055,6 +1055,112 @@ CASES: list[dict[str, Any]] = [
         ),
     ),
     case(
+        "variation-description",
+        "a variation's description in view and edit context",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} VD",
+                "type": "variable",
+                "attributes": [{"name": "Farbe", "options": ["Rot"], "variation": True}],
+            },
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "products/{p}/variations",
+            {
+                "sku": "{P}VD-R",
+                "description": 'Rot & "kräftig" -- so\n\nZweiter',
+                "attributes": [{"name": "Farbe", "option": "Rot"}],
+            },
+            save={"v": "id"},
+            check=("description",),
+        ),
+        get_view("products/{p}/variations/{v}", "description"),
+        get_edit("products/{p}/variations/{v}", "description"),
+    ),
+    case(
+        "term-names",
+        "category and tag names: tags dropped, & escaped, entities kept, spaces collapsed",
+        step(
+            "POST",
+            "products/tags",
+            {"name": "  {P} Haus <b>&</b>  Garten &copy; \"Q\" 'S'  "},
+            check=("name", "slug"),
+        ),
+        step(
+            "POST",
+            "products/tags/batch",
+            {"create": [{"name": "{P} a < b"}, {"name": "{P} &amp; Co"}]},
+            check=("create.*.name", "create.*.slug"),
+        ),
+    ),
+    case(
+        "list-parameter-errors",
+        "listing arguments WordPress validates",
+        step("GET", "products", params={"per_page": "0"}, check=("message", "data.params")),
+        step("GET", "products", params={"page": "0"}, check=("message", "data.params")),
+        step("GET", "products", params={"orderby": "nope"}, check=("message", "data.params")),
+        step("GET", "products", params={"order": "up"}, check=("message", "data.params")),
+        step("GET", "products", params={"status": "gone"}, check=("message",)),
+        step("GET", "orders", params={"per_page": "101"}, check=("message", "data.params")),
+    ),
+    case(
+        "orders-listing",
+        "orders filtered by status and product, newest first; set_paid on create",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Ware", "sku": "{P}OW", "regular_price": "2.50"},
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders/batch",
+            {
+                "create": [
+                    {
+                        "status": "completed",
+                        "line_items": [{"product_id": {"$ref": "p"}, "quantity": 1}],
+                    },
+                    {
+                        "set_paid": True,
+                        "line_items": [{"product_id": {"$ref": "p"}, "quantity": 4}],
+                    },
+                    {"status": "on-hold", "line_items": [{"sku": "{P}OW", "quantity": 2}]},
+                ]
+            },
+            check=(
+                "create.*.status",
+                "create.*.total",
+                "create.*.line_items.0.quantity",
+                "create.*.line_items.0.subtotal",
+                "create.*.line_items.0.sku",
+            ),
+        ),
+        step(
+            "GET",
+            "orders",
+            params={"product": {"$ref": "p"}, "orderby": "id", "order": "asc"},
+            check=("*.status", "*.total"),
+            headers=("X-WP-Total", "X-WP-TotalPages"),
+        ),
+        step(
+            "GET",
+            "orders",
+            params={
+                "product": {"$ref": "p"},
+                "status": "processing,on-hold",
+                "orderby": "id",
+                "order": "desc",
+            },
+            check=("*.total",),
+            headers=("X-WP-Total",),
+        ),
+    ),
+    case(
         "sku-whitespace-and-empty",
         "a SKU is trimmed; two products may both have no SKU",
         step(
