@@ -76,16 +76,21 @@ class RowError:
     """The WooCommerce field the value was meant for ("" for row-level problems)."""
     unit: str = "line"
     """"line" or "record": what ``line`` counts."""
+    source_line: int | None = None
+    """XML records: the file line the record starts on (also said in ``message``)."""
 
     def __str__(self) -> str:
-        where = (
-            f"{self.file}:{self.line}"
-            if self.unit == "line"
-            else (f"{self.file} record {self.line}")
-        )
+        message = self.message
+        if self.unit == "line":
+            where = f"{self.file}:{self.line}"
+        else:
+            where = f"{self.file} record {self.line}"
+            if self.source_line:
+                where += f" (line {self.source_line})"
+                message = message.replace(f" (record starts on line {self.source_line})", "")
         sku = f" SKU {self.sku!r}" if self.sku else ""
         column = f" column {self.column!r}" if self.column else ""
-        return f"{where}:{sku}{column}: {self.message} [{self.code}]"
+        return f"{where}:{sku}{column}: {message} [{self.code}]"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON and CSV reports."""
@@ -552,8 +557,9 @@ def _collect_errors(
             raw = row[RAW_PREFIX + name]
             sku = row[RAW_PREFIX + "sku"]
             message = error_message(code, item.rule, mapping, raw=raw, row=row)
-            if has_source_line and row.get(SOURCE_LINE):
-                message += f" (record starts on line {row[SOURCE_LINE]})"
+            source_line = int(row[SOURCE_LINE]) if has_source_line and row[SOURCE_LINE] else None
+            if source_line:
+                message += f" (record starts on line {source_line})"
             errors.append(
                 RowError(
                     file=source.path,
@@ -565,6 +571,7 @@ def _collect_errors(
                     message=message,
                     field=name,
                     unit=unit,
+                    source_line=source_line,
                 )
             )
     errors.sort(key=lambda error: (error.line, error.field != "sku"))

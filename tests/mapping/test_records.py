@@ -319,6 +319,7 @@ def test_row_error_shape(run: Run) -> None:
         "message": error.message,
         "field": "regular_price",
         "unit": "line",
+        "source_line": None,  # XML records only (issue 14 #10)
     }
     assert str(error).startswith(f"{records.source}:2: SKU 'A' column 'Preis': ")
     assert str(error).endswith("[invalid-number]")

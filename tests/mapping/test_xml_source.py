@@ -257,7 +257,9 @@ def test_repeated_element_for_single_field_is_rejected(run: Callable[..., Record
     [error] = records.rejected
     assert (error.line, error.code, error.field) == (1, "multiple-values", "regular_price")
     assert "record starts on line 5" in error.message
-    assert str(error).startswith(f"{records.source} record 1:")
+    # issue 14 #10: the record and the file line it starts on
+    assert error.source_line == 5
+    assert str(error).startswith(f"{records.source} record 1 (line 5):")
 
 
 def test_xml_mapping_field_path_checked_at_load(mapping_from: Callable[[str], object]) -> None:
