@@ -41,6 +41,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from bulkio.errors import SafetyLimitError, UsageError
+from bulkio.terminal import printable
 
 SHARE_FLOOR = 10
 """Share-based limits (max_change_share, max_hide as a %) need at least this many records."""
@@ -308,7 +309,7 @@ class LimitBreach:
         if examples:
             head = examples[:shown]
             more = len(examples) - len(head)
-            text += ": " + ", ".join(head)
+            text += ": " + ", ".join(printable(example) for example in head)  # feed SKUs
             if more > 0:
                 text += f" and {more} more"
         return text

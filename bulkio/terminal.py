@@ -31,9 +31,13 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with control characters written as escapes (``\\x1b``, ``\\n``, ``\\u202e``).
 
     Everything else, accented letters, symbols and emoji included, is left as it is.
+    ``keep_newlines`` leaves line breaks alone, for a message of several lines of bulkio's own
+    (an error with its hint) that may quote feed values.
     """
+    if keep_newlines:
+        return "\n".join(_UNPRINTABLE.sub(_escape, line) for line in text.split("\n"))
     return _UNPRINTABLE.sub(_escape, text)

@@ -14,6 +14,7 @@ import click
 
 from bulkio.errors import BulkioError
 from bulkio.exitcodes import ExitCode
+from bulkio.terminal import printable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,7 +35,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except BulkioError as error:
-            click.echo(f"error: {error}", err=True)
+            # Messages may quote feed or store text (a SKU in a limit breach, a header name):
+            # control characters in it are shown escaped, never sent to the terminal.
+            click.echo(f"error: {printable(str(error), keep_newlines=True)}", err=True)
             sys.exit(int(error.exit_code))
         except KeyboardInterrupt:
             click.echo("interrupted: nothing is half-written; running again is safe.", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from bulkio.fields import to_payload
 from bulkio.mapping import FieldRule, Mapping, load_mapping
 from bulkio.mapping.files import peek_mapping_toml
 from bulkio.records import RecordSet, build_records
-from bulkio.shipped import shipped_mappings
+from bulkio.shipped import sample_path, shipped_mappings
 from bulkio.terminal import printable
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ def list_mappings(as_json: bool) -> None:
     for m in mappings:
         click.echo(f"{m.name:<{width}}  {m.kind:<6}  {m.description}")
     click.echo(f"\n(in {mappings[0].path.parent}; use with -m NAME, e.g. -m {mappings[0].name})")
+    with contextlib.suppress(FileNotFoundError):
+        click.echo(f"sample feeds: {sample_path('supplier-products.csv').parent}")
 
 
 def is_export_mapping(path: str | Path) -> bool:

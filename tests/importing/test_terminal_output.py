@@ -226,3 +226,17 @@ def test_every_import_warns_about_a_column_empty_in_every_row(
     assert any(expected in warning for warning in document["feed_warnings"])
     quiet = _run("import", str(feed), "-m", str(mapping), "-q", *flags, *_store_args(sandbox))
     assert expected in quiet.stderr and quiet.stdout == ""
+
+
+def test_error_messages_quoting_feed_skus_escape_them(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A limit breach lists SKUs from the feed; handle_errors prints every error escaped."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[fields]\nsku = "sku"\nname = "name"\n[limits]\nmax_changes = 1\n')
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(b"sku,name\nA\x1b[2J,Alpha\nB\x07,Beta\n")
+    result = _run("import", str(feed), "-m", str(mapping), "--dry-run", *_store_args(sandbox))
+    assert result.exit_code == 3, result.output
+    assert "max_changes" in result.stderr
+    assert not RAW_CONTROLS.search(result.output), repr(result.output)
+    assert "A\\x1b[2J" in result.output
+    assert "\n  hint: " in result.stderr  # bulkio's own line breaks stay
