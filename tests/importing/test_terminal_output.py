@@ -240,3 +240,24 @@ def test_error_messages_quoting_feed_skus_escape_them(sandbox: Sandbox, tmp_path
     assert not RAW_CONTROLS.search(result.output), repr(result.output)
     assert "A\\x1b[2J" in result.output
     assert "\n  hint: " in result.stderr  # bulkio's own line breaks stay
+
+
+def test_a_saved_xml_plan_names_its_records_lines_when_applied(tmp_path: Path) -> None:
+    """`bulkio apply` has no records in memory: the lines come from the feed, read again."""
+    from bulkio.cli.import_ import record_lines_for
+    from bulkio.plan import Plan
+
+    mapping = tmp_path / "xml.toml"
+    mapping.write_text(XML_MAPPING, encoding="utf-8")
+    feed = tmp_path / "feed.xml"
+    feed.write_text(XML_FEED.replace("\u001b", ""), encoding="utf-8")
+    rejected = [PlanRejection(str(feed), 2, "X-2", "stock", "lots", "invalid-number", "bad")]
+    plan = Plan(
+        line_unit="record",
+        rejected=rejected,
+        source_path=str(feed),
+        mapping_path=str(mapping),
+    )
+    assert record_lines_for(plan, None) == {2: 8}
+    feed.unlink()  # gone since the plan was made: records without their lines, no error
+    assert record_lines_for(plan, None) == {}
