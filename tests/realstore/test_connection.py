@@ -191,8 +191,9 @@ def test_plain_permalinks_say_what_is_wrong_and_what_to_do(
     keys_work_there = version >= (11, 1)
     prefix = store.prefix("P")
     source, mapping = feed(tmp_path, [(f"{prefix}1", "Plain", "1.00")])
+    # Short: another session's tests against this store fail while the window is open.
     with plain_permalinks(store):
-        code, document = doctor()
+        code, document = doctor("--samples", "1")
         root = check(document, "api-root")
         assert root["data"]["form"] == "rest_route"
         if keys_work_there:  # pragma: no cover - the stores here are 11.0.1 and 7.9
@@ -205,7 +206,6 @@ def test_plain_permalinks_say_what_is_wrong_and_what_to_do(
         assert "Permalinks" in credentials["advice"] and "11.1" in credentials["advice"]
 
         for command in (
-            ["import", str(source), "-m", str(mapping), "--dry-run"],
             ["import", str(source), "-m", str(mapping)],
             ["export", "orders", "-m", ACCOUNTING, "-o", str(tmp_path / "o.csv")],
         ):
