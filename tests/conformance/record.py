@@ -136,9 +136,15 @@ def record_case(target: Target, spec: dict[str, Any], img: str) -> tuple[dict[st
 def _clean_up(target: Target, created: list[tuple[str, int]]) -> None:
     with httpx.Client(verify=target.verify, timeout=120, auth=target.rw) as client:
         for base, item_id in reversed(created):
-            client.delete(
-                f"{target.https_url}/wp-json/wc/v3/{base}/{item_id}", params={"force": "true"}
-            )
+            for attempt in range(5):  # a disturbed store (see record_case) gets a few tries
+                answer = client.delete(
+                    f"{target.https_url}/wp-json/wc/v3/{base}/{item_id}", params={"force": "true"}
+                )
+                if answer.status_code in (200, 404, 410):
+                    break
+                time.sleep(2 * (attempt + 1))
+            else:
+                print(f"could not delete {base}/{item_id}: {answer.status_code}", file=sys.stderr)
 
 
 def record_store(name: str, only: list[str]) -> Path:
