@@ -249,19 +249,15 @@ class Doctor:
         except TransportError as error:
             self.add("site", "fail", error.message, error.hint, cause=error.cause)
             return False
-        self.add(
-            "site",
-            "ok",
-            f"{self.site} answers (HTTP {first.status} in {elapsed:.2f} s)",
-            seconds=round(elapsed, 3),
-        )
         probes: list[Probe] = [first]
-        if not (first.is_index or first.is_rest_error):
+        if (first.status or 0) < 500 and not (first.is_index or first.is_rest_error):
             try:
                 probes.append(probe(send, self.site, "rest_route"))
             except TransportError as error:
-                self.add("api-root", "fail", error.message, error.hint)
+                self.add("site", "fail", error.message, error.hint, cause=error.cause)
                 return False
+        if not self.site_answer_is_healthy(first, elapsed, probes[1] if probes[1:] else None):
+            return False
         try:
             self.root = root_from_probes(self.site, probes)
         except StoreError as error:
@@ -300,6 +296,65 @@ class Doctor:
                 form=root.form,
                 home=root.home,
             )
+        return True
+
+    def site_answer_is_healthy(
+        self, first: Probe, elapsed: float, second: Probe | None = None
+    ) -> bool:
+        """Judge the first answer of the site (``/wp-json/``): an error page is not "OK".
+
+        WordPress's own REST answers (the index, or a REST error such as a closed index) and
+        redirects are healthy; a 404 there is what Plain permalinks look like (the
+        ``?rest_route=`` probe, ``second``, decides); a 5xx is a broken site, and another 4xx
+        comes from something in front of WordPress.
+        """
+        status = first.status or 0
+        timing = f"HTTP {status} in {elapsed:.2f} s"
+        if status >= 500:
+            self.add(
+                "site",
+                "fail",
+                f"{self.site} answers with a server error ({timing}): {first.note}",
+                "the site itself is broken right now: a PHP fatal error, the database down or "
+                "the host overloaded — check the site in a browser and the server's error log",
+                http_status=status,
+                seconds=round(elapsed, 3),
+            )
+            return False
+        if status >= 400 and not (first.is_index or first.is_rest_error):
+            if status == 404 and second is not None and (second.is_index or second.is_rest_error):
+                self.add(
+                    "site",
+                    "ok",
+                    f"{self.site} answers ({timing} at /wp-json/; WordPress answers at "
+                    "?rest_route=)",
+                    seconds=round(elapsed, 3),
+                )
+                return True
+            if status == 404:
+                self.add(
+                    "site",
+                    "fail",
+                    f"{self.site} answers, but neither {self.site}/wp-json/ nor "
+                    f"?rest_route=/ is a WordPress REST API ({timing})",
+                    "check that the URL is the WordPress site's address as you open it in a "
+                    "browser (not the shop page, not a sub-folder it does not live in)",
+                    http_status=status,
+                    seconds=round(elapsed, 3),
+                )
+                return False
+            self.add(
+                "site",
+                "fail",
+                f"{self.site} refuses the request before WordPress does ({timing}): {first.note}",
+                "something in front of WordPress answers: HTTP authentication on the site, a "
+                "firewall or security plugin blocking API clients — allow /wp-json/ for this "
+                "machine, or ask the host",
+                http_status=status,
+                seconds=round(elapsed, 3),
+            )
+            return False
+        self.add("site", "ok", f"{self.site} answers ({timing})", seconds=round(elapsed, 3))
         return True
 
     def check_woocommerce(self) -> bool:

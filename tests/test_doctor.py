@@ -361,3 +361,43 @@ def test_help_never_shows_secrets() -> None:
     )
     assert result.exit_code == 0
     assert "cs_from_env_123" not in result.output and "BULKIO_SECRET" in result.output
+
+
+# -- the site's own answer is judged, not just "it answered" (issue 14, item 11) -------------
+
+
+def site_answering(status: int, body: str, rest_route: httpx.Response | None = None) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "rest_route" in request.url.query.decode() and rest_route is not None:
+            return rest_route
+        return httpx.Response(status, text=body, headers={"Content-Type": "text/html"})
+
+    return httpx.MockTransport(handler)
+
+
+def site_check(transport: Any) -> CheckResult:
+    results = diagnose(fake_settings(), transport=transport, latency_samples=1)
+    return by_name(results)["site"]
+
+
+def test_a_server_error_is_not_an_ok_site() -> None:
+    check = site_check(site_answering(500, "<b>Fatal error</b>: Allowed memory size exhausted"))
+    assert check.status == "fail" and "server error" in check.message
+    assert "HTTP 500" in check.message and "error log" in (check.advice or "")
+
+
+def test_a_404_everywhere_is_not_a_wordpress_site() -> None:
+    check = site_check(site_answering(404, "<h1>Not Found</h1>"))
+    assert check.status == "fail" and "HTTP 404" in check.message
+    assert "WordPress site's address" in (check.advice or "")
+
+
+def test_a_firewall_answer_names_what_stands_in_front() -> None:
+    check = site_check(site_answering(403, "<h1>Access denied</h1>"))
+    assert check.status == "fail" and "before WordPress" in check.message
+
+
+def test_plain_permalinks_404_with_the_api_at_rest_route_is_fine() -> None:
+    index = httpx.Response(200, json={"home": "https://shop.test", "namespaces": ["wc/v3"]})
+    check = site_check(site_answering(404, "<h1>Not Found</h1>", rest_route=index))
+    assert check.status == "ok" and "?rest_route=" in check.message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -152,6 +153,35 @@ def _is_tls_failure(error: Exception) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+_UNKNOWN_HOST = (
+    "name or service not known",
+    "nodename nor servname",
+    "no address associated",
+    "getaddrinfo failed",
+    "name resolution",
+)
+_REFUSED = ("connection refused", "errno 111", "[winerror 10061]")
+
+
+def connect_failure(error: Exception) -> str | None:
+    """``"unknown-host"``, ``"refused"`` or None: what a failed connection really was.
+
+    A name that does not resolve will not resolve on the next attempt either (retrying it only
+    makes a cron job slower to fail); a refused connection means nothing listens there. Neither
+    is cured by a longer ``--timeout``, the hint a timeout deserves.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        text = str(seen).lower()
+        unresolved = isinstance(seen, socket.gaierror) or any(w in text for w in _UNKNOWN_HOST)
+        if unresolved and "temporary failure" not in text:  # EAI_AGAIN: worth another try
+            return "unknown-host"
+        if isinstance(seen, ConnectionRefusedError) or any(word in text for word in _REFUSED):
+            return "refused"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class StoreClient:
@@ -327,15 +357,36 @@ class StoreClient:
                         hint="check the URL: the store's https:// address usually has no port; "
                         "a local test store is http://",
                     ) from None
+                failure = connect_failure(error)
+                host = httpx.URL(url).host
+                if failure == "unknown-host":
+                    raise TransportError(
+                        f"cannot find the store's host {host!r}: the name does not resolve "
+                        f"(DNS) — {shown}",
+                        attempts=attempt,
+                        cause="unknown-host",
+                        hint="check the spelling of the URL; on this machine `getent hosts "
+                        f"{host}` must print an address",
+                    ) from None
                 if attempt >= attempts:
+                    if failure == "refused":
+                        raise TransportError(
+                            f"connection refused by {httpx.URL(url).netloc.decode()} after "
+                            f"{attempt} attempt(s): nothing listens there — {shown}",
+                            attempts=attempt,
+                            cause="refused",
+                            hint="check the URL's port and scheme (https:// is port 443) and "
+                            "that the web server is running",
+                        ) from None
+                    slow = isinstance(error, httpx.TimeoutException)
                     raise TransportError(
                         f"no answer from the store after {attempt} attempt(s): "
                         f"{type(error).__name__}: {self._scrub(str(error)) or 'connection failed'}"
                         f" — {shown}",
                         attempts=attempt,
                         cause=type(error).__name__,
-                        hint="check the URL and that the site is up; raise --timeout if the "
-                        "store is slow",
+                        hint="check the URL and that the site is up"
+                        + ("; raise --timeout if the store is slow" if slow else ""),
                     ) from None
                 delay = self.retry.delay(attempt)
                 log.info(

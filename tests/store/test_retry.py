@@ -171,3 +171,56 @@ def test_tls_failure_is_not_retried_and_suggests_ca_bundle() -> None:
     with make_client(handler, sleeps) as client, pytest.raises(TransportError) as caught:
         client.get("products")
     assert sleeps == [] and "--ca-bundle" in str(caught.value)
+
+
+# -- what a failed connection really was (issue 14, item 11) ----------------------------------
+
+
+def _failing_client(error: Exception, attempts: int = 5) -> tuple[StoreClient, list[float]]:
+
+    calls: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1.0)
+        raise error
+
+    settings = ConnectionSettings(
+        url="https://shop.invalid", key="ck_x1234567", secret="cs_y1234567", max_attempts=attempts
+    )
+    client = StoreClient(
+        settings,
+        transport=httpx.MockTransport(handler),
+        sleep=lambda seconds: None,
+        api_root=ApiRoot(site="https://shop.invalid", form="pretty"),
+    )
+    return client, calls
+
+
+def test_an_unknown_host_fails_at_once_naming_dns() -> None:
+
+    error = httpx.ConnectError("[Errno -2] Name or service not known")
+    client, calls = _failing_client(error)
+    with pytest.raises(TransportError) as caught:
+        client.get("products")
+    assert len(calls) == 1
+    assert "does not resolve" in str(caught.value) and "shop.invalid" in str(caught.value)
+    assert "--timeout" not in str(caught.value)
+
+
+def test_a_refused_connection_says_nothing_listens_not_raise_the_timeout() -> None:
+
+    client, calls = _failing_client(httpx.ConnectError("[Errno 111] Connection refused"), 3)
+    with pytest.raises(TransportError) as caught:
+        client.get("products")
+    assert len(calls) == 3  # a server restarting may come back: retried, then named
+    text = str(caught.value)
+    assert "connection refused" in text and "nothing listens" in text
+    assert "--timeout" not in text
+
+
+def test_a_timeout_keeps_the_timeout_hint() -> None:
+
+    client, _calls = _failing_client(httpx.ReadTimeout("timed out"), 2)
+    with pytest.raises(TransportError) as caught:
+        client.get("products")
+    assert "--timeout" in str(caught.value)
