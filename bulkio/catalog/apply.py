@@ -291,10 +291,34 @@ def _media_from_products(
 
 
 def _reuse_media(payload: dict[str, Any], media: dict[str, int]) -> dict[str, Any]:
+    """The payload with each image ``src`` that ``media`` knows named by its media id."""
     image = payload.get("image")
     if isinstance(image, dict) and str(image.get("src", "")) in media:
         return {**payload, "image": {"id": media[str(image["src"])]}}
+    images = payload.get("images")
+    if isinstance(images, list) and any(str(e.get("src", "")) in media for e in images):
+        named = [
+            {"id": media[str(e["src"])], "position": e.get("position", n)}
+            if str(e.get("src", "")) in media
+            else e
+            for n, e in enumerate(images)
+        ]
+        return {**payload, "images": named}
     return payload
+
+
+def _split_shared_images(plan: Plan) -> tuple[Plan, Plan]:
+    """Product writes in two waves: the second holds the items naming a new image URL an
+    earlier item (in file order) names too, so that they can take the media the first wave
+    downloaded instead of a copy each (WooCommerce's importer reuses media by source URL)."""
+    first, second = Plan(resource=plan.resource), Plan(resource=plan.resource)
+    owned: set[str] = set()
+    for item in sorted(plan.writes, key=lambda i: i.line):
+        urls = set(_src_urls(item.payload))
+        wave = second if urls & owned else first
+        owned |= urls
+        (wave.creates if item.action == "create" else wave.updates).append(item)
+    return first, second
 
 
 def apply_catalog_plan(
@@ -336,18 +360,19 @@ def apply_catalog_plan(
         item = _item(op, payload, None)
         (product_plan.creates if op.action == "create" else product_plan.updates).append(item)
     sent: dict[int, PlanItem] = {}
-    product_outcomes = (
-        _apply_keeping_items(
-            client,
-            product_plan,
-            result,
-            concurrency=concurrency,
-            batch_size=batch_size,
-            sent=sent,
+    product_outcomes: list[ItemOutcome] = []
+    first_wave, second_wave = _split_shared_images(product_plan)
+    for wave in (first_wave, second_wave):
+        if not wave.writes:
+            continue
+        if wave is second_wave:
+            wanted = {url for item in wave.writes for url in _src_urls(item.payload)}
+            media = _media_from_products(client, sent, product_outcomes, wanted)
+            for item in wave.writes:
+                item.payload = _reuse_media(item.payload, media)
+        product_outcomes += _apply_keeping_items(
+            client, wave, result, concurrency=concurrency, batch_size=batch_size, sent=sent
         )
-        if product_plan.writes
-        else []
-    )
     outcomes = [*failed_terms, *product_outcomes]
     result.products = sorted(outcomes, key=lambda o: o.line)
     by_line = {o.line: o for o in outcomes}

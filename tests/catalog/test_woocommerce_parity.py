@@ -293,3 +293,21 @@ def test_a_variation_takes_its_parents_fresh_media() -> None:
     assert _src_urls(payload) == ["http://i/p.png"]
     assert _reuse_media(payload, {"http://i/p.png": 40})["image"] == {"id": 40}
     assert _reuse_media(payload, {}) is payload
+
+
+def test_rows_naming_an_earlier_rows_new_image_go_in_a_second_wave() -> None:
+    from bulkio.catalog.apply import _split_shared_images
+    from bulkio.plan.model import Plan, PlanItem
+
+    def item(line: int, *urls: str) -> PlanItem:
+        images = [{"src": url, "position": n} for n, url in enumerate(urls)]
+        return PlanItem("create", line, f"S{line}", None, None, None, [], {"images": images})
+
+    plan = Plan(resource="product")
+    plan.creates = [item(2, "http://i/a.png", "http://i/b.png"), item(3, "http://i/c.png"),
+                    item(4, "http://i/b.png"), item(5)]  # fmt: skip
+    first, second = _split_shared_images(plan)
+    assert [i.line for i in first.writes] == [2, 3, 5]
+    assert [i.line for i in second.writes] == [4]
+    named = _reuse_media(second.writes[0].payload, {"http://i/b.png": 9})
+    assert named["images"] == [{"id": 9, "position": 0}]

@@ -78,6 +78,8 @@ def test_images_created_once_replaced_in_order_and_not_resent(
     rows = [
         {"Type": "simple", "SKU": p + "S", "Name": "Framed", "Published": "1",
          "Regular price": "10", "Images": f"{a}, {b}"},
+        {"Type": "simple", "SKU": p + "S2", "Name": "Framed twin", "Published": "1",
+         "Regular price": "11", "Images": a},
         {"Type": "variable", "SKU": p + "V", "Name": "Poster", "Published": "1",
          "Images": c, "Attribute 1 name": "Size", "Attribute 1 value(s)": "S, M",
          "Attribute 1 global": "0"},
@@ -93,6 +95,10 @@ def test_images_created_once_replaced_in_order_and_not_resent(
     assert code == 0, first
     products = store.by_skus([p + "S", p + "V"])
     assert image_names(products[p + "S"]) == [f"{tag}-a", f"{tag}-b"]
+    # Two products of one run naming the same new URL share its media: downloaded once.
+    twin = store.by_sku(p + "S2")
+    assert twin is not None and twin["images"][0]["id"] == products[p + "S"]["images"][0]["id"]
+    assert images.hits[f"/{tag}/{tag}-a.png"] == 1
     assert image_names(products[p + "V"]) == [f"{tag}-c"]
     variations = {v["sku"]: v for v in store.variations(int(products[p + "V"]["id"]))}
     assert image_names(variations[p + "V-S"]) == [f"{tag}-v1"]
