@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 import threading
 from typing import IO, Any
 from urllib.parse import quote, quote_plus
@@ -90,6 +91,15 @@ def scrub(text: str, extra: tuple[str, ...] = (), *, mask_email: bool = False) -
     if mask_email:
         text = EMAIL.sub("[email]", text)
     return text
+
+
+def echo_unscrubbed(text: str) -> None:
+    """Print ``text`` and a newline past the console scrubber: only for credentials meant to be
+    shown, the throwaway keys of a sandbox store (``bulkio sandbox``), which a user copies."""
+    stream = sys.stdout
+    target = stream.inner if isinstance(stream, ScrubbedStream) else stream
+    target.write(text + "\n")
+    target.flush()
 
 
 class ScrubbedStream:

@@ -12,6 +12,7 @@ import click
 
 from bulkio.cli.common import handle_errors
 from bulkio.errors import UsageError
+from bulkio.scrub import echo_unscrubbed
 
 PHP_LIKE = {
     "workers": 4,
@@ -295,14 +296,15 @@ def _announce(sandbox: Any, rules: list[Any], plan_options: dict[str, Any]) -> N
     if sandbox.ca_cert_path:
         click.echo(f"  CA certificate: {sandbox.ca_cert_path}  (use --ca-bundle with it)")
     click.echo("  sandbox API keys (throwaway, for this local store only):")
+    # Shown on purpose, past the scrubber that keeps real keys out of every output.
     for permission, (key, secret) in sandbox.keys.items():
-        click.echo(f"    {permission:<10} key {key}  secret {secret}")
+        echo_unscrubbed(f"    {permission:<10} key {key}  secret {secret}")
     for rule in rules:
         click.echo(f"  fault: {rule.describe()}")
     if plan_options:
         click.echo(f"  load model: {plan_options}")
     key, secret = sandbox.keys["read_write"]
-    click.echo(
+    echo_unscrubbed(
         f"Try: bulkio doctor --url {sandbox.url} --key {key} --secret {secret}"
         + (f" --ca-bundle {sandbox.ca_cert_path}" if sandbox.ca_cert_path else "")
     )

@@ -16,6 +16,7 @@ def test_sandbox_command_serves_until_interrupted(monkeypatch: pytest.MonkeyPatc
     seen: dict[str, Any] = {}
 
     def exercise(sb: Any) -> None:
+        seen["keys"] = sb.keys["read_write"]
         key = sb.keys["read"]
         response = httpx.get(sb.url + "/wp-json/wc/v3/products", params={"per_page": 100}, auth=key)
         seen["products"] = response.json()
@@ -49,6 +50,9 @@ def test_sandbox_command_serves_until_interrupted(monkeypatch: pytest.MonkeyPatc
     )
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:" in result.output and "read_write" in result.output
+    # the throwaway keys are shown for copying (the console scrubber lets these through)
+    key, secret = seen["keys"]
+    assert f"key {key}  secret {secret}" in result.output and "[redacted]" not in result.output
     assert "12 products, 3 orders" in result.output
     assert "503, * orders" in result.output
     assert len(seen["products"]) == 12
