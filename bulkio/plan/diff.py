@@ -18,7 +18,14 @@ from typing import Any
 
 import polars as pl
 
-from bulkio.fields import CanonicalValue, FieldSpec, canonicalise, to_payload
+from bulkio.fields import (
+    TEXT_FIELDS,
+    CanonicalValue,
+    FieldSpec,
+    canonicalise,
+    stored_text,
+    to_payload,
+)
 from bulkio.plan.model import FieldChange, Plan, PlanItem, PlanRejection, TrashDecision, TrashedSku
 from bulkio.plan.state import VARIATION_STATUS, owned_specs, polars_dtype
 
@@ -313,6 +320,23 @@ def build_plan(
     return plan
 
 
+def unpredictable_text_note(changes: Sequence[FieldChange]) -> str | None:
+    """A dry-run note for texts whose markup WordPress filters in a way bulkio cannot predict
+    (an HTML comment, a ``style`` attribute, an unknown tag): they are compared without the
+    markup, so a re-run does not rewrite them, and the user should know why."""
+    fields = [
+        c.field
+        for c in changes
+        if c.field in TEXT_FIELDS and isinstance(c.new, str) and stored_text(c.new) is None
+    ]
+    if not fields:
+        return None
+    return (
+        f"{', '.join(fields)}: WordPress filters this markup in a way bulkio cannot predict; "
+        "the store may keep it differently, and re-runs compare the text without its markup"
+    )
+
+
 def _update_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
     changes = _changes(row, specs)
     product_id = int(row[STORE_PREFIX + "id"])
@@ -326,6 +350,7 @@ def _update_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
         base_status=row.get(STORE_PREFIX + "status"),
         changes=changes,
         payload=payload if changes else {},
+        note=unpredictable_text_note(changes),
     )
 
 
@@ -363,4 +388,5 @@ def _create_item(row: dict[str, Any], specs: Sequence[FieldSpec]) -> PlanItem:
         sku=row["sku"],
         changes=changes,
         payload=to_payload(values),
+        note=unpredictable_text_note(changes),
     )

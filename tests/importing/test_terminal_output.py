@@ -182,7 +182,9 @@ def test_a_csv_import_dry_run_escapes_control_characters(sandbox: Sandbox, tmp_p
     assert result.exit_code == 1, output
     assert not RAW_CONTROLS.search(output), repr(output)
     assert '"Al\\x1bpha\\x07"' in output
-    assert "+ B\\n2  (line 3) create" in output
+    # a SKU with a line break is one the store would not keep: rejected, shown escaped
+    assert "sku B\\n2 " in output, output
+    assert "sku-changed-by-store" in output
 
 
 def test_a_saved_plan_finds_its_records_lines_in_the_feed_again(tmp_path: Path) -> None:
