@@ -250,7 +250,7 @@ def product_rows(
                     wc.ID: str(variation["id"]),
                     wc.TYPE: _type_cell("variation", variation),
                     wc.SHIPPING_CLASS: class_name(variation),
-                    wc.NAME: str(variation.get("name") or product.get("name") or ""),
+                    wc.NAME: variation_title(str(product.get("name") or ""), variation),
                     wc.FEATURED: "0",
                     wc.VISIBILITY: "visible",
                     wc.PARENT: parent_ref,
@@ -355,6 +355,24 @@ def export_products(
         requests=client.stats.requests - before,
         path=str(output),
     )
+
+
+def variation_title(parent_name: str, variation: dict[str, Any]) -> str:
+    """A variation's name as WooCommerce keeps it and its exporter writes it: the parent's name,
+    then `` - `` and the variation's values when it has fewer than three attributes (and, with
+    two, no attribute name of several words) — ``Hoodie - Blue, Yes``.
+
+    The REST API does not give that name: 7.9 has no ``name`` on variations, 11.x answers the
+    values alone (``Blue, Yes``), so it is made here from the parent's name and the values.
+    """
+    attributes = [a for a in variation.get("attributes") or () if isinstance(a, dict)]
+    values = [str(a.get("option") or "") for a in attributes]
+    include = 0 < len(attributes) < 3
+    if include and len(attributes) > 1:
+        slugs = [str(a.get("slug") or a.get("name") or "").strip().lower() for a in attributes]
+        include = not any("-" in slug or " " in slug for slug in slugs)
+    suffix = ", ".join(v for v in values if v) if include else ""
+    return f"{parent_name} - {suffix}" if suffix else parent_name
 
 
 def is_export_mapping(path: str | Path) -> bool:
