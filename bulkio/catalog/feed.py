@@ -209,7 +209,8 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         values = accepted.get(line)
         if values is None:
             continue
-        sku = str(values.get("sku", ""))
+        sku = wc.unescape_cell(str(values.get("sku", "")))
+        values["sku"] = sku
         for name in ("name", "short_description", "tax_class", "purchase_note", "button_text"):
             if isinstance(values.get(name), str):
                 values[name] = wc.unescape_cell(str(values[name]))

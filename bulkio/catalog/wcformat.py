@@ -151,4 +151,4 @@ def parse_bool(text: str | None) -> bool | None:
 
 def parse_parent(text: str | None) -> str:
     """``Parent``: a SKU, or ``id:<n>`` (kept as written; the plan resolves it)."""
-    return (text or "").strip()
+    return unescape_cell((text or "").strip())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -343,18 +344,26 @@ def export_products(
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(
-                [
-                    neutralise(row.get(c, "")) if c in text_columns else row.get(c, "")
-                    for c in columns
-                ]
-            )
+            writer.writerow([safe_cell(row.get(c, ""), c in text_columns) for c in columns])
     return ProductExport(
         products=len(products),
         variations=sum(len(v) for v in variations.values()),
         requests=client.stats.requests - before,
         path=str(output),
     )
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def safe_cell(value: Any, text: bool) -> Any:
+    """Every cell of the file through the formula guard, not only the text columns: a SKU
+    ``=S0`` (or an upsell list, a Parent reference) would run as a formula in Excel too. Plain
+    numbers in the other columns (``-2`` in Stock, prices) stay as they are: they are not
+    formulas, and WooCommerce's importer must read them as numbers."""
+    if not isinstance(value, str) or (not text and _PLAIN_NUMBER.fullmatch(value)):
+        return value
+    return neutralise(value)
 
 
 def variation_title(parent_name: str, variation: dict[str, Any]) -> str:
