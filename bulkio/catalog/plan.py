@@ -291,23 +291,35 @@ class _Differ:
 def _attribute_rows(
     attributes: list[dict[str, Any]],
 ) -> list[tuple[str, tuple[str, ...], bool, bool, bool]]:
-    """Attributes as compared: name, options (entities decoded), visible, variation, global."""
-    return sorted(
-        (
-            attribute_key(str(a.get("name", ""))),
-            tuple(name_key(str(o)) for o in a.get("options") or ()),
-            bool(a.get("visible")),
-            bool(a.get("variation")),
-            bool(a.get("id")),
+    """Attributes as compared: name, options (entities decoded), visible, variation, global.
+
+    A global attribute's options are its terms, which the store answers in its own order
+    (``Green, Beige`` is given back as ``Beige, Green``): compared as a set. A local one keeps
+    the order written. An attribute without options is not kept by the store at all."""
+    rows = []
+    for a in attributes:
+        options = [name_key(str(o)) for o in a.get("options") or ()]
+        if not options:
+            continue
+        is_global = bool(a.get("id"))
+        rows.append(
+            (
+                attribute_key(str(a.get("name", ""))),
+                tuple(sorted(options) if is_global else options),
+                bool(a.get("visible")),
+                bool(a.get("variation")),
+                is_global,
+            )
         )
-        for a in attributes
-    )
+    return sorted(rows)
 
 
 def _product_attributes(item: FeedItem, index: AttributeIndex) -> list[dict[str, Any]]:
     used = {a.key for v in item.variations for a in v.attributes}
     result = []
     for position, attribute in enumerate(item.attributes):
+        if not attribute.options:
+            continue  # WooCommerce keeps no attribute without a value (the fashion sample's socks)
         entry: dict[str, Any] = {
             "name": attribute.name,
             "position": position,
@@ -407,23 +419,14 @@ def build_catalog_plan(
             differ.payload["type"] = item.kind
             differ.changes.append(Change("type", _show((store or {}).get("type")), item.kind))
         pending_links, unknown = _links(item, store, state, feed_skus, differ)
-        if unknown:
-            name, ref = unknown
-            plan.rejected.append(
-                PlanRejection(
-                    feed.source,
-                    item.line,
-                    item.sku,
-                    wc.LINK_COLUMNS[name],
-                    ref,
-                    "unknown-link",
-                    f"{wc.LINK_COLUMNS[name]} names {ref!r}, which is neither in the store nor "
-                    "a product of this file",
-                )
+        for name, ref in unknown:
+            # WooCommerce's importer drops such a link and saves the product; so does bulkio,
+            # saying so (the link is written on a later run once that product exists).
+            plan.notes.append(
+                f"{feed.source}:{item.line} SKU {item.sku!r}: {wc.LINK_COLUMNS[name]} names "
+                f"{ref!r}, which is neither in the store nor an accepted product of this file: "
+                "left out of the link list (unknown-link)"
             )
-            for v in item.variations:
-                reject(v, "parent-rejected", f"parent {item.sku!r} was rejected: unknown-link")
-            continue
         if item.categories:
             refs = [categories.resolve(path) for path in item.categories]
             differ.terms("categories", refs, _term_labels(categories, item.categories))
@@ -532,12 +535,13 @@ def _links(
     state: CatalogState,
     feed_skus: set[str],
     differ: _Differ,
-) -> tuple[dict[str, list[int | str]], tuple[str, str] | None]:
+) -> tuple[dict[str, list[int | str]], list[tuple[str, str]]]:
     """Upsells, cross-sells and grouped products: SKUs (or ``id:<n>``) → product ids, compared
     as sets. Lists naming only known products go into the payload; lists naming products this
-    run creates are returned (apply writes them once those exist). The second value is the
-    first (field, reference) that names no product at all."""
+    run creates are returned (apply writes them once those exist). The second value lists the
+    (field, reference) pairs that name no product at all: they are left out of the lists."""
     pending: dict[str, list[int | str]] = {}
+    unknown: list[tuple[str, str]] = []
     for name, refs in item.links.items():
         resolved: list[int | str] = []
         for ref in refs:
@@ -549,7 +553,7 @@ def _links(
             elif ref.casefold() in feed_skus:
                 resolved.append(ref)
             else:
-                return pending, (name, ref)
+                unknown.append((name, ref))
         resolved = list(dict.fromkeys(resolved))
         old = sorted(int(i) for i in (store or {}).get(name) or ())
         if all(isinstance(ref, int) for ref in resolved):
@@ -558,10 +562,11 @@ def _links(
             differ.payload[name] = resolved
         else:
             pending[name] = resolved
+        known = [ref for ref in refs if (name, ref) not in unknown]
         differ.changes.append(
-            Change(name, ", ".join(map(str, old)) or "(none)", wc.implode_values(refs))
+            Change(name, ", ".join(map(str, old)) or "(none)", wc.implode_values(known))
         )
-    return pending, None
+    return pending, unknown
 
 
 def _flagged(attributes: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:

@@ -316,12 +316,15 @@ def test_linked_products_resolve_to_ids_after_creates(sandbox: Sandbox, tmp_path
         assert sandbox.product_by_sku("MUG") is None
         mug_op = next(op for op in dry.plan.products if op.sku == "MUG")
         assert mug_op.links == {"upsell_ids": ["CUP", old["id"]], "cross_sell_ids": ["CUP"]}
-        # A link to a rejected row is refused with the row: it would never resolve.
+        # A link naming no product (nor an accepted row) is left out, as WooCommerce's importer
+        # leaves it out, and said in the plan's notes; the product itself is imported.
         assert {(r.sku, r.code, r.column) for r in dry.plan.rejected} == {
-            ("BAD", "unknown-link", "Upsells"),
             ("BROKEN", "invalid-number", "Regular price"),
-            ("LONELY", "unknown-link", "Upsells"),
         }
+        unknown = [note for note in dry.plan.notes if "unknown-link" in note]
+        assert len(unknown) == 2
+        assert "SKU 'BAD': Upsells names 'NOWHERE'" in unknown[0]
+        assert "SKU 'LONELY': Upsells names 'BROKEN'" in unknown[1]
         run = import_catalog(client, MAPPING, feed)
         assert run.result is not None
         assert run.result.problems == [] and [o.sku for o in run.result.links] == [
@@ -335,6 +338,11 @@ def test_linked_products_resolve_to_ids_after_creates(sandbox: Sandbox, tmp_path
         grouped = sandbox.product_by_sku("SET")
         assert grouped["type"] == "grouped"
         assert grouped["grouped_products"] == [mug["id"], cup["id"], old["id"]]
+        assert sandbox.product_by_sku("BAD")["upsell_ids"] == []
+        assert sandbox.product_by_sku("LONELY")["upsell_ids"] == []
+        sandbox.clear_log()
+        rerun = import_catalog(client, MAPPING, feed)  # the dangling links cost no write
+        assert not rerun.plan.has_changes and sandbox.writes() == 0
         feed.write_text(header + 'simple,MUG,Mug,10.00,"OLD, CUP",CUP,\n')
         sandbox.clear_log()
         again = import_catalog(client, MAPPING, feed)  # same set, other order: nothing to do

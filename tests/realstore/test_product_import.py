@@ -155,6 +155,11 @@ def test_csv_import_round_trips_and_rerun_writes_nothing(
     sales = [s if s != "999" else "" for s in SALES]
     feed = write(tmp_path / "feed.csv", product_rows(prefix, sales))
 
+    # The dry run plans every row as a create and writes nothing.
+    dry = import_json(feed, mapping, "--dry-run")
+    assert len(dry["plan"]["creates"]) == len(NAMES) and "result" not in dry, dry
+    assert store.by_skus([f"{prefix}{n}" for n in range(len(NAMES))]) == {}
+
     first = import_json(feed, mapping)
     assert first["result"]["counts"]["created"] == len(NAMES)
     assert_stored(store, prefix, sales)
