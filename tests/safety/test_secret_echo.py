@@ -23,6 +23,10 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 import trustme
+from click.testing import CliRunner
+
+from bulkio.cli import main
+from bulkio.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "ck_" + "5e" * 20
@@ -120,7 +124,24 @@ stock_quantity = { column = "qty", type = "int" }
 """
 
 
-def commands(tmp: Path) -> dict[str, list[str]]:
+def saved_plan(tmp: Path, feed: Path, mapping: Path, url: str) -> Path:
+    """A plan made against a sandbox holding the feed's product, re-addressed to ``url``: what
+    ``bulkio apply`` would be handed after a dry run against that store."""
+    plan = tmp / "plan.json"
+    with Sandbox() as store:
+        store.create_product({"name": "Old name", "sku": "A-1"})
+        key, secret = store.keys["read_write"]
+        args = ["import", str(feed), "-m", str(mapping), "--dry-run", "--plan-out", str(plan)]
+        args += ["--url", store.url, "--key", key, "--secret", secret]
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 0, done.output
+    document = json.loads(plan.read_text(encoding="utf-8"))
+    document["store_url"] = url
+    plan.write_text(json.dumps(document), encoding="utf-8")
+    return plan
+
+
+def commands(tmp: Path, url: str) -> dict[str, list[str]]:
     product = tmp / "product.toml"
     product.write_text(PRODUCT_MAPPING, encoding="utf-8")
     stock = tmp / "stock.toml"
@@ -139,6 +160,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         "doctor": ["doctor"],
         "doctor --json": ["doctor", "--json"],
         "import --debug-http": ["import", str(feed), "-m", str(product), "--debug-http"],
+        "apply": ["apply", str(saved_plan(tmp, feed, product, url)), "--runs-dir", str(tmp)],
     }
 
 
@@ -164,7 +186,7 @@ def test_no_command_prints_an_echoed_secret(auth: str, ca: trustme.CA, tmp_path:
     leaks: list[str] = []
     echoed = 0
     try:
-        for number, (name, args) in enumerate(commands(tmp_path).items()):
+        for number, (name, args) in enumerate(commands(tmp_path, url).items()):
             # Each command meets both kinds of echo over the three ways of authenticating.
             server.style = ("html", "json")[(number + len(auth)) % 2]
             done = subprocess.run(
@@ -178,6 +200,8 @@ def test_no_command_prints_an_echoed_secret(auth: str, ca: trustme.CA, tmp_path:
             output = done.stdout + done.stderr
             assert done.returncode != 0, (name, output)
             echoed += "request was" in output
+            if name == "apply":  # the saved plan reached the store's echo, scrubbed
+                assert "request was" in output, output
             leaks += [f"{name}: {form[:10]}…" for form in forms() if form in output]
     finally:
         server.shutdown()
