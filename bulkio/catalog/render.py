@@ -1,9 +1,14 @@
-"""The catalog plan and result as text people read (the dry-run output)."""
+"""The catalog plan and result as text people read (the dry-run output).
+
+Every value from the feed or the store (SKUs, names, terms, changes, notes) goes through
+:func:`bulkio.terminal.printable`: control characters are shown escaped, never written raw.
+"""
 
 from __future__ import annotations
 
 from bulkio.catalog.apply import CatalogResult
 from bulkio.catalog.plan import CatalogOp, CatalogPlan
+from bulkio.terminal import printable
 
 _NOUN = {"categories": "category", "tags": "tag"}
 
@@ -13,12 +18,14 @@ def _op_lines(op: CatalogOp, indent: str, *, verb: str) -> list[str]:
         return []
     where = f"line {op.line}"
     ident = f" #{op.id}" if op.id else ""
-    lines = [f"{indent}{verb}{op.action} {op.level} {op.sku or '(no SKU)'}{ident} ({where})"]
+    sku = printable(op.sku) if op.sku else "(no SKU)"
+    lines = [f"{indent}{verb}{op.action} {op.level} {sku}{ident} ({where})"]
     for change in op.changes:
+        field, old, new = (printable(str(part)) for part in (change.field, change.old, change.new))
         if op.action == "create":
-            lines.append(f"{indent}    {change.field} = {change.new}")
+            lines.append(f"{indent}    {field} = {new}")
         else:
-            lines.append(f"{indent}    {change.field}: {change.old} → {change.new}")
+            lines.append(f"{indent}    {field}: {old} → {new}")
     return lines
 
 
@@ -26,16 +33,19 @@ def render_catalog_plan(plan: CatalogPlan, *, dry_run: bool = True) -> str:
     verb = "would " if dry_run else ""
     lines: list[str] = []
     for term in plan.terms:
-        lines.append(f"{verb}create {_NOUN[term.resource]} {term.label}")
+        lines.append(f"{verb}create {_NOUN[term.resource]} {printable(term.label)}")
     for attribute in plan.attributes:
-        lines.append(f"{verb}create attribute {attribute.name}")
+        lines.append(f"{verb}create attribute {printable(attribute.name)}")
     for value in plan.attribute_terms:
-        lines.append(f"{verb}create term {value.name} of attribute {value.attribute_name}")
+        lines.append(
+            f"{verb}create term {printable(value.name)} of attribute "
+            f"{printable(value.attribute_name)}"
+        )
     for op in plan.products:
         lines.extend(_op_lines(op, "", verb=verb))
         for variation in op.variations:
             lines.extend(_op_lines(variation, "  ", verb=verb))
-    lines.extend(f"note: {note}" for note in plan.notes)
+    lines.extend(f"note: {printable(note)}" for note in plan.notes)
     lines.append(render_catalog_summary(plan))
     return "\n".join(lines)
 
@@ -61,9 +71,10 @@ def render_catalog_result(result: CatalogResult) -> str:
         f"{result.requests} requests ({result.writes} writes) in {result.seconds:.1f} s"
     ]
     for key, why in result.terms.failed.items():
-        lines.append(f"term not created: {why} ({key})")
+        lines.append(f"term not created: {printable(str(why))} ({printable(str(key))})")
     for outcome in result.problems:
         lines.append(
-            f"failed line {outcome.line} SKU {outcome.sku!r}: {outcome.message} [{outcome.code}]"
+            f"failed line {outcome.line} SKU {printable(repr(outcome.sku))}: "
+            f"{printable(str(outcome.message))} [{outcome.code}]"
         )
     return "\n".join(lines)
