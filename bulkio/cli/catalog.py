@@ -18,8 +18,11 @@ from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.export.mapping import FORMATS
 from bulkio.export.product_rows import PRODUCT_STATUSES, PRODUCT_TYPES
+from bulkio.shipped import shipped_mapping
 
-DEFAULT_MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "woocommerce-core.toml"
+DEFAULT_MAPPING = "woocommerce-core"
+"""The shipped mapping of WooCommerce's own CSV layout (bulkio.shipped: package data, so a
+wheel installed anywhere has it)."""
 
 
 @click.group("catalog")
@@ -191,7 +194,9 @@ def catalog_import_command(source: Path, mapping_path: Path | None, **options: A
     lock. Of the safety options, the limits, --no-limits, --runs-dir and --wait-lock apply to
     catalog imports.
     """
-    run_catalog_import(source, mapping_path or DEFAULT_MAPPING, **options)
+    run_catalog_import(
+        source, mapping_path or shipped_mapping(DEFAULT_MAPPING) or DEFAULT_MAPPING, **options
+    )
 
 
 @catalog_group.command("apply")
