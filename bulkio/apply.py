@@ -26,6 +26,7 @@ from bulkio.fields import (
     CanonicalValue,
     canonical_from_store,
     field_spec,
+    same_value,
     store_fields_param,
     to_payload,
 )
@@ -379,7 +380,7 @@ def _differences(changes: Sequence[FieldChange], product: dict[str, Any]) -> lis
         if spec is None:
             continue
         current: CanonicalValue = canonical_from_store(spec, product)
-        if current != change.new:
+        if not same_value(spec, current, change.new):
             remaining.append(FieldChange(change.field, current, change.new))
     return remaining
 
@@ -407,7 +408,7 @@ def _stored_differently(
         if spec is None:
             continue
         stored = canonical_from_store(spec, saved)
-        if stored != change.new:
+        if not same_value(spec, stored, change.new):
             drift.append(f"{change.field}: sent {change.new!r}, stored {stored!r}")
     if not drift:
         return None, None

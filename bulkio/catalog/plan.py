@@ -26,6 +26,7 @@ from bulkio.fields import (
     canonical_from_store,
     canonicalise,
     field_spec,
+    same_value,
     stored_text,
 )
 from bulkio.plan.model import FieldChange, PlanRejection
@@ -161,11 +162,9 @@ def _same(name: str, old: CanonicalValue, new: CanonicalValue) -> bool:
     spec = field_spec(name)
     if old == new or spec is None:
         return old == new
-    try:
-        # Names and descriptions as WordPress will keep them (``&`` → ``&amp;``, …).
-        return old == canonicalise(spec, new)
-    except (ValueError, TypeError):
-        return False
+    # Names and descriptions as WordPress will keep them (``&`` → ``&amp;``, …), or without
+    # their markup where bulkio cannot predict that (bulkio.fields.same_value).
+    return same_value(spec, old, new)
 
 
 class _Differ:

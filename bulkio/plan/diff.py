@@ -23,6 +23,7 @@ from bulkio.fields import (
     CanonicalValue,
     FieldSpec,
     canonicalise,
+    same_value,
     stored_text,
     to_payload,
 )
@@ -144,11 +145,8 @@ def _python_value(value: Any) -> CanonicalValue:
 
 
 def _same(spec: FieldSpec, old: CanonicalValue, new: CanonicalValue) -> bool:
-    """A last, exact check in Python on changed cells: canonicalise both sides again."""
-    try:
-        return canonicalise(spec, old) == canonicalise(spec, new)
-    except (ValueError, TypeError, KeyError):
-        return old == new
+    """A last, exact check in Python on changed cells (:func:`bulkio.fields.same_value`)."""
+    return same_value(spec, old, new)
 
 
 def _changes(

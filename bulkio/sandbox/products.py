@@ -359,7 +359,9 @@ def _apply_common(
             doc[f"{name}_gmt"] = _date_gmt(payload, name, store.offset)
     if payload.get("description") is not None:
         # The REST controller stores text through wp_filter_post_kses (bulkio.sandbox.text).
-        doc["description"] = text.kses_post(str(payload["description"]))
+        doc["description"] = text.kses_post(
+            str(payload["description"]), modern=store.version.modern_kses
+        )
     set_text(doc, payload, "tax_class", "weight")
     if store.version.gtin:
         set_text(doc, payload, "global_unique_id")
@@ -431,9 +433,13 @@ def _apply_product(
     _apply_common(store, doc, payload, own_id)
     if "name" in payload:
         # title_save_pre trims the title (PHP's trim); descriptions keep their spaces.
-        doc["name"] = text.kses_post(str(payload["name"] or "")).strip(" \t\n\r\0\x0b")
+        doc["name"] = text.kses_post(
+            str(payload["name"] or ""), modern=store.version.modern_kses
+        ).strip(" \t\n\r\0\x0b")
     if payload.get("short_description") is not None:
-        doc["short_description"] = text.kses_post(str(payload["short_description"]))
+        doc["short_description"] = text.kses_post(
+            str(payload["short_description"]), modern=store.version.modern_kses
+        )
     set_choice(doc, payload, "type", PRODUCT_TYPES)
     set_choice(doc, payload, "status", PRODUCT_STATUSES)
     set_choice(doc, payload, "catalog_visibility", ("visible", "catalog", "search", "hidden"))

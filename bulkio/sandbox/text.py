@@ -25,6 +25,8 @@ from html.entities import name2codepoint
 _GLOBAL_ATTRIBUTES = frozenset(
     {"class", "id", "style", "title", "role", "dir", "lang", "xml:lang", "hidden"}
 )
+_MODERN_ONLY_ATTRIBUTES = frozenset({"hidden"})
+"""Global attributes older WordPress (6.1.9 measured) does not allow yet."""
 _ALIGN = frozenset({"align"})
 _CELL = frozenset(
     {"abbr", "align", "axis", "bgcolor", "char", "charoff", "colspan", "headers", "height"}
@@ -172,7 +174,9 @@ def _entity(match: re.Match[str]) -> str:
         return f"&{name};" if name in name2codepoint else f"&amp;{name};"
     if decimal is not None:
         value = int(decimal)
-        return f"&#{decimal.lstrip('0') or '0'};" if _valid_codepoint(value) else match.group(0)
+        if not _valid_codepoint(value):
+            return match.group(0)
+        return f"&#{(decimal.lstrip('0') or '0').zfill(3)};"  # &#38; is kept as &#038;
     value = int(hexadecimal, 16)
     if not _valid_codepoint(value):
         return match.group(0)
@@ -217,8 +221,10 @@ def _clean_url(value: str) -> str:
         value = value[match.end() :]
 
 
-def _attribute_allowed(element: str, name: str) -> bool:
+def _attribute_allowed(element: str, name: str, modern: bool) -> bool:
     name = name.lower()
+    if name in _MODERN_ONLY_ATTRIBUTES and not modern:
+        return False
     return (
         name in POST_TAGS.get(element, frozenset())
         or name in _GLOBAL_ATTRIBUTES
@@ -226,7 +232,7 @@ def _attribute_allowed(element: str, name: str) -> bool:
     )
 
 
-def _clean_tag(token: str) -> str:
+def _clean_tag(token: str, modern: bool = True) -> str:
     if not token.startswith("<"):
         return "&gt;"
     match = _TAG.match(token)
@@ -238,33 +244,56 @@ def _clean_tag(token: str) -> str:
     if slash:
         return f"</{element}>"
     kept = []
+    names: list[str] = []
     for found in _ATTRIBUTE.finditer(attributes):
         name = found.group(1)
-        if not _attribute_allowed(element.lower(), name):
+        if not _attribute_allowed(element.lower(), name, modern):
             continue
+        names.append(name.lower())
         value = next((v for v in found.group(2, 3, 4) if v is not None), None)
         if value is None:
             kept.append(f" {name.lower()}")
             continue
         if name.lower() in URL_ATTRIBUTES:
             value = _clean_url(value)
-        kept.append(f' {name.lower()}="{value}"')
+        if found.group(3) is not None and not modern:  # older kses keeps single quotes
+            kept.append(f" {name.lower()}='{value}'")
+        else:
+            kept.append(f' {name.lower()}="{value}"')
+    if not modern and element.lower() == "a" and "target" in names:
+        kept = _with_noopener(kept)
     closing = " /" if attributes.rstrip().endswith("/") else ""
     return f"<{element}{''.join(kept)}{closing}>"
 
 
-def kses_post(text: str) -> str:
-    """``wp_filter_post_kses`` as far as the model goes (see the module docstring)."""
+def _with_noopener(kept: list[str]) -> list[str]:
+    """``wp_targeted_link_rel`` (older WordPress): a link with a ``target`` gets ``noopener``
+    added to its ``rel``."""
+    for number, attribute in enumerate(kept):
+        match = re.match(r"""^ rel=(["'])(.*)\1$""", attribute)
+        if match is not None:
+            words = match.group(2).split()
+            if "noopener" not in words:
+                words.append("noopener")
+            quote = match.group(1)
+            kept[number] = f" rel={quote}{' '.join(words)}{quote}"
+            return kept
+    return [*kept, ' rel="noopener"']
+
+
+def kses_post(text: str, *, modern: bool = True) -> str:
+    """``wp_filter_post_kses`` as far as the model goes (see the module docstring); ``modern``:
+    WordPress's newer kses (:attr:`bulkio.sandbox.versions.WooVersion.modern_kses`)."""
     text = normalize_entities(_escape_lone_less_than(text))
 
     def token(match: re.Match[str]) -> str:
         if match.group(1) is not None:  # an HTML comment: kept, its inside cleaned
             inner = match.group(1)[4:].removesuffix("-->")
-            inner = re.sub(r"-+$", "", re.sub(r"--+", "-", kses_post(inner)))
+            inner = re.sub(r"-+$", "", re.sub(r"--+", "-", kses_post(inner, modern=modern)))
             return f"<!--{inner}-->" if inner else ""
         if match.group(2) is not None:  # bogus comments (</3>, <!x>): dropped
             return ""
-        return _clean_tag(match.group(3))
+        return _clean_tag(match.group(3), modern)
 
     return _TOKEN.sub(token, text)
 

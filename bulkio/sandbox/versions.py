@@ -82,6 +82,13 @@ class WooVersion:
         return (*base, "menu_order", "price", "popularity", "rating")
 
     @property
+    def modern_kses(self) -> bool:
+        """WordPress's newer kses (7.1 measured, 6.1.9 not; from 6.7 here, a guess): attribute
+        values come back double-quoted (``alt='q'`` → ``alt="q"``), ``hidden`` is an allowed
+        global attribute, and a ``target`` link no longer gets ``rel="noopener"`` added."""
+        return _parts(self.wordpress) >= (6, 7, 0)
+
+    @property
     def link_target_hints(self) -> bool:
         """``_links.self`` carries ``targetHints.allow`` (WordPress 6.7)."""
         return _parts(self.wordpress) >= (6, 7, 0)

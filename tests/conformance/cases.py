@@ -1004,6 +1004,45 @@ CASES: list[dict[str, Any]] = [
         get_view("products/{p}", "name", "description", "short_description"),
     ),
     case(
+        "kses-details",
+        "markup details where WordPress 6.1 and 7.1 differ: quotes, noopener, hidden; and "
+        "decimal references padded to three digits",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} K1", "sku": "{P}K1", "description": "&#38; a &#0038; b"},
+                    {"name": "{P} K2", "sku": "{P}K2", "description": "x &#39; y &#039;"},
+                    {
+                        "name": "{P} K3",
+                        "sku": "{P}K3",
+                        "description": "<img src=\"a.png\" alt='q'>",
+                    },
+                    {
+                        "name": "{P} K4",
+                        "sku": "{P}K4",
+                        "description": '<a href="x" target="_blank" rel="nofollow">y</a>',
+                    },
+                    {"name": "{P} K5", "sku": "{P}K5", "description": "<div hidden>h</div>"},
+                    {"name": "{P} K6", "sku": "{P}K6", "description": "<span style='x'>s</span>"},
+                ]
+            },
+            check=("create.*.sku",),
+        ),
+        step(
+            "GET",
+            "products",
+            params={
+                "context": "edit",
+                "sku": "{P}K1,{P}K2,{P}K3,{P}K4,{P}K5,{P}K6",
+                "orderby": "id",
+                "order": "asc",
+            },
+            check=("*.sku", "*.description"),
+        ),
+    ),
+    case(
         "odd-prices",
         "prices that are not plain decimals, and clearing a price",
         step(

@@ -328,6 +328,9 @@ TEXTS = [
     ('Say "hi" & it\'s', "<p>One &amp; two</p>\n<ul><li>x &copy; y</li></ul>"),
     ("Tom &amp Jerry", '<a href="https://example.com/" onclick="x()">link</a>'),
     ("&foo; <script>x</script>y", '<p style="color:red">styled & kept</p><!-- c -->'),
+    # kept differently by WordPress 6.1 and 7.1 (alt='q' → alt="q"; rel="noopener" added)
+    ("Bild &#38; Link", '<img src="a.png" alt=\'q\'> <a href="x" target="_blank">y</a>'),
+    ("<div hidden>Versteckt</div>", "<div hidden>h</div> &#0038;"),
 ]
 
 
