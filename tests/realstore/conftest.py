@@ -19,18 +19,27 @@ from tests.realstore.refstore import STORES, RealStore, StoreUnavailable, ensure
 _cache: dict[str, RealStore | str] = {}
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m realstore deselects the unmarked
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tier, and keep each store's tests on one xdist worker (``--dist loadgroup``):
-    the two versions run side by side, and a test may change a store's settings for a moment
-    (permalinks, tax options) without another test seeing it."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.realstore)
-            callspec = getattr(item, "callspec", None)
-            name = callspec.params.get("store") if callspec is not None else None
-            if name:
-                item.add_marker(pytest.mark.xdist_group(name))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under ``--dist loadgroup``, make sure the store groups took:
+    pytest-xdist 3.8 under pytest 9 silently ignores them (it renames ``_nodeid``, which pytest
+    9 no longer reads), and then one store's tests run at once and trip over each other's
+    global attributes and settings."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"--dist loadgroup is not honoured here ({item.nodeid} has no @group): one "
+                "store's tests would run at once; install the pytest the project pins (<9)"
+            )
 
 
 def _store(name: str) -> RealStore:
@@ -47,9 +56,18 @@ def _store(name: str) -> RealStore:
     return found
 
 
-@pytest.fixture(params=list(STORES), scope="session")
+@pytest.fixture(
+    params=[pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in STORES],
+    scope="session",
+)
 def store(request: pytest.FixtureRequest) -> Iterator[RealStore]:
-    """A running real store, once per WooCommerce version (``wc11`` = 11.0.1, ``wc79`` = 7.9.0)."""
+    """A running real store, once per WooCommerce version (``wc11`` = 11.0.1, ``wc79`` = 7.9.0).
+
+    Each store's tests run on one xdist worker (``--dist loadgroup``; the mark comes with the
+    parameter, so it is there when xdist reads it): the two versions run side by side, one test
+    at a time per store, so a test may change a store's settings for a moment (permalinks, tax
+    options) without another test seeing it.
+    """
     found = _store(request.param)
     yield found
     found.close()
