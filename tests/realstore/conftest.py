@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.realstore.refstore import STORES, RealStore, StoreUnavailable, ensure_store
+from tests.realstore.imageserver import ImageServer
+from tests.realstore.refstore import STORES, RealStore, StoreUnavailable, build_lock, ensure_store
 
 _cache: dict[str, RealStore | str] = {}
 
@@ -82,3 +83,19 @@ def store_env(store: RealStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("BULKIO_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
     return store
+
+
+@pytest.fixture
+def normal_face() -> Iterator[None]:
+    """Never inside another test's Plain-permalinks window (test_connection.py holds the build
+    lock exclusively while the store's /wp-json/ does not answer). Not autouse: that window's
+    own test takes the lock exclusively and would wait for itself."""
+    with build_lock(exclusive=False):
+        yield
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[ImageServer]:
+    """A loopback image server the stores download from (see imageserver.py), per module."""
+    with ImageServer() as server:
+        yield server

@@ -26,7 +26,7 @@ import pytest
 from bulkio.fields import stored_text
 from tests.realstore.helpers import bulkio, bulkio_json, modified
 from tests.realstore.imageserver import ImageServer
-from tests.realstore.refstore import REPO, RealStore, build_lock
+from tests.realstore.refstore import REPO, RealStore
 
 DOCS = REPO / "docs" / "catalog.md"
 SKU_COLUMNS = ("SKU", "Parent", "Grouped products", "Upsells", "Cross-sells")
@@ -54,18 +54,7 @@ IGNORED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def normal_face() -> Iterator[None]:
-    """Never inside another test's Plain-permalinks window (test_connection.py holds the build
-    lock exclusively while the store's /wp-json/ does not answer)."""
-    with build_lock(exclusive=False):
-        yield
-
-
-@pytest.fixture(scope="module")
-def images() -> Iterator[ImageServer]:
-    with ImageServer() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("normal_face")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import pytest
 
 from tests.realstore.helpers import bulkio_json, meta, modified
 from tests.realstore.imageserver import ImageServer
-from tests.realstore.refstore import RealStore, build_lock
+from tests.realstore.refstore import RealStore
 
 COLUMNS = [
     "Type", "SKU", "Name", "Published", "Regular price", "Images", "Parent",
@@ -30,18 +30,7 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def normal_face() -> Iterator[None]:
-    """Never inside another test's Plain-permalinks window (test_connection.py holds the build
-    lock exclusively while the store's /wp-json/ does not answer)."""
-    with build_lock(exclusive=False):
-        yield
-
-
-@pytest.fixture(scope="module")
-def images() -> Iterator[ImageServer]:
-    with ImageServer() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("normal_face")
 
 
 @pytest.fixture
