@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from bulkio.apply import apply_plan, check_plan
+from bulkio.apply import ApplyResult, apply_plan, check_plan
 from bulkio.plan import Plan
 from bulkio.sandbox import FaultPlan, FaultRule, Sandbox
 from bulkio.store import StoreClient
@@ -238,18 +239,27 @@ def test_trashed_sku_is_restored_by_default(
     assert sandbox.count(include_trash=True) == 1
 
 
-def test_trashed_sku_can_make_a_new_product_instead(
-    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
-) -> None:
-    # WooCommerce 7.9 lets a new product take a SKU a trashed product holds; 11.x refuses
-    # (woocommerce_rest_product_not_created, "already present in the lookup table").
-    sandbox = sandbox_factory(wc_version="7.9.0")
+def import_over_a_trashed_sku(
+    sandbox: Sandbox, client_for: ClientFor, make_feed: MakeFeed
+) -> tuple[dict[str, Any], Plan, ApplyResult]:
+    """Seed T-0001, move it to the trash, import it again with on_trashed = "create":
+    (the trashed product, the plan, the apply result)."""
     seed(sandbox, feed_rows(1))
     client = client_for(sandbox)
     trashed = sandbox.product_by_sku("T-0001")
     assert trashed is not None
     client.delete(f"products/{trashed['id']}")
     plan, result = run_import(client, make_feed(feed_rows(1), on_trashed="create"))
+    return trashed, plan, result
+
+
+def test_trashed_sku_can_make_a_new_product_instead(
+    sandbox_factory: Callable[..., Sandbox], client_for: ClientFor, make_feed: MakeFeed
+) -> None:
+    # WooCommerce 7.9 lets a new product take a SKU a trashed product holds; 11.x refuses
+    # (woocommerce_rest_product_not_created, "already present in the lookup table").
+    sandbox = sandbox_factory(wc_version="7.9.0")
+    trashed, plan, result = import_over_a_trashed_sku(sandbox, client_for, make_feed)
     assert len(plan.creates) == 1 and plan.trashed[0].decision == "create"
     assert result.counts()["created"] == 1
     assert sandbox.product(trashed["id"])["status"] == "trash"
@@ -262,12 +272,7 @@ def test_a_store_refusing_a_trashed_sku_fails_the_row_with_the_way_out(
     # WooCommerce 11.x refuses the create: the row fails naming the trashed product and what
     # to do (restore it, or empty it from the trash), and nothing is created.
     sandbox = sandbox_factory(wc_version="11.0.1")
-    seed(sandbox, feed_rows(1))
-    client = client_for(sandbox)
-    trashed = sandbox.product_by_sku("T-0001")
-    assert trashed is not None
-    client.delete(f"products/{trashed['id']}")
-    _plan, result = run_import(client, make_feed(feed_rows(1), on_trashed="create"))
+    trashed, _plan, result = import_over_a_trashed_sku(sandbox, client_for, make_feed)
     (failed,) = [o for o in result.outcomes if o.outcome == "failed"]
     assert failed.code == "woocommerce_rest_product_not_created"
     assert f"#{trashed['id']}" in (failed.message or "") and "restore" in (failed.message or "")
