@@ -347,7 +347,7 @@ def _apply_common(
 ) -> None:
     """Fields products and variations share; the SKU rule runs first, as ``set_sku`` does."""
     if "sku" in payload:
-        sku = str(payload["sku"] or "").strip()
+        sku = text.sanitize_text_field(str(payload["sku"] or ""))  # wc_clean
         if sku != doc.get("sku", ""):
             store.check_sku(sku, own_id)
         doc["sku"] = sku

@@ -298,6 +298,21 @@ def kses_post(text: str, *, modern: bool = True) -> str:
     return _TOKEN.sub(token, text)
 
 
+def sanitize_text_field(text: str) -> str:
+    """``sanitize_text_field`` (WooCommerce's ``wc_clean``, used on SKUs): a lone ``<``
+    escaped, tags removed, runs of whitespace one space, trimmed, ``%41``-style octets removed
+    (measured: ``A%41B`` → ``AB``, ``A  B`` → ``A B``, ``A<b>x</b>`` → ``Ax``, ``A<B`` →
+    ``A&lt;B``; recorded case ``sku-sanitized``)."""
+    text = re.sub(r"<[^>]*>?", "", _escape_lone_less_than(text))
+    text = re.sub(r"[\r\n\t ]+", " ", text).strip()
+    octets = re.compile(r"%[a-fA-F0-9]{2}")
+    if octets.search(text):
+        while octets.search(text):
+            text = octets.sub("", text)
+        text = re.sub(r" +", " ", text).strip()
+    return text
+
+
 def term_name(text: str) -> str:
     """A term name as ``sanitize_term`` stores it: no tags, spaces collapsed, & < > escaped."""
     text = re.sub(r"<[^>]*>?", "", _escape_lone_less_than(text))

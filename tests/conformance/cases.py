@@ -1004,6 +1004,24 @@ CASES: list[dict[str, Any]] = [
         get_view("products/{p}", "name", "description", "short_description"),
     ),
     case(
+        "sku-sanitized",
+        "SKUs go through wc_clean (sanitize_text_field): octets, tags, whitespace",
+        step(
+            "POST",
+            "products/batch",
+            {
+                "create": [
+                    {"name": "{P} S1", "sku": "{P}S1%41B"},
+                    {"name": "{P} S2", "sku": "{P}S2  B"},
+                    {"name": "{P} S3", "sku": "{P}S3<b>x</b>"},
+                    {"name": "{P} S4", "sku": "{P}S4<B"},
+                    {"name": "{P} S5", "sku": "{P}S5\tb"},
+                ]
+            },
+            check=("create.*.sku",),
+        ),
+    ),
+    case(
         "kses-details",
         "markup details where WordPress 6.1 and 7.1 differ: quotes, noopener, hidden; and "
         "decimal references padded to three digits",
