@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -271,11 +272,10 @@ def iter_xml(
         yielded = True
         yield flush()
     if not yielded:
-        seen = _element_paths(name, options)
         raise InputError(
             name,
             f"no element matches the record path {options.record!r}",
-            hint=("paths in the file: " + ", ".join(seen)) if seen else None,
+            hint=_record_hint(name, options),
         )
 
 
@@ -335,6 +335,49 @@ def _element_paths(path: str, options: SourceOptions, limit: int = 8) -> list[st
     finally:
         stream.close()
     return list(seen)
+
+
+WELL_KNOWN_PREFIXES = {
+    "http://www.w3.org/2005/Atom": "atom",
+    "http://purl.org/rss/1.0/": "rss",
+    "http://base.google.com/ns/1.0": "g",
+}
+"""Prefixes suggested for namespaces feeds commonly use as their default (``xmlns="…"``)."""
+_UNDECLARED = re.compile(r"^/\{([^}]*)\}")
+
+
+def _record_hint(path: str, options: SourceOptions) -> str | None:
+    """The hint for "no element matches the record path": the element paths the file has.
+
+    Atom feeds (``<feed xmlns="http://www.w3.org/2005/Atom">``) put every unprefixed element
+    in a default namespace; in XPath a name without a prefix means "no namespace", so
+    ``/feed/entry`` matches nothing. When the root is in a namespace the mapping has no prefix
+    for, the paths are shown with a suggested prefix, and the hint says what to declare and the
+    record path rewritten with it.
+    """
+    seen = _element_paths(path, options)
+    match = _UNDECLARED.match(seen[0]) if seen else None
+    if match is None:
+        return ("paths in the file: " + ", ".join(seen)) if seen else None
+    uri = match.group(1)
+    prefix = WELL_KNOWN_PREFIXES.get(uri, "ns")
+    while prefix in options.namespaces:
+        prefix += "x"
+    seen = _element_paths(path, replace(options, namespaces={**options.namespaces, prefix: uri}))
+    record = options.record or ""
+    steps = [step for step in record.strip("/").split("/") if step]
+    if steps and not any(":" in step for step in steps):
+        rewritten = ("//" if record.startswith("//") else "/") + "/".join(
+            step if step == "*" else f"{prefix}:{step}" for step in steps
+        )
+    else:
+        rewritten = f"/{prefix}:…"
+    return (
+        f'the file\'s elements are in the namespace {uri} (its default namespace, xmlns="…"), '
+        "and a name without a prefix means no namespace, as in XPath: declare a prefix, "
+        f'[source.namespaces] {prefix} = "{uri}", then write record = "{rewritten}" and field '
+        f'paths like "{prefix}:title". Paths in the file, with that prefix: ' + ", ".join(seen)
+    )
 
 
 def _prefixed(tag: str, options: SourceOptions) -> str:

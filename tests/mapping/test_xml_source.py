@@ -92,7 +92,8 @@ def test_default_namespace_needs_a_prefix(write: Callable[..., Path]) -> None:
     path = write("f.xml", '<feed xmlns="urn:x"><row id="1"/></feed>')
     with pytest.raises(InputError) as caught:
         read_xml(path, SourceOptions(format="xml", record="/feed/row"), ["@id"])
-    assert "{urn:x}feed" in str(caught.value)  # the hint shows the real, namespaced names
+    # The hint names the namespace, a prefix to declare for it and the record path with it.
+    assert 'ns = "urn:x"' in str(caught.value) and 'record = "/ns:feed/ns:row"' in str(caught.value)
     options = SourceOptions(format="xml", record="/x:feed/x:row", namespaces={"x": "urn:x"})
     assert read_xml(path, options, ["@id"]).frame["@id"].to_list() == ["1"]
 
