@@ -38,6 +38,11 @@ from bulkio.store.errors import (
     snippet_of,
     woo_error,
 )
+from bulkio.store.limiter import (
+    OVERLOAD_STATUSES,
+    ConcurrencyController,
+    ConcurrencyLimiter,
+)
 from bulkio.store.redact import redact_url
 from bulkio.store.retry import RETRYABLE_EXCEPTIONS, RetryPolicy
 from bulkio.store.stats import RequestStats
@@ -187,7 +192,11 @@ def connect_failure(error: Exception) -> str | None:
 class StoreClient:
     """A thread-safe client for one store's ``wc/v3`` REST API.
 
-    ``max_concurrency`` bounds requests in flight across all threads using this client.
+    Requests in flight across all threads using this client are gated by two
+    :class:`~bulkio.store.limiter.ConcurrencyLimiter` (reads, writes). By default each tunes
+    itself between 1 and ``max_concurrency`` (the settings' value when not given); with
+    ``fixed_concurrency=N`` both are a fixed N (``max_concurrency`` is then N too). Callers
+    size their thread pools by :attr:`max_concurrency`: threads beyond the current limit wait.
     ``transport``, ``sleep``, ``clock`` and ``random`` are seams for tests.
     """
 
@@ -196,6 +205,7 @@ class StoreClient:
         settings: ConnectionSettings,
         *,
         max_concurrency: int | None = None,
+        fixed_concurrency: int | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -204,9 +214,18 @@ class StoreClient:
     ) -> None:
         self.settings = settings
         self.site = normalise_site_url(settings.url)
-        self.max_concurrency = max_concurrency or settings.max_concurrency
+        self.max_concurrency = fixed_concurrency or max_concurrency or settings.max_concurrency
         if self.max_concurrency < 1:
             raise UsageError(f"max_concurrency must be at least 1, not {self.max_concurrency}")
+        self.adaptive = fixed_concurrency is None
+        self.limiters = {
+            kind: (
+                ConcurrencyLimiter(ConcurrencyController(self.max_concurrency), name=kind)
+                if self.adaptive
+                else ConcurrencyLimiter(fixed=self.max_concurrency, name=kind)
+            )
+            for kind in ("reads", "writes")
+        }
         scheme = self.site.split(":", 1)[0]
         mode = settings.effective_auth
         if mode in ("basic", "query") and scheme != "https":
@@ -329,12 +348,17 @@ class StoreClient:
         label = route or url
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
+            limiter = self.limiters["reads" if method in ("GET", "HEAD") else "writes"]
+            ticket = limiter.acquire()
+            answered: int | None = None
             try:
                 with self._semaphore:
                     response = self._http.request(
                         method, url, params=query or None, json=json_body, auth=request_auth
                     )
+                answered = response.status_code
             except RETRYABLE_EXCEPTIONS as error:
+                limiter.release(ticket, overloaded=True)
                 elapsed = time.perf_counter() - started
                 self.stats.record(method, label, None, elapsed, retry=attempt > 1)
                 shown = f"{method} {redact_url(httpx.URL(url, params=query))}"
@@ -400,6 +424,7 @@ class StoreClient:
                 self._sleep(delay)
                 continue
             except httpx.HTTPError as error:  # not worth retrying: bad URL, broken encoding
+                limiter.release(ticket)
                 self.stats.record(
                     method, label, None, time.perf_counter() - started, retry=attempt > 1
                 )
@@ -409,6 +434,12 @@ class StoreClient:
                     attempts=attempt,
                     cause=type(error).__name__,
                 ) from None
+            except BaseException:
+                limiter.release(ticket)
+                raise
+            limiter.release(
+                ticket, items=_work_items(json_body), overloaded=answered in OVERLOAD_STATUSES
+            )
             elapsed = time.perf_counter() - started
             self.stats.record(method, label, response.status_code, elapsed, retry=attempt > 1)
             log.debug(
@@ -614,6 +645,17 @@ class StoreClient:
                 for i in range(len(sent))
             ]
         return BatchResult(**parts)
+
+
+def _work_items(body: Any) -> int:
+    """The work a request asks of the store: a batch's items, else 1."""
+    if isinstance(body, dict):
+        count = sum(len(v) for k, v in body.items() if k in _BATCH_KEYS and isinstance(v, list))
+        return max(1, count)
+    return 1
+
+
+_BATCH_KEYS = ("create", "update", "delete")
 
 
 def _item_result(index: int, item: Any) -> ItemResult:

@@ -1,0 +1,141 @@
+"""The adaptive concurrency rules (bulkio.store.limiter), as pure functions of what they are fed.
+
+A model store with ``workers`` PHP workers answers a window at limit L with throughput
+``min(L, workers)`` (requests beyond the workers queue: latency grows, throughput does not).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from bulkio.store.limiter import ConcurrencyController, ConcurrencyLimiter, Window
+
+
+def queueing_window(limit: int, workers: int, rng: random.Random, noise: float = 0.03) -> Window:
+    throughput = min(limit, workers) * (1 + rng.uniform(-noise, noise))
+    latency = limit / throughput  # seconds per request, service time 1 s per request
+    return Window(items=limit * 4, seconds=limit * 4 / throughput, latency=latency)
+
+
+def settle(controller: ConcurrencyController, workers: int, windows: int = 40) -> list[int]:
+    rng = random.Random(workers)
+    seen = []
+    for _ in range(windows):
+        seen.append(controller.limit)
+        controller.on_window(queueing_window(controller.limit, workers, rng))
+    return seen
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4, 8, 16])
+def test_settles_at_the_hosts_workers(workers: int) -> None:
+    seen = settle(ConcurrencyController(maximum=16), workers)
+    later = seen[10:]
+    # Mostly at the knee; probes go one step either way and come back.
+    assert sum(1 for limit in later if limit == workers) >= len(later) * 0.6, seen
+    assert all(abs(limit - workers) <= 1 for limit in later), seen
+    throughput = sum(min(limit, workers) for limit in later) / (len(later) * workers)
+    assert throughput >= 0.95, seen
+
+
+def test_reaches_a_big_host_within_three_windows() -> None:
+    seen = settle(ConcurrencyController(maximum=16), 16, windows=4)
+    assert seen[:4] == [4, 8, 16, 16]
+
+
+def test_never_above_the_maximum_nor_below_one() -> None:
+    controller = ConcurrencyController(maximum=6)
+    seen = settle(controller, 32)
+    assert max(seen) == 6 and seen[-10:].count(6) >= 7
+    for _ in range(10):
+        controller.on_overload()
+    assert controller.limit == 1
+    assert ConcurrencyController(maximum=2).limit == 2  # starts at 4, capped
+
+
+def test_an_overload_halves_and_holds_before_probing_again() -> None:
+    controller = ConcurrencyController(maximum=16)
+    settle(controller, 16, windows=6)
+    assert controller.limit == 16
+    assert controller.on_overload() == 8
+    rng = random.Random(1)
+    held = [controller.on_window(queueing_window(8, 16, rng)) for _ in range(controller.hold + 1)]
+    assert held[: controller.hold] == [8] * controller.hold  # measured first, then held
+    assert held[-1] == 9 or held[-1] == 7  # then one probe step
+
+
+def test_windows_with_less_work_than_the_limit_teach_nothing() -> None:
+    controller = ConcurrencyController(maximum=16)
+    for _ in range(5):
+        assert controller.on_window(Window(items=1, seconds=10.0, latency=1, utilisation=0.3)) == 4
+
+
+def test_a_latency_spike_with_falling_throughput_backs_off() -> None:
+    controller = ConcurrencyController(maximum=8, initial=8)
+    assert controller.on_window(Window(items=80, seconds=10, latency=1.0)) == 8  # base
+    assert controller.on_window(Window(items=30, seconds=10, latency=2.5)) == 6
+    assert controller.reason == "latency spike"
+
+
+def test_latency_that_rises_with_throughput_is_no_spike() -> None:
+    controller = ConcurrencyController(maximum=8, initial=8)
+    controller.on_window(Window(items=80, seconds=10, latency=1.0))
+    assert controller.on_window(Window(items=78, seconds=10, latency=2.5)) == 8
+
+
+def test_a_fixed_limiter_never_moves() -> None:
+    limiter = ConcurrencyLimiter(fixed=3)
+    tickets = [limiter.acquire() for _ in range(3)]
+    for ticket in tickets:
+        limiter.release(ticket, overloaded=True)
+    assert limiter.limit == 3 and not limiter.adaptive
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_one_burst_of_refusals_halves_once() -> None:
+    clock = FakeClock()
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock)
+    tickets = [limiter.acquire() for _ in range(4)]
+    clock.now = 1.0
+    for ticket in tickets:  # all four sent under the limit of 4, all refused
+        limiter.release(ticket, overloaded=True)
+    assert limiter.limit == 2 and limiter.overloads == 4
+    ticket = limiter.acquire()  # sent under the new limit: a refusal now counts again
+    limiter.release(ticket, overloaded=True)
+    assert limiter.limit == 1
+    assert [change[1] for change in limiter.history] == [4, 2, 1]
+
+
+def test_the_limiter_measures_windows_from_requests_sent_after_a_change() -> None:
+    clock = FakeClock()
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock)
+    for round_ in range(1, 4):  # a host with room for all: each round doubles
+        width = limiter.limit
+        tickets = [limiter.acquire() for _ in range(width)]
+        clock.now += 1.0
+        for ticket in tickets:
+            limiter.release(ticket, items=100)
+        assert limiter.limit == min(16, 4 * 2**round_)
+    assert limiter.peak == 16
+
+
+def test_acquire_blocks_at_the_limit() -> None:
+    limiter = ConcurrencyLimiter(fixed=1)
+    first = limiter.acquire()
+    got: list[object] = []
+    thread = threading.Thread(target=lambda: got.append(limiter.acquire()))
+    thread.start()
+    thread.join(0.1)
+    assert thread.is_alive() and not got
+    limiter.release(first)
+    thread.join(2)
+    assert got and limiter.in_flight == 1
