@@ -51,6 +51,7 @@ ERROR_CODES: dict[str, str] = {
     "invalid-term-id": "not a list of positive whole-number term ids",
     "multiple-values": "an XML path matched several elements for a single-value field",
     "sale-above-regular": "the sale price is above the regular price",
+    "wrong-currency": "a price in another currency than the mapping's currency",
 }
 """Every row error code, with what it means. Codes are stable: scripts may rely on them."""
 
@@ -654,6 +655,11 @@ def error_message(
         return f"{name}: {shown} is not a list of term ids (positive whole numbers)"
     if code == "multiple-values":
         return f"{name}: the path matched several elements ({shown}) but {name} takes one value"
+    if code == "wrong-currency":
+        return (
+            f"{name}: {shown} is not in {rule.currency} (the mapping's currency); the row is "
+            "left out rather than importing a price in the wrong currency"
+        )
     if code == "sale-above-regular":
         return (
             f"sale_price {row.get('sale_price') or shown} is above regular_price "

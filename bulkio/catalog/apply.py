@@ -62,7 +62,7 @@ class CatalogResult:
 def _substitute(payload: dict[str, Any], ids: dict[str, int]) -> tuple[dict[str, Any], str]:
     """Replace term placeholders by ids; the first placeholder without an id is returned."""
     result = dict(payload)
-    for name in ("categories", "tags"):
+    for name in ("categories", "tags", "brands"):
         if name not in result:
             continue
         terms = []

@@ -1,15 +1,23 @@
-"""A catalog feed (WooCommerce product CSV layout) → products with their variations.
+"""A product feed, read through its mapping → products with their variations.
 
 The plain fields come from the mapping through :func:`bulkio.records.records_from_source`
-(casts, row errors, duplicate SKUs); the catalog columns (Type, Parent, Categories, Tags,
-Images, ``Attribute N …``, ``Meta: …``) are read here by their WooCommerce names.
+(casts, row errors, duplicate SKUs); the catalog vocabulary of the mapping is read here:
+``[target] group_by / parent / type``, term lists by name or path (``categories``, ``tags``,
+``brands``), ``images``, the linked products, ``downloads``, ``"meta:{key}"`` patterns and
+``[[attributes]]`` (:mod:`bulkio.mapping.model`). No column name is known to this module:
+WooCommerce's product CSV is one mapping (``mappings/woocommerce-core.toml``).
 
-Two feed shapes are understood:
+Three feed shapes are understood:
 
-* a row per parent (``Type`` ``variable``) and a row per variation (``Type`` ``variation``,
-  ``Parent`` = the parent's SKU) — what WooCommerce's exporter writes;
-* only variation rows, grouped by their ``Parent`` value: the parent is then made up from the
-  group (SKU = the Parent value, name and terms from the first variation row).
+* a row per parent (type ``variable``) and a row per variation naming its parent in the
+  ``parent`` column — what WooCommerce's exporter writes;
+* only variation rows naming their parent: the parent is made up from the group (SKU = the
+  parent value, its product fields from the first row);
+* rows grouped by ``group_by`` (``g:item_group_id``): rows sharing a value are the variations
+  of one variable product made up the same way; a row without a value is a simple product.
+
+With ``[target] resource = "variation"`` every row is a variation to update (matched by SKU
+in the store); :attr:`CatalogFeed.resource` says so and the plan never creates anything.
 
 A variation whose parent row was rejected is rejected too, naming the parent's reason.
 """
@@ -18,33 +26,67 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from bulkio.catalog import wcformat as wc
-from bulkio.fields import FIELDS, CanonicalValue, canonical_decimal, canonical_sale_date
-from bulkio.mapping.model import Mapping
+import polars as pl
+
+from bulkio.fields import (
+    FIELDS,
+    CanonicalValue,
+    canonical_decimal,
+    canonical_sale_date,
+)
+from bulkio.mapping.model import AttributeRule, ListRule, Mapping
+from bulkio.mapping.units import (
+    CONVERTED_PLACES,
+    UNIT_FIELDS,
+    convert_value,
+    field_kind,
+    unit_kind,
+    unit_name,
+)
 from bulkio.records import RowError, records_from_source
-from bulkio.sources import LINE, read_source
+from bulkio.sources import LINE, SourceFrame, read_source
+from bulkio.sources.xml import VALUE_SEPARATOR
+
+__all__ = [
+    "CONVERTED_PLACES",
+    "UNIT_FIELDS",
+    "Attribute",
+    "CatalogFeed",
+    "FeedItem",
+    "convert_units",
+    "convert_value",
+    "read_feed",
+    "resolve_shipping_classes",
+]
 
 FEED_ERROR_CODES: dict[str, str] = {
-    "unknown-type": "Type is not simple, variable or variation",
-    "missing-parent": "a variation row without a Parent value",
+    "unknown-type": "Type is not simple, variable, variation, grouped or external",
+    "missing-parent": "a variation row without a parent value",
     "parent-rejected": "the variation's parent row was rejected",
-    "parent-not-variable": "the Parent names a product that is not variable",
+    "parent-not-variable": "the parent named is a product that is not variable",
     "variation-attributes": "a variation must give one value for each of its attributes",
     "invalid-image": "an image is not an http(s) URL",
     "invalid-sale-date": "a sale date is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
     "unknown-shipping-class": "the store has no shipping class of that name",
+    "not-a-variation": "resource = variation: the SKU belongs to a product, not a variation",
+    "variation-not-found": "resource = variation: no variation in the store has the SKU",
 }
 
-UNIT_FIELDS = ("weight", "dimensions.length", "dimensions.width", "dimensions.height")
-CONVERTED_PLACES = 4
-"""Decimals kept when a weight or dimension is converted to the store's unit."""
-
+KINDS = ("simple", "variable", "variation", "external", "grouped")
 VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
+PARENT_FIELDS = (
+    *(name for name, spec in FIELDS.items() if "variation" not in spec.resources),
+    *("description", "status", "tax_status", "tax_class"),
+)
+"""The fields a made-up parent takes from its group's first row (the rest are the
+variations' own: prices, stock, weight …)."""
+SALE_DATE_FIELDS = ("date_on_sale_from", "date_on_sale_to")
+SHIPPING_CLASS = "shipping_class"
 
 
 @dataclass
@@ -56,6 +98,9 @@ class Attribute:
     visible: bool = True
     is_global: bool = False
     default: str = ""
+    variation: bool | None = None
+    """From the mapping: used for variations (True), only the product's (False), or decided by
+    the rows (None: an attribute a variation row gives a value)."""
 
     @property
     def key(self) -> str:
@@ -87,30 +132,259 @@ class FeedItem:
     made_up: bool = False
     """A parent built from its variations' group (no row of its own)."""
     label: str = ""
-    """The row's Name cell (variations: used to name a made-up parent)."""
+    """The row's name (variations: used to name a made-up parent)."""
     shipping_class: str = ""
-    """The Shipping class cell (a class name); "" = leave. Its slug goes into ``values``."""
+    """The shipping class cell (a class name or slug); "" = leave. Its slug goes into
+    ``values`` (:func:`resolve_shipping_classes`)."""
     downloads: list[tuple[str, str]] | None = None
     """(name, URL) of each downloadable file; None = the feed says nothing (leave the store's)."""
     links: dict[str, list[str]] = field(default_factory=dict)
     """upsell_ids / cross_sell_ids / grouped_products → SKUs or ``id:<n>`` (non-empty cells)."""
+    brands: list[tuple[str, ...]] | None = None
+    """Brand names (paths); None = the feed says nothing. Needs WooCommerce 9.6."""
+    create_only: frozenset[str] = frozenset()
+    """Fields (``regular_price``, ``categories``, ``images``, ``meta:<key>``) the mapping sends
+    only when creating (``on = "create"``): never compared or written on an existing item."""
+    parent_values: dict[str, CanonicalValue] = field(default_factory=dict)
+    """A variation row's product-level values (name, description, …): a made-up parent takes
+    them from its group's first row."""
+    product_attributes: list[Attribute] = field(default_factory=list)
+    """A grouped variation row's attributes that are the product's own (``variation = false``):
+    a made-up parent takes them from its group's first row."""
+    shipping_class_column: str = ""
 
 
 @dataclass
 class CatalogFeed:
     source: str
     items: list[FeedItem]
-    """Top-level products (simple and variable), each variable one with its variations."""
+    """Top-level products (simple and variable), each variable one with its variations; with
+    ``resource = "variation"`` the variation rows themselves (kind "variation")."""
     rejected: list[RowError]
     total: int
     warnings: list[str] = field(default_factory=list)
     units: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Weight / dimension field → (the file's column, its unit) for the unit columns the file
     has (``weight → ("Weight (lbs)", "lbs")``); converted by :func:`convert_units`."""
+    resource: str = "product"
+    """``[target] resource``: "product" or "variation" (update existing variations only)."""
+    list_columns: dict[str, str] = field(default_factory=dict)
+    """List name (``upsell_ids``, ``categories`` …) → the column it was read from (messages)."""
+    brands_key: str = ""
+    """The mapping key that reads brands (``fields.brands``), "" when none: brands need
+    WooCommerce 9.6 (``products/brands``)."""
 
     @property
     def variation_count(self) -> int:
         return sum(len(item.variations) for item in self.items)
+
+
+# -- columns ---------------------------------------------------------------------------------
+
+
+class _Columns:
+    """The file's header as the mapping's vocabulary finds it (exact or ignoring case)."""
+
+    def __init__(self, mapping: Mapping, columns: list[str]) -> None:
+        self.is_xml = mapping.source.format == "xml"
+        self.insensitive = mapping.source.header_case == "insensitive"
+        self.header = list(columns)
+        self.lookup = {self._key(c): c for c in columns}
+
+    def _key(self, name: str) -> str:
+        return name.casefold() if self.insensitive else name
+
+    def find(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        if self.is_xml:
+            return name
+        return self.lookup.get(self._key(name))
+
+    def numbers(self, patterns: list[str]) -> list[int]:
+        """The ``n`` of every header matching one of the ``{n}`` patterns, in order."""
+        found: set[int] = set()
+        for pattern in patterns:
+            head, tail = (re.escape(part) for part in pattern.split("{n}", 1))
+            regex = re.compile(f"^{head}(\\d+){tail}$", re.IGNORECASE)
+            for column in self.header:
+                match = regex.match(column)
+                if match:
+                    found.add(int(match.group(1)))
+        return sorted(found)
+
+    def numbered(self, pattern: str | None, n: int) -> str | None:
+        if pattern is None:
+            return None
+        wanted = pattern.replace("{n}", str(n)).casefold()
+        for column in self.header:
+            if column.casefold() == wanted:
+                return column
+        return None
+
+
+@dataclass
+class _AttributeColumns:
+    rule: AttributeRule
+    column: str | None
+    name_column: str | None = None
+    visible_column: str | None = None
+    global_column: str | None = None
+    default_column: str | None = None
+
+
+@dataclass
+class _Layout:
+    """The mapping's vocabulary resolved against one file's header."""
+
+    mapping: Mapping
+    """The mapping for records.py: plain fields whose columns the file has (units resolved)."""
+    units: dict[str, tuple[str, str]]
+    absent: list[str]
+    lists: dict[str, tuple[ListRule, list[str]]]
+    attributes: list[_AttributeColumns]
+    meta: dict[str, tuple[str, str]]
+    """Meta key → (column, on) from ``"meta:{key}"`` patterns."""
+    downloads: list[tuple[str | None, str]]
+    group_by: str | None
+    parent: str | None
+    type_column: str | None
+
+
+def _resolve(mapping: Mapping, header: list[str]) -> _Layout:
+    columns = _Columns(mapping, header)
+    leave = mapping.source.missing_columns == "leave"
+    absent: list[str] = []
+
+    def need(column: str | None, key: str) -> str | None:
+        if column is None:
+            return None
+        found = columns.find(column)
+        if found is None:
+            if not leave:
+                _missing_column(mapping, key, column, header)
+            if column not in absent:
+                absent.append(column)
+        return found
+
+    fields = dict(mapping.fields)
+    units: dict[str, tuple[str, str]] = {}
+    for name, rule in mapping.fields.items():
+        if rule.unit_placeholder:
+            found = _unit_column(rule.column or "", name, header)
+            if found is None:
+                if not leave:
+                    _missing_column(mapping, f"{rule.key}.column", rule.column or "", header)
+                absent.append(rule.column or "")
+                del fields[name]
+                continue
+            fields[name] = replace(rule, column=found[0])
+            units[name] = found
+            continue
+        if name != "sku" and not columns.is_xml and leave:
+            wanted = rule.source_columns
+            if any(columns.find(c) is None for c in wanted):
+                absent.extend(c for c in wanted if c not in absent and columns.find(c) is None)
+                del fields[name]
+                continue
+        if rule.unit and rule.column is not None:
+            units[name] = (rule.column, rule.unit)
+    lists: dict[str, tuple[ListRule, list[str]]] = {}
+    for name, lst in mapping.lists.items():
+        found_columns = [c for c in (need(c, lst.key) for c in lst.columns) if c]
+        if found_columns:
+            lists[name] = (lst, found_columns)
+    attributes: list[_AttributeColumns] = []
+    for arule in mapping.attributes:
+        if arule.numbered:
+            for n in columns.numbers([c for c in (arule.name_column, arule.column) if c]):
+                attributes.append(
+                    _AttributeColumns(
+                        arule,
+                        columns.numbered(arule.column, n),
+                        columns.numbered(arule.name_column, n),
+                        columns.numbered(arule.visible_column, n),
+                        columns.numbered(arule.global_column, n),
+                        columns.numbered(arule.default_column, n),
+                    )
+                )
+            continue
+        found_col = need(arule.column, f"{arule.key}.column")
+        if found_col is None:
+            continue
+        attributes.append(
+            _AttributeColumns(
+                arule,
+                found_col,
+                need(arule.name_column, f"{arule.key}.name_column"),
+                need(arule.visible_column, f"{arule.key}.visible_column"),
+                need(arule.global_column, f"{arule.key}.global_column"),
+                need(arule.default_column, f"{arule.key}.default_column"),
+            )
+        )
+    meta: dict[str, tuple[str, str]] = {}
+    for pattern in mapping.meta_patterns:
+        for column in header:
+            key = pattern.match(column)
+            if key is not None:
+                meta.setdefault(key, (column, pattern.on))
+    downloads: list[tuple[str | None, str]] = []
+    rule_downloads = mapping.downloads
+    if rule_downloads is not None:
+        if "{n}" in rule_downloads.url_column:
+            patterns = [c for c in (rule_downloads.name_column, rule_downloads.url_column) if c]
+            for n in columns.numbers(patterns):
+                url = columns.numbered(rule_downloads.url_column, n)
+                if url is not None:
+                    downloads.append((columns.numbered(rule_downloads.name_column, n), url))
+        else:
+            url = need(rule_downloads.url_column, "fields.downloads.url_column")
+            if url is not None:
+                name_col = need(rule_downloads.name_column, "fields.downloads.name_column")
+                downloads.append((name_col, url))
+    target = mapping.target
+    plain = mapping if fields == mapping.fields else replace(mapping, fields=fields)
+    return _Layout(
+        mapping=plain,
+        units=units,
+        absent=absent,
+        lists=lists,
+        attributes=attributes,
+        meta=meta,
+        downloads=downloads,
+        group_by=need(target.group_by, "target.group_by"),
+        parent=need(target.parent, "target.parent"),
+        type_column=need(target.type_column, "target.type"),
+    )
+
+
+def _missing_column(mapping: Mapping, key: str, column: str, header: list[str]) -> None:
+    from bulkio.errors import MappingError
+
+    raise MappingError(
+        mapping.path,
+        key,
+        f"column {column!r} is not in the file; its columns are: "
+        + ", ".join(repr(name) for name in header),
+        hint='fix the column name, or set [source] missing_columns = "leave" to leave the '
+        "fields of absent columns as the store has them",
+    )
+
+
+def _unit_column(pattern: str, name: str, header: list[str]) -> tuple[str, str] | None:
+    """The header matching ``Weight ({unit})`` with a unit of the field's kind, and that unit."""
+    head, tail = (re.escape(part) for part in pattern.split("{unit}", 1))
+    regex = re.compile(f"^{head}(?P<unit>.+?){tail}$", re.IGNORECASE)
+    for column in header:
+        match = regex.match(column)
+        if match:
+            unit = unit_name(match["unit"])
+            if unit_kind(unit) == field_kind(name):
+                return column, unit
+    return None
+
+
+# -- cells -----------------------------------------------------------------------------------
 
 
 def _cell(row: dict[str, Any], column: str | None) -> str | None:
@@ -120,274 +394,431 @@ def _cell(row: dict[str, Any], column: str | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _attributes(row: dict[str, Any], groups: dict[int, dict[str, str]]) -> list[Attribute]:
-    found: list[Attribute] = []
-    for number in sorted(groups):
-        columns = groups[number]
-        name = (_cell(row, columns.get("name")) or "").strip()
+def _text(row: dict[str, Any], column: str | None) -> str:
+    """A single-value cell, trimmed (XML: the first element)."""
+    value = _cell(row, column) or ""
+    return value.split(VALUE_SEPARATOR, 1)[0].strip()
+
+
+def split_values(text: str | None, split: str | None, escape: str | None = None) -> list[str]:
+    """One cell → its values: split (``escape`` before ``split`` keeps it in the value),
+    trimmed, empties dropped. XML elements matching several times are several values."""
+    if not text:
+        return []
+    values: list[str] = []
+    for piece in text.split(VALUE_SEPARATOR):
+        if split is None:
+            parts = [piece]
+        elif escape:
+            pattern = f"(?<!{re.escape(escape)}){re.escape(split)}"
+            parts = [part.replace(escape + split, split) for part in re.split(pattern, piece)]
+        else:
+            parts = piece.split(split)
+        values.extend(part.strip() for part in parts if part.strip())
+    return values
+
+
+def _list_values(row: dict[str, Any], rule: ListRule, columns: list[str]) -> list[str] | None:
+    """The list's values over its columns in order; None when every cell is empty and the
+    rule leaves empty cells (the store's list stays)."""
+    values: list[str] = []
+    for column in columns:
+        values.extend(split_values(_cell(row, column), rule.split, rule.escape))
+    if not values and rule.empty == "leave":
+        return None
+    return values
+
+
+def _paths(values: list[str], hierarchy: str | None) -> list[tuple[str, ...]]:
+    """Names → term paths (``Bekleidung > Herren`` → ``("Bekleidung", "Herren")``)."""
+    paths: list[tuple[str, ...]] = []
+    for value in values:
+        parts = value.split(hierarchy) if hierarchy else [value]
+        path = tuple(part.strip() for part in parts if part.strip())
+        if path and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def _flag(text: str | None) -> bool | None:
+    """WooCommerce's ``wc_string_to_bool``: 1/yes/true/on are true; empty means not given."""
+    if text is None or text.strip() == "":
+        return None
+    return text.strip().lower() in ("1", "yes", "true", "on")
+
+
+def _strip_apostrophes(source: SourceFrame) -> SourceFrame:
+    """Drop the apostrophe before a cell starting with ``= + - @`` (every text column)."""
+    frame = source.frame
+    text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    frame = frame.with_columns(
+        pl.col(c).str.replace(r"^'([=+\-@])", "$1") for c in text_columns if c != LINE
+    )
+    return replace(source, frame=frame)
+
+
+def _attributes(row: dict[str, Any], found: list[_AttributeColumns]) -> list[Attribute]:
+    result: list[Attribute] = []
+    for entry in found:
+        rule = entry.rule
+        name = rule.name or _text(row, entry.name_column)
         if not name:
             continue
-        values = wc.explode_values(wc.unescape_cell(_cell(row, columns.get("value(s)")) or ""))
-        visible = wc.parse_bool(_cell(row, columns.get("visible")))
-        is_global = wc.parse_bool(_cell(row, columns.get("global")))
-        found.append(
+        values = split_values(_cell(row, entry.column), rule.split, rule.escape)
+        visible = _flag(_cell(row, entry.visible_column))
+        is_global = _flag(_cell(row, entry.global_column))
+        default = _text(row, entry.default_column) or (rule.default or "")
+        if not values and rule.name is not None:
+            continue  # a fixed attribute this row gives no value: not the row's attribute
+        result.append(
             Attribute(
                 name=name,
                 options=values,
-                visible=True if visible is None else visible,
-                is_global=bool(is_global),
-                default=(_cell(row, columns.get("default")) or "").strip(),
+                visible=rule.visible if visible is None else visible,
+                is_global=rule.is_global if is_global is None else is_global,
+                default=default,
+                variation=rule.variation,
             )
         )
-    return found
+    return result
+
+
+# -- the reader ------------------------------------------------------------------------------
 
 
 def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
-    """Read and validate a catalog feed; bad rows are rejected, never raised.
-
-    Like WooCommerce's own importer, a file may carry only some of the layout's columns: a
-    field whose column the file lacks is left as the store has it (and named in
-    ``warnings``). The SKU column is required.
-    """
-    source = read_source(path, mapping.source)
-    mapping, units = _unit_columns(mapping, source.columns)
-    mapping, absent = _fields_in_file(mapping, source.columns)
-    price_columns = {
-        name: rule.column
-        for name, rule in mapping.fields.items()
-        if rule.spec.kind == "money" and rule.column and not rule.map
-    }
-    records = records_from_source(mapping, source)
-    accepted = dict(records.iter_rows())
-    columns = list(source.columns)
-    lookup = {column.casefold(): column for column in columns}
-
-    def column(name: str) -> str | None:
-        return lookup.get(name.casefold())
-
-    groups: dict[int, dict[str, str]] = {}
-    download_groups: dict[int, dict[str, str]] = {}
-    meta_columns: dict[str, str] = {}
-    for name in columns:
-        match = wc.ATTRIBUTE_COLUMN.match(name)
-        download = wc.DOWNLOAD_COLUMN.match(name)
-        if download:
-            download_groups.setdefault(int(download["n"]), {})[download["part"].lower()] = name
-        elif match:
-            groups.setdefault(int(match["n"]), {})[match["part"].lower()] = name
-        elif name.startswith(wc.META_PREFIX) and len(name) > len(wc.META_PREFIX):
-            meta_columns[name[len(wc.META_PREFIX) :]] = name
-    type_col, parent_col = column(wc.TYPE), column(wc.PARENT)
-    cat_col, tag_col, image_col = column(wc.CATEGORIES), column(wc.TAGS), column(wc.IMAGES)
-    class_col = column(wc.SHIPPING_CLASS)
-    link_cols = {
-        name: found
-        for name, heading in wc.LINK_COLUMNS.items()
-        if (found := column(heading)) is not None
-    }
-    sale_date_cols = {
-        name: found
-        for name, heading in wc.SALE_DATE_COLUMNS.items()
-        if (found := column(heading)) is not None
-    }
-
-    rejected = list(records.rejected)
-    rejected_reason: dict[str, str] = {}
-    for error in rejected:
+    """Read and validate a product feed through its mapping; bad rows are rejected, never
+    raised. A column the mapping names but the file lacks is a MappingError, unless the
+    mapping says ``[source] missing_columns = "leave"`` (WooCommerce's layout: a file may carry
+    only some of its columns; those fields are left as the store has them, named in
+    ``warnings``). The SKU column is always required."""
+    source = read_source(path, mapping.source, paths=mapping.source_columns)
+    if mapping.source.strip_formula_apostrophe:
+        source = _strip_apostrophes(source)
+    layout = _resolve(mapping, list(source.columns))
+    reader = _Reader(mapping, layout, str(path))
+    records = records_from_source(layout.mapping, source)
+    reader.unit = records.unit
+    reader.rejected = list(records.rejected)
+    for error in reader.rejected:
         if error.sku:
-            rejected_reason.setdefault(error.sku.casefold(), f"{error.message} [{error.code}]")
-    unit = records.unit
-
-    def reject(line: int, sku: str, col: str, value: str | None, code: str, message: str) -> None:
-        rejected.append(RowError(str(path), line, sku, col, value, code, message, unit=unit))
-        rejected_reason.setdefault(sku.casefold(), f"{message} [{code}]")
-
-    products: list[FeedItem] = []
-    variations: list[FeedItem] = []
+            reader.reasons.setdefault(error.sku.casefold(), f"{error.message} [{error.code}]")
+    accepted = dict(records.iter_rows())
     for row in source.frame.iter_rows(named=True):
+        values = accepted.get(int(row[LINE]))
+        if values is not None:
+            reader.row(row, values)
+    items = reader.finish()
+    warnings = list(records.warnings)
+    if layout.absent:
+        warnings.append(
+            f"{path}: no column {', '.join(repr(c) for c in layout.absent)}: "
+            "those fields are left as the store has them"
+        )
+    reader.rejected.sort(key=lambda error: error.line)
+    brands = mapping.lists.get("brands")
+    return CatalogFeed(
+        str(path),
+        items,
+        reader.rejected,
+        records.total,
+        warnings,
+        layout.units,
+        resource="variation" if mapping.target.resource == "variation" else "product",
+        brands_key=brands.key if brands is not None else "",
+        list_columns={name: columns[0] for name, (_, columns) in layout.lists.items()},
+    )
+
+
+class _Reader:
+    """Turns accepted rows into feed items (:func:`read_feed`)."""
+
+    def __init__(self, mapping: Mapping, layout: _Layout, path: str) -> None:
+        self.mapping = mapping
+        self.layout = layout
+        self.path = path
+        self.unit = "line"
+        self.rejected: list[RowError] = []
+        self.reasons: dict[str, str] = {}
+        self.products: list[FeedItem] = []
+        self.variations: list[FeedItem] = []
+        rules = [*mapping.fields.values()]
+        self.create_only = frozenset(
+            [r.name for r in rules if r.on == "create"]
+            + [r.name for r in mapping.lists.values() if r.on == "create"]
+            + [f"meta:{k}" for k, (_, on) in layout.meta.items() if on == "create"]
+        )
+        self.money = {
+            name: rule.column
+            for name, rule in layout.mapping.fields.items()
+            if rule.spec.kind == "money" and rule.column and not rule.map
+        }
+        self.newlines = {
+            name: rule.newlines for name, rule in layout.mapping.fields.items() if rule.newlines
+        }
+        self.columns = {name: rule.column for name, rule in layout.mapping.fields.items()}
+
+    def reject(self, line: int, sku: str, col: str, value: str | None, code: str, msg: str) -> None:
+        self.rejected.append(RowError(self.path, line, sku, col, value, code, msg, unit=self.unit))
+        self.reasons.setdefault(sku.casefold(), f"{msg} [{code}]")
+
+    def row(self, row: dict[str, Any], values: dict[str, CanonicalValue]) -> None:
         line = int(row[LINE])
-        values = accepted.get(line)
-        if values is None:
-            continue
-        sku = wc.unescape_cell(str(values.get("sku", "")))
-        values["sku"] = sku
-        for name in ("name", "short_description", "tax_class", "purchase_note", "button_text"):
-            if isinstance(values.get(name), str):
-                values[name] = wc.unescape_cell(str(values[name]))
-        for name in ("description", "short_description"):
-            if isinstance(values.get(name), str):
-                values[name] = wc.decode_description(str(values[name]))
-        for name, price_col in price_columns.items():
-            if values.get(name):
-                values[name] = _price_as_written(
-                    str(values[name]), _cell(row, price_col), mapping.source.decimal
-                )
-        bad_date = ""
-        for name, date_col in sale_date_cols.items():
-            # WooCommerce writes "2026-01-05 0:00:00"; an empty cell ends the window, as there.
-            cell = _cell(row, date_col) or ""
-            try:
-                values[name] = canonical_sale_date(cell)
-            except ValueError as exc:
-                bad_date = date_col
-                reject(line, sku, date_col, cell, "invalid-sale-date", f"{date_col}: {exc}")
-                break
-        if bad_date:
-            continue
-        # No Type given: a row naming a Parent is a variation (feeds grouped by a parent key).
-        default_kind = "variation" if wc.parse_parent(_cell(row, parent_col)) else "simple"
-        type_text = (_cell(row, type_col) or "").strip().lower() or default_kind
-        kinds = [part.strip() for part in type_text.split(",") if part.strip()]
-        kind = kinds[0] if kinds else "simple"
-        if (_cell(row, type_col) or "").strip():
-            # WooCommerce's Type cell carries the flags too: "simple, downloadable, virtual".
-            values["virtual"] = "virtual" in kinds[1:]
-            values["downloadable"] = "downloadable" in kinds[1:]
-        if kind not in ("simple", "variable", "variation", "external", "grouped"):
-            reject(
-                line,
-                sku,
-                type_col or wc.TYPE,
-                type_text,
-                "unknown-type",
-                f"Type {type_text!r} is not simple, variable or variation",
-            )
-            continue
-        images = None
-        if image_col is not None and (_cell(row, image_col) or "").strip():
-            images = wc.explode_values(_cell(row, image_col))
-            bad = [url for url in images if not url.lower().startswith(("http://", "https://"))]
-            if bad:
-                reject(
-                    line,
-                    sku,
-                    image_col,
-                    bad[0],
-                    "invalid-image",
-                    f"image {bad[0]!r} is not an http(s) URL",
-                )
-                continue
-        meta = {}
-        for key, name in meta_columns.items():
-            value = _cell(row, name)
-            if value is not None and value != "":
-                meta[key] = wc.unescape_cell(value)
+        sku = str(values.get("sku", ""))
+        if not self.clean_values(row, line, sku, values):
+            return
+        kind, parent_ref = self.kind(row, line, sku, values)
+        if not kind:
+            return
         item = FeedItem(
             line=line,
             sku=sku,
             kind=kind,
             values=values,
-            parent_ref=wc.parse_parent(_cell(row, parent_col)),
-            images=images,
-            attributes=_attributes(row, groups),
-            meta=meta,
+            parent_ref=parent_ref,
             label=str(values.get("name") or ""),
+            create_only=self.create_only,
         )
-        item.shipping_class = wc.unescape_cell(_cell(row, class_col) or "").strip()
-        downloads = [
-            (
-                wc.unescape_cell(_cell(row, group.get("name")) or "").strip(),
-                (_cell(row, group.get("url")) or "").strip(),
-            )
-            for _, group in sorted(download_groups.items())
-        ]
-        if any(url for _, url in downloads):
-            item.downloads = [
-                (name or url.rsplit("/", 1)[-1], url) for name, url in downloads if url
-            ]
-        for name, link_col in link_cols.items():
-            refs = wc.explode_values(wc.unescape_cell(_cell(row, link_col) or ""))
-            if refs and kind != "variation":
-                item.links[name] = refs
-        if cat_col is not None:
-            item.categories = wc.category_paths(wc.unescape_cell(_cell(row, cat_col) or ""))
-        if tag_col is not None:
-            item.tags = wc.explode_values(wc.unescape_cell(_cell(row, tag_col) or ""))
+        item.shipping_class = str(values.pop(SHIPPING_CLASS, "") or "").strip()
+        item.shipping_class_column = self.columns.get(SHIPPING_CLASS) or ""
+        for name in [n for n in values if n.startswith("meta:")]:
+            value = values.pop(name)
+            if value is not None:
+                item.meta[name[5:]] = str(value)
+        for key, (column, _on) in self.layout.meta.items():
+            value = _cell(row, column)
+            if value:
+                item.meta[key] = value
+        if not self.read_lists(row, item):
+            return
+        item.downloads = self.downloads(row)
+        item.attributes = _attributes(row, self.layout.attributes)
         if kind == "variation":
+            item.parent_values = {k: v for k, v in values.items() if k in PARENT_FIELDS}
             item.values = {k: v for k, v in values.items() if k in VARIATION_FIELDS}
+            item.links = {}
+            if self.mapping.target.resource == "variation":
+                self.products.append(item)
+                return
+            if self.mapping.target.group_by:
+                # The product's own attributes go to the parent (from the first row).
+                item.product_attributes = [a for a in item.attributes if a.variation is False]
+                item.attributes = [a for a in item.attributes if a.variation is not False]
             if not item.parent_ref:
-                reject(
+                column = self.layout.parent or self.mapping.target.parent or "parent"
+                self.reject(
                     line,
                     sku,
-                    parent_col or wc.PARENT,
+                    column,
                     "",
                     "missing-parent",
-                    "a variation row needs the parent's SKU in the Parent column",
+                    f"a variation row needs the parent's SKU in the {column} column",
                 )
-                continue
-            variations.append(item)
-            continue
-        products.append(item)
+                return
+            self.variations.append(item)
+            return
+        self.products.append(item)
 
-    by_sku = {item.sku.casefold(): item for item in products}
-    for variation in variations:
+    def clean_values(
+        self, row: dict[str, Any], line: int, sku: str, values: dict[str, CanonicalValue]
+    ) -> bool:
+        """Line-break escapes, prices as written, sale dates; False when the row is rejected."""
+        for name, escape in self.newlines.items():
+            if isinstance(values.get(name), str):
+                values[name] = decode_newlines(str(values[name]), escape)
+        for name, column in self.money.items():
+            if values.get(name):
+                values[name] = _price_as_written(
+                    str(values[name]), _cell(row, column), self.mapping.source.decimal
+                )
+        for name in SALE_DATE_FIELDS:
+            value = values.get(name)
+            if not isinstance(value, str):
+                continue
+            try:
+                values[name] = canonical_sale_date(value)
+            except ValueError as exc:
+                column = self.columns.get(name) or name
+                self.reject(line, sku, column, value, "invalid-sale-date", f"{column}: {exc}")
+                return False
+        return True
+
+    def kind(
+        self, row: dict[str, Any], line: int, sku: str, values: dict[str, CanonicalValue]
+    ) -> tuple[str, str]:
+        """(kind, parent reference) of a row; ("", "") when it is rejected."""
+        target = self.mapping.target
+        if target.resource == "variation":
+            return "variation", ""
+        parent_ref = ""
+        if self.layout.group_by:
+            parent_ref = _text(row, self.layout.group_by)
+        elif self.layout.parent:
+            parent_ref = _text(row, self.layout.parent)
+        type_cell = _text(row, self.layout.type_column)
+        type_text = type_cell.lower() or ("variation" if parent_ref else "simple")
+        kinds = [part.strip() for part in type_text.split(",") if part.strip()]
+        kind = kinds[0] if kinds else "simple"
+        if type_cell:
+            # A type cell may carry flags after the type: "simple, downloadable, virtual".
+            values["virtual"] = "virtual" in kinds[1:]
+            values["downloadable"] = "downloadable" in kinds[1:]
+        if kind not in KINDS:
+            self.reject(
+                line,
+                sku,
+                self.layout.type_column or "type",
+                type_text,
+                "unknown-type",
+                f"{self.layout.type_column or 'type'} {type_text!r} is not simple, variable, "
+                "variation, grouped or external",
+            )
+            return "", ""
+        if kind != "variation" and target.group_by and parent_ref:
+            kind = "variation"  # a grouped row is a variation of the group's product
+        return kind, parent_ref
+
+    def read_lists(self, row: dict[str, Any], item: FeedItem) -> bool:
+        for name, (rule, columns) in self.layout.lists.items():
+            values = _list_values(row, rule, columns)
+            if values is None:
+                continue
+            if name == "images":
+                bad = [url for url in values if not url.lower().startswith(("http://", "https://"))]
+                if bad:
+                    self.reject(
+                        item.line,
+                        item.sku,
+                        columns[0],
+                        bad[0],
+                        "invalid-image",
+                        f"image {bad[0]!r} is not an http(s) URL",
+                    )
+                    return False
+                item.images = values
+            elif name == "categories":
+                item.categories = _paths(values, rule.hierarchy)
+            elif name == "brands":
+                item.brands = _paths(values, rule.hierarchy)
+            elif name == "tags":
+                item.tags = values
+            elif values and item.kind != "variation":
+                item.links[name] = values
+        return True
+
+    def downloads(self, row: dict[str, Any]) -> list[tuple[str, str]] | None:
+        found = [
+            (_text(row, name_col), _text(row, url_col))
+            for name_col, url_col in self.layout.downloads
+        ]
+        if not any(url for _, url in found):
+            return None
+        return [(name or url.rsplit("/", 1)[-1], url) for name, url in found if url]
+
+    def finish(self) -> list[FeedItem]:
+        products = self.products
+        if self.mapping.target.resource == "variation":
+            return products
+        by_sku = {item.sku.casefold(): item for item in products}
+        for variation in self.variations:
+            parent = self.parent_of(variation, by_sku, products)
+            if parent is not None:
+                parent.variations.append(variation)
+        for parent in products:
+            if parent.kind == "variable":
+                _complete_parent(parent)
+                for variation in list(parent.variations):
+                    problem = _variation_problem(parent, variation)
+                    if problem:
+                        parent.variations.remove(variation)
+                        self.reject(
+                            variation.line,
+                            variation.sku,
+                            self.attribute_column(),
+                            json.dumps([a.name for a in variation.attributes]),
+                            "variation-attributes",
+                            problem,
+                        )
+        return products
+
+    def attribute_column(self) -> str:
+        for entry in self.layout.attributes:
+            if entry.column:
+                return entry.column
+        return "attributes"
+
+    def parent_of(
+        self, variation: FeedItem, by_sku: dict[str, FeedItem], products: list[FeedItem]
+    ) -> FeedItem | None:
         ref = variation.parent_ref
         key = ref.casefold()
+        column = self.layout.group_by or self.layout.parent or "parent"
         parent = by_sku.get(key)
-        if parent is None and key in rejected_reason:
-            reject(
+        if parent is None and key in self.reasons:
+            self.reject(
                 variation.line,
                 variation.sku,
-                parent_col or wc.PARENT,
+                column,
                 ref,
                 "parent-rejected",
-                f"parent {ref!r} was rejected: {rejected_reason[key]}",
+                f"parent {ref!r} was rejected: {self.reasons[key]}",
             )
-            continue
+            return None
         if parent is None:
-            if ref.lower().startswith("id:"):
-                parent = FeedItem(
-                    line=variation.line,
-                    sku="",
-                    kind="variable",
-                    values={},
-                    parent_ref=ref,
-                    made_up=True,
-                )
-            else:
-                parent = FeedItem(
-                    line=variation.line,
-                    sku=ref,
-                    kind="variable",
-                    values=_parent_values(variation),
-                    made_up=True,
-                )
+            parent = _made_up_parent(variation, self.mapping)
             by_sku[key] = parent
             products.append(parent)
         if parent.kind != "variable":
-            reject(
+            self.reject(
                 variation.line,
                 variation.sku,
-                parent_col or wc.PARENT,
+                column,
                 ref,
                 "parent-not-variable",
                 f"parent {ref!r} is a {parent.kind} product in this file, not variable",
             )
-            continue
-        parent.variations.append(variation)
-    for parent in products:
-        if parent.kind == "variable":
-            _complete_parent(parent)
-            for variation in list(parent.variations):
-                problem = _variation_problem(parent, variation)
-                if problem:
-                    parent.variations.remove(variation)
-                    reject(
-                        variation.line,
-                        variation.sku,
-                        "Attribute 1 value(s)",
-                        json.dumps([a.name for a in variation.attributes]),
-                        "variation-attributes",
-                        problem,
-                    )
-    rejected.sort(key=lambda error: error.line)
-    warnings = list(records.warnings)
-    if absent:
-        warnings.append(
-            f"{path}: no column {', '.join(repr(c) for c in absent)}: "
-            "those fields are left as the store has them"
+            return None
+        return parent
+
+
+def _made_up_parent(variation: FeedItem, mapping: Mapping) -> FeedItem:
+    """The variable product of a group without a row of its own: SKU = the group value (or
+    ``id:<n>`` names a store product), its product fields, terms, images and the product's own
+    attributes from the group's first row."""
+    ref = variation.parent_ref
+    if ref.lower().startswith("id:"):
+        return FeedItem(
+            line=variation.line, sku="", kind="variable", values={}, parent_ref=ref, made_up=True
         )
-    return CatalogFeed(str(path), products, rejected, records.total, warnings, units)
+    values: dict[str, CanonicalValue] = {"sku": ref}
+    values.update((k, v) for k, v in variation.parent_values.items() if v is not None)
+    parent = FeedItem(
+        line=variation.line,
+        sku=ref,
+        kind="variable",
+        values=values,
+        made_up=True,
+        create_only=variation.create_only,
+        categories=variation.categories,
+        tags=variation.tags,
+        brands=variation.brands,
+        images=variation.images,
+        meta={},
+        shipping_class=variation.shipping_class,
+    )
+    parent.attributes = [replace(a, options=list(a.options)) for a in variation.product_attributes]
+    if "name" not in parent.values and variation.label:
+        parent.values["name"] = variation.label
+    return parent
+
+
+def decode_newlines(text: str, escape: str) -> str:
+    """``escape`` (WooCommerce's exporter: the two characters ``\\n``) stands for a line break;
+    a backslash before it keeps it literal (``\\\\n`` → ``\\n``)."""
+    placeholder = "\x00"
+    return (
+        text.replace("\\" + escape, placeholder).replace(escape, "\n").replace(placeholder, escape)
+    )
 
 
 def _price_as_written(canonical: str, cell: str | None, decimal: str) -> str:
@@ -407,71 +838,13 @@ def _price_as_written(canonical: str, cell: str | None, decimal: str) -> str:
     return text if same else canonical
 
 
-def _unit_columns(
-    mapping: Mapping, columns: list[str]
-) -> tuple[Mapping, dict[str, tuple[str, str]]]:
-    """Read ``Weight (lbs)`` where the mapping says ``Weight (kg)``: WooCommerce's exporter
-    names these columns with the store's units. Each weight / dimension field whose mapping
-    column is such a unit column, and which the file has under another known unit, reads the
-    file's column instead. Returns the mapping and field → (column, unit) for every unit
-    column read (same unit or not): :func:`convert_units` converts them to the store's."""
-    by_what: dict[str, str] = {}
-    for column in columns:
-        found = wc.UNIT_COLUMN.match(column)
-        if found and _unit_kind(wc.unit_name(found["unit"])):
-            by_what.setdefault(found["what"].casefold(), column)
-    fields = dict(mapping.fields)
-    units: dict[str, tuple[str, str]] = {}
-    for name in UNIT_FIELDS:
-        rule = fields.get(name)
-        wanted = wc.UNIT_COLUMN.match(rule.column or "") if rule is not None else None
-        if rule is None or wanted is None:
-            continue
-        heading = rule.column if rule.column in columns else by_what.get(wanted["what"].casefold())
-        if heading is None:
-            continue
-        found = wc.UNIT_COLUMN.match(heading)
-        assert found is not None
-        unit = wc.unit_name(found["unit"])
-        if _unit_kind(unit) != ("weight" if name == "weight" else "dimension"):
-            continue
-        if heading != rule.column:
-            fields[name] = replace(rule, column=heading)
-        units[name] = (heading, unit)
-    if fields == mapping.fields:
-        return mapping, units
-    return replace(mapping, fields=fields), units
-
-
-def _unit_kind(unit: str) -> str:
-    if unit in wc.WEIGHT_UNITS:
-        return "weight"
-    if unit in wc.DIMENSION_UNITS:
-        return "dimension"
-    return ""
-
-
-def convert_value(value: str, unit: str, store_unit: str) -> str:
-    """A weight or dimension in ``unit`` → ``store_unit`` (both WooCommerce unit names),
-    rounded to :data:`CONVERTED_PLACES` decimals, trailing zeros dropped."""
-    if unit == store_unit or value == "":
-        return value
-    table = wc.WEIGHT_UNITS if unit in wc.WEIGHT_UNITS else wc.DIMENSION_UNITS
-    try:
-        number = Decimal(value) * Decimal(table[unit]) / Decimal(table[store_unit])
-    except (InvalidOperation, KeyError):
-        return value
-    rounded = number.quantize(Decimal(1).scaleb(-CONVERTED_PLACES))
-    return canonical_decimal(rounded.normalize() if rounded else Decimal(0))
-
-
 def convert_units(feed: CatalogFeed, store_units: dict[str, str]) -> None:
     """Bring the file's weights and dimensions to the store's units (``{"weight": "kg",
     "dimension": "cm"}``, from its settings), in place, and say so in ``feed.warnings``.
     A unit the store did not tell is left as it is, with a warning."""
     converted: dict[str, tuple[str, str]] = {}
     for name, (column, unit) in feed.units.items():
-        kind = "weight" if name == "weight" else "dimension"
+        kind = field_kind(name)
         store_unit = store_units.get(kind, "")
         if not store_unit:
             feed.warnings.append(
@@ -517,7 +890,7 @@ def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -
             feed.source,
             item.line,
             item.sku,
-            wc.SHIPPING_CLASS,
+            item.shipping_class_column or SHIPPING_CLASS,
             item.shipping_class,
             "unknown-shipping-class",
             f"the store has no shipping class {item.shipping_class!r}: create it under "
@@ -536,7 +909,7 @@ def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -
                         feed.source,
                         variation.line,
                         variation.sku,
-                        wc.PARENT,
+                        "parent",
                         item.sku,
                         "parent-rejected",
                         f"parent {item.sku!r} was rejected: {error.message} [{error.code}]",
@@ -554,34 +927,6 @@ def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -
     feed.rejected.sort(key=lambda error: error.line)
 
 
-def _fields_in_file(mapping: Mapping, columns: list[str]) -> tuple[Mapping, list[str]]:
-    """The mapping without the plain fields whose column the file lacks (SKU stays)."""
-    have = set(columns)
-    if mapping.source.header_case == "insensitive":
-        have = {c.casefold() for c in columns}
-    kept = {}
-    absent: list[str] = []
-    for name, rule in mapping.fields.items():
-        wanted = [
-            c if mapping.source.header_case == "exact" else c.casefold()
-            for c in rule.source_columns
-        ]
-        if name != "sku" and any(c not in have for c in wanted):
-            absent.extend(c for c in rule.source_columns if c not in absent)
-            continue
-        kept[name] = rule
-    if not absent:
-        return mapping, []
-    return replace(mapping, fields=kept), absent
-
-
-def _parent_values(variation: FeedItem) -> dict[str, CanonicalValue]:
-    values: dict[str, CanonicalValue] = {"sku": variation.parent_ref}
-    if variation.label:
-        values["name"] = variation.label
-    return values
-
-
 def _complete_parent(parent: FeedItem) -> None:
     """A parent's attributes get the union of the options its variations use, in feed order."""
     by_key = {attribute.key: attribute for attribute in parent.attributes}
@@ -589,18 +934,16 @@ def _complete_parent(parent: FeedItem) -> None:
         for given in variation.attributes:
             attribute = by_key.get(given.key)
             if attribute is None:
-                attribute = Attribute(given.name, [], True, given.is_global)
+                attribute = Attribute(
+                    given.name, [], given.visible if parent.made_up else True, given.is_global
+                )
                 parent.attributes.append(attribute)
                 by_key[given.key] = attribute
+            if parent.made_up and given.default and not attribute.default:
+                attribute.default = given.default
             for option in given.options:
                 if option.casefold() not in {o.casefold() for o in attribute.options}:
                     attribute.options.append(option)
-    if parent.made_up and parent.variations:
-        first = parent.variations[0]
-        parent.categories = first.categories
-        parent.tags = first.tags
-        if "name" not in parent.values and first.label:
-            parent.values["name"] = first.label
 
 
 def _variation_problem(parent: FeedItem, variation: FeedItem) -> str:

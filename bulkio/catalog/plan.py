@@ -12,10 +12,9 @@ variations of products still to be created have no parent id yet: apply resolves
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bulkio.catalog import wcformat as wc
 from bulkio.catalog.attributes import AttributeIndex, PendingAttribute, PendingAttributeTerm
 from bulkio.catalog.feed import Attribute, CatalogFeed, FeedItem, attribute_key
 from bulkio.catalog.state import CatalogState
@@ -24,7 +23,6 @@ from bulkio.fields import (
     TEXT_FIELDS,
     CanonicalValue,
     canonical_from_store,
-    canonicalise,
     field_spec,
     same_value,
     stored_text,
@@ -32,6 +30,11 @@ from bulkio.fields import (
 from bulkio.plan.model import FieldChange, PlanRejection
 
 IMAGE_SOURCES_META = "_bulkio_image_sources"
+LINK_LABELS = {
+    "upsell_ids": "upsells",
+    "cross_sell_ids": "cross-sells",
+    "grouped_products": "grouped products",
+}
 
 
 @dataclass
@@ -197,6 +200,10 @@ class _Differ:
             spec = field_spec(name)
             if spec is None:
                 continue
+            if spec.kind == "terms":
+                if isinstance(new, tuple):  # term ids (type = "int")
+                    self.terms(name, list(new), [f"#{term_id}" for term_id in new])
+                continue
             old = canonical_from_store(spec, self.store) if self.store is not None else None
             if self.store is not None and _same(name, old, new):
                 continue
@@ -220,7 +227,8 @@ class _Differ:
     def terms(self, name: str, refs: list[TermRef], labels: list[str]) -> None:
         ids = [ref for ref in refs if isinstance(ref, int)]
         pending = any(is_placeholder(ref) for ref in refs)
-        old = canonicalise(field_spec(name), (self.store or {}).get(name)) if self.store else ()  # type: ignore[arg-type]
+        held = (self.store or {}).get(name) or ()
+        old = tuple(sorted({int(t["id"]) if isinstance(t, dict) else int(t) for t in held}))
         new = tuple(sorted(set(ids)))
         if self.store is not None and not pending and old == new:
             return
@@ -354,9 +362,13 @@ def build_catalog_plan(
     categories: TermIndex,
     tags: TermIndex,
     attributes: AttributeIndex | None = None,
+    brands: TermIndex | None = None,
 ) -> CatalogPlan:
+    """The plan for ``feed`` against the store's ``state``. ``brands`` must be given (loaded
+    with :func:`bulkio.catalog.terms.load_brands`) when the feed reads brands."""
     index = attributes if attributes is not None else AttributeIndex()
-    plan = CatalogPlan(feed.source, term_reads=categories.reads + tags.reads)
+    term_reads = categories.reads + tags.reads + (brands.reads if brands is not None else 0)
+    plan = CatalogPlan(feed.source, term_reads=term_reads)
     for error in feed.rejected:
         plan.rejected.append(
             PlanRejection(
@@ -377,6 +389,10 @@ def build_catalog_plan(
 
     feed_skus = {item.sku.casefold() for item in feed.items if item.sku}
     media = store_media(state)
+    if feed.resource == "variation":
+        _plan_variation_rows(feed, state, plan, index, media)
+        plan.rejected.sort(key=lambda r: r.line or 0)
+        return plan
     for item in feed.items:
         store: dict[str, Any] | None
         if item.parent_ref.lower().startswith("id:") and not item.sku:
@@ -394,6 +410,8 @@ def build_catalog_plan(
             for v in item.variations:
                 reject(v, "parent-rejected", f"parent {item.sku!r} was rejected: {reason}")
             continue
+        if store is not None:
+            item = without_create_only(item)
         differ = _Differ(item.values, store)
         skip = {"sku"} if store is not None else set()
         if item.kind == "variable":
@@ -421,8 +439,9 @@ def build_catalog_plan(
         for name, ref in unknown:
             # WooCommerce's importer drops such a link and saves the product; so does bulkio,
             # saying so (the link is written on a later run once that product exists).
+            column = feed.list_columns.get(name) or LINK_LABELS[name]
             plan.notes.append(
-                f"{feed.source}:{item.line} SKU {item.sku!r}: {wc.LINK_COLUMNS[name]} names "
+                f"{feed.source}:{item.line} SKU {item.sku!r}: {column} names "
                 f"{ref!r}, which is neither in the store nor an accepted product of this file: "
                 "left out of the link list (unknown-link)"
             )
@@ -432,6 +451,11 @@ def build_catalog_plan(
         if item.tags:
             refs = [tags.resolve((name,)) for name in item.tags]
             differ.terms("tags", refs, list(item.tags))
+        if item.brands:
+            if brands is None:
+                raise ValueError("the feed reads brands: pass the store's brands (load_brands)")
+            refs = [brands.resolve(path) for path in item.brands]
+            differ.terms("brands", refs, _term_labels(brands, item.brands))
         if item.attributes:
             wanted = _product_attributes(item, index)
             if store is None or _attribute_rows(wanted) != _attribute_rows(
@@ -496,6 +520,8 @@ def build_catalog_plan(
                     "the SKU belongs to a variation of another product in the store",
                 )
                 continue
+            if held is not None:
+                variation = without_create_only(variation)
             op.variations.append(_variation_op(variation, held, item, index, media))
         plan.products.append(op)
     unsure = _unpredictable_texts(feed)
@@ -509,10 +535,79 @@ def build_catalog_plan(
             "markup alone is not written."
         )
     plan.terms = [*categories.pending.values(), *tags.pending.values()]
+    if brands is not None:
+        plan.terms += list(brands.pending.values())
     plan.attributes = list(index.pending.values())
     plan.attribute_terms = list(index.pending_terms.values())
     plan.rejected.sort(key=lambda r: r.line or 0)
     return plan
+
+
+def without_create_only(item: FeedItem) -> FeedItem:
+    """The item as compared with an existing product or variation: the fields the mapping
+    sends only on create (``on = "create"``) left out."""
+    skip = item.create_only
+    if not skip:
+        return item
+    return replace(
+        item,
+        values={k: v for k, v in item.values.items() if k not in skip},
+        meta={k: v for k, v in item.meta.items() if f"meta:{k}" not in skip},
+        categories=None if "categories" in skip else item.categories,
+        tags=None if "tags" in skip else item.tags,
+        brands=None if "brands" in skip else item.brands,
+        images=None if "images" in skip else item.images,
+        links={k: v for k, v in item.links.items() if k not in skip},
+        shipping_class="" if "shipping_class" in skip else item.shipping_class,
+    )
+
+
+def _plan_variation_rows(
+    feed: CatalogFeed,
+    state: CatalogState,
+    plan: CatalogPlan,
+    index: AttributeIndex,
+    media: dict[str, int],
+) -> None:
+    """``resource = "variation"``: each row updates the store's variation with its SKU (its
+    parent found from the store's SKU lookup). Nothing is created: a SKU held by a product is
+    ``not-a-variation``, one nobody holds ``variation-not-found``."""
+    by_parent: dict[int, CatalogOp] = {}
+    for item in feed.items:
+        key = item.sku.casefold()
+        held = state.variation_records.get(key)
+        if held is None:
+            product = state.products.get(key)
+            if product is not None:
+                code, message = (
+                    "not-a-variation",
+                    f"SKU {item.sku!r} belongs to a {product.get('type') or ''} product "
+                    f"(#{product.get('id')}), not to a variation; a variation mapping only "
+                    'updates variations (use resource = "product" for products)',
+                )
+            else:
+                code, message = (
+                    "variation-not-found",
+                    f"no variation in the store has SKU {item.sku!r}; a variation mapping "
+                    "never creates anything (import the product and its variations with "
+                    'resource = "product" first)',
+                )
+            plan.rejected.append(
+                PlanRejection(feed.source, item.line, item.sku, "SKU", item.sku, code, message)
+            )
+            continue
+        parent_id = int(held.get("parent_id") or state.variation_skus.get(key) or 0)
+        op = by_parent.get(parent_id)
+        if op is None:
+            parent = state.by_id.get(parent_id)
+            parent_sku = str((parent or {}).get("sku") or "") or f"id:{parent_id}"
+            op = CatalogOp("unchanged", "product", item.line, parent_sku, id=parent_id)
+            by_parent[parent_id] = op
+            plan.products.append(op)
+        stub = FeedItem(item.line, op.sku, "variable", {}, attributes=[])
+        op.variations.append(_variation_op(without_create_only(item), held, stub, index, media))
+    plan.attributes = list(index.pending.values())
+    plan.attribute_terms = list(index.pending_terms.values())
 
 
 def _unpredictable_texts(feed: CatalogFeed) -> list[tuple[str, str]]:
@@ -562,9 +657,7 @@ def _links(
         else:
             pending[name] = resolved
         known = [ref for ref in refs if (name, ref) not in unknown]
-        differ.changes.append(
-            Change(name, ", ".join(map(str, old)) or "(none)", wc.implode_values(known))
-        )
+        differ.changes.append(Change(name, ", ".join(map(str, old)) or "(none)", ", ".join(known)))
     return pending, unknown
 
 
@@ -626,7 +719,9 @@ def _variation_op(
             entry = {"id": index.ref(attribute.name), **entry}
         wanted.append(entry)
     current = store.get("attributes") or [] if store is not None else []
-    if store is None or _flagged(wanted) != _flagged(current):
+    if (store is None or item.attributes) and (
+        store is None or _flagged(wanted) != _flagged(current)
+    ):
         differ.payload["attributes"] = wanted
         differ.changes.append(
             Change(
@@ -658,3 +753,66 @@ def _variation_op(
         payload=payload,
         base_modified=(store or {}).get("date_modified_gmt"),
     )
+
+
+UNIT_SETTINGS = {"weight": "woocommerce_weight_unit", "dimension": "woocommerce_dimension_unit"}
+
+
+def store_units(client: Any, kinds: set[str]) -> dict[str, str]:
+    """The store's weight / dimension units, from its product settings (one read:
+    ``settings/products``); a unit the store does not tell (no such route, no permission) is
+    left out."""
+    from bulkio.store import WooError
+
+    try:
+        answer = client.get("settings/products")
+    except WooError:
+        return {}
+    values = {
+        str(entry.get("id")): entry.get("value")
+        for entry in (answer if isinstance(answer, list) else [])
+        if isinstance(entry, dict)
+    }
+    units: dict[str, str] = {}
+    for kind in sorted(kinds):
+        value = values.get(UNIT_SETTINGS[kind])
+        if isinstance(value, str) and value:
+            units[kind] = value
+    return units
+
+
+def plan_feed(
+    client: Any,
+    feed: CatalogFeed,
+    *,
+    mapping_path: str = "",
+    on_trashed: str = "restore",
+    concurrency: int = 4,
+) -> CatalogPlan:
+    """Everything the plan of a read feed needs from the store, then the plan: units
+    (converted in place), shipping classes by name, brands (refused up front — UsageError
+    naming the mapping key — on a store without ``products/brands``), categories, tags,
+    global attributes, products and variations."""
+    from bulkio.catalog.feed import convert_units, resolve_shipping_classes
+    from bulkio.catalog.state import fetch_catalog_state
+    from bulkio.mapping.units import field_kind
+
+    brands = None
+    if feed.brands_key and feed.resource == "product":
+        brands = TermIndex.load_brands(client, mapping_path or feed.source, feed.brands_key)
+    if feed.units:
+        convert_units(feed, store_units(client, {field_kind(name) for name in feed.units}))
+    everything = [one for item in feed.items for one in (item, *item.variations)]
+    if any(one.shipping_class for one in everything):
+        classes: list[dict[str, Any]] = []
+        params = {"_fields": "id,name,slug", "orderby": "id", "order": "asc"}
+        for page in client.iter_pages("products/shipping_classes", params=params, per_page=100):
+            classes.extend(page)
+        resolve_shipping_classes(feed, classes)
+    needs_terms = feed.resource == "product"
+    categories = TermIndex.load(client, "categories") if needs_terms else TermIndex("categories")
+    tags = TermIndex.load(client, "tags") if needs_terms else TermIndex("tags")
+    global_names = sorted({a.name for one in everything for a in one.attributes if a.is_global})
+    attributes = AttributeIndex.load(client, global_names)
+    state = fetch_catalog_state(client, feed, concurrency=concurrency, on_trashed=on_trashed)
+    return build_catalog_plan(feed, state, categories, tags, attributes, brands)

@@ -42,6 +42,9 @@ class CatalogState:
     """casefolded SKU held by a variation → its parent id (any parent the store has)."""
     variation_listings: int = 0
     """Parents whose variations had to be listed (some feed variation not found by SKU)."""
+    variation_records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """casefolded SKU → the variation (variations shape) for every variation the SKU reads
+    found (``resource = "variation"`` updates these)."""
     trashed: dict[str, dict[str, Any]] = field(default_factory=dict)
     """casefolded SKU → a product in the trash holding it (feed SKUs no live product holds)."""
 
@@ -94,10 +97,14 @@ def fetch_catalog_state(
             parent_id = int(product.get("parent_id") or 0)
             state.variation_skus[str(product.get("sku", "")).casefold()] = parent_id
             found_variations.setdefault(parent_id, []).append(_as_variation(product))
+            state.variation_records[str(product.get("sku", "")).casefold()] = _as_variation(product)
             continue
         state.by_id[int(product["id"])] = product
         if product.get("sku"):
             state.products[str(product["sku"]).casefold()] = product
+    if feed.resource == "variation":
+        _variations_by_sku(client, feed, state, concurrency)
+        return state
     missing = [
         item.sku
         for item in feed.items
@@ -175,3 +182,32 @@ def fetch_catalog_state(
         for parent_id, items in zip(parents, pool.map(read_variations, parents), strict=True):
             state.variations[parent_id] = items
     return state
+
+
+def _variations_by_sku(
+    client: Any, feed: CatalogFeed, state: CatalogState, concurrency: int
+) -> None:
+    """``resource = "variation"``: SKUs the product read did not find are looked up by SKU
+    (a catalog page never lists variations; ``products?sku=`` does)."""
+    unresolved = [
+        item.sku
+        for item in feed.items
+        if item.sku.casefold() not in state.variation_records
+        and item.sku.casefold() not in state.products
+    ]
+    if not unresolved:
+        return
+    params = {"_fields": PRODUCT_FIELDS, "per_page": 100}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        answers = pool.map(
+            lambda chunk: client.get("products", params={**params, "sku": ",".join(chunk)}),
+            chunk_skus(unresolved),
+        )
+        for answer in answers:
+            for record in answer:
+                key = str(record.get("sku", "")).casefold()
+                if is_variation(record):
+                    state.variation_skus[key] = int(record.get("parent_id") or 0)
+                    state.variation_records[key] = _as_variation(record)
+                elif key and key not in state.products:
+                    state.products[key] = record

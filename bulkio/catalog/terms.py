@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PLACEHOLDER = "$term:"
+HIERARCHICAL = ("categories", "brands")
+"""Taxonomies whose terms have parents (product_cat, product_brand); tags are flat."""
 TermRef = int | str
 """A term id, or a placeholder for a term apply will create."""
 
@@ -52,7 +54,7 @@ class TermIndex:
 
     @property
     def hierarchical(self) -> bool:
-        return self.resource == "categories"
+        return self.resource in HIERARCHICAL
 
     def add(self, term: dict[str, Any]) -> None:
         term_id = int(term["id"])
@@ -72,6 +74,26 @@ class TermIndex:
             for term in items:
                 index.add(term)
         return index
+
+    @classmethod
+    def load_brands(cls, client: Any, mapping_path: str, key: str) -> TermIndex:
+        """The store's brands (``products/brands``, WooCommerce 9.6 and later). A store without
+        that route cannot take brands: a UsageError naming the mapping key, before anything
+        is read or written for the feed."""
+        from bulkio.errors import UsageError
+        from bulkio.store import WooError
+
+        try:
+            return cls.load(client, "brands")
+        except WooError as exc:
+            if exc.status not in (404, 400) and exc.code != "rest_no_route":
+                raise
+            raise UsageError(
+                f"{mapping_path}: [{key}]: this store has no brands (products/brands answered "
+                f"{exc.status} {exc.code}); brands are part of WooCommerce from version 9.6",
+                hint="update WooCommerce to 9.6 or later, or remove the brands key from the "
+                "mapping",
+            ) from None
 
     def path_of(self, term_id: int) -> tuple[str, ...]:
         """The names from the root down to ``term_id`` (entities decoded)."""
@@ -148,7 +170,7 @@ def create_pending(
                     continue
                 parent = result.ids[parent]
             body: dict[str, Any] = {"name": term.name}
-            if resource == "categories":
+            if resource in HIERARCHICAL:
                 body["parent"] = parent
             ready.append((term, body))
         for start in range(0, len(ready), batch_size):

@@ -18,6 +18,12 @@ from __future__ import annotations
 
 import re
 
+# The units WooCommerce offers live with the mapping vocabulary ({unit} headers, unit = "…").
+from bulkio.mapping.units import DIMENSION_UNITS as DIMENSION_UNITS
+from bulkio.mapping.units import UNIT_ALIASES as UNIT_ALIASES
+from bulkio.mapping.units import WEIGHT_UNITS as WEIGHT_UNITS
+from bulkio.mapping.units import unit_name as unit_name
+
 ID = "ID"
 TYPE = "Type"
 SKU = "SKU"
@@ -66,18 +72,6 @@ LINK_COLUMNS = {"grouped_products": GROUPED, "upsell_ids": UPSELLS, "cross_sell_
 UNIT_COLUMN = re.compile(r"^(?P<what>Weight|Length|Width|Height) \((?P<unit>[^()]+)\)$", re.I)
 """``Weight (lbs)``, ``Length (in)``: WooCommerce's exporter names these columns with the
 store's units (``woocommerce_weight_unit``, ``woocommerce_dimension_unit``)."""
-WEIGHT_UNITS = {"kg": "1", "g": "0.001", "lbs": "0.45359237", "oz": "0.028349523125"}
-"""The weight units WooCommerce offers, in kilograms."""
-DIMENSION_UNITS = {"m": "1", "cm": "0.01", "mm": "0.001", "in": "0.0254", "yd": "0.9144"}
-"""The dimension units WooCommerce offers, in metres."""
-UNIT_ALIASES = {"lb": "lbs", "pound": "lbs", "pounds": "lbs", "inch": "in", "inches": "in"}
-
-
-def unit_name(label: str) -> str:
-    """A unit as a header gives it (``lbs``, ``LB``, ``in``) → WooCommerce's option value."""
-    text = label.strip().lower()
-    return UNIT_ALIASES.get(text, text)
-
 
 META_PREFIX = "Meta: "
 ATTRIBUTE_COLUMN = re.compile(

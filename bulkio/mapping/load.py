@@ -22,15 +22,22 @@ from bulkio.mapping.files import read_mapping_toml
 from bulkio.mapping.model import (
     DEFAULT_FALSE_WORDS,
     DEFAULT_TRUE_WORDS,
+    LIST_NAMES,
+    TERM_LISTS,
+    AttributeRule,
+    DownloadsRule,
     FieldRule,
     FilterRule,
+    ListRule,
     Mapping,
+    MetaPattern,
     SourceOptions,
     TargetOptions,
 )
 from bulkio.mapping.template import TemplateSyntaxError, parse_template
+from bulkio.mapping.units import DIMENSION_UNITS, WEIGHT_UNITS, unit_name
 
-TOP_KEYS = ("source", "target", "fields", "filters", "options", "limits")
+TOP_KEYS = ("source", "target", "fields", "attributes", "filters", "options", "limits")
 SOURCE_KEYS = (
     "format",
     "delimiter",
@@ -41,8 +48,21 @@ SOURCE_KEYS = (
     "header_case",
     "record",
     "namespaces",
+    "strip_formula_apostrophe",
+    "missing_columns",
 )
-TARGET_KEYS = ("resource", "match", "missing", "on_trashed", "manages", "duplicates", "feed")
+TARGET_KEYS = (
+    "resource",
+    "match",
+    "missing",
+    "on_trashed",
+    "manages",
+    "duplicates",
+    "feed",
+    "group_by",
+    "parent",
+    "type",
+)
 FIELD_KEYS = (
     "column",
     "value",
@@ -57,7 +77,30 @@ FIELD_KEYS = (
     "true",
     "false",
     "format",
+    "on",
+    "currency",
+    "unit",
+    "newlines",
 )
+LIST_KEYS = ("column", "columns", "split", "escape", "hierarchy", "on", "empty")
+ATTRIBUTE_KEYS = (
+    "name",
+    "name_column",
+    "column",
+    "split",
+    "escape",
+    "global",
+    "visible",
+    "variation",
+    "visible_column",
+    "global_column",
+    "default_column",
+    "default",
+)
+DOWNLOAD_KEYS = ("url_column", "name_column")
+META_PATTERN_KEYS = ("column", "on")
+LINK_LISTS = ("upsell_ids", "cross_sell_ids", "grouped_products")
+UNIT_FIELD_NAMES = ("weight", "dimensions.length", "dimensions.width", "dimensions.height")
 FILTER_KEYS = ("column", "equals", "in", "regex", "empty", "action")
 OPTION_KEYS = ("header_case",)
 
@@ -202,11 +245,14 @@ class _MappingParser:
         options = self.table(data, "options")
         self.check_keys(options, OPTION_KEYS, "options")
         source = self.parse_source(self.table(data, "source"), options)
+        self.source = source
         target = self.parse_target(self.table(data, "target"))
         fields_table = self.table(data, "fields")
         if not fields_table:
             raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
+        self.special: dict[str, Any] = {"lists": {}, "meta": [], "downloads": None}
         fields = self.parse_fields(fields_table, source, target)
+        attributes = self.parse_attributes(data.get("attributes", []), source, target)
         if "backorders" in fields and "stock_quantity" in fields:
             # Negative stock is valid where backorders are allowed (a WooCommerce export of a
             # backordered product says Stock -2): the stock plan checks each negative row
@@ -224,6 +270,10 @@ class _MappingParser:
             filters=filters,
             limits=limits,
             warnings=warnings,
+            lists=self.special["lists"],
+            attributes=attributes,
+            meta_patterns=tuple(self.special["meta"]),
+            downloads=self.special["downloads"],
         )
 
     def check_stock_status(
@@ -357,7 +407,13 @@ class _MappingParser:
             for name in ("record", "namespaces"):
                 if name in table:
                     raise self.error(key_path("source", name), "only applies to XML sources")
+        strip_apostrophe = self.get(table, "strip_formula_apostrophe", bool, False, "source")
+        missing_columns = self.choice(
+            table, "missing_columns", ("error", "leave"), "error", "source"
+        )
         return SourceOptions(
+            missing_columns=missing_columns,  # type: ignore[arg-type]
+            strip_formula_apostrophe=strip_apostrophe,
             format=fmt,  # type: ignore[arg-type]
             delimiter=delimiter,
             quote=quote,
@@ -411,7 +467,31 @@ class _MappingParser:
                 'only a stock mapping can sum rows with the same SKU (duplicates = "sum")',
                 hint='use resource = "stock", or duplicates = "reject"',
             )
+        group_by = self.get(table, "group_by", str, None, "target")
+        parent = self.get(table, "parent", str, None, "target")
+        type_column = self.get(table, "type", str, None, "target")
+        for name, value in (("group_by", group_by), ("parent", parent), ("type", type_column)):
+            if value is None:
+                continue
+            if not value.strip():
+                raise self.error(key_path("target", name), "cannot be empty")
+            if resource != "product":
+                raise self.error(
+                    key_path("target", name),
+                    f'only a product mapping groups rows (this one has resource = "{resource}")',
+                    hint='use resource = "product": it writes products and their variations',
+                )
+            self.check_path(value, "target", name)
+        if group_by and parent:
+            raise self.error(
+                "target.parent",
+                "give either group_by (rows sharing a value form one variable product) or "
+                "parent (a column naming each variation's parent), not both",
+            )
         return TargetOptions(
+            group_by=group_by,
+            parent=parent,
+            type_column=type_column,
             feed=feed,
             duplicates=duplicates,  # type: ignore[arg-type]
             manages=manages,
@@ -426,6 +506,8 @@ class _MappingParser:
     ) -> dict[str, FieldRule]:
         rules: dict[str, FieldRule] = {}
         for name, raw in table.items():
+            if self.parse_special(name, raw, target):
+                continue
             rules[name] = self.parse_field(name, raw, source, target)
         if "sku" not in rules:
             raise self.error(
@@ -527,15 +609,69 @@ class _MappingParser:
                 raise self.error(key_path("fields", name, "split"), "cannot be empty")
         hierarchy = self.get(raw, "hierarchy", str, None, "fields", name)
         if hierarchy is not None:
-            if name != "categories":
-                raise self.error(
-                    key_path("fields", name, "hierarchy"),
-                    "impossible combination: only categories have paths",
-                )
             raise self.error(
                 key_path("fields", name, "hierarchy"),
-                "category paths are names, and this version of bulkio writes categories by id",
-                hint='map category ids instead: categories = { column = "CatIds", split = "|" }',
+                "impossible combination: paths are names, and this rule reads term ids"
+                if spec.kind == "terms"
+                else "impossible combination: only categories and brands have paths",
+                hint='read the categories by name: categories = { column = "…", '
+                'split = "|", hierarchy = ">" } (no type = "int", no map to ids)'
+                if spec.kind == "terms"
+                else None,
+            )
+        on = self.choice(raw, "on", ("always", "create"), "always", "fields", name)
+        if on == "create" and (name == "sku" or target.resource == "stock"):
+            raise self.error(
+                key_path("fields", name, "on"),
+                "the SKU is how rows find their records"
+                if name == "sku"
+                else "a stock mapping never creates anything, so nothing would be sent",
+                hint='remove on = "create"',
+            )
+        currency = self.get(raw, "currency", str, None, "fields", name)
+        if currency is not None:
+            if cast != "money":
+                raise self.error(
+                    key_path("fields", name, "currency"),
+                    'impossible combination: currency only applies to type = "money"',
+                )
+            if not re.fullmatch(r"[A-Za-z]{3}", currency):
+                raise self.error(
+                    key_path("fields", name, "currency"),
+                    f"{currency!r} is not a three-letter ISO 4217 currency code",
+                    hint='e.g. currency = "EUR"',
+                )
+            currency = currency.upper()
+        unit = self.get(raw, "unit", str, None, "fields", name)
+        column_text = str(raw["column"]) if isinstance(raw.get("column"), str) else ""
+        if unit is not None or "{unit}" in column_text:
+            kind = "weight" if name == "weight" else "dimension"
+            if name not in UNIT_FIELD_NAMES:
+                raise self.error(
+                    key_path("fields", name, "unit" if unit is not None else "column"),
+                    "impossible combination: only weight and dimensions.* have units",
+                )
+            if unit is not None and "{unit}" in column_text:
+                raise self.error(
+                    key_path("fields", name, "unit"),
+                    "the column's {unit} placeholder already reads the unit from the header",
+                    hint="remove one of them",
+                )
+            if unit is not None:
+                known = WEIGHT_UNITS if kind == "weight" else DIMENSION_UNITS
+                if unit_name(unit) not in known:
+                    raise self.error(
+                        key_path("fields", name, "unit"),
+                        f"{unit!r} is not a {kind} unit WooCommerce offers",
+                        hint=f"one of {', '.join(known)}",
+                    )
+                unit = unit_name(unit)
+        newlines = self.get(raw, "newlines", str, None, "fields", name)
+        if newlines is not None and (spec.kind not in ("text", "meta") or not newlines):
+            raise self.error(
+                key_path("fields", name, "newlines"),
+                "must be the escape standing for a line break, on a text field",
+                hint='WooCommerce\'s CSV: newlines = "\\\\n"',
             )
 
         def constant(raw_value: Any, *where: str) -> CanonicalValue:
@@ -554,7 +690,7 @@ class _MappingParser:
         has_value = "value" in raw
         value: CanonicalValue = None
         if has_value:
-            extra = [k for k in raw if k not in ("value", "type", "format")]
+            extra = [k for k in raw if k not in ("value", "type", "format", "on")]
             if extra:
                 raise self.error(
                     key_path("fields", name, extra[0]),
@@ -598,14 +734,15 @@ class _MappingParser:
                     hint="add a map, or use value = … for a constant",
                 )
             default = constant(raw["default"], "default")
-        if source.format == "xml" and column is not None:
-            from bulkio.sources.xml import check_field_path
-
-            try:
-                check_field_path(column, source.namespaces)
-            except ValueError as exc:
-                raise self.error(key_path("fields", name, "column"), str(exc)) from None
+        if column is not None:
+            self.check_path(
+                column, "fields", name, "column", pattern="{unit}" if "{unit}" in column else ""
+            )
         return FieldRule(
+            on=on,  # type: ignore[arg-type]
+            currency=currency,
+            unit=unit,
+            newlines=newlines,
             name=name,
             spec=spec,
             key=key,
@@ -625,6 +762,313 @@ class _MappingParser:
             false_words=false_words,
             date_format=date_format,
         )
+
+    # -- catalog vocabulary ---------------------------------------------------------------
+
+    def check_path(self, column: str, *where: str, pattern: str = "") -> None:
+        """A column name (CSV) or a path relative to the record (XML). ``pattern``: the
+        placeholder the column may hold (``{n}``, ``{key}``, ``{unit}``: CSV headers only)."""
+        placeholders = [p for p in ("{n}", "{key}", "{unit}") if p in column]
+        for placeholder in placeholders:
+            if placeholder != pattern:
+                raise self.error(
+                    key_path(*where),
+                    f"{placeholder} cannot be used here",
+                    hint="{n} numbers attribute and download columns, {key} names meta "
+                    "columns, {unit} reads a weight or dimension unit from the header"
+                    if not pattern
+                    else f"only {pattern} can be used here",
+                )
+            if self.source.format == "xml":
+                raise self.error(
+                    key_path(*where),
+                    f"{placeholder} matches CSV headers; an XML mapping names its paths",
+                    hint="list each path (XML elements matching several times give several values)",
+                )
+        if self.source.format == "xml" and not placeholders:
+            from bulkio.sources.xml import check_field_path
+
+            try:
+                check_field_path(column, self.source.namespaces)
+            except ValueError as exc:
+                raise self.error(key_path(*where), str(exc)) from None
+
+    def column_value(self, raw: dict[str, Any], name: str, *where: str, pattern: str = "") -> Any:
+        value = self.get(raw, name, str, None, *where)
+        if value is None:
+            return None
+        if not value.strip():
+            raise self.error(key_path(*where, name), "cannot be empty")
+        self.check_path(value, *where, name, pattern=pattern)
+        return value
+
+    def parse_special(self, name: str, raw: Any, target: TargetOptions) -> bool:
+        """Catalog vocabulary in ``[fields]``: term lists by name, images, linked products,
+        downloads and meta patterns. True when ``name`` was one of them."""
+        if name.startswith("meta:") and "{key}" in name:
+            self.parse_meta_pattern(name, raw, target)
+            return True
+        if name == "downloads":
+            self.parse_downloads(raw, target)
+            return True
+        if name not in LIST_NAMES:
+            return False
+        if name in TERM_LISTS and name != "brands" and isinstance(raw, dict):
+            by_id = raw.get("type") == "int" or "map" in raw or "value" in raw
+            if by_id:
+                return False  # term ids: a plain field (records.py)
+        if target.resource != "product" and name != "images":
+            raise self.error(
+                key_path("fields", name),
+                f"a {target.resource} mapping cannot own {name}",
+                hint='use resource = "product"' if target.resource == "variation" else None,
+            )
+        if target.resource == "stock":
+            raise self.error(key_path("fields", name), "a stock mapping cannot own images")
+        self.special["lists"][name] = self.parse_list(name, raw)
+        return True
+
+    def parse_list(self, name: str, raw: Any) -> ListRule:
+        key = key_path("fields", name)
+        if isinstance(raw, str):
+            raw = {"column": raw}
+        if not isinstance(raw, dict):
+            raise self.error(
+                key,
+                f"must be a column name (string) or a table, not {_type_name(raw)}",
+                hint=f'e.g. {name} = {{ column = "Column", split = "," }}',
+            )
+        if name in TERM_LISTS and "type" in raw:
+            if raw["type"] != "name":
+                raise self.error(
+                    key_path("fields", name, "type"),
+                    f'{name} are read by name or path (type = "name", the default)'
+                    + (' or by id (type = "int")' if name != "brands" else ""),
+                )
+            raw = {k: v for k, v in raw.items() if k != "type"}
+        self.check_keys(raw, LIST_KEYS, "fields", name)
+        has = [k for k in ("column", "columns") if k in raw]
+        if len(has) != 1:
+            raise self.error(key, "give exactly one of column or columns")
+        if "column" in raw:
+            columns = (self.column_value(raw, "column", "fields", name),)
+        else:
+            listed = raw["columns"]
+            if not isinstance(listed, list) or not listed:
+                raise self.error(
+                    key_path("fields", name, "columns"),
+                    "must be a non-empty array of column names (XML paths)",
+                )
+            for index, column in enumerate(listed):
+                if not isinstance(column, str) or not column.strip():
+                    raise self.error(
+                        key_path("fields", name, "columns") + f"[{index}]",
+                        "must be a column name",
+                    )
+                self.check_path(column, "fields", name, "columns")
+            columns = tuple(listed)
+        split = self.get(raw, "split", str, None, "fields", name)
+        if split == "":
+            raise self.error(key_path("fields", name, "split"), "cannot be empty")
+        escape = self.get(raw, "escape", str, None, "fields", name)
+        if escape is not None:
+            if split is None:
+                raise self.error(
+                    key_path("fields", name, "escape"),
+                    "impossible combination: escape keeps the split character inside a value, "
+                    "and there is no split",
+                )
+            if len(escape) != 1 or escape == split:
+                raise self.error(
+                    key_path("fields", name, "escape"),
+                    "must be one character, other than split",
+                    hint='WooCommerce\'s CSV: escape = "\\"',
+                )
+        hierarchy = self.get(raw, "hierarchy", str, None, "fields", name)
+        if hierarchy is not None:
+            if name not in ("categories", "brands"):
+                raise self.error(
+                    key_path("fields", name, "hierarchy"),
+                    "impossible combination: only categories and brands have paths",
+                    hint="tags are flat: a tag named 'A > B' is one tag",
+                )
+            if not hierarchy.strip() or hierarchy == split:
+                raise self.error(
+                    key_path("fields", name, "hierarchy"),
+                    'must be a separator other than split (e.g. ">")',
+                )
+        on = self.choice(raw, "on", ("always", "create"), "always", "fields", name)
+        empty = self.choice(raw, "empty", ("leave", "clear"), "leave", "fields", name)
+        return ListRule(
+            name=name,
+            key=key,
+            columns=columns,
+            split=split,
+            escape=escape,
+            hierarchy=hierarchy.strip() if hierarchy else None,
+            on=on,  # type: ignore[arg-type]
+            empty=empty,  # type: ignore[arg-type]
+        )
+
+    def parse_meta_pattern(self, name: str, raw: Any, target: TargetOptions) -> None:
+        key = key_path("fields", name)
+        if name != "meta:{key}":
+            raise self.error(
+                key,
+                'a meta pattern is written "meta:{key}"; the column says where the key is',
+                hint='e.g. "meta:{key}" = "Meta: {key}"',
+            )
+        if target.resource == "stock":
+            raise self.error(key, "a stock mapping cannot own meta data")
+        if isinstance(raw, str):
+            raw = {"column": raw}
+        if not isinstance(raw, dict):
+            raise self.error(
+                key, f"must be a column pattern (string) or a table, not {_type_name(raw)}"
+            )
+        self.check_keys(raw, META_PATTERN_KEYS, "fields", name)
+        column = self.column_value(raw, "column", "fields", name, pattern="{key}")
+        if column is None or column.count("{key}") != 1:
+            raise self.error(
+                key_path("fields", name, "column"),
+                "must hold {key} once: the part of the header that is the meta key",
+                hint='e.g. "Meta: {key}"',
+            )
+        prefix, suffix = column.split("{key}")
+        on = self.choice(raw, "on", ("always", "create"), "always", "fields", name)
+        self.special["meta"].append(MetaPattern(key, prefix, suffix, on))  # type: ignore[arg-type]
+
+    def parse_downloads(self, raw: Any, target: TargetOptions) -> None:
+        key = "fields.downloads"
+        if target.resource == "stock":
+            raise self.error(key, "a stock mapping cannot own downloads")
+        if isinstance(raw, str):
+            raw = {"url_column": raw}
+        if not isinstance(raw, dict):
+            raise self.error(key, f"must be a table, not {_type_name(raw)}")
+        self.check_keys(raw, DOWNLOAD_KEYS, "fields", "downloads")
+        url = raw.get("url_column")
+        numbered = isinstance(url, str) and "{n}" in url
+        pattern = "{n}" if numbered else ""
+        url_column = self.column_value(raw, "url_column", "fields", "downloads", pattern=pattern)
+        if url_column is None:
+            raise self.error(
+                "fields.downloads.url_column",
+                "missing: the column holding each downloadable file's URL",
+                hint='e.g. downloads = { name_column = "Download {n} name", '
+                'url_column = "Download {n} URL" }',
+            )
+        name_column = self.column_value(raw, "name_column", "fields", "downloads", pattern=pattern)
+        if name_column is not None and ("{n}" in name_column) != numbered:
+            raise self.error(
+                "fields.downloads.name_column",
+                "must be numbered with {n} exactly when url_column is",
+            )
+        self.special["downloads"] = DownloadsRule(key, url_column, name_column)
+
+    def parse_attributes(
+        self, raw: Any, source: SourceOptions, target: TargetOptions
+    ) -> tuple[AttributeRule, ...]:
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise self.error(
+                "attributes",
+                "must be an array of tables ([[attributes]] sections)",
+                hint='[[attributes]]\nname = "Size"\ncolumn = "Size"',
+            )
+        if raw and target.resource == "stock":
+            raise self.error("attributes", "a stock mapping cannot own attributes")
+        rules: list[AttributeRule] = []
+        seen: set[str] = set()
+        for index, item in enumerate(raw):
+            where = f"attributes[{index}]"
+            for name in item:
+                if name not in ATTRIBUTE_KEYS:
+                    raise self.error(
+                        f"{where}.{name}",
+                        "unknown key",
+                        hint=_did_you_mean(name, ATTRIBUTE_KEYS)
+                        or f"allowed keys here: {', '.join(ATTRIBUTE_KEYS)}",
+                    )
+            names = [k for k in ("name", "name_column") if k in item]
+            if len(names) != 1:
+                raise self.error(
+                    where,
+                    "give exactly one of name (a fixed attribute name) or name_column",
+                    hint='e.g. name = "Size"',
+                )
+            column_text = item.get("column")
+            if not isinstance(column_text, str):
+                raise self.error(
+                    f"{where}.column", "missing: the column holding the attribute's values"
+                )
+            numbered = "{n}" in column_text
+            pattern = "{n}" if numbered else ""
+            column = self.column_value(item, "column", where, pattern=pattern)
+            fixed = self.get(item, "name", str, None, where)
+            if fixed is not None and not fixed.strip():
+                raise self.error(f"{where}.name", "cannot be empty")
+            if fixed is not None and numbered:
+                raise self.error(
+                    f"{where}.column",
+                    "{n} numbers a family of attributes whose names come from name_column",
+                    hint='use name_column = "Attribute {n} name"',
+                )
+            name_column = self.column_value(item, "name_column", where, pattern=pattern)
+            if name_column is not None and ("{n}" in name_column) != numbered:
+                raise self.error(
+                    f"{where}.name_column", "must be numbered with {n} exactly when column is"
+                )
+            if fixed is not None:
+                if fixed.strip().casefold() in seen:
+                    raise self.error(f"{where}.name", f"attribute {fixed!r} is listed twice")
+                seen.add(fixed.strip().casefold())
+            split = self.get(item, "split", str, None, where)
+            if split == "":
+                raise self.error(f"{where}.split", "cannot be empty")
+            escape = self.get(item, "escape", str, None, where)
+            if escape is not None and (split is None or len(escape) != 1 or escape == split):
+                raise self.error(
+                    f"{where}.escape", "must be one character other than split, with split"
+                )
+            is_global = self.get(item, "global", bool, False, where)
+            visible = self.get(item, "visible", bool, True, where)
+            variation = self.get(item, "variation", bool, None, where)
+            if variation and target.resource == "product" and not target.groups_rows:
+                raise self.error(
+                    f"{where}.variation",
+                    "impossible combination: no rows are variations in this mapping",
+                    hint="set [target] group_by (rows sharing a value form one variable "
+                    "product) or parent (a column naming each variation's parent)",
+                )
+            extra = {}
+            for name in ("visible_column", "global_column", "default_column"):
+                extra[name] = self.column_value(item, name, where, pattern=pattern)
+                if extra[name] is not None and ("{n}" in extra[name]) != numbered:
+                    raise self.error(
+                        f"{where}.{name}", "must be numbered with {n} exactly when column is"
+                    )
+            default = self.get(item, "default", str, None, where)
+            if default is not None and numbered:
+                raise self.error(
+                    f"{where}.default", "a numbered family takes its defaults from default_column"
+                )
+            rules.append(
+                AttributeRule(
+                    key=where,
+                    column=column,
+                    name=fixed.strip() if fixed else None,
+                    name_column=name_column,
+                    split=split,
+                    escape=escape,
+                    is_global=is_global,
+                    visible=visible,
+                    variation=variation,
+                    default=default,
+                    **extra,
+                )
+            )
+        del source
+        return tuple(rules)
 
     def words(
         self, raw: dict[str, Any], name: str, default: tuple[str, ...], field: str

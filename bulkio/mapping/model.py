@@ -26,6 +26,9 @@ DuplicatePolicy = Literal["reject", "sum"]
 CastType = Literal["text", "money", "decimal", "int", "bool", "date"]
 FilterOp = Literal["equals", "in", "regex", "empty"]
 FilterAction = Literal["skip", "keep"]
+OnPolicy = Literal["always", "create"]
+"""``on``: "always" (compared and written on every run) or "create" (sent when bulkio creates
+the product or variation, never compared or written afterwards)."""
 
 DEFAULT_TRUE_WORDS = ("1", "true", "yes", "y", "on", "x")
 DEFAULT_FALSE_WORDS = ("0", "false", "no", "n", "off")
@@ -47,6 +50,14 @@ class SourceOptions:
     """XML only: the absolute path of the record elements, e.g. ``/catalog/item``."""
     namespaces: dict[str, str] = field(default_factory=dict)
     """XML only: prefix → namespace URI, for ``record`` and field paths."""
+    missing_columns: Literal["error", "leave"] = "error"
+    """A column the mapping names but the file lacks: an "error" (the default), or "leave" the
+    fields it feeds as the store has them, with a warning (a layout whose files may carry only
+    some of its columns, as WooCommerce's product CSV)."""
+    strip_formula_apostrophe: bool = False
+    """``[source] strip_formula_apostrophe``: drop the apostrophe a spreadsheet export puts
+    before a cell starting with ``= + - @`` (WooCommerce's exporter does; its importer drops
+    it from every cell)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,25 @@ class TargetOptions:
     duplicates: DuplicatePolicy = "reject"
     """The same SKU on several rows: "reject" the later rows, or "sum" their quantities (stock
     mappings only, where it is the default: one line per warehouse; see docs/stock.md)."""
+    group_by: str | None = None
+    """``[target] group_by``: the column (XML path) whose non-empty value groups rows into one
+    variable product; each such row is a variation, the parent's SKU is the group value."""
+    parent: str | None = None
+    """``[target] parent``: the column naming the parent (SKU or ``id:<n>``) of variation rows
+    (WooCommerce's ``Parent``); rows with an empty cell are products."""
+    type_column: str | None = None
+    """``[target] type``: the column giving each row's product type (simple, variable,
+    variation, grouped, external; flags ``virtual`` / ``downloadable`` may follow after commas)."""
+
+    @property
+    def groups_rows(self) -> bool:
+        """Whether rows can be variations of a parent (``group_by`` or ``parent``)."""
+        return bool(self.group_by or self.parent)
+
+    @property
+    def columns(self) -> list[str]:
+        """The source columns the target options read."""
+        return [c for c in (self.group_by, self.parent, self.type_column) if c]
 
 
 @dataclass(frozen=True)
@@ -104,6 +134,20 @@ class FieldRule:
     allow_negative: bool = False
     """Accept negative numbers where the field normally refuses them (a stock mapping that owns
     ``backorders``: the stock plan then checks each negative row against its backorders)."""
+    on: OnPolicy = "always"
+    currency: str | None = None
+    """Money only: the ISO code the file's prices must be in (``"19.99 EUR"``, ``"EUR 19.99"``
+    and a bare ``"19.99"`` pass; another code rejects the row: ``wrong-currency``)."""
+    unit: str | None = None
+    """Weights and dimensions: the file's unit (fixed ``unit = "g"``); with a ``{unit}``
+    placeholder in ``column`` the unit is read from the header instead."""
+    newlines: str | None = None
+    """Texts: the escape that stands for a line break in a cell (WooCommerce writes ``\\n``)."""
+
+    @property
+    def unit_placeholder(self) -> bool:
+        """Whether ``column`` reads the unit from the header (``"Weight ({unit})"``)."""
+        return self.column is not None and "{unit}" in self.column
 
     @property
     def is_list(self) -> bool:
@@ -120,6 +164,107 @@ class FieldRule:
 
             return template_columns(self.template)
         return []
+
+
+ListName = Literal[
+    "categories", "tags", "brands", "images", "upsell_ids", "cross_sell_ids", "grouped_products"
+]
+LIST_NAMES: tuple[str, ...] = (
+    "categories",
+    "tags",
+    "brands",
+    "images",
+    "upsell_ids",
+    "cross_sell_ids",
+    "grouped_products",
+)
+TERM_LISTS = ("categories", "tags", "brands")
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """``[fields] categories / tags / brands / images / upsell_ids / …``: a list of names,
+    paths, URLs or SKUs read from one column (split) or several (``columns``)."""
+
+    name: str
+    key: str
+    columns: tuple[str, ...]
+    split: str | None = None
+    escape: str | None = None
+    """A character that, put before ``split``, keeps it inside the value (WooCommerce: ``\\``)."""
+    hierarchy: str | None = None
+    """Term paths: the separator between levels (``Bekleidung > Herren``)."""
+    on: OnPolicy = "always"
+    empty: EmptyPolicy = "leave"
+    """An empty cell: "leave" the store's list, or "clear" it."""
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    """``[[attributes]]``: one product attribute, or a numbered family (``{n}`` in its columns)."""
+
+    key: str
+    """``attributes[0]``, for messages."""
+    column: str
+    name: str | None = None
+    name_column: str | None = None
+    split: str | None = None
+    escape: str | None = None
+    is_global: bool = False
+    visible: bool = True
+    variation: bool | None = None
+    """Used for variations: None = decided by the rows (a variation row gives it a value)."""
+    visible_column: str | None = None
+    global_column: str | None = None
+    default_column: str | None = None
+    default: str | None = None
+    """A fixed default option for the variable product (``default_attributes``)."""
+
+    @property
+    def numbered(self) -> bool:
+        return "{n}" in self.column
+
+    @property
+    def columns(self) -> list[str]:
+        return [
+            c
+            for c in (
+                self.name_column,
+                self.column,
+                self.visible_column,
+                self.global_column,
+                self.default_column,
+            )
+            if c
+        ]
+
+
+@dataclass(frozen=True)
+class MetaPattern:
+    """``"meta:{key}" = "Meta: {key}"``: every column matching the pattern is a meta entry."""
+
+    key: str
+    prefix: str
+    suffix: str
+    on: OnPolicy = "always"
+
+    def match(self, column: str) -> str | None:
+        """The meta key a column stands for, or None."""
+        if len(column) <= len(self.prefix) + len(self.suffix):
+            return None
+        if column.startswith(self.prefix) and column.endswith(self.suffix):
+            return column[len(self.prefix) : len(column) - len(self.suffix)]
+        return None
+
+
+@dataclass(frozen=True)
+class DownloadsRule:
+    """``downloads = { name_column = "Download {n} name", url_column = "Download {n} URL" }``
+    (``{n}`` = 1, 2, … while the file has the column), or one file without ``{n}``."""
+
+    key: str
+    url_column: str
+    name_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +294,11 @@ class Mapping:
     warnings: tuple[str, ...] = ()
     """Load-time warnings: combinations that are valid but may not converge for some rows
     (``bulkio mapping validate`` and ``bulkio import`` print them)."""
+    lists: dict[str, ListRule] = field(default_factory=dict)
+    """Term names / paths, images and linked products (read by the catalog feed)."""
+    attributes: tuple[AttributeRule, ...] = ()
+    meta_patterns: tuple[MetaPattern, ...] = ()
+    downloads: DownloadsRule | None = None
 
     @property
     def owned_fields(self) -> list[str]:
@@ -164,7 +314,32 @@ class Mapping:
                 seen.setdefault(column, None)
         for flt in self.filters:
             seen.setdefault(flt.column, None)
+        for column in self.target.columns:
+            seen.setdefault(column, None)
+        for lst in self.lists.values():
+            for column in lst.columns:
+                seen.setdefault(column, None)
+        for attribute in self.attributes:
+            if not attribute.numbered:
+                for column in attribute.columns:
+                    seen.setdefault(column, None)
+        if self.downloads is not None and "{n}" not in self.downloads.url_column:
+            seen.setdefault(self.downloads.url_column, None)
+            if self.downloads.name_column:
+                seen.setdefault(self.downloads.name_column, None)
         return list(seen)
+
+    @property
+    def is_catalog(self) -> bool:
+        """Whether the mapping uses catalog vocabulary beyond plain fields."""
+        return bool(
+            self.lists
+            or self.attributes
+            or self.meta_patterns
+            or self.downloads
+            or self.target.groups_rows
+            or self.target.type_column
+        )
 
     @property
     def name(self) -> str:

@@ -309,11 +309,14 @@ def compile_field(
         return _compile_terms(rule, columns, stages)
 
     count_check: pl.Expr | None = None
+    currency_error: pl.Expr | None = None
     if rule.column is not None:
         text = columns.text(rule.column)
         raw = columns.display(rule.column)
         if rule.trim:
             text = text.str.strip_chars()
+        if rule.currency is not None:
+            text, currency_error = _strip_currency(text, rule.currency)
         text = stages.add(text, 0)
         is_empty = text.is_null() | (text == "")
         if columns.is_xml:
@@ -328,6 +331,11 @@ def compile_field(
         label = rule.template
 
     cast_value, cast_error = cast_exprs(rule, text, options, stages)
+    if currency_error is not None:
+        cast_error = (
+            pl.when(currency_error.is_not_null()).then(currency_error).otherwise(cast_error)
+        )
+        cast_value = pl.when(currency_error.is_null()).then(cast_value)
     empty_value = _empty_value(rule, dtype)
     if rule.map is not None:
         keys = list(rule.map)
@@ -349,6 +357,26 @@ def compile_field(
         error = pl.when(count_check).then(pl.lit("multiple-values")).otherwise(error)
         value = pl.when(error.is_null()).then(value)
     return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label)
+
+
+CURRENCY_CODE = r"[A-Za-z]{3}"
+
+
+def _strip_currency(text: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
+    """(the number without its currency code, "wrong-currency" where another code is given).
+
+    ``"19.99 EUR"``, ``"EUR 19.99"``, ``"EUR19.99"`` and ``"19.99"`` give ``19.99``; the code
+    is compared without case."""
+    leading = text.str.extract(rf"^({CURRENCY_CODE})\s*[-+0-9.,]", 1)
+    trailing = text.str.extract(rf"[-+0-9.,]\s*({CURRENCY_CODE})$", 1)
+    code = pl.coalesce(leading, trailing).str.to_uppercase()
+    number = (
+        text.str.replace(rf"^{CURRENCY_CODE}\s*([-+0-9.,])", "$1")
+        .str.replace(rf"([-+0-9.,])\s*{CURRENCY_CODE}$", "$1")
+        .str.strip_chars()
+    )
+    error = pl.when(code.is_not_null() & (code != currency)).then(pl.lit("wrong-currency"))
+    return number, error
 
 
 def _empty_value(rule: FieldRule, dtype: pl.DataType) -> pl.Expr:

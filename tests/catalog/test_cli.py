@@ -47,7 +47,8 @@ def test_rejected_rows_exit_1(sandbox: Sandbox, tmp_path: Path) -> None:
     feed.write_text(sample.replace(",simple,MUG,", ",gadget,MUG,"))
     result = CliRunner().invoke(main, ["catalog", "import", str(feed), *_store(sandbox)])
     assert result.exit_code == 1
-    assert "unknown-type: Type 'gadget' is not simple, variable or variation" in result.output
+    wanted = "unknown-type: Type 'gadget' is not simple, variable, variation, grouped or external"
+    assert wanted in result.output
     assert sandbox.product_by_sku("MUG") is None and sandbox.product_by_sku("TEE") is not None
 
 

@@ -16,12 +16,12 @@ delimiter = ";"
 decimal = ","
 [fields]
 sku = "SKU"
-regular_price = "R"
+regular_price = { column = "R", currency = "EUR" }
 sale_price = "S"
 stock_quantity = "Q"
 featured = "F"
 status = "St"
-categories = { column = "C", split = "|" }
+categories = { column = "C", split = "|", type = "int" }
 "meta:since" = { column = "D", type = "date" }
 """
 
@@ -40,6 +40,7 @@ H;;;;;;x;
 I;10;12;;;;;
 J;;;9999999999999999999;;;;
 K%41;;;;;;;
+M;5 USD;;;;;;
 LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL;1;;;;;;
 """
 

@@ -94,9 +94,9 @@ def _error(mapping_from: Callable[[str], Mapping], text: str) -> MappingError:
         ),
         (BASE + "name = { template = '{A' }\n", "fields.name.template", "unbalanced"),
         (
-            BASE + "categories = { column = 'C', hierarchy = '>' }\n",
+            BASE + "categories = { column = 'C', hierarchy = '>', type = 'int' }\n",
             "fields.categories.hierarchy",
-            "by id",
+            "term ids",
         ),
         (
             BASE + "tags = { column = 'C', hierarchy = '>' }\n",

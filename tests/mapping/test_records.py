@@ -26,7 +26,8 @@ def _codes(records: RecordSet) -> list[tuple[int, str, str]]:
 def test_frame_layout_and_dtypes(run: Run) -> None:
     records = run(
         HEAD + 'name = "N"\nregular_price = "P"\nstock_quantity = "Q"\n'
-        'featured = "F"\ncategories = { column = "C", split = "|" }\n"meta:ean" = "E"\n',
+        'featured = "F"\ncategories = { column = "C", split = "|", type = "int" }\n'
+        '"meta:ean" = "E"\n',
         "SKU;N;P;Q;F;C;E\nA;Hut;1.234,5;3;yes;9|2|9;00123\n",
     )
     frame = records.frame
@@ -67,7 +68,8 @@ def test_empty_leave_and_clear(run: Run) -> None:
     records = run(
         HEAD + 'name = "N"\nsale_price = { column = "S", empty = "clear" }\n'
         'description = { column = "D", empty = "clear" }\n'
-        'tags = { column = "T", split = ",", empty = "clear" }\nstock_quantity = "Q"\n',
+        'tags = { column = "T", split = ",", empty = "clear", type = "int" }\n'
+        'stock_quantity = "Q"\n',
         "SKU;N;S;D;T;Q\nA; ;;  ; , ;\n",
     )
     [(_, values)] = list(records.iter_rows())
@@ -206,7 +208,7 @@ def test_map_to_bool_and_int(run: Run) -> None:
 def test_terms_split_map_and_check(run: Run) -> None:
     records = run(
         HEAD + 'categories = { column = "C", split = "|", map = { "Garten" = 15 } }\n'
-        'tags = { column = "T", split = "," }\n',
+        'tags = { column = "T", split = ",", type = "int" }\n',
         "SKU;C;T\nA;Garten | 3 | 3;\nB;0;1\nC;x|4;\nD;007;5, 4\n",
     )
     assert [v for _, v in records.iter_rows()] == [
