@@ -11,7 +11,7 @@ import sys
 import click
 
 from bulkio import __version__
-from bulkio.cli import catalog, demo, doctor, export, import_, mapping, sandbox
+from bulkio.cli import catalog, demo, doctor, export, import_, init, mapping, sandbox
 from bulkio.scrub import ScrubbedStream
 
 
@@ -45,6 +45,6 @@ def _scrub_console(ctx: click.Context) -> None:
     ctx.call_on_close(restore)
 
 
-for _module in (demo, doctor, import_, mapping, export, sandbox, catalog):
+for _module in (demo, init, doctor, import_, mapping, export, sandbox, catalog):
     for _command in _module.COMMANDS:
         main.add_command(_command)
