@@ -7,6 +7,7 @@ turns their results into output and an exit code (see :mod:`bulkio.exitcodes`).
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 
 import click
 
@@ -15,8 +16,16 @@ from bulkio.cli import catalog, demo, doctor, export, import_, init, mapping, sa
 from bulkio.scrub import ScrubbedStream
 
 
+def _installed_version() -> str:
+    """The version of the installed package (its metadata), else the source tree's."""
+    try:
+        return metadata.version("bulkio")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="bulkio")
+@click.version_option(_installed_version(), prog_name="bulkio", message="%(prog)s %(version)s")
 def main() -> None:
     """Move data between files and WooCommerce stores through the REST API.
 
