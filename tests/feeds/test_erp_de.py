@@ -118,11 +118,14 @@ def test_erp_export_builds_the_catalog_with_its_category_tree(
     assert len(terms) == len(TREE)
     assert all(t["parent"] < t["id"] for t in terms if t["parent"])
 
-    problems = report_rows(report)
+    rows = report_rows(report)
+    problems = [row for row in rows if row["kind"] == "rejected"]
     assert [(p["sku"], p["line"], p["code"]) for p in problems] == [
         ("A-4003", "22", "invalid-number")
     ]
     assert "VK brutto" in problems[0]["column"]
+    # Nothing the store kept differently from what was sent.
+    assert [(r["sku"], r["message"]) for r in rows if r["kind"] != "rejected"] == []
 
 
 def test_stock_is_set_on_create_and_never_overwritten(sandbox: Sandbox, tmp_path: Path) -> None:
