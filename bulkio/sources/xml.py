@@ -247,6 +247,8 @@ def iter_xml(
                 checked_doctype = True
             if not _has_ancestors(element, ancestors, anywhere):
                 continue
+            if not count:
+                _check_prefixes(element, options, name)
             if has_doctype:
                 _refuse_unresolved_entity(element, name)
             count += 1
@@ -276,6 +278,30 @@ def iter_xml(
             name,
             f"no element matches the record path {options.record!r}",
             hint=_record_hint(name, options),
+        )
+
+
+def _check_prefixes(record: Any, options: SourceOptions, path: str) -> None:
+    """Refuse a mapping whose namespace prefix the file binds to another URI.
+
+    ``[source.namespaces] g = "http://base.google.com/ns/1.0"`` against a feed that declares
+    ``xmlns:g="http://base.google.com/ns/2.0"`` (a typo, ``https``, a trailing ``/``) would read
+    every ``g:`` path as empty: every row a missing SKU or a field quietly left alone. Checked on
+    the first record, with the namespaces in scope there; a URI the file uses under any prefix
+    is fine.
+    """
+    in_scope = {prefix: uri for prefix, uri in record.nsmap.items() if prefix}
+    used = set(record.nsmap.values())
+    for prefix, uri in options.namespaces.items():
+        found = in_scope.get(prefix)
+        if found is None or found == uri or uri in used:
+            continue
+        raise InputError(
+            path,
+            f"the mapping's namespace prefix {prefix!r} is {uri!r}, but the file binds "
+            f"{prefix!r} to {found!r}: no {prefix}: path of the mapping would match anything",
+            line=record.sourceline,
+            hint=f'if the file is right, set [source.namespaces] {prefix} = "{found}"',
         )
 
 

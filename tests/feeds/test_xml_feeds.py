@@ -85,3 +85,27 @@ def test_a_prefix_already_taken_is_not_suggested(tmp_path: Path) -> None:
         column(feed, "//entry", {"ns": "urn:taken"}, "@id")
     assert 'nsx = "urn:other"' in str(caught.value)
     assert 'record = "//nsx:entry"' in str(caught.value)
+
+
+def test_a_prefix_the_file_binds_to_another_namespace_is_named(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<rss xmlns:g="http://base.google.com/ns/2.0">\n<channel>\n'
+        "<item><g:id>A</g:id></item></channel></rss>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        column(feed, "/rss/channel/item", {"g": G}, "g:id")
+    message = str(caught.value)
+    assert "feed.xml:3" in message and "'http://base.google.com/ns/2.0'" in message
+    assert 'g = "http://base.google.com/ns/2.0"' in message  # the hint: what to write
+
+
+def test_the_same_namespace_under_another_prefix_is_fine(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        f'<rss xmlns:google="{G}" xmlns:g="urn:other"><channel>'
+        "<item><google:id>A</google:id></item></channel></rss>",
+        encoding="utf-8",
+    )
+    assert column(feed, "/rss/channel/item", {"g": G}, "g:id") == ["A"]
