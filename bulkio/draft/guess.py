@@ -30,6 +30,7 @@ from bulkio.draft.vocabulary import (
     DISCONTINUED,
     FALSE_WORDS,
     GROUP_WORDS,
+    SHOP_WORDS,
     SYNONYMS,
     TRUE_WORDS,
     last_step,
@@ -73,6 +74,8 @@ class AttributeGuess:
     column: str
     why: str
     variation: bool = False
+    is_global: bool = True
+    """A global attribute (pa_ taxonomy, shared by products, filterable in the shop)."""
 
 
 @dataclass
@@ -348,6 +351,18 @@ class Guesser:
         for column in columns:
             if column.name in self.used:
                 continue
+            words = _bool_words(column.values) if self.key(column) in SHOP_WORDS else None
+            if words is not None and words[1]:
+                self.filters.append(
+                    FilterGuess(
+                        column.name,
+                        [words[1]],
+                        f"{column.name!r} says whether an article belongs in the shop: rows "
+                        f"with {words[1]!r} are skipped",
+                    )
+                )
+                self.used.add(column.name)
+                continue
             stops = sorted({v for v in column.values if normalise(v) in DISCONTINUED})
             if stops and len(stops) < len(set(column.values)):
                 self.filters.append(
@@ -397,6 +412,14 @@ class Guesser:
                 None,
                 {"value": True},
                 "the file has stock quantities, so WooCommerce manages the stock",
+            )
+        elif "stock_status" in fields and "manage_stock" not in fields:
+            fields["manage_stock"] = FieldGuess(
+                "manage_stock",
+                None,
+                {"value": False},
+                "the file says in or out of stock without quantities: the status is set, "
+                "stock is not counted",
             )
 
     # value checks per field
@@ -542,8 +565,16 @@ class Guesser:
                 options = {"columns": [column.name, *others]}
                 self.used.update(others)
                 why += "; featured image first, then " + ", ".join(repr(o) for o in others)
+        elif name == "brands" and not supports("brands"):
+            return FieldGuess(
+                "meta:brand", path, options, why + " (kept as meta: this version has no brands)"
+            )
+        elif name == "brands":
+            why += " (WooCommerce's Brands, 9.6 and later: an older store refuses the run)"
         elif name == "name" or name.endswith("description"):
-            pass
+            path = self._alternatives(column)
+            if path != column.name:
+                why += f"; records carry it as one of {path}"
         pattern = {
             "money": _number_pattern(self.style),
             "decimal": _number_pattern(self.style),
@@ -558,6 +589,26 @@ class Guesser:
                     "numbers: those rows will be rejected)"
                 )
         return FieldGuess(name, path, options, why)
+
+    def _alternatives(self, column: Column) -> str:
+        """``(g:title | title)[1]`` when records carry the same field under two names (some
+        items write Google's g:title, others RSS's title); else the column itself."""
+        if not self.xml or "/" in column.name:
+            return column.name
+        local = normalise(last_step(column.name))
+        same = [
+            c
+            for c in self.columns
+            if c.filled
+            and "/" not in c.name
+            and not c.name.startswith("@")
+            and normalise(last_step(c.name)) == local
+        ]
+        if len(same) < 2:
+            return column.name
+        same.sort(key=lambda c: (not c.name.startswith("g:"), c.name))
+        self.used.update(c.name for c in same)
+        return "(" + " | ".join(c.name for c in same) + ")[1]"
 
     def _veto(self, column: Column, reason: str) -> FieldGuess | None:
         self.vetoed.setdefault(column.name, reason)

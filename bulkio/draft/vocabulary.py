@@ -80,8 +80,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": (
         "status", "published", "active", "aktiv", "veroeffentlicht", "veroffentlicht",
         "online", "statut", "actif", "publie", "estado", "activo", "publicado", "stato",
-        "attivo", "pubblicato", "actief", "gepubliceerd", "webshop", "onlineshop", "imshop",
-        "shopaktiv", "enligne",
+        "attivo", "pubblicato", "actief", "gepubliceerd",
     ),
     "categories": (
         "categories", "category", "producttype", "kategorie", "kategorien", "warengruppe",
@@ -106,13 +105,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "slug": ("slug", "permalink", "urlkey"),
     "featured": ("featured", "isfeatured", "hervorgehoben", "topartikel", "enavant",
                  "destacado", "inevidenza", "uitgelicht"),
-    "meta:ean": ("ean", "gtin", "ean13", "upc", "isbn", "barcode", "strichcode",
+    "global_unique_id": ("ean", "gtin", "ean13", "upc", "isbn", "barcode", "strichcode",
                  "codebarre", "codigodebarras", "codiceabarre", "streepjescode", "eancode"),
     "meta:mpn": ("mpn", "herstellernummer", "herstellerartikelnummer",
                  "manufacturerpartnumber", "referencefabricant"),
     "meta:manufacturer": ("manufacturer", "hersteller", "fabricant", "fabricante",
                           "produttore", "fabrikant", "vendor"),
-    "meta:brand": ("brand", "marke", "marque", "marca", "merk"),
+    "brands": ("brand", "marke", "marque", "marca", "merk"),
 }
 # fmt: on
 
@@ -143,6 +142,13 @@ BLOCK_WORDS = (
     "wahrung", "waehrung", "devise", "moneda", "valuta", "unit", "einheit",
 )  # fmt: skip
 """Words in a header that stop a contains-match (``Einkaufspreis`` is not the price)."""
+
+SHOP_WORDS = (
+    "webshop", "onlineshop", "imshop", "shop", "shopaktiv", "inshop", "enligne", "boutique",
+    "tiendaonline", "negozioonline", "inwebshop",
+)  # fmt: skip
+"""Yes/no columns saying whether an article belongs in the web shop at all: the rows that
+say no are skipped (not created as drafts)."""
 
 DISCONTINUED = (
     "ausgelaufen", "auslaufartikel", "abgekundigt", "abgekuendigt", "discontinued", "eol",

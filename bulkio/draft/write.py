@@ -19,7 +19,8 @@ FIELD_ORDER = (
     "sku", "name", "short_description", "description", "regular_price", "sale_price",
     "stock_quantity", "manage_stock", "stock_status", "backorders", "weight",
     "dimensions.length", "dimensions.width", "dimensions.height", "status", "featured",
-    "categories", "tags", "images", "menu_order", "tax_class", "shipping_class", "slug",
+    "categories", "tags", "brands", "images", "global_unique_id", "menu_order", "tax_class",
+    "shipping_class", "slug",
 )  # fmt: skip
 
 
@@ -121,6 +122,8 @@ def render(draft: Draft, *, feed_path: str, mapping_path: str, header: str = "")
         out.append("[[attributes]]")
         out.append(f"name = {toml_string(attribute.name)}")
         out.append(f"column = {toml_string(attribute.column)}")
+        if attribute.is_global:
+            out.append("global = true")
         if attribute.variation:
             out.append("variation = true")
     for flt in draft.filters:

@@ -95,10 +95,15 @@ def test_dutch_headers_plan_on_the_store(sandbox: Sandbox, tmp_path: Path) -> No
     mapping = tmp_path / "nl.toml"
     assert init(str(feed), "-o", str(mapping)).exit_code == 0
     plan = planned(sandbox, feed, mapping, tmp_path / "plan.json")
-    creates = {item["sku"]: item["payload"] for item in plan["creates"]}
+    creates = {
+        item["sku"]: item["payload"]
+        for item in plan["items"].values()
+        if item["action"] == "create"
+    }
     assert creates["NL-1"]["regular_price"] == "499.00"
     assert creates["NL-1"]["stock_quantity"] == 2 and creates["NL-1"]["manage_stock"] is True
-    assert creates["NL-2"]["meta_data"] == [{"key": "brand", "value": "Basil"}]
+    assert creates["NL-2"]["brands"] == [{"id": "$term:brands:basil"}]  # Merk: the brand
+    assert sorted(plan["terms"]) == ["Basil", "Gazelle"]
 
 
 def test_utf16_excel_unicode_text(tmp_path: Path) -> None:
