@@ -33,6 +33,7 @@ from tests.realstore.refstore import RealStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "google-merchant.xml"
+ATOM_SAMPLE = ROOT / "samples" / "google-merchant-atom.xml"
 SHIPPED = ROOT / "mappings" / "google-merchant.toml"
 G = "{http://base.google.com/ns/1.0}"
 MEDIA = "https://shop.example.com/media/"
@@ -58,14 +59,17 @@ def has_brands(store: RealStore) -> bool:
     return store.major >= 10 or store.wc_version >= "9.6"
 
 
-def own_feed(path: Path, prefix: str, images: ImageServer) -> dict[str, dict[str, list[str]]]:
+def own_feed(
+    path: Path, prefix: str, images: ImageServer, sample: Path = SAMPLE
+) -> dict[str, dict[str, list[str]]]:
     """Write the sample with this test's SKUs, GTINs and image URLs; return its items (g:id →
     element name without prefix → texts) as written."""
     tag = prefix.rstrip("-").lower()
     seed = int(tag[-8:], 16) % 10**9
-    tree = etree.parse(str(SAMPLE))
+    tree = etree.parse(str(sample))
     items: dict[str, dict[str, list[str]]] = {}
-    for number, item in enumerate(tree.getroot().iter("item")):
+    records = [e for e in tree.getroot().iter() if etree.QName(e).localname in ("item", "entry")]
+    for number, item in enumerate(records):
         for child in item:
             name = str(child.tag)
             if name in (G + "id", G + "item_group_id"):
@@ -195,6 +199,46 @@ def test_google_feed_imports_and_settles(
     assert code == 1 and again["result"]["writes"] == 0, again
     assert modified(everything(store, prefix)) == modified(held)
     assert sum(images.hits.values()) == downloads  # no image fetched again
+
+
+def test_google_atom_feed_imports_and_settles(
+    store_env: RealStore, images: ImageServer, folder: Path
+) -> None:
+    """The Atom flavour (default namespace) through google-merchant-atom: one command."""
+    store = store_env
+    if not has_brands(store):
+        pytest.skip("brands need WooCommerce 9.6")
+    prefix = store.prefix("GMA")
+    feed = folder / "products.atom"
+    items = own_feed(feed, prefix, images, ATOM_SAMPLE)
+    code, first = bulkio_json("import", str(feed), "-m", "google-merchant-atom")
+    assert code == 0, first
+    skus = [prefix + sku for sku in ("POLO", "CAP-BSB", "BTL-STL")]
+    held = store.by_skus(skus)
+    polo = held[prefix + "POLO"]
+    assert (polo["type"], polo["name"]) == ("variable", "Piqué Polo Shirt")  # Atom <title>
+    assert "<em>two-button</em>" in polo["description"]  # Atom <summary>, CDATA
+    assert image_names(polo) == ["polo-navy", "polo-detail"]
+    assert category_paths(store, polo) == {"Apparel & Accessories > Clothing > Shirts"}
+    variations = {v["sku"]: v for v in store.variations(int(polo["id"]))}
+    assert set(variations) == {sku for sku, item in items.items() if "item_group_id" in item}
+    for sku, variation in variations.items():
+        assert variation["global_unique_id"] == items[sku]["gtin"][0], sku
+        picked = {a["name"]: a["option"] for a in variation["attributes"]}
+        assert picked == {"Size": items[sku]["size"][0], "Color": items[sku]["color"][0]}
+    assert held[prefix + "CAP-BSB"]["name"] == "Baseball Cap"  # <g:title>
+    assert [html.unescape(b["name"]) for b in held[prefix + "BTL-STL"]["brands"]] == [
+        "Kettle & Crane"
+    ]
+    before = {**modified(held), **modified(variations)}
+
+    code, again = bulkio_json("import", str(feed), "-m", "google-merchant-atom")
+    assert code == 0 and again["result"]["writes"] == 0, again
+    after = store.by_skus(skus)
+    assert {
+        **modified(after),
+        **modified({v["sku"]: v for v in store.variations(int(polo["id"]))}),
+    } == before
 
 
 def test_an_older_store_refuses_brands_and_imports_without_them(
