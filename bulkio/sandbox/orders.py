@@ -9,6 +9,7 @@ from typing import Any
 
 from bulkio.sandbox.collection import POST_ORDER_COLUMNS, Listed, ListQuery, order_clause
 from bulkio.sandbox.errors import ApiError
+from bulkio.sandbox.order_stock import follow_status, split_internal
 from bulkio.sandbox.params import as_enum_list, as_int, check_schema
 from bulkio.sandbox.resource import (
     dated,
@@ -23,6 +24,7 @@ from bulkio.sandbox.resource import (
     stored_doc,
 )
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
+from bulkio.sandbox.text import sanitize_text_field
 
 STATUSES = (
     "pending",
@@ -172,17 +174,20 @@ def _line_items(store: Store, current: list[dict[str, Any]], given: Any) -> list
         if product_id and ("product_id" in entry or "variation_id" in entry):
             row = store.get_post(product_id, ("product", "product_variation"))
             if row is None:
-                raise ApiError(
-                    "woocommerce_rest_invalid_product_id", "Product ID provided is invalid.", 400
-                )
-            doc = doc_of(row)
-            target["name"] = str(entry.get("name") or doc.get("name") or row["name"])
-            target["sku"] = row["sku"]
-            unit_price = _float(doc.get("sale_price") or doc.get("regular_price"))
+                # Measured on 11.0.1 and 7.9: a product that is gone leaves a line of its own
+                # (product 0, no SKU) with the name and totals sent: no error.
+                target["product_id"] = target["variation_id"] = 0
+                target["sku"] = None
+            else:
+                doc = doc_of(row)
+                target["name"] = str(entry.get("name") or doc.get("name") or row["name"])
+                target["sku"] = row["sku"]
+                unit_price = _float(doc.get("sale_price") or doc.get("regular_price"))
+        elif not product_id:
+            target["sku"] = None  # a line without a product answers no SKU
         if entry.get("name"):
             target["name"] = str(entry["name"])
-        if "price" in entry:
-            unit_price = _float(entry["price"])
+        # a line's "price" is read-only: the product's price (or the totals sent) counts
         quantity = target["quantity"]
         if "subtotal" in entry:
             target["subtotal"] = money(entry["subtotal"])
@@ -269,7 +274,8 @@ def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], now: s
     if isinstance(payload.get("meta_data"), list):
         from bulkio.sandbox.products import _meta_merge
 
-        doc["meta_data"] = _meta_merge(store, doc["meta_data"], payload["meta_data"])
+        given = split_internal(doc, payload["meta_data"])  # _order_stock_reduced & co: props
+        doc["meta_data"] = _meta_merge(store, doc["meta_data"], given)
     changed = False
     if "line_items" in payload:
         doc["line_items"] = _line_items(store, doc["line_items"], payload["line_items"])
@@ -306,6 +312,15 @@ def _columns(doc: Mapping[str, Any], now: str, created: str | None = None) -> di
     )
 
 
+def check_customer(store: Store, payload: Mapping[str, Any]) -> None:
+    """A ``customer_id`` other than 0 must be a user of the store (``save_object``)."""
+    from bulkio.sandbox.customers import user_exists
+
+    wanted = stock_amount(payload.get("customer_id"))
+    if wanted and not user_exists(store, int(wanted)):
+        raise ApiError("woocommerce_rest_invalid_customer_id", "Customer ID is invalid.", 400)
+
+
 def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
     refuse_existing(payload, "shop_order")
     if strict:
@@ -314,8 +329,13 @@ def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> d
         now = store.now_text()
         doc = _blank_order()
         doc["order_key"] = "wc_order_" + secrets.token_hex(7)
+        if payload.get("created_via") and store.version.at_least("9.0"):
+            # writable on create in 11.0.1 (7.9 keeps rest-api; the point between is a guess)
+            doc["created_via"] = sanitize_text_field(str(payload["created_via"]))
         _apply(store, doc, payload, now)
+        check_customer(store, payload)
         calculate_totals(doc)
+        follow_status(store, doc)
         order_id = store.insert_post(_columns(doc, now, now), doc)
         return get_order(store, order_id)
 
@@ -328,8 +348,10 @@ def update_order(
     with store.db.lock:
         doc = stored_doc(post_row(store, order_id, "shop_order", 400))
         now = store.now_text()
+        check_customer(store, payload)
         if _apply(store, doc, payload, now):
             calculate_totals(doc)
+        follow_status(store, doc)
         store.update_post(order_id, _columns(doc, now), doc)
         return get_order(store, order_id)
 
