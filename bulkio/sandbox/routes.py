@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from bulkio.sandbox import attributes, orders, products, terms
+from bulkio.sandbox import attributes, coupons, customers, orders, products, terms
 from bulkio.sandbox.collection import Listed, paging
 from bulkio.sandbox.errors import ApiError, no_route
 from bulkio.sandbox.params import as_bool
@@ -309,6 +309,8 @@ class Api:
         attributes.register(self)  # products/attributes (+ terms): bulkio.sandbox.attributes
         self._register_products()
         self._register_orders()
+        customers.register(self)  # customers: bulkio.sandbox.customers
+        coupons.register(self)  # coupons: bulkio.sandbox.coupons
 
     def add(self, pattern: str, methods: dict[str, tuple[str, Handler]]) -> None:
         self.routes.append((re.compile(f"^/wc/v3/{pattern}/?$"), methods))
