@@ -14,9 +14,10 @@ a sale price above the regular price (both in the row) is rejected.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +242,63 @@ def _column_uses(mapping: Mapping) -> list[tuple[str, str]]:
     return uses
 
 
+@dataclass
+class FittedFields:
+    """The mapping's plain fields fitted to one file's header (:func:`fit_fields`)."""
+
+    mapping: Mapping
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Weight / dimension field → (the column read, its unit)."""
+    absent: list[str] = field(default_factory=list)
+    """Columns the mapping names but the file lacks (``missing_columns = "leave"``)."""
+
+
+def fit_fields(mapping: Mapping, header: list[str], *, is_xml: bool = False) -> FittedFields:
+    """``{unit}`` columns resolved to the header that has them (``Weight ({unit})`` → ``Weight
+    (lbs)``, unit ``lbs``), and with ``[source] missing_columns = "leave"`` the fields whose
+    columns the file lacks left out (the SKU never is). Otherwise a missing column stays in,
+    and :func:`resolve_columns` names it."""
+    from bulkio.mapping.units import field_kind, unit_kind, unit_name
+
+    leave = mapping.source.missing_columns == "leave"
+    insensitive = mapping.source.header_case == "insensitive"
+    have = {_nfc(c).casefold() if insensitive else _nfc(c) for c in header}
+    fields = dict(mapping.fields)
+    fitted = FittedFields(mapping)
+    for name, rule in mapping.fields.items():
+        if rule.unit_placeholder and not is_xml:
+            head, tail = (re.escape(part) for part in (rule.column or "").split("{unit}", 1))
+            regex = re.compile(f"^{head}(?P<unit>.+?){tail}$", re.IGNORECASE)
+            found = None
+            for column in header:
+                match = regex.match(column)
+                if match and unit_kind(unit_name(match["unit"])) == field_kind(name):
+                    found = (column, unit_name(match["unit"]))
+                    break
+            if found is None:
+                fitted.absent.append(rule.column or "")
+                if leave:
+                    del fields[name]
+                continue
+            fields[name] = replace(rule, column=found[0])
+            fitted.units[name] = found
+            continue
+        if leave and name != "sku" and not is_xml:
+            wanted = rule.source_columns
+            missing = [
+                c for c in wanted if (_nfc(c).casefold() if insensitive else _nfc(c)) not in have
+            ]
+            if missing:
+                fitted.absent.extend(c for c in missing if c not in fitted.absent)
+                del fields[name]
+                continue
+        if rule.unit and rule.column is not None:
+            fitted.units[name] = (rule.column, rule.unit)
+    if fields != mapping.fields:
+        fitted.mapping = replace(mapping, fields=fields)
+    return fitted
+
+
 def records_from_source(mapping: Mapping, source: SourceFrame) -> RecordSet:
     """Apply filters, casts and row checks to an already-read source frame."""
     return records_from_pieces(mapping, [source])
@@ -258,6 +316,7 @@ def records_from_pieces(mapping: Mapping, pieces: Iterable[SourceFrame]) -> Reco
     """
     pieces = iter(pieces)
     first = next(pieces)
+    mapping = fit_fields(mapping, list(first.columns), is_xml=first.format == "xml").mapping
     try:
         columns = resolve_columns(mapping, first)
     except MappingError:

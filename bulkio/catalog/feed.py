@@ -45,10 +45,8 @@ from bulkio.mapping.units import (
     UNIT_FIELDS,
     convert_value,
     field_kind,
-    unit_kind,
-    unit_name,
 )
-from bulkio.records import RowError, records_from_source
+from bulkio.records import RowError, fit_fields, records_from_source
 from bulkio.sources import LINE, SourceFrame, read_source
 from bulkio.sources.xml import VALUE_SEPARATOR
 
@@ -267,28 +265,12 @@ def _resolve(mapping: Mapping, header: list[str]) -> _Layout:
                 absent.append(column)
         return found
 
-    fields = dict(mapping.fields)
-    units: dict[str, tuple[str, str]] = {}
-    for name, rule in mapping.fields.items():
-        if rule.unit_placeholder:
-            found = _unit_column(rule.column or "", name, header)
-            if found is None:
-                if not leave:
-                    _missing_column(mapping, f"{rule.key}.column", rule.column or "", header)
-                absent.append(rule.column or "")
-                del fields[name]
-                continue
-            fields[name] = replace(rule, column=found[0])
-            units[name] = found
-            continue
-        if name != "sku" and not columns.is_xml and leave:
-            wanted = rule.source_columns
-            if any(columns.find(c) is None for c in wanted):
-                absent.extend(c for c in wanted if c not in absent and columns.find(c) is None)
-                del fields[name]
-                continue
-        if rule.unit and rule.column is not None:
-            units[name] = (rule.column, rule.unit)
+    fitted = fit_fields(mapping, header, is_xml=columns.is_xml)
+    if not leave:
+        for name, rule in mapping.fields.items():
+            if rule.unit_placeholder and name not in fitted.units:
+                _missing_column(mapping, f"{rule.key}.column", rule.column or "", header)
+    absent.extend(fitted.absent)
     lists: dict[str, tuple[ListRule, list[str]]] = {}
     for name, lst in mapping.lists.items():
         found_columns = [c for c in (need(c, lst.key) for c in lst.columns) if c]
@@ -343,10 +325,9 @@ def _resolve(mapping: Mapping, header: list[str]) -> _Layout:
                 name_col = need(rule_downloads.name_column, "fields.downloads.name_column")
                 downloads.append((name_col, url))
     target = mapping.target
-    plain = mapping if fields == mapping.fields else replace(mapping, fields=fields)
     return _Layout(
-        mapping=plain,
-        units=units,
+        mapping=fitted.mapping,
+        units=fitted.units,
         absent=absent,
         lists=lists,
         attributes=attributes,
@@ -369,19 +350,6 @@ def _missing_column(mapping: Mapping, key: str, column: str, header: list[str]) 
         hint='fix the column name, or set [source] missing_columns = "leave" to leave the '
         "fields of absent columns as the store has them",
     )
-
-
-def _unit_column(pattern: str, name: str, header: list[str]) -> tuple[str, str] | None:
-    """The header matching ``Weight ({unit})`` with a unit of the field's kind, and that unit."""
-    head, tail = (re.escape(part) for part in pattern.split("{unit}", 1))
-    regex = re.compile(f"^{head}(?P<unit>.+?){tail}$", re.IGNORECASE)
-    for column in header:
-        match = regex.match(column)
-        if match:
-            unit = unit_name(match["unit"])
-            if unit_kind(unit) == field_kind(name):
-                return column, unit
-    return None
 
 
 # -- cells -----------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ STRICT_TYPES = {
     "reviews_allowed": "boolean",
     "categories": "array",
     "tags": "array",
+    "brands": "array",
     "images": "array",
     "attributes": "array",
     "default_attributes": "array",
@@ -456,10 +457,10 @@ def _apply_product(
         if isinstance(payload.get(name), list):
             doc[name] = [int(item) for item in payload[name] if str(item).isdigit()]
     set_ints(doc, payload, "parent_id")
-    for field, taxonomy, key in (
-        ("categories", "product_cat", "category_ids"),
-        ("tags", "product_tag", "tag_ids"),
-    ):
+    taxonomies = [("categories", "product_cat", "category_ids"), ("tags", "product_tag", "tag_ids")]
+    if store.version.brands:
+        taxonomies.append(("brands", "product_brand", "brand_ids"))
+    for field, taxonomy, key in taxonomies:
         if isinstance(payload.get(field), list):
             wanted = [
                 int(term["id"])
@@ -541,6 +542,7 @@ def create_product(store: Store, payload: Mapping[str, Any], *, strict: bool) ->
         )
         store.set_post_terms(product_id, doc["category_ids"], "product_cat")
         store.set_post_terms(product_id, doc["tag_ids"], "product_tag")
+        store.set_post_terms(product_id, doc.get("brand_ids") or [], "product_brand")
         return get_product(store, product_id)
 
 
@@ -579,6 +581,8 @@ def update_product(
             store.set_post_terms(product_id, doc["category_ids"], "product_cat")
         if "tags" in payload:
             store.set_post_terms(product_id, doc["tag_ids"], "product_tag")
+        if "brands" in payload and store.version.brands:
+            store.set_post_terms(product_id, doc.get("brand_ids") or [], "product_brand")
         return get_product(store, product_id)
 
 
@@ -629,7 +633,11 @@ def product_responses(
     v3 API does not answer it).
     """
     docs = [_as_product_doc(row) for row in rows]
-    term_ids = [term for doc in docs for term in (*doc["category_ids"], *doc["tag_ids"])]
+    term_ids = [
+        term
+        for doc in docs
+        for term in (*doc["category_ids"], *doc["tag_ids"], *(doc.get("brand_ids") or ()))
+    ]
     terms = store.term_refs(term_ids)
     variable_ids = [
         int(row["id"]) for row, doc in zip(rows, docs, strict=True) if doc["type"] == "variable"
@@ -785,7 +793,7 @@ def _product_response(
     }
     _version_fields(store, answer, doc)
     if store.version.brands:
-        answer["brands"] = []  # the product_brand taxonomy (not modelled: no brands)
+        answer["brands"] = [terms[i] for i in doc.get("brand_ids") or () if i in terms]
     return answer
 
 

@@ -298,6 +298,27 @@ def add_target_hints(data: Any) -> Any:
     return data
 
 
+UNIT_OPTIONS = {
+    "weight": ("Weight unit", "weights", ("kg", "g", "lbs", "oz"), "lbs"),
+    "dimension": ("Dimensions unit", "lengths", ("m", "cm", "mm", "in", "yd"), "in"),
+}
+
+
+def _unit_setting(kind: str, value: str) -> dict[str, Any]:
+    label, what, options, default = UNIT_OPTIONS[kind]
+    text = f"This controls what unit you will define {what} in."
+    return {
+        "id": f"woocommerce_{kind}_unit",
+        "label": label,
+        "description": text,
+        "type": "select",
+        "default": default,
+        "options": {option: option for option in options},
+        "tip": text,
+        "value": value,
+    }
+
+
 class Api:
     """The ``wc/v3`` routes over one :class:`Store`."""
 
@@ -311,6 +332,7 @@ class Api:
         self._register_orders()
         customers.register(self)  # customers: bulkio.sandbox.customers
         coupons.register(self)  # coupons: bulkio.sandbox.coupons
+        self._register_settings()
 
     def add(self, pattern: str, methods: dict[str, tuple[str, Handler]]) -> None:
         self.routes.append((re.compile(f"^/wc/v3/{pattern}/?$"), methods))
@@ -443,7 +465,10 @@ class Api:
 
     def _register_terms(self) -> None:
         store = self.store
-        for resource in ("categories", "tags", "shipping_classes"):
+        resources = ["categories", "tags", "shipping_classes"]
+        if store.version.brands:
+            resources.append("brands")  # products/brands: WooCommerce 9.6 and later
+        for resource in resources:
 
             def list_terms(call: Call, ids: Mapping[str, str], resource: str = resource) -> Any:
                 return terms.list_terms(store, resource, call.params)
@@ -476,6 +501,16 @@ class Api:
             self._crud(
                 f"products/{resource}", list_terms, get_term, create_term, update_term, delete_term
             )
+
+    def _register_settings(self) -> None:
+        """``settings/products``: the weight and dimension units (the two settings bulkio
+        reads), shaped as WooCommerce answers them (measured on 11.0.1)."""
+        store = self.store
+
+        def product_settings(call: Call, ids: Mapping[str, str]) -> Answer:
+            return Answer(200, [_unit_setting(kind, unit) for kind, unit in store.units.items()])
+
+        self.add("settings/products", {"GET": ("list", product_settings)})
 
     def _register_orders(self) -> None:
         self._crud_by_id(

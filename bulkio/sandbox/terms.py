@@ -18,7 +18,10 @@ TAXONOMIES = {
     "categories": "product_cat",
     "tags": "product_tag",
     "shipping_classes": "product_shipping_class",
+    "brands": "product_brand",
 }
+HIERARCHICAL = ("product_cat", "product_brand")
+"""Taxonomies whose terms have parents (brands are hierarchical like categories)."""
 ORDERBY = ("id", "include", "name", "slug", "term_group", "description", "count")
 ORDER_COLUMNS = {"id": "id", "name": "name", "slug": "slug"}  # other orderby values sort by name
 STRICT_TYPES = {"name": "string", "slug": "string", "parent": "integer"}
@@ -32,7 +35,7 @@ def stored_term_name(given: str) -> str:
 
 
 def _exists_message(taxonomy: str) -> str:
-    if taxonomy == "product_cat":
+    if taxonomy in HIERARCHICAL:
         return "A term with the name provided already exists with this parent."
     return "A term with the name provided already exists in this taxonomy."
 
@@ -55,7 +58,7 @@ def _name_clash(store: Store, taxonomy: str, name: str, parent: int, own_id: int
     # MySQL's collation makes WordPress's duplicate check case-insensitive (term_exists).
     sql = "SELECT id FROM terms WHERE taxonomy = ? AND name = ? COLLATE NOCASE AND id != ?"
     args: list[Any] = [taxonomy, name, own_id]
-    if taxonomy == "product_cat":
+    if taxonomy in HIERARCHICAL:
         sql += " AND parent = ?"
         args.append(parent)
     found = store.db.scalar(sql, args)
@@ -73,7 +76,7 @@ def create_term(
     name = stored_term_name(str(payload.get("name") or ""))
     if not name:
         raise ApiError("empty_term_name", "A name is required for this term.", 400)
-    parent = int(payload.get("parent") or 0) if taxonomy == "product_cat" else 0
+    parent = int(payload.get("parent") or 0) if taxonomy in HIERARCHICAL else 0
     with store.db.lock:
         if parent and not store.db.scalar(
             "SELECT 1 FROM terms WHERE id = ? AND taxonomy = ?", (parent, taxonomy)
@@ -116,7 +119,7 @@ def update_term(
         doc = doc_of(row)
         name = stored_term_name(str(payload["name"])) if payload.get("name") else row["name"]
         parent = int(row["parent"])
-        if taxonomy == "product_cat" and "parent" in payload:
+        if taxonomy in HIERARCHICAL and "parent" in payload:
             parent = int(payload.get("parent") or 0)
         clash = _name_clash(store, taxonomy, name, parent, term_id)
         if clash is not None and name != row["name"]:
@@ -172,7 +175,7 @@ def term_responses(store: Store, resource: str, rows: list[sqlite3.Row]) -> list
         doc = doc_of(row)
         term_id = int(row["id"])
         item: dict[str, Any] = {"id": term_id, "name": row["name"], "slug": row["slug"]}
-        if resource == "categories":
+        if TAXONOMIES[resource] in HIERARCHICAL:
             item.update(
                 parent=int(row["parent"]),
                 description=doc["description"],
@@ -194,7 +197,7 @@ def list_terms(store: Store, resource: str, params: Mapping[str, Any]) -> Listed
     query.search("name", "slug")
     query.slug()
     parent = as_int(params, "parent")
-    if parent is not None and resource == "categories":
+    if parent is not None and TAXONOMIES[resource] in HIERARCHICAL:
         query.add("parent = ?", parent)
     product = as_int(params, "product")
     if product is not None:
