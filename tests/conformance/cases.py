@@ -43,8 +43,11 @@ def step(
     headers: tuple[str, ...] = (),
     auth: str = "rw",
     scheme: str = "https",
+    server_error: bool = False,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {"method": method, "route": route, "scheme": scheme, "auth": auth}
+    if server_error:
+        spec["server_error"] = True  # a 5xx here is WooCommerce's answer, not a disturbed store
     if params:
         spec["params"] = params
     if body is not None:
@@ -1231,6 +1234,497 @@ CASES: list[dict[str, Any]] = [
                 ]
             },
             check=("create.*.sku", "create.*.error.code"),
+        ),
+    ),
+]
+
+CUSTOMER_BASICS = (
+    "email",
+    "username",
+    "role",
+    "first_name",
+    "last_name",
+    "billing",
+    "shipping",
+    "is_paying_customer",
+)
+COUPON_BASICS = (
+    "code",
+    "amount",
+    "discount_type",
+    "date_expires",
+    "date_expires_gmt",
+    "usage_limit",
+    "usage_limit_per_user",
+    "individual_use",
+    "product_ids",
+    "excluded_product_ids",
+    "product_categories",
+    "excluded_product_categories",
+    "email_restrictions",
+    "free_shipping",
+    "minimum_amount",
+    "maximum_amount",
+    "description",
+    "status",
+    "limit_usage_to_x_items",
+    "exclude_sale_items",
+)
+
+# Migrations (issue 17, docs/migrations.md). No case writes to user 1: WooCommerce 7.9 lets the
+# customers endpoint change and delete administrators (and with user 1 the API keys go).
+CASES += [
+    case(
+        "customers-create",
+        "a customer: e-mail kept as sent, username from it, names sanitized, addresses as sent, "
+        "meta (protected keys per version); found by e-mail without case",
+        step(
+            "POST",
+            "customers",
+            {
+                "email": "{P}.Anna@Example.COM",
+                "first_name": "Anna",
+                "last_name": "  Muster <b>x</b> ",
+                "billing": {
+                    "first_name": "Anna",
+                    "country": "de",
+                    "postcode": " 10115 ",
+                    "email": "{P}.BILL@Example.com",
+                    "phone": "+49 30 1",
+                },
+                "shipping": {"city": "Berlin"},
+                "meta_data": [
+                    {"key": "shopify_id", "value": "123"},
+                    {"key": "_hidden", "value": "x"},
+                ],
+            },
+            check=(*CUSTOMER_BASICS, "meta_data.*.key", "meta_data.*.value"),
+            save={"c": "id"},
+        ),
+        step(
+            "GET",
+            "customers",
+            params={"email": "{pl}.anna@example.com"},
+            check=("*.email", "*.role"),
+            headers=("X-WP-Total", "X-WP-TotalPages"),
+        ),
+        step(
+            "GET",
+            "customers",
+            params={"email": "{P}.ANNA@EXAMPLE.COM", "_fields": "id,email"},
+            check=("*.email",),
+        ),
+        step("GET", "customers", params={"email": "{P}"}, check=("message", "data.params")),
+        step(
+            "GET",
+            "customers",
+            params={"search": "{pl}.an", "_fields": "email"},
+            check=(".",),
+            headers=("X-WP-Total",),
+        ),
+        step(
+            "PUT",
+            "customers/{c}",
+            {"meta_data": [{"key": "shopify_id", "value": "456"}], "last_name": "Neu"},
+            check=("last_name", "email", "meta_data.*.key", "meta_data.*.value"),
+        ),
+        get_edit("customers/{c}", *CUSTOMER_BASICS),
+    ),
+    case(
+        "customers-errors",
+        "taken e-mails (any case, any role), invalid ones, a case-only change of one's own "
+        "e-mail, username, unknown ids, trashing; the admin is listed only with role=all",
+        step("POST", "customers", {"email": "{P}.a@example.com"}, save={"a": "id"}),
+        step("POST", "customers", {"email": "{P}.b@example.com"}, save={"b": "id"}),
+        step("POST", "customers", {"email": "{P}.A@EXAMPLE.com"}, check=("message", "data")),
+        step("POST", "customers", {"email": "Admin@Example.test"}, check=("message", "data")),
+        step(
+            "POST",
+            "customers/batch",
+            {
+                "create": [
+                    {"email": "{P}.c@example.com", "password": "Secret-12345"},
+                    {"email": "{P}.B@example.COM"},
+                    {"email": "not-an-email"},
+                    {"first_name": "no e-mail"},
+                    {"email": "{P}.d@example.com", "username": "{P}user"},
+                ],
+                "update": [
+                    {"id": {"$ref": "a"}, "email": "{P}.A@example.com", "first_name": "X"},
+                    {"id": 999999, "first_name": "x"},
+                ],
+            },
+            check=(
+                "create.*.email",
+                "create.*.username",
+                "create.*.role",
+                "create.*.error",
+                "update.*.error",
+                "update.*.first_name",
+            ),
+        ),
+        step("PUT", "customers/{a}", {"email": "{P}.B@example.com"}, check=("message",)),
+        step("PUT", "customers/{a}", {"username": "other"}, check=("message",)),
+        step("PUT", "customers/999999", {"first_name": "x"}, check=("message", "data")),
+        step("GET", "customers/999999", check=("message", "data")),
+        step("DELETE", "customers/{a}", check=("message", "data"), server_error=True),
+        step("DELETE", "customers/999999", params={"force": "true"}, check=("message", "data")),
+        step(
+            "GET",
+            "customers",
+            params={"email": "admin@example.test"},
+            check=(".",),
+            headers=("X-WP-Total",),
+        ),
+        step(
+            "GET",
+            "customers",
+            params={"email": "admin@example.test", "role": "all", "_fields": "email,role,username"},
+            check=(".",),
+        ),
+        step(
+            "DELETE",
+            "customers/{b}",
+            params={"force": "true"},
+            check=("email", "role"),
+        ),
+        step("GET", "customers/{b}", check=("data",)),
+    ),
+    case(
+        "coupons-create",
+        "a coupon: code trimmed and lower-cased, money as decimals, restrictions kept unchecked "
+        "(ids) or lower-cased (e-mails); codes match without case",
+        step(
+            "POST",
+            "coupons",
+            {
+                "code": "{P}-Summer 10",
+                "amount": "10",
+                "discount_type": "percent",
+                "date_expires": "2030-06-30",
+                "usage_limit": 100,
+                "usage_limit_per_user": 1,
+                "individual_use": True,
+                "product_ids": [99999999, 99999996],
+                "excluded_product_ids": [99999998],
+                "product_categories": [99999997],
+                "email_restrictions": ["{P}.A@Example.COM", "*@Example.org", "not an email"],
+                "minimum_amount": "50",
+                "description": "Flyer <b>2024</b>",
+                "meta_data": [{"key": "shopify_id", "value": "c1"}],
+            },
+            check=(*COUPON_BASICS, "meta_data.*.key", "meta_data.*.value"),
+            save={"c": "id"},
+        ),
+        step("POST", "coupons", {"code": "{pl}-summer 10"}, check=("message", "data")),
+        step("POST", "coupons", {"code": " {P}-SUMMER 10 "}, check=("message", "data")),
+        step(
+            "GET",
+            "coupons",
+            params={"code": "{P}-SUMMER 10", "_fields": "id,code"},
+            check=("*.code",),
+            refs={},
+            headers=("X-WP-Total",),
+        ),
+        step("GET", "coupons", params={"code": "{P}-Summer"}, check=(".",)),
+        step(
+            "GET",
+            "coupons",
+            params={"search": "{pl}-sum", "_fields": "code"},
+            check=(".",),
+        ),
+        step(
+            "PUT",
+            "coupons/{c}",
+            {"date_expires": None, "email_restrictions": [], "product_ids": []},
+            check=("date_expires", "email_restrictions", "product_ids", "excluded_product_ids"),
+        ),
+        step("PUT", "coupons/{c}", {"date_expires": ""}, check=("date_expires",)),
+        get_edit("coupons/{c}", *COUPON_BASICS),
+    ),
+    case(
+        "coupons-dates-and-errors",
+        "expiry dates without zone (site time), with an offset, in other notations; amounts "
+        "with a comma; invalid types, empty and taken codes; updates of one's own code",
+        step("POST", "coupons", {"code": "{P}-base", "amount": "1"}, save={"c": "id"}),
+        step(
+            "POST",
+            "coupons/batch",
+            {
+                "create": [
+                    {"code": "{P}-d0", "date_expires": "2030-06-30T12:00:00"},
+                    {"code": "{P}-d1", "date_expires": "2030-06-30T12:00:00+02:00"},
+                    {"code": "{P}-d2", "date_expires": "2030-06-30T12:00:00Z"},
+                    {"code": "{P}-d3", "date_expires": "30.06.2030"},
+                    {"code": "{P}-d4", "date_expires": ""},
+                    {"code": "{P}-d5", "date_expires": "2030-06-30 23:59:59"},
+                    {"code": "{P}-g", "date_expires_gmt": "2030-06-30T12:00:00"},
+                    {"code": "{P}-fixed", "discount_type": "fixed_cart", "amount": "5,50"},
+                    {"code": "{P}-bad", "discount_type": "nope"},
+                    {"code": ""},
+                    {"amount": "3"},
+                    {"code": "{P}-BASE"},
+                ],
+                "update": [
+                    {"id": {"$ref": "c"}, "code": "{P}-Base", "amount": "12.5"},
+                    {"id": 99999999, "amount": "1"},
+                ],
+            },
+            check=(
+                "create.*.code",
+                "create.*.amount",
+                "create.*.discount_type",
+                "create.*.date_expires",
+                "create.*.date_expires_gmt",
+                "create.*.error",
+                "update.*.code",
+                "update.*.amount",
+                "update.*.error",
+            ),
+        ),
+        step("GET", "coupons/99999999", check=("message", "data")),
+        step("PUT", "coupons/99999999", {"amount": "1"}, check=("message", "data")),
+    ),
+    case(
+        "coupons-trash",
+        "a trashed coupon: 7.9 answers 500 yet trashes it; its code is free again",
+        step("POST", "coupons", {"code": "{P}-T", "amount": "2"}, save={"t": "id"}),
+        step(
+            "DELETE",
+            "coupons/{t}",
+            check=("message", "data", "code", "status"),
+            server_error=True,
+        ),
+        get_edit("coupons/{t}", "code", "status"),
+        step("GET", "coupons", params={"code": "{P}-T"}, check=(".",)),
+        step("POST", "coupons", {"code": "{P}-t"}, check=("code", "status")),
+        step("DELETE", "coupons/{t}", check=("message", "data")),
+    ),
+    case(
+        "orders-history",
+        "an order as an import would send it: the dates, taxes and totals given are not kept, "
+        "a paid status reduces stock (line meta _reduced_stock), meta and notes are kept",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} Stocked",
+                "sku": "{P}ST",
+                "regular_price": "10.00",
+                "manage_stock": True,
+                "stock_quantity": 10,
+            },
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders",
+            {
+                "status": "processing",
+                "currency": "EUR",
+                "date_created": "2021-03-04T10:11:12",
+                "date_created_gmt": "2021-03-04T09:11:12",
+                "date_paid": "2021-03-04T10:12:00",
+                "date_completed": "2021-03-05T08:00:00",
+                "created_via": "shopify-import",
+                "number": "#1001",
+                "customer_note": "Bitte klingeln",
+                "payment_method": "shopify",
+                "payment_method_title": "Shopify Payments",
+                "transaction_id": "tx-1",
+                "billing": {"first_name": "Eva", "country": "DE"},
+                "meta_data": [
+                    {"key": "_source_number", "value": "#1001"},
+                    {"key": "source_number", "value": "#1001"},
+                ],
+                "line_items": [
+                    {
+                        "product_id": {"$ref": "p"},
+                        "quantity": 2,
+                        "subtotal": "20.00",
+                        "total": "20.00",
+                        "subtotal_tax": "3.80",
+                        "total_tax": "3.80",
+                        "taxes": [{"id": 1, "total": "3.80", "subtotal": "3.80"}],
+                        "meta_data": [{"key": "source_line", "value": "L1"}],
+                    }
+                ],
+                "tax_lines": [
+                    {
+                        "rate_code": "DE-MWST-1",
+                        "rate_id": 1,
+                        "label": "MwSt",
+                        "compound": False,
+                        "tax_total": "3.80",
+                        "shipping_tax_total": "0.00",
+                    }
+                ],
+                "shipping_lines": [
+                    {
+                        "method_id": "flat_rate",
+                        "method_title": "DHL",
+                        "total": "4.90",
+                        "total_tax": "0.93",
+                    }
+                ],
+                "total": "99.00",
+            },
+            save={"o": "id"},
+            check=(
+                "status",
+                "currency",
+                "date_completed",
+                "created_via",
+                "total",
+                "total_tax",
+                "cart_tax",
+                "shipping_total",
+                "shipping_tax",
+                "tax_lines",
+                "customer_note",
+                "payment_method_title",
+                "transaction_id",
+                "meta_data.*.key",
+                "meta_data.*.value",
+                "line_items.0.subtotal_tax",
+                "line_items.0.total_tax",
+                "line_items.0.taxes",
+                "line_items.0.meta_data.*.key",
+                "line_items.0.meta_data.*.value",
+                "shipping_lines.0.total_tax",
+            ),
+        ),
+        step(
+            "GET", "products/{p}", params={"_fields": "stock_quantity"}, check=("stock_quantity",)
+        ),
+        step(
+            "GET",
+            "orders",
+            params={"product": {"$ref": "p"}, "before": "2022-01-01T00:00:00"},
+            check=(".",),
+            headers=("X-WP-Total",),
+        ),
+        step(
+            "POST",
+            "orders/batch",
+            {
+                "create": [
+                    {"status": "completed", "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"set_paid": True, "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"status": "on-hold", "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"status": "pending", "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"status": "cancelled", "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"status": "shipped", "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {
+                        "status": "completed",
+                        "meta_data": [
+                            {"key": "_order_stock_reduced", "value": "yes"},
+                            {"key": "_new_order_email_sent", "value": "true"},
+                        ],
+                        "line_items": [{"product_id": {"$ref": "p"}, "quantity": 3}],
+                    },
+                ]
+            },
+            save={"pending": "create.3.id"},
+            check=(
+                "create.*.status",
+                "create.*.meta_data",
+                "create.*.line_items.0.meta_data.*.key",
+                "create.*.line_items.0.meta_data.*.value",
+            ),
+        ),
+        step(
+            "GET", "products/{p}", params={"_fields": "stock_quantity"}, check=("stock_quantity",)
+        ),
+        step(
+            "PUT",
+            "orders/{pending}",
+            {"status": "completed", "date_completed": "2019-01-01T00:00:00"},
+            check=("status", "line_items.0.meta_data.*.key"),
+        ),
+        step(
+            "GET", "products/{p}", params={"_fields": "stock_quantity"}, check=("stock_quantity",)
+        ),
+    ),
+    case(
+        "orders-history-lines",
+        "lines of products that no longer exist, a price that is read-only, order totals from "
+        "the lines, a fee, an unknown customer",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} W", "sku": "{P}W", "regular_price": "10"},
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders/batch",
+            {
+                "create": [
+                    {
+                        "line_items": [
+                            {
+                                "product_id": 99999999,
+                                "name": "{P} Old thing",
+                                "quantity": 2,
+                                "subtotal": "30.00",
+                                "total": "30.00",
+                            }
+                        ]
+                    },
+                    {
+                        "line_items": [
+                            {
+                                "sku": "{P}NOPE",
+                                "name": "{P} Old thing",
+                                "quantity": 1,
+                                "subtotal": "7.00",
+                                "total": "7.00",
+                            }
+                        ]
+                    },
+                    {"line_items": [{"product_id": 99999999, "quantity": 1}]},
+                    {
+                        "line_items": [{"product_id": {"$ref": "p"}, "quantity": 1, "price": "3"}],
+                        "fee_lines": [{"name": "Tax", "total": "1.90", "tax_status": "none"}],
+                    },
+                    {
+                        "line_items": [
+                            {
+                                "product_id": {"$ref": "p"},
+                                "quantity": 1,
+                                "subtotal": "10.00",
+                                "total": "8.00",
+                            }
+                        ],
+                        "discount_total": "2.00",
+                        "total": "99.00",
+                        "total_tax": "5.00",
+                    },
+                    {
+                        "prices_include_tax": True,
+                        "line_items": [{"product_id": {"$ref": "p"}, "quantity": 1}],
+                    },
+                    {"customer_id": 99999999, "line_items": [{"product_id": {"$ref": "p"}}]},
+                    {"line_items": [{"name": "{P} nameless", "total": "1.00"}]},
+                ]
+            },
+            check=(
+                "create.*.total",
+                "create.*.discount_total",
+                "create.*.total_tax",
+                "create.*.prices_include_tax",
+                "create.*.error",
+                "create.*.line_items.0.name",
+                "create.0.line_items.0.product_id",
+                "create.1.line_items.0.product_id",
+                "create.2.line_items.0.product_id",
+                "create.*.line_items.0.sku",
+                "create.*.line_items.0.subtotal",
+                "create.*.line_items.0.total",
+                "create.*.line_items.0.price",
+                "create.*.fee_lines.0.total",
+            ),
         ),
     ),
 ]

@@ -31,7 +31,7 @@ RECORDINGS = Path(__file__).parent / "recordings"
 STORE_NAMES = ("wc11", "wc79")
 IMAGE_PORT = 8080
 """WordPress fetches from 80, 443 and 8080 only (``http_allowed_safe_ports``): 8080 it is."""
-TRACKED = ("products", "orders", "products/categories", "products/tags")
+TRACKED = ("products", "orders", "products/categories", "products/tags", "customers", "coupons")
 
 
 def target_for(env: dict[str, str]) -> Target:
@@ -113,14 +113,28 @@ def record_case(target: Target, spec: dict[str, Any], img: str) -> tuple[dict[st
                 names[name] = value
             request = {
                 key: step[key]
-                for key in ("method", "route", "scheme", "auth", "params", "body", "save")
+                for key in (
+                    "method",
+                    "route",
+                    "scheme",
+                    "auth",
+                    "params",
+                    "body",
+                    "save",
+                    "server_error",
+                )
                 if key in step
             }
             steps.append({**request, "answer": answer})
     finally:
         _clean_up(target, created)
     recorded: dict[str, Any] = {"name": spec["name"], "about": spec["about"], "steps": steps}
-    broken = [s["answer"] for s in steps if not 200 <= s["answer"]["status"] < 500]
+    broken = [
+        recorded_step["answer"]
+        for recorded_step, spec_step in zip(steps, spec["steps"], strict=False)
+        if not 200 <= recorded_step["answer"]["status"] < 500
+        and not (spec_step.get("server_error") and recorded_step["answer"]["status"] < 600)
+    ]
     if broken:
         # Not WooCommerce's behaviour but the reference store's state: another test changing
         # its settings for a moment (seen on 7.9: 500 theme_not_found, 301 from /wp-json/
@@ -142,6 +156,8 @@ def _clean_up(target: Target, created: list[tuple[str, int]]) -> None:
                 )
                 if answer.status_code in (200, 404, 410):
                     break
+                if base == "customers" and answer.status_code == 400:
+                    break  # 7.9's answer for a user that is gone: woocommerce_rest_invalid_id
                 time.sleep(2 * (attempt + 1))
             else:
                 print(f"could not delete {base}/{item_id}: {answer.status_code}", file=sys.stderr)
