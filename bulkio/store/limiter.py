@@ -6,7 +6,8 @@ the first (each extra request only waits, and a host that refuses instead of que
 would tune it by hand, one change at a time, judging each by the throughput it gave:
 
 * **Start** at 4 (capped by the maximum) and **double** while the throughput (items written, or
-  requests read, per second) rises by at least 10 %.
+  requests read, per second) rises by at least 10 % (a doubling that gains 5–10 % is kept, and
+  ends the doubling; one that gains nothing from the start is undone and halving is tried).
 * Then hold the best setting, and every few windows **probe** one step up or one step down:
   up is kept when the throughput rose clearly, down when it did not fall. On a host where more
   requests only queue, the limit so settles at the knee — the fewest requests in flight that
@@ -44,6 +45,8 @@ the "resource limit reached" of LiteSpeed/cPanel shared hosting)."""
 
 DEFAULT_INITIAL = 4
 CEILING_HOLD_MAX = 64
+PARTIAL_GAIN = 0.05
+"""A doubling that gains less than needed to go on doubling, but at least this, is kept."""
 DEFAULT_MAXIMUM = 16
 
 
@@ -200,6 +203,17 @@ class ConcurrencyController:
                 self.waiting = 0 if self.limit < self.maximum else self.hold
                 self.next_probe_down = False  # it paid: try one more next
                 self.reason = "probe up kept"
+                return self.limit
+            if self.starting and throughput >= base * (1 + PARTIAL_GAIN):
+                # Doubling gave a little: the knee lies between; keep the larger, stop doubling.
+                self.base_limit, self.base_throughput, self.base_latency = (
+                    self.limit,
+                    throughput,
+                    latency,
+                )
+                self.starting = False
+                self.waiting = self.hold
+                self.reason = "start: doubling gave a little"
                 return self.limit
             never_doubled = self.starting and self.base_limit == self._clamp(self._start)
             self.starting = False

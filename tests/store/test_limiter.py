@@ -139,3 +139,19 @@ def test_acquire_blocks_at_the_limit() -> None:
     limiter.release(first)
     thread.join(2)
     assert got and limiter.in_flight == 1
+
+
+def test_a_doubling_that_gains_a_little_is_kept_and_ends_the_doubling() -> None:
+    controller = ConcurrencyController(maximum=16)
+    assert controller.on_window(Window(items=400, seconds=10, latency=1.0)) == 8
+    assert controller.on_window(Window(items=428, seconds=10, latency=1.9)) == 8  # +7 %
+    assert controller.reason == "start: doubling gave a little"
+    assert not controller.starting
+
+
+def test_a_doubling_that_gains_nothing_is_undone_and_halving_is_tried() -> None:
+    controller = ConcurrencyController(maximum=16)
+    controller.on_window(Window(items=400, seconds=10, latency=1.0))
+    assert controller.on_window(Window(items=404, seconds=10, latency=2.0)) == 2
+    assert controller.on_window(Window(items=398, seconds=10, latency=0.5)) == 1  # no loss
+    assert controller.on_window(Window(items=200, seconds=10, latency=0.5)) == 2  # loss: back
