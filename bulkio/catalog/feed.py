@@ -83,6 +83,9 @@ PARENT_FIELDS = (
 )
 """The fields a made-up parent takes from its group's first row (the rest are the
 variations' own: prices, stock, weight …)."""
+GROUPED_VARIATION_FIELDS = tuple(name for name in VARIATION_FIELDS if name != "description")
+"""A grouped row's description is its product's (the group's first row gives it), not repeated
+on each variation."""
 SALE_DATE_FIELDS = ("date_on_sale_from", "date_on_sale_to")
 SHIPPING_CLASS = "shipping_class"
 
@@ -166,6 +169,8 @@ class CatalogFeed:
     has (``weight → ("Weight (lbs)", "lbs")``); converted by :func:`convert_units`."""
     resource: str = "product"
     """``[target] resource``: "product" or "variation" (update existing variations only)."""
+    owned_fields: tuple[str, ...] = ()
+    """The plain fields the mapping owns (``sku``, ``regular_price``, ``meta:ean`` …)."""
     list_columns: dict[str, str] = field(default_factory=dict)
     """List name (``upsell_ids``, ``categories`` …) → the column it was read from (messages)."""
     brands_key: str = ""
@@ -495,6 +500,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         resource="variation" if mapping.target.resource == "variation" else "product",
         brands_key=brands.key if brands is not None else "",
         list_columns={name: columns[0] for name, (_, columns) in layout.lists.items()},
+        owned_fields=tuple(mapping.fields),
     )
 
 
@@ -563,7 +569,8 @@ class _Reader:
         item.attributes = _attributes(row, self.layout.attributes)
         if kind == "variation":
             item.parent_values = {k: v for k, v in values.items() if k in PARENT_FIELDS}
-            item.values = {k: v for k, v in values.items() if k in VARIATION_FIELDS}
+            own = GROUPED_VARIATION_FIELDS if self.mapping.target.group_by else VARIATION_FIELDS
+            item.values = {k: v for k, v in values.items() if k in own}
             item.links = {}
             if self.mapping.target.resource == "variation":
                 self.products.append(item)

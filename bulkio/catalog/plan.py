@@ -781,6 +781,45 @@ def store_units(client: Any, kinds: set[str]) -> dict[str, str]:
     return units
 
 
+VERSIONED = {"global_unique_id": "9.2", "brands": "9.6"}
+"""Fields only newer WooCommerce versions have → the version that brought them."""
+
+
+def check_store_supports(client: Any, feed: CatalogFeed, mapping_path: str) -> None:
+    """Refuse, before anything is read or written for the feed, a mapping owning fields the
+    store's WooCommerce does not have (one ``OPTIONS products`` request, only when the mapping
+    owns such a field): the store would drop them on every write and never settle. One
+    MappingError (exit 2) names every such mapping key."""
+    from bulkio.errors import MappingError
+    from bulkio.store import WooError
+
+    keys = {name: f"fields.{name}" for name in feed.owned_fields if name in VERSIONED}
+    if feed.brands_key and feed.resource == "product":
+        keys["brands"] = feed.brands_key
+    if not keys:
+        return
+    try:
+        answer = client.request("OPTIONS", "products", params={"_fields": "schema"}).json()
+    except (WooError, ValueError):
+        return  # no schema to tell: brands are still checked by their route
+    properties = ((answer or {}).get("schema") or {}).get("properties") or {}
+    lacking = [name for name in keys if name not in properties]
+    if not lacking:
+        return
+    said = "; ".join(
+        f"[{keys[name]}]: {name} arrived in WooCommerce {VERSIONED[name]}" for name in lacking
+    )
+    raise MappingError(
+        mapping_path,
+        keys[lacking[0]],
+        f"this store's WooCommerce is older than the mapping needs — {said}; the store would "
+        "drop these values on every write",
+        hint="update WooCommerce, or remove "
+        + ", ".join(keys[name] for name in lacking)
+        + ' from the mapping (a GTIN can go to a meta field instead, e.g. "meta:_gtin")',
+    )
+
+
 def plan_feed(
     client: Any,
     feed: CatalogFeed,
@@ -797,6 +836,7 @@ def plan_feed(
     from bulkio.catalog.state import fetch_catalog_state
     from bulkio.mapping.units import field_kind
 
+    check_store_supports(client, feed, mapping_path or feed.source)
     brands = None
     if feed.brands_key and feed.resource == "product":
         brands = TermIndex.load_brands(client, mapping_path or feed.source, feed.brands_key)

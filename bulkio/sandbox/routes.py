@@ -319,6 +319,31 @@ def _unit_setting(kind: str, value: str) -> dict[str, Any]:
     }
 
 
+def products_options(store: Store) -> dict[str, Any]:
+    """``OPTIONS /products``: the route's description with its item schema, of which the
+    sandbox gives the property names and JSON types (what bulkio reads: which fields this
+    WooCommerce version has). ``global_unique_id`` from 9.2, ``brands`` from 9.6."""
+    from bulkio.sandbox.products import STRICT_TYPES
+
+    names = {**STRICT_TYPES, "id": "integer", "type": "string", "status": "string"}
+    if not store.version.gtin:
+        names.pop("global_unique_id", None)
+    if store.version.brands:
+        names["brands"] = "array"
+    else:
+        names.pop("brands", None)
+    return {
+        "namespace": "wc/v3",
+        "methods": ["GET", "POST"],
+        "schema": {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "title": "product",
+            "type": "object",
+            "properties": {name: {"type": kind} for name, kind in sorted(names.items())},
+        },
+    }
+
+
 class Api:
     """The ``wc/v3`` routes over one :class:`Store`."""
 
@@ -338,6 +363,10 @@ class Api:
         self.routes.append((re.compile(f"^/wc/v3/{pattern}/?$"), methods))
 
     def dispatch(self, call: Call) -> Answer:
+        if call.method == "OPTIONS" and re.match(r"^/wc/v3/products/?$", call.route):
+            return Answer(
+                200, filter_fields(products_options(self.store), call.params.get("_fields"))
+            )
         for pattern, methods in self.routes:
             match = pattern.match(call.route)
             if match is None:

@@ -13,7 +13,7 @@ import pytest
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
 from bulkio.catalog.feed import CatalogFeed, read_feed
 from bulkio.catalog.plan import CatalogPlan, plan_feed
-from bulkio.errors import UsageError
+from bulkio.errors import BulkioError
 from bulkio.exitcodes import ExitCode
 from bulkio.mapping import load_mapping
 from bulkio.sandbox import Sandbox
@@ -260,7 +260,7 @@ def test_brands_are_refused_up_front_on_a_store_before_9_6(tmp_path: Path) -> No
     mapping = _write(tmp_path / "merchant.toml", MERCHANT_MAPPING)
     source = _write(tmp_path / "feed.csv", MERCHANT_ROWS)
     with Sandbox(wc_version="7.9.0") as old:
-        with pytest.raises(UsageError) as caught:
+        with pytest.raises(BulkioError) as caught:
             run_feed(old, mapping, source, dry_run=True)
         assert old.writes() == 0
     error = caught.value
