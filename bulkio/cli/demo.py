@@ -8,6 +8,9 @@ at the marked place in :func:`run_demo`).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,8 +20,10 @@ import click
 
 from bulkio.apply import ApplyResult, apply_plan
 from bulkio.cli.common import handle_errors
+from bulkio.cli.jsonout import emit, json_errors, json_option, quiet_option
 from bulkio.config import ConnectionSettings
 from bulkio.errors import UsageError
+from bulkio.exitcodes import ExitCode
 from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
 from bulkio.report import problem_rows, render_problems, render_result
 from bulkio.shipped import sample_path, shipped_mapping
@@ -269,15 +274,40 @@ def run_demo() -> int:
 
 
 @click.command("demo")
+@json_option
+@quiet_option
 @handle_errors
-def demo_command() -> None:
+@json_errors("demo")
+def demo_command(as_json: bool, quiet: bool) -> None:
     """Show bulkio end to end on a throwaway local store: no configuration, no real shop.
 
     Starts a sandbox store, seeds it, shows the dry-run diff of the sample supplier feed,
     applies it, runs it again to show that nothing changes, exports the store's orders to
     CSV, XLSX and XML files (kept in a temporary directory), and stops the store.
+    With --json the story is not printed, only a summary document (bulkio.demo/1); with
+    --quiet nothing at all unless the second run wrote something (which would be a bug).
     """
-    run_demo()
+    if not (as_json or quiet):
+        run_demo()
+        return
+    story = io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stdout(story):
+        writes = run_demo()
+    if as_json:
+        emit(
+            "demo",
+            {
+                "ok": writes == 0,
+                "second_run_writes": writes,
+                "seconds": round(time.monotonic() - started, 3),
+                "story_lines": len(story.getvalue().splitlines()),
+            },
+        )
+    elif writes:
+        click.echo(f"demo: the second run wrote {writes} time(s); expected none", err=True)
+    if writes:
+        sys.exit(int(ExitCode.PARTIAL))
 
 
 COMMANDS: list[click.Command] = [demo_command]

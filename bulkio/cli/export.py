@@ -12,6 +12,7 @@ import click
 
 from bulkio.cli.common import FiniteFloatRange, handle_errors
 from bulkio.cli.connection import client_from_options, store_options
+from bulkio.cli.jsonout import emit, json_errors, json_option
 from bulkio.errors import UsageError
 from bulkio.export import (
     DEFAULT_MARGIN_SECONDS,
@@ -157,8 +158,10 @@ def export_group() -> None:
     help="Pages fetched at once [default: the connection's max concurrency, 4].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@json_option
 @store_options
 @handle_errors
+@json_errors("export")
 def export_orders_command(
     mapping_path: Path,
     output: Path,
@@ -176,6 +179,7 @@ def export_orders_command(
     mask_emails: str | None,
     concurrency: int | None,
     quiet: bool,
+    as_json: bool,
     **connection: Any,
 ) -> None:
     """Export orders to CSV, XLSX, XML, Parquet or JSON lines, as an export mapping says.
@@ -198,7 +202,7 @@ def export_orders_command(
         modified=_range(modified_after, modified_before, ("--modified-after", "--modified-before")),
         customer=customer,
     )
-    show_progress = not quiet and sys.stderr.isatty()
+    show_progress = not quiet and not as_json and sys.stderr.isatty()
     bar: Any = None
 
     def on_page(done: int, total: int) -> None:
@@ -238,6 +242,9 @@ def export_orders_command(
         finally:
             if bar is not None:
                 bar.close()
+    if as_json:
+        emit("export", _export_document(result))
+        return
     if quiet:
         return
     click.echo(
@@ -265,6 +272,30 @@ def export_orders_command(
             "fetched again",
             err=True,
         )
+
+
+def _export_document(result: Any) -> dict[str, Any]:
+    """The ``bulkio export orders --json`` document (schema bulkio.export/1, docs/cli.md)."""
+    window = result.window
+    return {
+        "ok": True,
+        "kind": "orders",
+        "output": str(result.output),
+        "format": result.format,
+        "orders": result.orders,
+        "rows": result.rows,
+        "seconds": round(result.seconds, 3),
+        "requests": result.requests,
+        "skipped": result.skipped,
+        "reconciled": result.reconciled,
+        "window": None
+        if window is None
+        else {
+            "start": window.start.isoformat() if window.start else None,
+            "end": window.end.isoformat() if window.end else None,
+        },
+        "state_file": str(result.state_file) if result.state_file else None,
+    }
 
 
 COMMANDS: list[click.Command] = [export_group]

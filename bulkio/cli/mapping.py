@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bulkio.cli.common import handle_errors
+from bulkio.cli.jsonout import emit, json_errors, quiet_option
+from bulkio.draft import SampleCheck, sample_check, uses_catalog_vocabulary
 from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.fields import to_payload
@@ -48,9 +50,13 @@ def mapping_group() -> None:
     show_default=True,
     help="How many rows of the sample to read and show.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the result as JSON (bulkio.mapping.validate/1)."
+)
+@quiet_option
 @handle_errors
-def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) -> None:
+@json_errors("mapping.validate")
+def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool, quiet: bool) -> None:
     """Validate MAPPING; with --sample, show the payloads built from the first rows.
 
     Import mappings and export mappings (those with [[columns]] / [output], checked as
@@ -58,14 +64,25 @@ def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) ->
 
     Exit codes: 0 the mapping is valid (and the sample rows shown are all accepted),
     1 some sample rows were rejected, 2 the mapping or the sample file is invalid.
+    With --quiet nothing is printed for a valid mapping; rejected sample rows and warnings
+    go to stderr.
     """
     if is_export_mapping(mapping_path):
-        _validate_export(mapping_path, sample, as_json)
+        _validate_export(mapping_path, sample, as_json, quiet)
         return
     mapping = load_mapping(mapping_path)
+    if uses_catalog_vocabulary(mapping) and sample:
+        # grouping, attributes, term and image lists: read as the import reads them
+        _validate_catalog(mapping, sample_check(mapping, sample, rows), as_json, quiet)
+        return
     records = build_records(mapping, sample, max_rows=rows) if sample else None
     if as_json:
-        click.echo(json.dumps(_as_json(mapping, records), indent=2, ensure_ascii=False))
+        emit("mapping.validate", _as_json(mapping, records))
+    elif quiet:
+        for warning in [*mapping.warnings, *(records.warnings if records else [])]:
+            click.echo(f"warning: {printable(warning)}", err=True)
+        for error in records.rejected if records else []:
+            click.echo(f"rejected: {printable(str(error))}", err=True)
     else:
         _print_mapping(mapping)
         if records is not None:
@@ -74,9 +91,52 @@ def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool) ->
         sys.exit(int(ExitCode.PARTIAL))
 
 
+def _validate_catalog(mapping: Mapping, check: SampleCheck, as_json: bool, quiet: bool) -> None:
+    """``--sample`` for a mapping with catalog vocabulary: items and variations, rejections."""
+    feed = check.feed
+    if as_json:
+        body = _as_json(mapping, None)
+        body["sample"] = {
+            "file": check.source,
+            "rows_read": check.total,
+            "accepted": check.accepted,
+            "skipped": check.skipped,
+            "products": len(feed.items) if feed else None,
+            "variations": feed.variation_count if feed else None,
+            "rejected": [error.to_dict() for error in check.rejected],
+            "warnings": check.warnings,
+        }
+        emit("mapping.validate", body)
+    elif quiet:
+        for warning in [*mapping.warnings, *check.warnings]:
+            click.echo(f"warning: {printable(warning)}", err=True)
+        for error in check.rejected:
+            click.echo(f"rejected: {printable(str(error))}", err=True)
+    else:
+        _print_mapping(mapping)
+        click.echo("")
+        products = len(feed.items) if feed else 0
+        variations = feed.variation_count if feed else 0
+        click.echo(
+            f"sample {printable(check.source)}: {check.total} rows read, {products} product(s) "
+            f"and {variations} variation(s), {len(check.rejected_lines)} rows rejected"
+        )
+        for warning in check.warnings:
+            click.echo(f"warning: {printable(warning)}")
+        if check.rejected:
+            click.echo("rejected:")
+            for error in check.rejected:
+                click.echo(f"  {printable(str(error))}")
+    if check.rejected:
+        sys.exit(int(ExitCode.PARTIAL))
+
+
 @mapping_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-def list_mappings(as_json: bool) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the list as JSON (bulkio.mapping.list/1)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print the names only, one per line.")
+def list_mappings(as_json: bool, quiet: bool) -> None:
     """List the mappings that ship with bulkio.
 
     Each can be given to -m by name from any directory (e.g. `-m supplier-csv`, or
@@ -84,7 +144,7 @@ def list_mappings(as_json: bool) -> None:
     """
     mappings = shipped_mappings()
     if as_json:
-        document = [
+        listing = [
             {
                 "name": m.name,
                 "kind": m.kind,
@@ -93,7 +153,11 @@ def list_mappings(as_json: bool) -> None:
             }
             for m in mappings
         ]
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        emit("mapping.list", {"ok": True, "mappings": listing})
+        return
+    if quiet:  # the names alone, one per line (for scripts and shell completion)
+        for m in mappings:
+            click.echo(m.name)
         return
     if not mappings:
         click.echo("no shipped mappings found (a broken installation?)", err=True)
@@ -115,7 +179,7 @@ def is_export_mapping(path: str | Path) -> bool:
     return data is not None and any(key in data for key in EXPORT_KEYS)
 
 
-def _validate_export(mapping_path: str, sample: str | None, as_json: bool) -> None:
+def _validate_export(mapping_path: str, sample: str | None, as_json: bool, quiet: bool) -> None:
     from bulkio.export.mapping import load_export_mapping
 
     mapping = load_export_mapping(mapping_path)  # MappingError (exit 2) names file and key
@@ -126,7 +190,9 @@ def _validate_export(mapping_path: str, sample: str | None, as_json: bool) -> No
             "--after/--status",
         )
     if as_json:
-        click.echo(json.dumps(_export_as_json(mapping), indent=2, ensure_ascii=False))
+        emit("mapping.validate", _export_as_json(mapping))
+        return
+    if quiet:
         return
     output = mapping.output
     click.echo(f"mapping {mapping.path}: valid (export of {mapping.resource})")
@@ -166,6 +232,7 @@ def describe_column(column: Column) -> str:
 
 def _export_as_json(mapping: ExportMapping) -> dict[str, Any]:
     return {
+        "ok": True,
         "mapping": mapping.path,
         "valid": True,
         "kind": "export",
@@ -261,6 +328,7 @@ def _print_records(records: RecordSet, rows: int) -> None:
 
 def _as_json(mapping: Mapping, records: RecordSet | None) -> dict[str, Any]:
     result: dict[str, Any] = {
+        "ok": True,
         "mapping": mapping.path,
         "valid": True,
         "resource": mapping.target.resource,
