@@ -6,10 +6,12 @@
 
 Parts: client cost (``client_cost.py``), profiling before/after (``profile_client.py``),
 requests (``requests_bench.py``), throughput
-(``throughput.py``), and — when present — the export benchmark (``export_bench.py``) and the
-stock-sync benchmark (``stock_bench.py``), which are run as they are and write their own
-sections. Every figure is a ratio of runs made side by side in this one run, so that it holds
-on a noisy machine.
+(``throughput.py``), adaptive concurrency against fixed settings (``adaptive.py``), and — when
+present — the export benchmark (``export_bench.py``) and the stock-sync benchmark
+(``stock_bench.py``), which are run as they are and write their own sections; last, the real
+WooCommerce stores (``realstore.py``: needs ``../shared/refstore/`` and its stores up, else
+skipped with a line saying why). Every figure is a ratio of runs made side by side in this one
+run, so that it holds on a noisy machine.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import benchlib
 
 BENCH = Path(__file__).resolve().parent
-PARTS = ("client_cost", "profile", "requests", "throughput", "export", "stock")
+PARTS = (
+    "client_cost",
+    "profile",
+    "requests",
+    "throughput",
+    "adaptive",
+    "export",
+    "stock",
+    "realstore",
+)
 EXTERNAL = {
     # part: (script, heading it writes, quick arguments)
     "export": ("export_bench.py", "Export", ["--orders", "2000"]),
@@ -145,6 +156,15 @@ def main() -> None:
         rows += throughput.summary_rows(results)
         if write:
             benchlib.update_section("Throughput", throughput.section(results))
+    if "adaptive" in parts:
+        import adaptive
+
+        results = timed(
+            "adaptive", adaptive.run, *((1000, 25, (2, 16)) if args.quick else (4000, 25))
+        )
+        rows += adaptive.summary_rows(results)
+        if write:
+            benchlib.update_section("Adaptive concurrency", adaptive.section(results))
     for part in ("export", "stock"):
         if part in parts:
             result = timed(part, run_external, part, args.quick)
@@ -152,6 +172,21 @@ def main() -> None:
                 external_row(result) if write else (part, "quick run, see output above", "", "")
             )
 
+    if "realstore" in parts:
+        import realstore
+
+        quick_sizes = {"products": 100, "single": 50, "stock": 100, "orders": 100}
+        full_sizes = {"products": 1000, "single": 250, "stock": 1000, "orders": 1000}
+        results = timed(
+            "realstore",
+            realstore.run,
+            ["wc11", "wc79"],
+            quick_sizes if args.quick else full_sizes,
+            list(realstore.PARTS),
+        )
+        rows += realstore.summary_rows(results)
+        if write:
+            benchlib.update_section("Real stores", realstore.section(results))
     total = time.perf_counter() - started
     table = ["| figure | measured | aim | met |", "|---|---|---|---|"]
     table += [f"| {figure} | {measured} | {aim} | {met} |" for figure, measured, aim, met in rows]

@@ -1,0 +1,943 @@
+"""bulkio against real WooCommerce stores (``../shared/refstore/``), every figure side by side.
+
+    .venv/bin/python bench/realstore.py [--stores wc11,wc79] [--products 1000] [--single 250]
+        [--stock 1000] [--orders 1000] [--parts creates,rerun,stock,export,payload] [--no-results]
+
+Sizes also come from the environment (``BENCH_PRODUCTS``, ``BENCH_SINGLE``, ``BENCH_STOCK``,
+``BENCH_ORDERS``, ``BENCH_STORES``). The stores must be up (``setup.sh`` builds them; this script
+never runs it: a rebuild would wipe stores other work is using). Every product this script
+creates has a SKU prefix of its own (``BN<run id><way>-``), so it can share a store; nothing is
+deleted afterwards.
+
+Parts, per store:
+
+* ``creates`` — the same N rich products (name, HTML description and short description, price,
+  managed stock, a category path and three tags) created five ways: one POST per product, one
+  at a time (on ``--single`` products: the rate is what counts); batches of 100 one at a time;
+  batches of 100 with 4 in flight (the store's saturation: 4 PHP workers); ``bulkio catalog
+  import`` of the same products as a WooCommerce CSV (default settings, its own process); and
+  WooCommerce's own CSV importer on that file format, in-process as its admin screen runs it
+  (``wc-core-import.php``, 30 lines a step). The raw ways get the terms' ids; bulkio and the
+  importer name them (the terms exist by then, so nobody creates them inside the timing).
+* ``rerun`` — the bulkio import again, unchanged: reads only; against the floor of the same
+  products read by SKU, 100 per request, 4 in flight, plain HTTP.
+* ``stock`` — a stock feed (``mappings/stock-csv.toml``) of the ``--stock`` SKUs with 2 %
+  changed, through ``bulkio import``; against the floor of its reads (by SKU, 100 per request,
+  4 in flight) plus one batch writing the changed 2 %.
+* ``export`` — ``--orders`` orders created for the run (untimed), exported with ``bulkio export
+  orders`` (``mappings/export-accounting.toml``); against plain paging of the same orders, one
+  page of 100 at a time and 4 in flight.
+* ``payload`` — where the store's time goes: a batch of 100 creates with bulkio's own payload
+  (read from a sandbox run of the same CSV) against the raw payload, interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import random
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import benchlib
+
+ROOT = benchlib.ROOT
+REFSTORE_DIR = Path(os.environ.get("BULKIO_REFSTORE_DIR", ROOT.parent / "shared" / "refstore"))
+REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))
+BULKIO = str(Path(sys.executable).with_name("bulkio"))
+PARTS = ("creates", "rerun", "stock", "export", "payload")
+CATEGORIES = ["Bench Apparel > Shirts", "Bench Apparel > Trousers", "Bench Home > Kitchen"]
+TAGS = [f"bench-tag-{n}" for n in range(12)]
+CSV_HEADER = [
+    "Type",
+    "SKU",
+    "Name",
+    "Published",
+    "Short description",
+    "Description",
+    "In stock?",
+    "Stock",
+    "Regular price",
+    "Categories",
+    "Tags",
+]
+
+
+def unavailable() -> str | None:
+    """Why the real stores cannot be used here, or None."""
+    if not REFSTORE_DIR.is_dir():
+        return f"{REFSTORE_DIR} not found (the real stores come with ../shared/refstore/)"
+    return None
+
+
+def store_env(name: str) -> dict[str, str] | None:
+    path = REFSTORE_HOME / name / "store.env"
+    if not path.exists():
+        return None
+    env: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            env[key.strip()] = value.strip().strip("'\"")
+    return env
+
+
+class Raw:
+    """Plain httpx against one store: what a hand-written script does (Basic over HTTPS)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.http = httpx.Client(
+            base_url=env["HTTPS_URL"] + "/wp-json/wc/v3/",
+            auth=(env["RW_KEY"], env["RW_SECRET"]),
+            verify=ssl.create_default_context(cafile=env["CA_BUNDLE"]),
+            timeout=900,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+        )
+        self.requests = 0
+
+    def call(self, method: str, route: str, **kwargs: Any) -> httpx.Response:
+        self.requests += 1
+        answer = self.http.request(method, route, **kwargs)
+        if answer.status_code >= 400:
+            raise RuntimeError(f"{method} {route} → {answer.status_code}: {answer.text[:300]}")
+        return answer
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+def rich_products(prefix: str, count: int, seed: int = 15) -> list[dict[str, Any]]:
+    """The products, by name of their terms (``categories``: a path; ``tags``: names)."""
+    rng = random.Random(seed)
+    items = []
+    for n in range(count):
+        words = " ".join(
+            rng.choice(["soft", "light", "warm", "dry", "fast", "wide"]) for _ in "abc"
+        )
+        items.append(
+            {
+                "sku": f"{prefix}{n:05d}",
+                "name": f"Bench shirt {n} ({words})",
+                "short_description": f"<p>A {words} shirt, <strong>size {n % 7}</strong>.</p>",
+                "description": (
+                    f"<h2>Bench shirt {n}</h2><p>Made of <em>{words}</em> cotton; washes at "
+                    f"{30 + n % 3 * 10} °C.</p><ul><li>Fit: regular</li><li>Collar: kent</li>"
+                    f"<li>Care: iron on medium</li></ul><p>Article {n} of the bench catalog, "
+                    "written long enough to look like a real description with a second "
+                    "paragraph of text.</p>"
+                ),
+                "regular_price": f"{10 + n % 90}.{n % 100:02d}",
+                "stock_quantity": 1 + n % 50,
+                "category": CATEGORIES[n % len(CATEGORIES)],
+                "tags": [TAGS[(n + k) % len(TAGS)] for k in range(3)],
+            }
+        )
+    return items
+
+
+def raw_body(item: dict[str, Any], terms: dict[str, int]) -> dict[str, Any]:
+    return {
+        "type": "simple",
+        "sku": item["sku"],
+        "name": item["name"],
+        "status": "publish",
+        "short_description": item["short_description"],
+        "description": item["description"],
+        "regular_price": item["regular_price"],
+        "manage_stock": True,
+        "stock_quantity": item["stock_quantity"],
+        "categories": [{"id": terms["cat:" + item["category"]]}],
+        "tags": [{"id": terms["tag:" + tag]} for tag in item["tags"]],
+    }
+
+
+def write_wc_csv(path: Path, items: list[dict[str, Any]]) -> Path:
+    """WooCommerce's product CSV layout (what its exporter writes and its importer reads)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        for item in items:
+            writer.writerow(
+                [
+                    "simple",
+                    item["sku"],
+                    item["name"],
+                    "1",
+                    item["short_description"],
+                    item["description"],
+                    "1",
+                    str(item["stock_quantity"]),
+                    item["regular_price"],
+                    item["category"],
+                    ", ".join(item["tags"]),
+                ]
+            )
+    path.chmod(0o644)
+    return path
+
+
+def ensure_terms(raw: Raw) -> dict[str, int]:
+    """The bench's categories (with parents) and tags, created when missing: ``{key: id}``."""
+    ids: dict[str, int] = {}
+    for path in CATEGORIES:
+        parent = 0
+        for depth, name in enumerate(part.strip() for part in path.split(">")):
+            key = "cat:" + " > ".join(p.strip() for p in path.split(">")[: depth + 1])
+            if key in ids:
+                parent = ids[key]
+                continue
+            found = [
+                term
+                for term in raw.call(
+                    "GET", "products/categories", params={"search": name, "per_page": 100}
+                ).json()
+                if term["name"] == name and term["parent"] == parent
+            ]
+            if found:
+                parent = found[0]["id"]
+            else:
+                parent = raw.call(
+                    "POST", "products/categories", json={"name": name, "parent": parent}
+                ).json()["id"]
+            ids[key] = parent
+    for name in TAGS:
+        found = [
+            term
+            for term in raw.call("GET", "products/tags", params={"search": name}).json()
+            if term["name"] == name
+        ]
+        ids["tag:" + name] = (
+            found[0]["id"]
+            if found
+            else raw.call("POST", "products/tags", json={"name": name}).json()["id"]
+        )
+    return ids
+
+
+def chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+# -- the ways ----------------------------------------------------------------------------------
+
+
+def way_single(raw: Raw, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    started = time.perf_counter()
+    for body in bodies:
+        raw.call("POST", "products", json=body)
+    return {"seconds": time.perf_counter() - started, "products": len(bodies)}
+
+
+def _batch(raw: Raw, part: list[dict[str, Any]]) -> int:
+    answer = raw.call("POST", "products/batch", json={"create": part}).json()
+    return sum(1 for item in answer.get("create", []) if "error" in item)
+
+
+def way_batches(raw: Raw, bodies: list[dict[str, Any]], in_flight: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        failed = sum(pool.map(lambda part: _batch(raw, part), chunks(bodies, 100)))
+    return {"seconds": time.perf_counter() - started, "products": len(bodies), "failed": failed}
+
+
+def bulkio_env(env: dict[str, str], home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BULKIO_URL": env["HTTPS_URL"],
+        "BULKIO_KEY": env["RW_KEY"],
+        "BULKIO_SECRET": env["RW_SECRET"],
+        "BULKIO_CA_BUNDLE": env["CA_BUNDLE"],
+        "BULKIO_HOME": str(home),
+    }
+
+
+def run_log(home: Path) -> dict[str, Any]:
+    """Where a bulkio run's time went, from its run log (``log.jsonl`` of the newest run):
+    seconds from the start to the plan (reads) and from the plan to the end (writes), and
+    requests by route (count, summed seconds)."""
+    from datetime import datetime
+
+    logs = sorted((home / "runs").glob("*/*/*/log.jsonl"), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        return {}
+    stamps: dict[str, float] = {}
+    routes: dict[str, list[float]] = {}
+    last = 0.0
+    for line in logs[-1].read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+            at = datetime.fromisoformat(event["ts"].replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError):
+            continue
+        last = max(last, at)
+        stamps.setdefault(event.get("event", ""), at)
+        if event.get("event") == "request":
+            entry = routes.setdefault(event.get("route", "?"), [0, 0.0])
+            entry[0] += 1
+            entry[1] += float(event.get("duration") or 0)
+    start = stamps.get("start", last)
+    planned = stamps.get("planned", start)
+    return {
+        "to_plan": planned - start,
+        "after_plan": last - planned,
+        "routes": {k: [int(v[0]), round(v[1], 2)] for k, v in routes.items()},
+    }
+
+
+def run_bulkio(
+    args: list[str],
+    env: dict[str, str],
+    home: Path,
+    *,
+    flags: tuple[str, ...] = ("--json", "--no-limits"),
+) -> dict[str, Any]:
+    """One ``bulkio`` command in its own process (as a user runs it): wall time, JSON stats."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [BULKIO, *args, *flags],
+        env=bulkio_env(env, home),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - started
+    figures: dict[str, Any] = {"seconds": seconds, "exit": done.returncode}
+    try:
+        document = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        document = {}
+    figures["stats"] = document.get("stats", {})
+    result = document.get("result", {})
+    figures["result"] = {k: v for k, v in result.items() if k != "outcomes"}
+    figures["log"] = run_log(home)
+    if done.returncode not in (0,):
+        figures["error"] = (done.stderr or done.stdout)[-1500:]
+        print(
+            f"    bulkio {' '.join(args[:2])} exited {done.returncode}: {figures['error'][-400:]}"
+        )
+    return figures
+
+
+def startup_seconds() -> float:
+    """What starting the bulkio command costs before any request (best of 3)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([BULKIO, "--version"], capture_output=True, check=False)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def way_core_importer(env: dict[str, str], path: Path) -> dict[str, Any]:
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        return {"skipped": "needs root (runuser -u www-data) to run WooCommerce's importer"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["runuser", "-u", "www-data", "--", "php", env["CORE_IMPORT"], env["WP_DIR"], str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "output": (done.stdout + done.stderr).strip()[-600:]}
+
+
+# -- reads floor --------------------------------------------------------------------------------
+
+
+def read_by_sku(raw: Raw, skus: list[str], fields: str | None, in_flight: int = 4) -> float:
+    def one(part: list[str]) -> int:
+        params: dict[str, Any] = {"sku": ",".join(part), "per_page": 100, "context": "edit"}
+        if fields:
+            params["_fields"] = fields
+        return len(raw.call("GET", "products", params=params).json())
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        found = sum(pool.map(one, chunks(skus, 100)))
+    seconds = time.perf_counter() - started
+    if found != len(skus):
+        print(f"    floor read found {found} of {len(skus)} SKUs")
+    return seconds
+
+
+# -- one store -----------------------------------------------------------------------------------
+
+
+def bench_store(name: str, env: dict[str, str], sizes: dict[str, int], parts: list[str]) -> dict:
+    run_id = uuid.uuid4().hex[:5].upper()
+    raw = Raw(env)
+    out: dict[str, Any] = {
+        "store": name,
+        "wc": env.get("WC_VERSION", "?"),
+        "wp": env.get("WP_VERSION", "?"),
+        "workers": _workers(env),
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="bulkio-realbench-"))
+    tmp.chmod(0o755)
+    home = tmp / "home"
+    try:
+        terms = ensure_terms(raw)
+        products = sizes["products"]
+        if "creates" in parts or "rerun" in parts or "stock" in parts or "payload" in parts:
+            items = {way: rich_products(f"BN{run_id}{way}-", products) for way in "SBPKW"}
+        if "creates" in parts:
+            ways: dict[str, Any] = {}
+            single = min(sizes["single"], products)
+            bodies = {w: [raw_body(i, terms) for i in items[w]] for w in "SBP"}
+            csv_bulkio = write_wc_csv(tmp / "bulkio.csv", items["K"])
+            csv_core = write_wc_csv(tmp / "core.csv", items["W"])
+            out["startup"] = startup_seconds()
+            # Saturation first and bulkio right after it, so both meet the store in the same
+            # state; then the importer, batches one at a time, and single POSTs.
+            print(f"  [{name}] batches of 100, 4 in flight…", flush=True)
+            ways["parallel"] = way_batches(raw, bodies["P"], 4)
+            print(f"  [{name}] bulkio catalog import…", flush=True)
+            ways["bulkio"] = run_bulkio(["catalog", "import", str(csv_bulkio)], env, home)
+            ways["bulkio"]["products"] = products
+            print(f"  [{name}] WooCommerce's importer…", flush=True)
+            ways["core"] = way_core_importer(env, csv_core)
+            ways["core"]["products"] = products
+            print(f"  [{name}] batches of 100, one at a time…", flush=True)
+            ways["sequential"] = way_batches(raw, bodies["B"], 1)
+            print(f"  [{name}] one POST per product ({single})…", flush=True)
+            ways["single"] = way_single(raw, bodies["S"][:single])
+            for figures in ways.values():
+                if "seconds" in figures:
+                    figures["rate"] = figures["products"] / figures["seconds"]
+            out["creates"] = ways
+            for way, figures in ways.items():
+                print(f"    {way}: {figures.get('rate', 0):.1f} products/s", flush=True)
+        if "rerun" in parts and "creates" in parts:
+            print(f"  [{name}] unchanged re-run…", flush=True)
+            skus = [i["sku"] for i in items["K"]]
+            floor = read_by_sku(raw, skus, None)
+            rerun = run_bulkio(["catalog", "import", str(tmp / "bulkio.csv")], env, home)
+            floor_again = read_by_sku(raw, skus, None)
+            out["rerun"] = {
+                "products": products,
+                "bulkio": rerun,
+                "floor": min(floor, floor_again),
+                "floor_requests": -(-len(skus) // 100),
+            }
+        if "stock" in parts and "creates" in parts:
+            print(f"  [{name}] stock feed, 2 % changed…", flush=True)
+            out["stock"] = bench_stock(raw, env, home, tmp, items, sizes["stock"], terms)
+        if "export" in parts:
+            print(f"  [{name}] orders: seeding {sizes['orders']}…", flush=True)
+            out["export"] = bench_export(raw, env, home, tmp, sizes["orders"], terms)
+        if "payload" in parts:
+            print(f"  [{name}] payload A/B…", flush=True)
+            out["payload"] = bench_payload(raw, terms, run_id)
+    finally:
+        raw.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _workers(env: dict[str, str]) -> str:
+    """PHP-FPM workers of the store's pool, from its pool file when readable."""
+    db = env.get("DB_NAME", "")
+    for pool in Path("/etc/php").glob(f"*/fpm/pool.d/*{db}*.conf"):
+        for line in pool.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.strip().startswith("pm.max_children"):
+                return line.split("=", 1)[1].strip()
+    return os.environ.get("WORKERS", "4 (setup.sh default)")
+
+
+def bench_stock(
+    raw: Raw,
+    env: dict[str, str],
+    home: Path,
+    tmp: Path,
+    items: dict[str, list[dict[str, Any]]],
+    size: int,
+    terms: dict[str, int],
+) -> dict[str, Any]:
+    """bulkio's stock import of ``size`` SKUs with 2 % changed, against its floor."""
+    pool = [item for way in "KBP" for item in items[way]]
+    extra = size - len(pool)
+    if extra > 0:  # more SKUs than created so far: add plain products (untimed)
+        more = rich_products(f"{pool[0]['sku'][:8]}X-", extra)
+        way_batches(raw, [raw_body(i, terms) for i in more], 4)
+        pool += more
+    chosen = pool[:size]
+    rng = random.Random(2)
+    changed = set(rng.sample(range(len(chosen)), max(1, len(chosen) // 50)))
+    feed = tmp / "stock.csv"
+    with feed.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("sku;qty\n")
+        for n, item in enumerate(chosen):
+            qty = item["stock_quantity"] + (100 if n in changed else 0)
+            handle.write(f"{item['sku']};{qty}\n")
+    mapping = str(ROOT / "mappings" / "stock-csv.toml")
+    bulk = run_bulkio(["import", str(feed), "-m", mapping], env, home)
+    skus = [item["sku"] for item in chosen]
+    fields = "id,sku,type,parent_id,manage_stock,stock_quantity"
+    started = time.perf_counter()
+    reads = read_by_sku(raw, skus, fields)
+    updates = [
+        {"sku": chosen[n]["sku"], "stock_quantity": chosen[n]["stock_quantity"] + 200}
+        for n in sorted(changed)
+    ]
+    ids = {}
+    for part in chunks([u["sku"] for u in updates], 100):
+        for product in raw.call(
+            "GET", "products", params={"sku": ",".join(part), "_fields": "id,sku", "per_page": 100}
+        ).json():
+            ids[product["sku"]] = product["id"]
+    write_started = time.perf_counter()
+    for part in chunks(updates, 100):
+        raw.call(
+            "POST",
+            "products/batch",
+            json={
+                "update": [
+                    {"id": ids[u["sku"]], "stock_quantity": u["stock_quantity"]} for u in part
+                ]
+            },
+        )
+    writes = time.perf_counter() - write_started
+    return {
+        "skus": len(chosen),
+        "changed": len(changed),
+        "bulkio": bulk,
+        "floor_reads": reads,
+        "floor_writes": writes,
+        "floor": reads + writes,
+        "floor_requests": -(-len(skus) // 100) + -(-len(changed) // 100),
+        "whole_floor": time.perf_counter() - started,
+    }
+
+
+def bench_export(
+    raw: Raw, env: dict[str, str], home: Path, tmp: Path, count: int, terms: dict[str, int]
+) -> dict[str, Any]:
+    product_ids = [
+        p["id"]
+        for p in raw.call(
+            "GET", "products", params={"per_page": 20, "_fields": "id", "status": "publish"}
+        ).json()
+    ]
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 2))
+    rng = random.Random(3)
+
+    def order(n: int) -> dict[str, Any]:
+        return {
+            "status": "completed",
+            "billing": {
+                "first_name": f"Bench{n}",
+                "last_name": "Buyer",
+                "email": f"bench{n}@example.org",
+                "address_1": f"{n} Bench Street",
+                "city": "Berlin",
+                "postcode": "10115",
+                "country": "DE",
+            },
+            "line_items": [
+                {"product_id": rng.choice(product_ids), "quantity": 1 + n % 3}
+                for _ in range(1 + n % 3)
+            ],
+        }
+
+    seeded_at = time.perf_counter()
+    bodies = [order(n) for n in range(count)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(
+            pool.map(
+                lambda part: raw.call("POST", "orders/batch", json={"create": part}),
+                chunks(bodies, 50),
+            )
+        )
+    seeding = time.perf_counter() - seeded_at
+    params = {"after": since, "per_page": 100, "orderby": "id", "order": "asc"}
+    pages = -(-count // 100)
+
+    def page(number: int) -> int:
+        return len(raw.call("GET", "orders", params={**params, "page": number}).json())
+
+    def paging(in_flight: int) -> tuple[float, int]:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=in_flight) as pool:
+            got = sum(pool.map(page, range(1, pages + 1)))
+        return time.perf_counter() - started, got
+
+    mapping = str(ROOT / "mappings" / "export-accounting.toml")
+    runs: dict[str, list[float]] = {"sequential": [], "parallel": [], "bulkio": []}
+    found = 0
+    for round_ in range(2):  # interleaved
+        seconds, found = paging(1)
+        runs["sequential"].append(seconds)
+        seconds, found = paging(4)
+        runs["parallel"].append(seconds)
+        target = tmp / f"orders-{round_}.csv"
+        figures = run_bulkio(
+            ["export", "orders", "-m", mapping, "-o", str(target), "--after", since, "-q"],
+            env,
+            home,
+            flags=(),
+        )
+        runs["bulkio"].append(figures["seconds"])
+    return {
+        "orders": count,
+        "found": found,
+        "seeding": seeding,
+        "sequential": min(runs["sequential"]),
+        "parallel": min(runs["parallel"]),
+        "bulkio": min(runs["bulkio"]),
+        "runs": runs,
+    }
+
+
+def bench_payload(raw: Raw, terms: dict[str, int], run_id: str) -> dict[str, Any]:
+    """A batch of 100 with bulkio's payload vs the raw one, interleaved, twice each."""
+    payload_file = Path(os.environ.get("BENCH_BULKIO_PAYLOAD", "/tmp/bulkio-bench-payload.json"))
+    if not payload_file.exists():
+        return {"skipped": f"{payload_file} absent (bench/realstore.py --capture-payload)"}
+    captured = json.loads(payload_file.read_text(encoding="utf-8"))
+    times: dict[str, list[float]] = {"raw": [], "bulkio": []}
+    for round_ in range(2):
+        for kind in ("raw", "bulkio"):
+            prefix = f"BN{run_id}{kind[0].upper()}{round_}-"
+            items = rich_products(prefix, 100)
+            if kind == "raw":
+                body = [raw_body(i, terms) for i in items]
+            else:
+                body = [
+                    _as_bulkio(captured[n % len(captured)], i, terms) for n, i in enumerate(items)
+                ]
+            started = time.perf_counter()
+            raw.call("POST", "products/batch", json={"create": body})
+            times[kind].append(time.perf_counter() - started)
+    raw_keys = sorted(raw_body(rich_products("X", 1)[0], terms))
+    bulkio_keys = sorted(captured[0])
+    return {
+        "raw": min(times["raw"]),
+        "bulkio": min(times["bulkio"]),
+        "times": times,
+        "only_bulkio": sorted(set(bulkio_keys) - set(raw_keys)),
+        "only_raw": sorted(set(raw_keys) - set(bulkio_keys)),
+        "example": {k: captured[0][k] for k in sorted(set(bulkio_keys) - set(raw_keys))},
+    }
+
+
+def _as_bulkio(shape: dict[str, Any], item: dict[str, Any], terms: dict[str, int]) -> dict:
+    """bulkio's item shape (its fields and values) carrying this item's SKU, name and terms."""
+    body = dict(shape)
+    own = raw_body(item, terms)
+    for key in ("sku", "name", "description", "short_description", "regular_price"):
+        body[key] = own[key]
+    if "categories" in body:
+        body["categories"] = own["categories"]
+    if "tags" in body:
+        body["tags"] = own["tags"]
+    return body
+
+
+def capture_payload(products: int = 100) -> Path:
+    """bulkio's create payload for the bench's CSV, from a sandbox run (no real store)."""
+    from bulkio.sandbox import Sandbox
+
+    target = Path(os.environ.get("BENCH_BULKIO_PAYLOAD", "/tmp/bulkio-bench-payload.json"))
+    with tempfile.TemporaryDirectory() as tmp, Sandbox() as sb:
+        sb.capture_bodies = True
+        feed = write_wc_csv(Path(tmp) / "p.csv", rich_products("CAP-", products))
+        key, secret = sb.keys["read_write"]
+        env = {**os.environ, "BULKIO_URL": sb.url, "BULKIO_KEY": key, "BULKIO_SECRET": secret}
+        env["BULKIO_HOME"] = str(Path(tmp) / "home")
+        subprocess.run(
+            [BULKIO, "catalog", "import", str(feed), "--no-limits", "-q"],
+            env=env,
+            check=False,
+            capture_output=True,
+        )
+        creates: list[dict[str, Any]] = []
+        for entry in sb.request_log:
+            if entry.route.endswith("products/batch") and entry.body:
+                creates += json.loads(entry.body).get("create", [])
+    target.write_text(json.dumps(creates[:100], ensure_ascii=False, indent=1), encoding="utf-8")
+    return target
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {"sizes": sizes, "parts": parts, "stores": {}, "skipped": []}
+    reason = unavailable()
+    if reason:
+        results["skipped"].append(reason)
+        print(f"[realstore] skipped: {reason}")
+        return results
+    if "payload" in parts:
+        capture_payload()
+    for name in stores:
+        env = store_env(name)
+        if env is None:
+            line = f"{name}: {REFSTORE_HOME / name / 'store.env'} not found (setup.sh builds it)"
+            results["skipped"].append(line)
+            print(f"[realstore] skipped {line}")
+            continue
+        try:
+            httpx.get(
+                env["HTTPS_URL"] + "/wp-json/",
+                verify=ssl.create_default_context(cafile=env["CA_BUNDLE"]),
+                timeout=20,
+            ).raise_for_status()
+        except (httpx.HTTPError, OSError) as error:
+            line = f"{name}: the store does not answer ({type(error).__name__})"
+            results["skipped"].append(line)
+            print(f"[realstore] skipped {line}")
+            continue
+        print(f"[realstore] {name} (WooCommerce {env.get('WC_VERSION')})", flush=True)
+        results["stores"][name] = bench_store(name, env, sizes, parts)
+    results["machine"] = benchlib.machine()
+    return results
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "–"
+
+
+def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    if not results["stores"]:
+        rows.append(("real stores", "skipped: " + "; ".join(results["skipped"]), "", ""))
+    for store in results["stores"].values():
+        label = f"WooCommerce {store['wc']}"
+        creates = store.get("creates")
+        if creates:
+            bulk, sat = creates["bulkio"], creates["parallel"]
+            core = creates["core"]
+            ratio = bulk["rate"] / sat["rate"]
+            rows.append(
+                (
+                    f"{label}: {bulk['products']:,} creates, bulkio vs saturation (4 in flight)",
+                    f"{bulk['rate']:.1f} vs {sat['rate']:.1f} products/s = {ratio:.2f}×",
+                    "≥ 0.95×",
+                    "yes" if ratio >= 0.95 else "no (see Real stores)",
+                )
+            )
+            if "rate" in core:
+                ratio = bulk["rate"] / core["rate"]
+                rows.append(
+                    (
+                        f"{label}: creates, bulkio vs WooCommerce's own importer",
+                        f"{bulk['rate']:.1f} vs {core['rate']:.1f} products/s = {ratio:.2f}×",
+                        "≥ 2.5×",
+                        "yes" if ratio >= 2.5 else "no (see Real stores)",
+                    )
+                )
+        rerun = store.get("rerun")
+        if rerun:
+            ratio = rerun["bulkio"]["seconds"] / rerun["floor"]
+            rows.append(
+                (
+                    f"{label}: unchanged re-run of {rerun['products']:,} products vs its reads",
+                    f"{rerun['bulkio']['seconds']:.1f} s vs {rerun['floor']:.1f} s = {ratio:.2f}×",
+                    "≤ 1.2×",
+                    "yes" if ratio <= 1.2 else "no (see Real stores)",
+                )
+            )
+        stock = store.get("stock")
+        if stock:
+            ratio = stock["bulkio"]["seconds"] / stock["floor"]
+            rows.append(
+                (
+                    f"{label}: stock feed of {stock['skus']:,} SKUs, 2 % changed, vs its floor",
+                    f"{stock['bulkio']['seconds']:.1f} s vs {stock['floor']:.1f} s = {ratio:.2f}×",
+                    "≤ 1.2×",
+                    "yes" if ratio <= 1.2 else "no (see Real stores)",
+                )
+            )
+        export = store.get("export")
+        if export:
+            ratio = export["parallel"] / export["bulkio"]
+            rows.append(
+                (
+                    f"{label}: export of {export['found']:,} orders vs paging 4 in flight",
+                    f"{export['bulkio']:.1f} s vs {export['parallel']:.1f} s = {ratio:.2f}× "
+                    f"(sequential paging {export['sequential']:.1f} s)",
+                    "≥ 0.9×",
+                    "yes" if ratio >= 0.9 else "no (see Real stores)",
+                )
+            )
+    return rows
+
+
+def section(results: dict[str, Any]) -> str:
+    if not results["stores"]:
+        return (
+            "Not measured in this run: "
+            + "; ".join(results["skipped"])
+            + ". `bench/realstore.py` needs the stores of `../shared/refstore/` up."
+        )
+    facts = results["machine"]
+    sizes = results["sizes"]
+    lines = [
+        f"`bench/realstore.py` against the real stores of `../shared/refstore/` (unmodified "
+        f"WordPress + WooCommerce on PHP-FPM, MariaDB and nginx on this machine, HTTPS with "
+        f"Basic auth): {benchlib.machine_line(facts)}. The client and the store share the "
+        "machine's cores. Sizes: "
+        + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+        + ". Every product has a SKU prefix of this run; the stores held other products and "
+        "other work's tests may have run at the same time (the load average says how busy the "
+        "machine was); each ratio compares runs made minutes apart in this one run.",
+        "",
+    ]
+    for name, store in results["stores"].items():
+        lines += [
+            f"### WooCommerce {store['wc']} (WordPress {store['wp']}, `{name}`, PHP workers: "
+            f"{store['workers']})",
+            "",
+        ]
+        creates = store.get("creates")
+        if creates:
+            sat = creates["parallel"]["rate"]
+            lines += [
+                "| way | products | wall time | products/s | vs saturation |",
+                "|---|---|---|---|---|",
+            ]
+            labels = {
+                "single": "one POST per product, one at a time",
+                "sequential": "batches of 100, one at a time",
+                "parallel": "batches of 100, 4 in flight (the store's saturation)",
+                "bulkio": "`bulkio catalog import` (WooCommerce CSV layout, default settings)",
+                "core": "WooCommerce's own CSV importer, in-process, 30 lines a step",
+            }
+            for way in ("single", "sequential", "parallel", "bulkio", "core"):
+                figures = creates[way]
+                if "rate" not in figures:
+                    lines.append(f"| {labels[way]} | – | {figures.get('skipped', '')} | | |")
+                    continue
+                lines.append(
+                    f"| {labels[way]} | {figures['products']:,} | {figures['seconds']:.1f} s | "
+                    f"{figures['rate']:.1f} | {_ratio(figures['rate'], sat)} |"
+                )
+            bulk = creates["bulkio"]
+            core_output = creates["core"].get("output", "")
+            core_line = core_output.splitlines()[-1] if core_output else ""
+            lines += [
+                "",
+                f"bulkio's figure is its whole command in its own process: starting it costs "
+                f"{store.get('startup', 0):.2f} s (`bulkio --version`), then it reads the file, "
+                "the store's terms and SKUs, plans, and writes. Requests: "
+                f"{bulk.get('stats', {}).get('requests', '?')} "
+                f"({bulk.get('stats', {}).get('reads', '?')} reads, "
+                f"{bulk.get('stats', {}).get('writes', '?')} writes). WooCommerce's importer: "
+                f"`{core_line}`.",
+                "",
+            ]
+        rerun = store.get("rerun")
+        if rerun:
+            stats = rerun["bulkio"].get("stats", {})
+            lines += [
+                f"Unchanged re-run of the {rerun['products']:,} products bulkio created: "
+                f"**{rerun['bulkio']['seconds']:.1f} s** and {stats.get('requests', '?')} "
+                f"requests ({stats.get('writes', '?')} writes), against the floor of reading "
+                f"the same products by SKU (100 per request, 4 in flight, plain HTTP, best of "
+                f"two, before and after): {rerun['floor']:.1f} s and "
+                f"{rerun['floor_requests']} requests = "
+                f"**{_ratio(rerun['bulkio']['seconds'], rerun['floor'])}**.",
+                "",
+            ]
+        stock = store.get("stock")
+        if stock:
+            stats = stock["bulkio"].get("stats", {})
+            lines += [
+                f"Stock feed of {stock['skus']:,} SKUs with {stock['changed']} changed "
+                f"(`mappings/stock-csv.toml`, `bulkio import`): **{stock['bulkio']['seconds']:.1f}"
+                f" s**, {stats.get('requests', '?')} requests ({stats.get('writes', '?')} writes); "
+                f"floor: the reads by SKU ({stock['floor_reads']:.1f} s) + one batch writing the "
+                f"changed ({stock['floor_writes']:.1f} s) = {stock['floor']:.1f} s, "
+                f"{stock['floor_requests']} requests = "
+                f"**{_ratio(stock['bulkio']['seconds'], stock['floor'])}**.",
+                "",
+            ]
+        export = store.get("export")
+        if export:
+            lines += [
+                f"Order export: {export['found']:,} orders created for this run "
+                f"({export['seeding']:.0f} s, untimed), read back with `bulkio export orders "
+                f"-m mappings/export-accounting.toml --after …` "
+                f"(**{export['bulkio']:.1f} s**, whole command) against plain paging of the same "
+                f"orders, all fields: one page of 100 at a time {export['sequential']:.1f} s, "
+                f"4 in flight {export['parallel']:.1f} s. bulkio vs 4 in flight: "
+                f"**{_ratio(export['parallel'], export['bulkio'])}**; vs one at a time: "
+                f"{_ratio(export['sequential'], export['bulkio'])} (best of two, interleaved).",
+                "",
+            ]
+        payload = store.get("payload")
+        if payload and "raw" in payload:
+            lines += [
+                f"Where the time goes: a batch of 100 creates with bulkio's own item payload "
+                f"(captured from a sandbox run of the same CSV) took {payload['bulkio']:.2f} s "
+                f"against {payload['raw']:.2f} s with the raw payload "
+                f"(**{_ratio(payload['bulkio'], payload['raw'])}**, best of two, interleaved). "
+                f"Fields only bulkio sends: {', '.join(payload['only_bulkio']) or 'none'}; "
+                f"only the raw script: {', '.join(payload['only_raw']) or 'none'}.",
+                "",
+            ]
+    lines.append(
+        "Reproduce: `.venv/bin/python bench/realstore.py` (`--stores`, `--products`, "
+        "`--single`, `--stock`, `--orders`, `--parts`; or `BENCH_*` variables)."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    env = os.environ
+    parser.add_argument("--stores", default=env.get("BENCH_STORES", "wc11,wc79"))
+    parser.add_argument("--products", type=int, default=int(env.get("BENCH_PRODUCTS", 1000)))
+    parser.add_argument("--single", type=int, default=int(env.get("BENCH_SINGLE", 250)))
+    parser.add_argument("--stock", type=int, default=int(env.get("BENCH_STOCK", 1000)))
+    parser.add_argument("--orders", type=int, default=int(env.get("BENCH_ORDERS", 1000)))
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument("--capture-payload", action="store_true", help=capture_payload.__doc__)
+    parser.add_argument("--no-results", action="store_true")
+    args = parser.parse_args()
+    if args.capture_payload:
+        print(capture_payload())
+        return
+    sizes = {
+        "products": args.products,
+        "single": args.single,
+        "stock": args.stock,
+        "orders": args.orders,
+    }
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    results = run([s.strip() for s in args.stores.split(",") if s.strip()], sizes, parts)
+    with contextlib.suppress(OSError):
+        Path("/tmp/bulkio-realstore-results.json").write_text(
+            json.dumps(results, default=str, indent=1), encoding="utf-8"
+        )
+    for row in summary_rows(results):
+        print(" | ".join(row))
+    if not args.no_results:
+        benchlib.update_section("Real stores", section(results))
+
+
+if __name__ == "__main__":
+    main()
