@@ -128,7 +128,8 @@ DEFAULT_TYPE_FOR_KIND = {
 THOUSANDS_SEPARATORS = ("", ".", ",", " ", "'", "\u00a0", "\u202f")
 MISSING_POLICIES = ("ignore", "draft", "private", "out-of-stock", "delete")
 STOCK_MISSING_POLICIES = ("ignore", "out-of-stock")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+(\[\d+\])?$")
+"""A key written bare in messages (``attributes[0]`` names an entry of an array of tables)."""
 
 _TOML_TYPE_NAMES: dict[type, str] = {
     str: "a string",
