@@ -146,7 +146,7 @@ class _Applier:
         self.store_down: StoreError | None = None
         self.stopping = False
         """Set on Ctrl-C: requests already sent finish, no new one starts."""
-        self.fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
+        self.fields_param = store_fields_param([*written_fields(plan), "status", "parent_id"])
         self.trashed = {t.sku.lower(): t.trashed_id for t in plan.trashed}
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -417,6 +417,17 @@ def _stored_differently(
     )
 
 
+def written_fields(plan: Plan) -> list[str]:
+    """The fields a re-read must show to compare with the plan: those it owns, and any other
+    field one of its items changes (a catalog plan's items carry ``type``, ``manage_stock``…)."""
+    names = list(plan.owned_fields)
+    for item in plan.writes:
+        for change in item.changes:
+            if change.field not in names and field_spec(change.field) is not None:
+                names.append(change.field)
+    return names
+
+
 def batch_route(item: PlanItem) -> str:
     """Where an item is written: ``products/batch`` or, for a variation (stock plans), its
     parent's ``products/<parent>/variations/batch``."""
@@ -510,13 +521,10 @@ def check_plan(
       values, refused otherwise (make a new plan to update it).
 
     Returns the plan still to apply and the outcomes of the dropped items. Stock plans are
-    checked by :func:`bulkio.stock.check_stock_plan` (products and variations by SKU).
+    checked by :func:`bulkio.stock.check_stock_plan` (products and variations by SKU);
+    :func:`bulkio.engine.apply_plan` picks the check by the plan's kind.
     """
-    if plan.resource == "stock":
-        from bulkio.stock import check_stock_plan
-
-        return check_stock_plan(client, plan, concurrency=concurrency)
-    fields_param = store_fields_param([*plan.owned_fields, "status", "parent_id"])
+    fields_param = store_fields_param([*written_fields(plan), "status", "parent_id"])
     by_id = _read_by_ids(
         client,
         [item.id for item in plan.updates if item.id is not None],

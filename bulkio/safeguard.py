@@ -30,12 +30,12 @@ from bulkio.errors import BulkioError, SafetyLimitError, UsageError
 from bulkio.exitcodes import ExitCode
 from bulkio.plan.missing import (
     Manages,
-    MissingItem,
     check_policy,
     fetch_managed,
     manages_from_mapping,
     plan_missing,
 )
+from bulkio.plan.model import MissingItem
 from bulkio.runlock import RunLock
 from bulkio.runlog import Redactor, RunLog
 from bulkio.runs import (

@@ -10,7 +10,7 @@ from bulkio.catalog.apply import CatalogResult
 from bulkio.catalog.plan import CatalogOp, CatalogPlan
 from bulkio.terminal import printable
 
-_NOUN = {"categories": "category", "tags": "tag"}
+_NOUN = {"categories": "category", "tags": "tag", "brands": "brand"}
 
 
 def _op_lines(op: CatalogOp, indent: str, *, verb: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""One catalog import, as the CLI and library users run it: feed → state → plan (→ apply)."""
+"""The catalog planner as the short form the catalog tests use: feed → plan (→ apply).
+
+Users run ``bulkio.run_import`` (:mod:`bulkio.engine`), which plans product mappings with
+:func:`bulkio.catalog.plan.plan_feed` too and adds the safety guard, reports and saved plans.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
-from bulkio.catalog.attributes import AttributeIndex
-from bulkio.catalog.feed import CatalogFeed, convert_units, read_feed, resolve_shipping_classes
-from bulkio.catalog.plan import CatalogPlan, build_catalog_plan
-from bulkio.catalog.state import fetch_catalog_state
-from bulkio.catalog.terms import TermIndex
+from bulkio.catalog.feed import CatalogFeed, read_feed
+from bulkio.catalog.plan import CatalogPlan, plan_feed
 from bulkio.mapping import load_mapping
 from bulkio.mapping.model import Mapping
 
@@ -23,56 +24,27 @@ class CatalogRun:
     result: CatalogResult | None = None
 
 
+def plan_from_feed(
+    client: Any, mapping: Mapping, feed: CatalogFeed, *, concurrency: int = 4
+) -> CatalogRun:
+    """Plan a feed already read (units, shipping classes, brands, terms, attributes,
+    products and their variations, as :func:`bulkio.catalog.plan.plan_feed` reads them)."""
+    on_trashed = getattr(mapping.target, "on_trashed", None) or "restore"
+    plan = plan_feed(
+        client,
+        feed,
+        mapping_path=str(mapping.path),
+        on_trashed=on_trashed,
+        concurrency=concurrency,
+    )
+    return CatalogRun(feed, plan)
+
+
 def plan_catalog(
     client: Any, mapping: Mapping, source: str | Path, *, concurrency: int = 4
 ) -> CatalogRun:
     """Read the feed and the store (terms once, products by SKU, variations per parent)."""
-    feed = read_feed(mapping, source)
-    if feed.units:
-        convert_units(feed, store_units(client, {kind for kind in _unit_kinds(feed)}))
-    if any(i.shipping_class for item in feed.items for i in (item, *item.variations)):
-        classes: list[dict[str, Any]] = []
-        params = {"_fields": "id,name,slug", "orderby": "id", "order": "asc"}
-        for page in client.iter_pages("products/shipping_classes", params=params, per_page=100):
-            classes.extend(page)
-        resolve_shipping_classes(feed, classes)
-    categories = TermIndex.load(client, "categories")
-    tags = TermIndex.load(client, "tags")
-    global_names = sorted({a.name for item in feed.items for a in item.attributes if a.is_global})
-    attributes = AttributeIndex.load(client, global_names)
-    on_trashed = getattr(mapping.target, "on_trashed", None) or "restore"
-    state = fetch_catalog_state(client, feed, concurrency=concurrency, on_trashed=on_trashed)
-    return CatalogRun(feed, build_catalog_plan(feed, state, categories, tags, attributes))
-
-
-UNIT_SETTINGS = {"weight": "woocommerce_weight_unit", "dimension": "woocommerce_dimension_unit"}
-
-
-def _unit_kinds(feed: CatalogFeed) -> list[str]:
-    return sorted({"weight" if name == "weight" else "dimension" for name in feed.units})
-
-
-def store_units(client: Any, kinds: set[str]) -> dict[str, str]:
-    """The store's weight / dimension units, from its product settings (one read:
-    ``settings/products``); a unit the store does not tell (no such route, no permission) is
-    left out."""
-    from bulkio.store import WooError
-
-    try:
-        answer = client.get("settings/products")
-    except WooError:
-        return {}
-    values = {
-        str(entry.get("id")): entry.get("value")
-        for entry in (answer if isinstance(answer, list) else [])
-        if isinstance(entry, dict)
-    }
-    units: dict[str, str] = {}
-    for kind in sorted(kinds):
-        value = values.get(UNIT_SETTINGS[kind])
-        if isinstance(value, str) and value:
-            units[kind] = value
-    return units
+    return plan_from_feed(client, mapping, read_feed(mapping, source), concurrency=concurrency)
 
 
 def import_catalog(

@@ -185,12 +185,9 @@ def build_plan(
     ``state`` comes from :func:`bulkio.plan.fetch_store_state`. Rows whose SKU two live products
     hold at once are rejected (``duplicate_sku_in_store``): bulkio cannot know which is meant.
 
-    Stock mappings get a stock plan (:func:`bulkio.stock.build_stock_plan`).
+    Stock mappings are planned by :func:`bulkio.stock.build_stock_plan` (the engine's stock
+    kind, :mod:`bulkio.engine.kinds`), not here.
     """
-    if getattr(getattr(mapping, "target", None), "resource", None) == "stock":
-        from bulkio.stock import build_stock_plan
-
-        return build_stock_plan(mapping, records, state, store_url=store_url, now=now)
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     source_path = getattr(records, "source", None)

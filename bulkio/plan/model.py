@@ -66,6 +66,69 @@ class TrashedSku:
     decision: TrashDecision
 
 
+MISSING_POLICIES: tuple[str, ...] = ("ignore", "draft", "private", "out-of-stock", "delete")
+"""``[target] missing`` policies (:mod:`bulkio.plan.missing` plans them)."""
+
+
+@dataclass
+class MissingItem:
+    """One managed store record absent from the feed, and what the policy does to it."""
+
+    policy: str
+    """``draft``, ``private``, ``out-of-stock`` or ``delete``."""
+    id: int
+    sku: str
+    base_modified: str | None = None
+    base_status: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    """For hides: the ``products/batch`` update object (with ``id``); for delete: ``{"id"}``."""
+    line: int = 0
+    """Always 0: the record is not in the file (kept so reports can treat items alike)."""
+
+    @property
+    def is_delete(self) -> bool:
+        return self.policy == "delete"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "id": self.id,
+            "sku": self.sku,
+            "base_modified": self.base_modified,
+            "base_status": self.base_status,
+            "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in self.changes],
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MissingItem:
+        policy = str(data["policy"])
+        if policy not in MISSING_POLICIES or policy == "ignore":
+            raise ValueError(f"unknown missing policy {policy!r}")
+        payload = data.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise ValueError("payload must be an object")
+        return cls(
+            policy=policy,
+            id=int(data["id"]),
+            sku=str(data.get("sku") or ""),
+            base_modified=data.get("base_modified"),
+            base_status=data.get("base_status"),
+            changes=[
+                FieldChange(str(c["field"]), _value(c.get("old")), _value(c.get("new")))
+                for c in data.get("changes") or []
+            ],
+            payload=payload,
+        )
+
+
+def _value(value: Any) -> CanonicalValue:
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise ValueError(f"unexpected value {value!r}")
+
+
 @dataclass(frozen=True)
 class PlanRejection:
     """A feed row that will not be sent (mirrors ``bulkio.records.RowError``)."""
@@ -175,8 +238,6 @@ class Plan:
                 f"not a bulkio plan of format {PLAN_FORMAT!r} (found {found!r})",
                 hint="make the plan with `bulkio import FILE -m MAPPING --plan-out PLAN.json`",
             )
-        from bulkio.plan.missing import MissingItem
-
         try:
             return cls(
                 resource=data.get("resource", "product"),

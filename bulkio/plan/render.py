@@ -23,6 +23,8 @@ def show_value(value: CanonicalValue) -> str:
     """A canonical value as a person reads it: quoted text, ∅ for unset, term ids as a set."""
     if value is None:
         return "∅"
+    if type(value).__name__ == "Shown":  # already written for people (bulkio.engine.view)
+        return printable(str(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -322,14 +322,9 @@ def fetch_store_state(
     (canonical values). Trashed products have ``status == "trash"``; a SKU can appear on more
     than one row (a live product and trashed ones, or a duplicate the store already holds).
 
-    Stock mappings (``resource = "stock"``) read products *and* variations instead:
-    :func:`bulkio.plan.stock_state.fetch_stock_state`.
+    Stock mappings (``resource = "stock"``) read products *and* variations instead, through
+    :func:`bulkio.plan.stock_state.fetch_stock_state` (the engine's stock kind).
     """
-    if getattr(getattr(mapping, "target", None), "resource", None) == "stock":
-        from bulkio.plan.stock_state import fetch_stock_state
-
-        frame, _report = fetch_stock_state(client, skus, concurrency=concurrency, progress=progress)
-        return frame
     specs = owned_specs(mapping.owned_fields)
     names = [spec.name for spec in specs]
     check_store_has_fields(client, names, mapping_path=getattr(mapping, "path", None))

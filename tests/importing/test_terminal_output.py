@@ -246,7 +246,7 @@ def test_error_messages_quoting_feed_skus_escape_them(sandbox: Sandbox, tmp_path
 
 def test_a_saved_xml_plan_names_its_records_lines_when_applied(tmp_path: Path) -> None:
     """`bulkio apply` has no records in memory: the lines come from the feed, read again."""
-    from bulkio.cli.import_ import record_lines_for
+    from bulkio.cli.importing import record_lines_for
     from bulkio.plan import Plan
 
     mapping = tmp_path / "xml.toml"

@@ -1,0 +1,254 @@
+"""Resource kinds: what differs between importing products and importing stock, chosen once.
+
+A kind reads the feed, plans it against the store, applies the plan and re-checks a saved
+plan; everything around it (the safety guard, printing, reports, run state) is the same for
+every kind (:mod:`bulkio.engine.run`).
+
+* :data:`PRODUCT` — ``resource = "product"`` (and ``"variation"``) mappings: the catalog
+  planner (feed items with their variations, terms by name or path, attributes, images),
+  seen by the rest of the run through :mod:`bulkio.engine.view`.
+* :data:`STOCK` — ``resource = "stock"`` mappings: the fast stock planner (products and
+  variations by SKU, stock fields only; :mod:`bulkio.stock`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from bulkio.apply import ApplyResult, ItemOutcome, apply_plan, check_plan
+from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
+from bulkio.catalog.feed import CatalogFeed, read_feed
+from bulkio.catalog.plan import CatalogPlan
+from bulkio.catalog.planfile import plan_to_json
+from bulkio.catalog.run import plan_from_feed
+from bulkio.engine.view import apply_result, is_plain, plan_view
+from bulkio.errors import MappingError
+from bulkio.plan.model import Plan
+from bulkio.plan.stock_state import fetch_stock_state
+from bulkio.records import RecordSet, build_records
+from bulkio.stock import build_stock_plan, check_stock_plan
+
+Progress = Callable[[int], None]
+Bar = Callable[[str, int | None, str], Any]
+"""``bar(description, total, unit)`` → a context manager yielding ``advance(n)``."""
+OnOutcome = Callable[[ItemOutcome], None]
+
+
+@dataclass
+class Feed:
+    """A feed read by its kind, before the store is read."""
+
+    source: str
+    rows: int
+    warnings: list[str] = field(default_factory=list)
+    records: RecordSet | None = None
+    """Stock feeds: the validated rows."""
+    catalog: CatalogFeed | None = None
+    """Product feeds: items with their variations."""
+
+
+@dataclass
+class Planned:
+    """A feed planned against a store."""
+
+    plan: Plan
+    """What every step after planning reads (the printer, limits, reports, saved plans)."""
+    feed: Feed
+    catalog: CatalogPlan | None = None
+    """Product plans: the catalog plan the product kind applies."""
+    catalog_result: CatalogResult | None = None
+    """Product plans, once applied: terms, attributes, products and variations written."""
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.catalog.notes) if self.catalog is not None else []
+
+
+class Kind(Protocol):
+    name: str
+
+    def read(self, mapping: Any, source: Path, *, bar: Bar) -> Feed: ...
+
+    def plan(
+        self, client: Any, mapping: Any, feed: Feed, *, store_url: str, concurrency: int, bar: Bar
+    ) -> Planned: ...
+
+    def apply(
+        self,
+        client: Any,
+        planned: Planned,
+        *,
+        concurrency: int,
+        batch_size: int,
+        progress: Progress | None,
+        on_outcome: OnOutcome | None,
+        prior: list[ItemOutcome] | None = None,
+    ) -> ApplyResult: ...
+
+    def check_saved(
+        self, client: Any, plan: Plan, *, concurrency: int
+    ) -> tuple[Plan, list[ItemOutcome]]: ...
+
+    def saved_text(self, planned: Planned, *, mapping: Any, store_url: str) -> str: ...
+
+
+def _rows_read(advance: Progress) -> Progress:
+    done = 0
+
+    def hook(rows_read: int) -> None:
+        nonlocal done
+        if rows_read > done:
+            advance(rows_read - done)
+            done = rows_read
+
+    return hook
+
+
+class ProductKind:
+    """Products with their variations, planned by the catalog planner."""
+
+    name = "product"
+
+    def read(self, mapping: Any, source: Path, *, bar: Bar) -> Feed:
+        catalog = read_feed(mapping, source)
+        return Feed(str(source), catalog.total, list(catalog.warnings), catalog=catalog)
+
+    def plan(
+        self, client: Any, mapping: Any, feed: Feed, *, store_url: str, concurrency: int, bar: Bar
+    ) -> Planned:
+        assert feed.catalog is not None
+        run = plan_from_feed(client, mapping, feed.catalog, concurrency=concurrency)
+        planned = Planned(Plan(), feed, catalog=run.plan)
+        return self.view(planned, mapping=mapping, store_url=store_url)
+
+    def view(self, planned: Planned, *, mapping: Any, store_url: str) -> Planned:
+        """``planned`` with its plan view made (again) from its catalog plan."""
+        assert planned.catalog is not None
+        planned.plan = plan_view(
+            planned.catalog,
+            mapping=mapping,
+            source=planned.feed.source,
+            store_url=store_url,
+            feed_rows=None,
+        )
+        return planned
+
+    def apply(
+        self,
+        client: Any,
+        planned: Planned,
+        *,
+        concurrency: int,
+        batch_size: int,
+        progress: Progress | None,
+        on_outcome: OnOutcome | None,
+        prior: list[ItemOutcome] | None = None,
+    ) -> ApplyResult:
+        assert planned.catalog is not None
+        done = apply_catalog_plan(
+            client, planned.catalog, concurrency=concurrency, batch_size=batch_size
+        )
+        planned.catalog_result = done
+        result = apply_result(done, planned.plan, prior=prior)
+        for outcome in result.outcomes:
+            if on_outcome is not None:
+                on_outcome(outcome)
+        if progress is not None:
+            progress(len(planned.plan.writes))
+        return result
+
+    def check_saved(
+        self, client: Any, plan: Plan, *, concurrency: int
+    ) -> tuple[Plan, list[ItemOutcome]]:
+        return check_plan(client, plan, concurrency=concurrency)
+
+    def saved_text(self, planned: Planned, *, mapping: Any, store_url: str) -> str:
+        """A plan that writes items one by one is saved as it is shown (``bulkio-plan/1``,
+        applied item by item with a freshness check); one that creates terms, attributes or
+        variations first is saved as a catalog plan (planned again at apply time from the
+        unchanged feed, writing only what was shown)."""
+        assert planned.catalog is not None
+        if is_plain(planned.catalog):
+            return planned.plan.to_json()
+        return plan_to_json(
+            planned.catalog, source=planned.feed.source, mapping=mapping.path, store_url=store_url
+        )
+
+
+class StockKind:
+    """Stock fields of products and variations found by SKU."""
+
+    name = "stock"
+
+    def read(self, mapping: Any, source: Path, *, bar: Bar) -> Feed:
+        with bar("reading the feed", None, "row") as advance:
+            records = build_records(mapping, source, progress=_rows_read(advance))
+        rows = records.frame.height + len(records.rejected)
+        return Feed(str(source), rows, list(records.warnings), records=records)
+
+    def plan(
+        self, client: Any, mapping: Any, feed: Feed, *, store_url: str, concurrency: int, bar: Bar
+    ) -> Planned:
+        assert feed.records is not None
+        skus = feed.records.frame["sku"].to_list()
+        with bar("planning: reading the store", len(skus), "sku") as progress:
+            state, _report = fetch_stock_state(
+                client, skus, concurrency=concurrency, progress=progress
+            )
+        plan = build_stock_plan(mapping, feed.records, state, store_url=store_url)
+        return Planned(plan, feed)
+
+    def apply(
+        self,
+        client: Any,
+        planned: Planned,
+        *,
+        concurrency: int,
+        batch_size: int,
+        progress: Progress | None,
+        on_outcome: OnOutcome | None,
+        prior: list[ItemOutcome] | None = None,
+    ) -> ApplyResult:
+        return apply_plan(
+            client,
+            planned.plan,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            progress=progress,
+            on_outcome=on_outcome,
+            prior=prior or [],
+        )
+
+    def check_saved(
+        self, client: Any, plan: Plan, *, concurrency: int
+    ) -> tuple[Plan, list[ItemOutcome]]:
+        return check_stock_plan(client, plan, concurrency=concurrency)
+
+    def saved_text(self, planned: Planned, *, mapping: Any, store_url: str) -> str:
+        return planned.plan.to_json()
+
+
+PRODUCT = ProductKind()
+STOCK = StockKind()
+KINDS: dict[str, Kind] = {"product": PRODUCT, "variation": PRODUCT, "stock": STOCK}
+
+
+def kind_for(mapping: Any) -> Kind:
+    """The kind of a mapping's ``[target] resource``."""
+    resource = str(getattr(getattr(mapping, "target", None), "resource", "product") or "product")
+    kind = KINDS.get(resource)
+    if kind is None:
+        raise MappingError(
+            getattr(mapping, "path", "mapping"),
+            "target.resource",
+            f"{resource!r} is not one of {', '.join(sorted(KINDS))}",
+        )
+    return kind
+
+
+def kind_for_plan(plan: Plan) -> Kind:
+    """The kind that re-checks a saved plan (its ``resource``)."""
+    return STOCK if plan.resource == "stock" else PRODUCT
