@@ -72,6 +72,11 @@ def image_files(item: dict[str, Any]) -> list[str]:
     return [re.sub(r"^\d+-", "", str(image["src"]).rsplit("/", 1)[-1]) for image in images]
 
 
+def brand_names(item: dict[str, Any]) -> list[str]:
+    """A product's brands by name (WordPress answers term names with "&" as "&amp;")."""
+    return [html.unescape(str(brand["name"])) for brand in item.get("brands") or ()]
+
+
 def category_paths(sb: Sandbox, item: dict[str, Any]) -> set[str]:
     """The product's categories as "A > B > C" paths (names as WordPress answers them)."""
     terms = {term["id"]: term for term in sb.terms("categories")}

@@ -17,6 +17,7 @@ from bulkio.sandbox import Sandbox
 from tests.feeds.conftest import (
     SAMPLES,
     attribute,
+    brand_names,
     by_sku,
     category_paths,
     google_items,
@@ -102,7 +103,7 @@ def test_rss_feed_becomes_variable_and_simple_products(sandbox: Sandbox, tmp_pat
     assert category_paths(sandbox, oxford) == {"Apparel & Accessories > Clothing > Shirts"}
     # The group's first item gives the parent its images: featured, then the gallery in order.
     assert image_files(oxford) == ["oxford-white.jpg", "oxford-white-back.jpg", "oxford-collar.jpg"]
-    assert [b["name"] for b in oxford["brands"]] == ["Nordlicht"]
+    assert brand_names(oxford) == ["Nordlicht"]
 
     for sku in SIMPLE:
         product, item = by_sku(sandbox, sku), items[sku]
@@ -114,7 +115,7 @@ def test_rss_feed_becomes_variable_and_simple_products(sandbox: Sandbox, tmp_pat
         assert image_files(product) == [url.rsplit("/", 1)[-1] for url in urls]
         assert category_paths(sandbox, product) == set(item["product_type"])
     mug = by_sku(sandbox, "MUG-ENM")
-    assert [b["name"] for b in mug["brands"]] == ["Kettle & Crane"]
+    assert brand_names(mug) == ["Kettle & Crane"]
     assert attribute(mug, "Color")["options"] == ["White"]
     tote = by_sku(sandbox, "TOTE-CNV")
     assert category_paths(sandbox, tote) == {
@@ -189,7 +190,7 @@ def test_atom_feed_next_to_the_rss_one_reuses_categories_and_attributes(
     assert (cap["type"], cap["name"]) == ("simple", "Baseball Cap")  # <g:title>
     assert bottle["description"] == "Double-walled; keeps drinks cold for 24 hours."
     assert image_files(bottle) == ["bottle.jpg", "bottle-lid.jpg"]
-    assert [b["name"] for b in bottle["brands"]] == ["Kettle & Crane"]
+    assert brand_names(bottle) == ["Kettle & Crane"]
 
     sandbox.clear_log()
     assert import_feed(sandbox, ATOM, "google-merchant-atom").exit_code == 0
