@@ -177,6 +177,19 @@ def draft_mapping(
     if path.is_dir():
         raise InputError(feed_name, "is a directory, not a feed file")
     sniff: CsvSniff | XmlSniff = sniff_xml(path) if is_xml(path) else sniff_csv(path)
+    if (sniff.rows if isinstance(sniff, CsvSniff) else sniff.records) == 0:
+        raise InputError(
+            feed_name,
+            "the file has no rows (records) after its header: nothing to guess from",
+            hint="run bulkio init on a file with data (an export of a few products is enough)",
+        )
+    if not sniff.columns:
+        raise InputError(
+            feed_name,
+            "no fields found in the records"
+            + (f" ({sniff.record})" if isinstance(sniff, XmlSniff) else ""),
+            hint="a feed needs one element (or column) per record with its fields inside",
+        )
     if isinstance(sniff, CsvSniff) and resource != "stock" and _is_woocommerce(sniff.header):
         draft = _woocommerce_draft(sniff, feed_name)
     else:
@@ -192,6 +205,8 @@ def draft_mapping(
         ) from exc
     try:
         records = sample_check(mapping, path, rows)
+    except InputError:
+        raise  # the file itself (a bad quote further down, …): the user's to fix, said as such
     except BulkioError as exc:
         raise DraftBug(
             f"the mapping drafted for {feed_name} does not read the file: {exc}",

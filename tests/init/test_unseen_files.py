@@ -210,3 +210,28 @@ def test_quiet_prints_nothing_on_success(tmp_path: Path, flag: str) -> None:
     feed = write(tmp_path / "f.csv", "SKU,Name\nA,B\n")
     result = init(str(feed), "-o", str(tmp_path / "m.toml"), flag)
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_gzip_feed_and_printing_the_mapping(tmp_path: Path) -> None:
+    import gzip
+
+    feed = tmp_path / "feed.csv.gz"
+    feed.write_bytes(gzip.compress(b"SKU,Name,Price\nA,Chair,10.00\nB,Table,12.50\n"))
+    result = init(str(feed), "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert tomllib.loads(result.stdout)["fields"]["regular_price"]["column"] == "Price"
+    assert not list(tmp_path.glob("*.toml"))
+
+
+def test_files_without_data_are_refused_naming_them(tmp_path: Path) -> None:
+    header_only = write(tmp_path / "header.csv", "SKU;Name\n")
+    result = init(str(header_only), "-o", str(tmp_path / "m.toml"))
+    assert result.exit_code == 2 and "header.csv" in result.output and "no rows" in result.output
+    entities = write(
+        tmp_path / "bomb.xml",
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x "boom">]>\n'
+        "<r><i><sku>&x;</sku></i><i><sku>b</sku></i></r>",
+    )
+    result = init(str(entities), "-o", str(tmp_path / "m.toml"))
+    assert result.exit_code == 2 and "bomb.xml" in result.output and "DOCTYPE" in result.output
+    assert not (tmp_path / "m.toml").exists()
