@@ -101,10 +101,10 @@ def _stem(feed: str) -> str:
 def _summary(result: DraftResult, target: str) -> None:
     draft = result.draft
     records = result.records
-    if draft.layout == "woocommerce":
+    if draft.layout is not None:
         click.echo(
-            f"{printable(result.feed)}: WooCommerce's own product CSV → the shipped mapping "
-            "woocommerce-core, fitted to its columns"
+            f"{printable(result.feed)}: a {draft.layout} product export → its shipped mapping, "
+            "fitted to the file's columns"
         )
     else:
         source = draft.source

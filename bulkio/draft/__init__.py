@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bulkio.draft.guess import Draft, Guesser
 from bulkio.draft.sniff import CsvSniff, XmlSniff, is_xml, sniff_csv, sniff_xml
-from bulkio.draft.vocabulary import WOOCOMMERCE_HEADERS
+from bulkio.draft.vocabulary import WAREHOUSE_WORDS, WOOCOMMERCE_HEADERS, normalise
 from bulkio.draft.write import FIELD_ORDER, comment, render
 from bulkio.errors import BulkioError, InputError, UsageError
 from bulkio.mapping import Mapping
@@ -190,8 +190,9 @@ def draft_mapping(
             + (f" ({sniff.record})" if isinstance(sniff, XmlSniff) else ""),
             hint="a feed needs one element (or column) per record with its fields inside",
         )
-    if isinstance(sniff, CsvSniff) and resource != "stock" and _is_woocommerce(sniff.header):
-        draft = _woocommerce_draft(sniff, feed_name)
+    layout = _known_layout(sniff.header) if isinstance(sniff, CsvSniff) else None
+    if isinstance(sniff, CsvSniff) and layout is not None and resource != "stock":
+        draft = _layout_draft(sniff, feed_name, layout)
     else:
         draft = _guess_draft(sniff, resource=resource, sku_column=sku_column)
     text = render(draft, feed_path=feed_name, mapping_path=str(mapping_path))
@@ -286,13 +287,33 @@ def _guess_draft(
         )
         skus = guesser.fields["sku"]
         column = next(c for c in sniff.columns if c.name == skus.column)
-        repeats = len(set(column.values)) < len(column.values)
-        target["duplicates"] = "sum" if repeats else "reject"
-        target_why["duplicates"] = (
-            "a SKU appears on several lines (one per warehouse?): their quantities add up"
-            if repeats
-            else "each SKU appears once in the sample: a repeat would be an error"
+        repeated = len(column.values) - len(set(column.values))
+        mapped = {g.column for g in guesser.fields.values()}
+        warehouse = next(
+            (
+                c.name
+                for c in sniff.columns
+                if c.name not in mapped and any(w in normalise(c.name) for w in WAREHOUSE_WORDS)
+            ),
+            None,
         )
+        summed = repeated > 0 and (warehouse is not None or repeated * 10 >= len(column.values))
+        target["duplicates"] = "sum" if summed else "reject"
+        if summed:
+            target_why["duplicates"] = (
+                f"{repeated} SKU line(s) repeat"
+                + (f", one per {warehouse!r}" if warehouse else "")
+                + ": their quantities add up"
+            )
+        elif repeated:
+            target_why["duplicates"] = (
+                f"{repeated} SKU line(s) repeat, with no warehouse column: a repeat is "
+                'rejected (set "sum" if the lines are stock of several places)'
+            )
+        else:
+            target_why["duplicates"] = (
+                "each SKU appears once in the sample: a repeat would be an error"
+            )
     else:
         target_why["resource"] = (
             "--resource product" if resource else "products (and their variations)"
@@ -335,13 +356,55 @@ def _is_woocommerce(header: list[str]) -> bool:
     return "SKU" in header and known >= 6
 
 
-def _woocommerce_draft(sniff: CsvSniff, feed: str) -> Draft:
-    """WooCommerce's product CSV: the shipped woocommerce-core mapping, fitted to the file."""
+@dataclass(frozen=True)
+class Layout:
+    """A shop system's own export, read by a shipped mapping."""
+
+    name: str
+    label: str
+    mapping: str | None
+    """The shipped mapping that reads it; None: not something bulkio init drafts for."""
+    refusal: str = ""
+
+
+def _known_layout(header: list[str]) -> Layout | None:
+    names = set(header)
+    if _is_woocommerce(header):
+        return Layout("woocommerce", "WooCommerce's own product CSV", "woocommerce-core")
+    if {"Handle", "Variant SKU", "Option1 Name", "Variant Price"} <= names:
+        return Layout("shopify", "Shopify's product export", "shopify-products")
+    if {"Customer ID", "First Name", "Last Name", "Email"} <= names:
+        return Layout(
+            "shopify-customers",
+            "Shopify's customer export",
+            None,
+            "customers are not products: bulkio init drafts product and stock mappings",
+        )
+    if {"Financial Status", "Lineitem sku", "Lineitem quantity"} <= names:
+        return Layout(
+            "shopify-orders",
+            "Shopify's order export",
+            None,
+            "order history is not a product feed: bulkio init drafts product and stock mappings",
+        )
+    return None
+
+
+def _layout_draft(sniff: CsvSniff, feed: str, layout: Layout) -> Draft:
+    """A shop system's own product CSV: its shipped mapping, fitted to the file's columns."""
     from bulkio.shipped import shipped_mapping
 
-    shipped = shipped_mapping("woocommerce-core")
+    if layout.mapping is None:
+        raise UsageError(
+            f"{feed}: this is {layout.label}; {layout.refusal}",
+            hint="see docs/migrations.md for moving customers and orders",
+        )
+    shipped = shipped_mapping(layout.mapping)
     if shipped is None:
-        raise UsageError("the shipped mapping woocommerce-core is missing (a broken install?)")
+        raise UsageError(
+            f"the shipped mapping {layout.mapping} is missing (a broken installation?)",
+            hint="reinstall bulkio",
+        )
     text = shipped.read_text(encoding="utf-8")
     header = set(sniff.header)
     changes: list[str] = []
@@ -355,14 +418,13 @@ def _woocommerce_draft(sniff: CsvSniff, feed: str) -> Draft:
                 text = text.replace(found.group(0), f'"{name}"')
                 changes.append(f"{found.group(0)} → {name!r}")
     body = _fit_fields(text, header, changes)
-    known = sorted(h for h in header if h in WOOCOMMERCE_HEADERS or _UNIT_HEADER.match(h))
     lines = [
         comment(
-            f"Drafted by `bulkio init` from {feed}: WooCommerce's own product CSV "
-            f"({len(known)} of its column names), so this is the shipped mapping "
-            "woocommerce-core, fitted to the file's columns."
+            f"Drafted by `bulkio init` from {feed}: {layout.label} (recognised by its column "
+            f"names), so this is the shipped mapping {layout.mapping}, fitted to the file's "
+            "columns."
         ),
-        "# `-m woocommerce-core` reads such files as well; keep this copy to change it.",
+        f"# `-m {layout.mapping}` reads such files as well; keep this copy to change it.",
     ]
     lines += [comment(change) for change in changes]
     lines.append("")
@@ -373,7 +435,7 @@ def _woocommerce_draft(sniff: CsvSniff, feed: str) -> Draft:
         source_why={},
         target={},
         target_why={},
-        layout="woocommerce",
+        layout=layout.name,
         text="\n".join(lines) + body,
         unmapped=[],
         rows=sniff.rows,

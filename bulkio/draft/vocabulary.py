@@ -150,6 +150,12 @@ SHOP_WORDS = (
 """Yes/no columns saying whether an article belongs in the web shop at all: the rows that
 say no are skipped (not created as drafts)."""
 
+WAREHOUSE_WORDS = (
+    "warehouse", "lager", "standort", "location", "entrepot", "depot", "almacen", "bodega",
+    "magazzino", "deposito", "magazijn", "store",
+)  # fmt: skip
+"""A column naming where the stock is: lines of one SKU per place are added up."""
+
 DISCONTINUED = (
     "ausgelaufen", "auslaufartikel", "abgekundigt", "abgekuendigt", "discontinued", "eol",
     "endoflife", "arrete", "findeserie", "descatalogado", "descontinuado",

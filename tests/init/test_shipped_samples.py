@@ -55,6 +55,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "catalog-woocommerce.csv": ("woocommerce-core", []),
     "catalog-variations-only.csv": ("woocommerce-core", []),
     "erp-de.csv": ("erp-de", []),
+    "shopify-products.csv": ("shopify-products", []),
     "google-merchant.xml": ("google-merchant", GOOGLE),
     "google-merchant-atom.xml": (
         "google-merchant-atom",
@@ -70,9 +71,25 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
+# samples that are not product or stock feeds: init says what they are and writes nothing
+NOT_FEEDS = {
+    "shopify-customers.csv": "Shopify's customer export",
+    "shopify-orders.csv": "Shopify's order export",
+}
+
+
 def test_every_shipped_sample_has_a_case() -> None:
     samples = sorted(p.name for p in SAMPLES.iterdir() if p.is_file())
-    assert sorted(CASES) == samples
+    assert sorted([*CASES, *NOT_FEEDS]) == samples
+
+
+@pytest.mark.parametrize("sample", sorted(NOT_FEEDS))
+def test_exports_that_are_not_feeds_are_named_and_refused(sample: str, tmp_path: Path) -> None:
+    result = init(str(SAMPLES / sample), "-o", str(tmp_path / "m.toml"))
+    assert result.exit_code == 2
+    assert sample in result.output and NOT_FEEDS[sample] in result.output
+    assert "docs/migrations.md" in result.output
+    assert not (tmp_path / "m.toml").exists()
 
 
 @pytest.mark.parametrize("sample", sorted(CASES))

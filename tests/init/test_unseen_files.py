@@ -235,3 +235,17 @@ def test_files_without_data_are_refused_naming_them(tmp_path: Path) -> None:
     result = init(str(entities), "-o", str(tmp_path / "m.toml"))
     assert result.exit_code == 2 and "bomb.xml" in result.output and "DOCTYPE" in result.output
     assert not (tmp_path / "m.toml").exists()
+
+
+def test_repeated_skus_add_up_only_per_warehouse(tmp_path: Path) -> None:
+    per_place = write(
+        tmp_path / "lager.csv", "Lagerort;Artikelnr;Lagerbestand\nA;X-1;5\nB;X-1;2\nA;X-2;1\n"
+    )
+    result = draft_mapping(per_place, mapping_path=tmp_path / "m.toml")
+    assert tomllib.loads(result.text)["target"]["duplicates"] == "sum"
+    assert result.records.rejected == [] and result.records.accepted == 3  # summed in the plan
+    rows = "".join(f"X-{n};{n}\n" for n in range(1, 20))
+    one_repeat = write(tmp_path / "bestand.csv", "Artikelnr;Lagerbestand\n" + rows + "X-3;9\n")
+    result = draft_mapping(one_repeat, mapping_path=tmp_path / "m.toml")
+    assert tomllib.loads(result.text)["target"]["duplicates"] == "reject"
+    assert [e.code for e in result.records.rejected] == ["duplicate-sku"]
