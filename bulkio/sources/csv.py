@@ -84,6 +84,8 @@ _WESTERN_SINGLE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15", "latin-1"
 """Codecs that decode *any* byte, so a UTF-8 file read with them never fails — it just turns
 every "ü" into "Ã¼" and the import would write that mojibake into the shop."""
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_WESTERN_TEXT = re.compile("[\u00a0-\u024f\u1e00-\u1eff\u2010-\u206f\u20a0-\u20cf]")
+"""Latin-1 Supplement, Latin Extended-A/B and Additional, general punctuation, currency."""
 
 
 def _refuse_utf8_read_as_single_byte(data: bytes, encoding: str, path: str) -> None:
@@ -91,14 +93,20 @@ def _refuse_utf8_read_as_single_byte(data: bytes, encoding: str, path: str) -> N
 
     Real cp1252/latin-1 text is practically never valid UTF-8 (its accented letters are lone
     high bytes), so this catches the supplier who switched their export to UTF-8 without a
-    BOM, before a single product name is corrupted.
+    BOM, before a single product name is corrupted. "Practically": a cp1252 letter followed
+    by symbols can form valid UTF-8 by chance ("ß€" is the NKo digit U+07C0, "ä€€" a CJK
+    ideograph); such a file is refused only when its UTF-8 reading has Western text in it
+    (Latin letters beyond ASCII, typographic punctuation), which is what a UTF-8 export of a
+    Western catalog has and a chance sequence has not.
     """
     first = _NON_ASCII.search(data)
     if first is None:
         return
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
+        return
+    if not _WESTERN_TEXT.search(text):
         return
     line = data.count(b"\n", 0, first.start()) + 1
     start = data.rfind(b"\n", 0, first.start()) + 1
@@ -198,7 +206,7 @@ def iter_csv(
             "e.g. UTF-16)",
             line=text.count("\n", 0, nul) + 1,
         )
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError(name, "the file is empty: expected a header row", line=1)
 
     if csv.field_size_limit() < FIELD_SIZE_LIMIT:
@@ -350,18 +358,15 @@ def _fast_frame(
     if delimiter in "\r\n" or quote in "\r\n" or delimiter == quote:
         return None
     data = text.encode("utf-8")
-    if not data or data.count(b"\r") != data.count(b"\r\n"):
+    if not data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None  # bare CR line breaks: the careful reader counts them as lines
     d, q = ord(delimiter), ord(quote)
     size = len(data)
+    raw = pl.Series("b", [data], dtype=pl.Binary).cast(pl.List(pl.UInt8)).explode()
     special = (
-        pl.Series("b", [data], dtype=pl.Binary)
-        .cast(pl.List(pl.UInt8))
-        .explode()
-        .to_frame()
+        raw.to_frame()
         .lazy()
         .with_row_index("pos")
-        .with_columns(prev=pl.col("b").shift(1), next=pl.col("b").shift(-1))
         .filter(pl.col("b").is_in([q, d, _NEWLINE]))
         .with_columns(is_quote=pl.col("b") == q)
         .with_columns(
@@ -370,10 +375,14 @@ def _fast_frame(
         .with_columns(inside=(pl.col("quotes_before") % 2) == 1)
         .collect()
     )
-    quotes = special.filter(pl.col("is_quote"))
+    quotes = special.filter(pl.col("is_quote")).select("pos", "inside")
     if quotes.height % 2:
         return None  # a quote never closed
     if quotes.height:
+        at = quotes.get_column("pos").cast(pl.Int64)
+        quotes = quotes.with_columns(
+            prev=raw.gather((at - 1).clip(0, size - 1)), next=raw.gather((at + 1).clip(0, size - 1))
+        )
         opening = ~pl.col("inside")  # an even number of quotes before it
         well_placed = quotes.select(
             pl.when(opening)
@@ -389,7 +398,7 @@ def _fast_frame(
     ends = special.filter((pl.col("b") == _NEWLINE) & ~pl.col("inside")).select(
         "pos", newlines=pl.col("pos").cum_count()
     )
-    del quotes
+    del quotes, raw
     # Newlines before each record end, to turn record numbers into file lines: the newline
     # ending record r is the k-th newline of the file → record r+1 starts on line k+1.
     newline_rank = (
@@ -405,17 +414,11 @@ def _fast_frame(
     lines = pl.concat([pl.Series([1], dtype=pl.Int64), newline_rank.cast(pl.Int64) + 1])[:records]
     delimiters = special.filter((pl.col("b") == d) & ~pl.col("inside")).select("pos")
     del special
-    record_of = starts.search_sorted(delimiters.get_column("pos").cast(pl.Int64), "right") - 1
-    counts = (
-        record_of.value_counts()
-        .rename({record_of.name: "record"})
-        .join(pl.DataFrame({"record": pl.int_range(records, eager=True)}), on="record", how="right")
-        .sort("record")
-        .get_column("count")
-        .fill_null(0)
-        + 1
-    )
-    del delimiters, record_of
+    # Fields of record r = 1 + the delimiters outside quotes between its start and the next's.
+    before = delimiters.get_column("pos").cast(pl.Int64).search_sorted(starts, "left")
+    following = pl.concat([before[1:], pl.Series([delimiters.height], dtype=before.dtype)])
+    counts = (following - before + 1).cast(pl.Int64)
+    del delimiters, before, following
     lengths = stops - starts
     if records < 2 or lengths[0] == 0:
         return None  # no rows, or blank lines before the header: the careful reader says so

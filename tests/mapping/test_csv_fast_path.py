@@ -128,3 +128,14 @@ def test_chunks_and_progress_follow_the_module_sizes(
     assert [chunk.frame.height for chunk in chunks] == [40, 40, 20]
     assert seen == [30, 60, 90, 100]
     assert chunks[2].frame["_line"].to_list()[-1] == 101
+
+
+def test_cp1252_text_that_is_valid_utf8_by_chance_is_read_as_declared(tmp_path: Path) -> None:
+    """ "ß€" in cp1252 (DF 80) is also valid UTF-8 (U+07C0); no Western text in that reading."""
+    path = tmp_path / "f.csv"
+    path.write_bytes("sku;name\nA;Maß€\n".encode("cp1252"))
+    options = SourceOptions(delimiter=";", encoding="cp1252")
+    assert csv_source.read_csv(path, options).frame["name"].to_list() == ["Maß€"]
+    path.write_bytes("sku;name\nA;Größe M\n".encode())
+    with pytest.raises(InputError, match="the file is UTF-8"):
+        csv_source.read_csv(path, options)
