@@ -17,6 +17,7 @@ run, so that it holds on a noisy machine.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -82,6 +83,50 @@ def external_row(result: dict[str, Any]) -> tuple[str, str, str, str]:
     return (f"{heading} (`{result['script']}`)", figure, "see section", "see section")
 
 
+SUMMARY_JSON = BENCH / "summary.json"
+_SEED_KEYS = (
+    ("dry run of", "client_cost"),
+    ("XML records memory", "client_cost"),
+    ("profiled hot spot", "profile"),
+    ("requests,", "requests"),
+    ("-product import", "throughput"),
+    ("same, bulkio vs batch-only", "throughput"),
+    ("Export", "export"),
+    ("Stock sync", "stock"),
+)
+
+
+def _seed_from_results() -> dict[str, Any]:
+    """Rows of the summary table RESULTS.md has now, by part (before summary.json existed)."""
+    body = benchlib.section_text("Summary")
+    when = re.search(r"measured (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", body)
+    seeded: dict[str, Any] = {}
+    for line in body.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or cells[0] in ("figure", "---"):
+            continue
+        part = next((p for key, p in _SEED_KEYS if key in cells[0]), None)
+        if part:
+            entry = seeded.setdefault(
+                part, {"measured": when.group(1) if when else "earlier", "rows": []}
+            )
+            entry["rows"].append(cells[:4])
+    return seeded
+
+
+def merged_rows(rows: dict[str, list[tuple[str, str, str, str]]], facts: dict[str, str]) -> dict:
+    """This run's rows by part over the stored ones of parts not run; saved back."""
+    stored: dict[str, Any] = (
+        json.loads(SUMMARY_JSON.read_text(encoding="utf-8"))
+        if SUMMARY_JSON.exists()
+        else _seed_from_results()
+    )
+    for part, part_rows in rows.items():
+        stored[part] = {"measured": facts["date"], "rows": [list(row) for row in part_rows]}
+    SUMMARY_JSON.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    return stored
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -102,7 +147,7 @@ def main() -> None:
     write = not args.quick
     facts = benchlib.machine()
     started = time.perf_counter()
-    rows: list[tuple[str, str, str, str]] = []
+    rows: dict[str, list[tuple[str, str, str, str]]] = {}
     timings: list[str] = []
 
     def timed(name: str, func: Any, *func_args: Any) -> Any:
@@ -120,7 +165,7 @@ def main() -> None:
             client_cost.run,
             *((20_000, 100_000, 1) if args.quick else (100_000, 1_000_000, 2)),
         )
-        rows += client_cost.summary_rows(results)
+        rows["client_cost"] = client_cost.summary_rows(results)
         if write:
             benchlib.update_section("Client cost", client_cost.section(results))
     if "profile" in parts:
@@ -132,7 +177,7 @@ def main() -> None:
         for kind, step in (("xml", "records"), ("csv", "plan")):
             times = results[f"{kind}_ab"]["times"][step]
             before, after = min(times["before"]), min(times["after"])
-            rows.append(
+            rows.setdefault("profile", []).append(
                 (
                     f"profiled hot spot: {kind.upper()} {step}, before → after",
                     f"{before:.2f} s → {after:.2f} s ({profile_client._gain(before, after)})",
@@ -146,14 +191,14 @@ def main() -> None:
         import requests_bench
 
         results = timed("requests", requests_bench.run, 2000 if args.quick else 10_000, 0.01)
-        rows += requests_bench.summary_rows(results)
+        rows["requests"] = requests_bench.summary_rows(results)
         if write:
             benchlib.update_section("Requests", requests_bench.section(results))
     if "throughput" in parts:
         import throughput
 
         results = timed("throughput", throughput.run, 400 if args.quick else 2000, 5.0)
-        rows += throughput.summary_rows(results)
+        rows["throughput"] = throughput.summary_rows(results)
         if write:
             benchlib.update_section("Throughput", throughput.section(results))
     if "adaptive" in parts:
@@ -162,15 +207,15 @@ def main() -> None:
         results = timed(
             "adaptive", adaptive.run, *((1000, 25, (2, 16)) if args.quick else (4000, 25))
         )
-        rows += adaptive.summary_rows(results)
+        rows["adaptive"] = adaptive.summary_rows(results)
         if write:
             benchlib.update_section("Adaptive concurrency", adaptive.section(results))
     for part in ("export", "stock"):
         if part in parts:
             result = timed(part, run_external, part, args.quick)
-            rows.append(
+            rows[part] = [
                 external_row(result) if write else (part, "quick run, see output above", "", "")
-            )
+            ]
 
     if "realstore" in parts:
         import realstore
@@ -184,22 +229,33 @@ def main() -> None:
             quick_sizes if args.quick else full_sizes,
             list(realstore.PARTS),
         )
-        rows += realstore.summary_rows(results)
+        rows["realstore"] = realstore.summary_rows(results)
         if write:
             benchlib.update_section("Real stores", realstore.section(results))
     total = time.perf_counter() - started
-    table = ["| figure | measured | aim | met |", "|---|---|---|---|"]
-    table += [f"| {figure} | {measured} | {aim} | {met} |" for figure, measured, aim, met in rows]
+    kept = merged_rows(rows, facts) if write else {p: {"rows": r} for p, r in rows.items()}
+    table = ["| figure | measured | aim | met | run |", "|---|---|---|---|---|"]
+    for part in PARTS:
+        entry = kept.get(part)
+        if not entry:
+            continue
+        when = entry.get("measured", "this run")
+        table += [
+            f"| {figure} | {measured} | {aim} | {met} | {when} |"
+            for figure, measured, aim, met in entry["rows"]
+        ]
     summary = "\n".join(
         [
-            f"Machine: {benchlib.machine_line(facts)}.",
+            f"Machine (this run): {benchlib.machine_line(facts)}.",
             "",
             *table,
             "",
-            f"Reproduce: `.venv/bin/python bench/run.py` (this run: {total / 60:.1f} min; "
-            f"{', '.join(timings)}). Each part can run alone (`bench/README.md`). Each figure "
-            "compares runs made side by side in the same run; the sections below give the "
-            "detail, including why an aim is not met where it is not.",
+            f"Reproduce: `.venv/bin/python bench/run.py` (this run: {', '.join(parts)} in "
+            f"{total / 60:.1f} min; {', '.join(timings)}). Each part can run alone "
+            "(`bench/README.md`, or `run.py --only PART`); the summary keeps each part's rows "
+            "from the run that last measured it (column *run*; `bench/summary.json`). Each "
+            "figure compares runs made side by side in the same run; the sections below give "
+            "the detail, including why an aim is not met where it is not.",
         ]
     )
     print()
