@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -136,6 +137,19 @@ def counts_of(document: Mapping[str, Any]) -> dict[str, int]:
     return {str(k): int(v) for k, v in (counts or {}).items() if isinstance(v, int)}
 
 
+_CATALOG_KEY = re.compile(r"^(terms|attributes|attribute_terms|product|variation)_[a-z]+$")
+
+
+def catalog_counts(document: Mapping[str, Any]) -> dict[str, int]:
+    """Product, variation, term and attribute counts of a catalog run (or plan)."""
+    source = document.get("result") or document.get("plan") or {}
+    return {
+        str(key): int(value)
+        for key, value in source.items()
+        if _CATALOG_KEY.match(str(key)) and isinstance(value, int) and not isinstance(value, bool)
+    }
+
+
 def limits_hit(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Safety limits that stopped the run: ``stopped_by_limits`` (the message ``bulkio
     import --json`` prints, one "  - limit: why" line per limit), or ``stopped`` (one breach
@@ -225,6 +239,9 @@ def render_html_report(document: Mapping[str, Any], *, title: str = "bulkio run 
             '<div class="banner stop">Stopped by a safety limit: nothing was written.</div>'
         )
     parts += _counts_section(counts_of(document))
+    catalog = catalog_counts(document)
+    if catalog:
+        parts += _counts_section(catalog, title="Products, variations, terms", ident="catalog")
     parts += _histogram_section(changes)
     parts += _biggest_section(changes)
     parts += _fields_section(field_counts(document))
@@ -250,8 +267,10 @@ _BAD = {"rejected", "failed", "refused"}
 _GOOD = {"created", "updated", "create", "update"}
 
 
-def _counts_section(counts: Mapping[str, int]) -> list[str]:
-    out = ['<h2>Counts</h2><div class="cards" id="counts">']
+def _counts_section(
+    counts: Mapping[str, int], *, title: str = "Counts", ident: str = "counts"
+) -> list[str]:
+    out = [f'<h2>{esc(title)}</h2><div class="cards" id="{ident}">']
     for key, value in counts.items():
         cls = "bad" if key in _BAD and value else "good" if key in _GOOD and value else ""
         out.append(

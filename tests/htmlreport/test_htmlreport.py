@@ -252,3 +252,16 @@ def test_renders_in_headless_chromium(document: dict[str, Any], tmp_path: Path) 
     assert (width, height) == (1200, 1800)
     assert shot.stat().st_size > 20_000  # text, a chart and tables, not a blank page
     assert colours > 20
+
+
+def test_catalog_runs_show_products_and_variations(sandbox: Sandbox, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    feed = root / "samples" / "google-merchant.xml"
+    document = run_import(sandbox, feed, root / "mappings" / "google-merchant.toml")
+    page = page_of(document)
+    shown = {
+        el.get("data-count"): int(el.text)
+        for el in page.xpath('//*[@id="catalog"]//*[@data-count]')
+    }
+    assert shown["product_created"] == document["result"]["product_created"] > 0
+    assert shown["variation_created"] == document["result"]["variation_created"] > 0
