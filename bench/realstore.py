@@ -1,7 +1,8 @@
 """bulkio against real WooCommerce stores (``../shared/refstore/``), every figure side by side.
 
     .venv/bin/python bench/realstore.py [--stores wc11,wc79] [--products 1000] [--single 250]
-        [--stock 1000] [--orders 1000] [--parts creates,rerun,stock,export,payload] [--no-results]
+        [--stock 1000] [--orders 1000] [--parts creates,rerun,stock,export,payload,adaptive]
+        [--no-results]
 
 Sizes also come from the environment (``BENCH_PRODUCTS``, ``BENCH_SINGLE``, ``BENCH_STOCK``,
 ``BENCH_ORDERS``, ``BENCH_STORES``). The stores must be up (``setup.sh`` builds them; this script
@@ -29,6 +30,7 @@ Parts, per store:
   page of 100 at a time and 4 in flight.
 * ``payload`` — where the store's time goes: a batch of 100 creates with bulkio's own payload
   (read from a sandbox run of the same CSV) against the raw payload, interleaved.
+* ``adaptive`` — the N creates through bulkio's client, adaptive (up to 16) against a fixed 4.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ ROOT = benchlib.ROOT
 REFSTORE_DIR = Path(os.environ.get("BULKIO_REFSTORE_DIR", ROOT.parent / "shared" / "refstore"))
 REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))
 BULKIO = str(Path(sys.executable).with_name("bulkio"))
-PARTS = ("creates", "rerun", "stock", "export", "payload")
+PARTS = ("creates", "rerun", "stock", "export", "payload", "adaptive")
 CATEGORIES = ["Bench Apparel > Shirts", "Bench Apparel > Trousers", "Bench Home > Kitchen"]
 TAGS = [f"bench-tag-{n}" for n in range(12)]
 CSV_HEADER = [
@@ -447,6 +449,9 @@ def bench_store(name: str, env: dict[str, str], sizes: dict[str, int], parts: li
         if "export" in parts:
             print(f"  [{name}] orders: seeding {sizes['orders']}…", flush=True)
             out["export"] = bench_export(raw, env, home, tmp, sizes["orders"], terms)
+        if "adaptive" in parts:
+            print(f"  [{name}] adaptive vs fixed 4 ({sizes['products']})…", flush=True)
+            out["adaptive"] = bench_adaptive(env, terms, run_id, sizes["products"])
         if "payload" in parts:
             print(f"  [{name}] payload A/B…", flush=True)
             out["payload"] = bench_payload(raw, terms, run_id)
@@ -563,7 +568,7 @@ def bench_export(
 
     seeded_at = time.perf_counter()
     bodies = [order(n) for n in range(count)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         list(
             pool.map(
                 lambda part: raw.call("POST", "orders/batch", json={"create": part}),
@@ -608,6 +613,46 @@ def bench_export(
         "bulkio": min(runs["bulkio"]),
         "runs": runs,
     }
+
+
+def bench_adaptive(env: dict[str, str], terms: dict[str, int], run_id: str, count: int) -> dict:
+    """The same creates through bulkio's StoreClient: adaptive (up to 16) against a fixed 4
+    (the saturation setting of a 4-worker store), batches of 100 from a pool of 16 threads."""
+    from bulkio.config import ConnectionSettings
+    from bulkio.store import StoreClient
+
+    settings = ConnectionSettings(
+        url=env["HTTPS_URL"], key=env["RW_KEY"], secret=env["RW_SECRET"], verify=env["CA_BUNDLE"]
+    )
+    out: dict[str, Any] = {"products": count}
+    for name, options in (
+        ("fixed 4", {"fixed_concurrency": 4}),
+        ("adaptive", {"max_concurrency": 16}),
+    ):
+        items = rich_products(f"BN{run_id}{'F' if name == 'fixed 4' else 'A'}-", count)
+        bodies = [raw_body(i, terms) for i in items]
+        with StoreClient(settings, **options) as client:
+            _ = client.api_root
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                failed = sum(
+                    pool.map(
+                        lambda part, c=client: len(c.batch("products", create=part).errors),
+                        chunks(bodies, 100),
+                    )
+                )
+            seconds = time.perf_counter() - started
+            limiter = client.limiters["writes"]
+            out[name] = {
+                "seconds": seconds,
+                "rate": count / seconds,
+                "failed": failed,
+                "history": [(round(at, 1), limit, why) for at, limit, why in limiter.history],
+                "peak": limiter.peak,
+                "statuses": dict(client.stats.snapshot()["by_status"]),
+            }
+        print(f"    {name}: {count / seconds:.1f} products/s, peak {limiter.peak}", flush=True)
+    return out
 
 
 def bench_payload(raw: Raw, terms: dict[str, int], run_id: str) -> dict[str, Any]:
@@ -771,6 +816,18 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     "yes" if ratio <= 1.2 else "no (see Real stores)",
                 )
             )
+        adaptive = store.get("adaptive")
+        if adaptive:
+            ratio = adaptive["adaptive"]["seconds"] / adaptive["fixed 4"]["seconds"]
+            rows.append(
+                (
+                    f"{label}: {adaptive['products']:,} creates, adaptive vs fixed 4 in flight",
+                    f"{adaptive['adaptive']['seconds']:.1f} s vs "
+                    f"{adaptive['fixed 4']['seconds']:.1f} s = {ratio:.2f}×",
+                    "≤ 1.10×",
+                    "yes" if ratio <= 1.10 else "no (see Real stores)",
+                )
+            )
         export = store.get("export")
         if export:
             ratio = export["parallel"] / export["bulkio"]
@@ -886,6 +943,19 @@ def section(results: dict[str, Any]) -> str:
                 f"4 in flight {export['parallel']:.1f} s. bulkio vs 4 in flight: "
                 f"**{_ratio(export['parallel'], export['bulkio'])}**; vs one at a time: "
                 f"{_ratio(export['sequential'], export['bulkio'])} (best of two, interleaved).",
+                "",
+            ]
+        adaptive = store.get("adaptive")
+        if adaptive:
+            fixed, auto = adaptive["fixed 4"], adaptive["adaptive"]
+            steps = " → ".join(str(limit) for _, limit, _ in auto["history"])
+            lines += [
+                f"Adaptive concurrency on this store: the same {adaptive['products']:,} creates "
+                f"through bulkio's client, batches of 100 from 16 threads: fixed 4 "
+                f"{fixed['seconds']:.1f} s ({fixed['rate']:.1f}/s), adaptive up to 16 "
+                f"{auto['seconds']:.1f} s ({auto['rate']:.1f}/s) = "
+                f"**{_ratio(auto['seconds'], fixed['seconds'])}** the time; its limit went "
+                f"{steps} (peak {auto['peak']} in flight; answers {auto['statuses']}).",
                 "",
             ]
         payload = store.get("payload")
