@@ -4,6 +4,9 @@
 >>> with StoreClient(settings) as client:
 ...     query = OrderQuery(statuses=("completed",))
 ...     result = export_orders(client, mapping, "orders.csv", query=query)
+
+Customers and coupons: ``export_records(client, load_export_mapping(
+"mappings/export-customers.toml"), "customers.csv", mask="hash")``.
 """
 
 from bulkio.export.fetch import (
@@ -21,6 +24,12 @@ from bulkio.export.mapping import (
     load_export_mapping,
     parse_export_mapping,
 )
+from bulkio.export.record_rows import (
+    CouponQuery,
+    CustomerQuery,
+    RecordExportResult,
+    export_records,
+)
 from bulkio.export.rows import ExportDataError, Row, RowBuilder, mask_email
 from bulkio.export.run import DEFAULT_MARGIN_SECONDS, ExportResult, Incremental, export_orders
 from bulkio.export.state import ExportState, default_state_path, load_state
@@ -28,6 +37,8 @@ from bulkio.export.state import ExportState, default_state_path, load_state
 __all__ = [
     "DEFAULT_MARGIN_SECONDS",
     "Column",
+    "CouponQuery",
+    "CustomerQuery",
     "ExportDataError",
     "ExportMapping",
     "ExportResult",
@@ -37,11 +48,13 @@ __all__ = [
     "Incremental",
     "OrderQuery",
     "OutputOptions",
+    "RecordExportResult",
     "Row",
     "RowBuilder",
     "TimeRange",
     "default_state_path",
     "export_orders",
+    "export_records",
     "fetch_orders",
     "iter_orders",
     "load_export_mapping",

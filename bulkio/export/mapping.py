@@ -31,6 +31,14 @@ from bulkio.export.order_fields import (
     top_level_field,
 )
 from bulkio.export.product_fields import known_product_paths, product_field_type
+from bulkio.export.record_fields import DATE_FIELDS as RECORD_DATE_FIELDS
+from bulkio.export.record_fields import (
+    RECORD_NAMES,
+    RECORD_RESOURCES,
+    known_record_paths,
+    record_field_type,
+    record_store_field,
+)
 from bulkio.mapping.template import TemplateSyntaxError, parse_template
 
 Layout = Literal["order", "line_item"]
@@ -38,7 +46,8 @@ SubLines = Literal["join", "rows"]
 Quoting = Literal["minimal", "all", "text"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1252"]
 Incremental = Literal["created", "modified"]
-Resource = Literal["orders", "products"]
+Resource = Literal["orders", "products", "customers", "coupons"]
+RESOURCES: tuple[Resource, ...] = ("orders", "products", "customers", "coupons")
 Variations = Literal["rows", "skip"]
 SourceKind = Literal["field", "value", "template", "compute", "tax"]
 
@@ -144,7 +153,7 @@ class ExportMapping:
     output: OutputOptions
     columns: tuple[Column, ...]
     resource: Resource = "orders"
-    """What the rows are: orders, or products (and their variations)."""
+    """What the rows are: orders, products (and their variations), customers or coupons."""
 
     @property
     def headers(self) -> list[str]:
@@ -160,6 +169,14 @@ class ExportMapping:
             for column in self.columns:
                 for path in column.paths:
                     wanted |= product_store_field(path)
+            return sorted(wanted)
+        if self.resource in RECORD_RESOURCES:
+            for column in self.columns:
+                for path in column.paths:
+                    wanted |= record_store_field(path)
+                    dates = RECORD_DATE_FIELDS[self.resource]
+                    if path in dates and self.output.timezone != "store":
+                        wanted.add(f"{path}_gmt")
             return sorted(wanted)
         for column in self.columns:
             for path in column.paths:
@@ -308,9 +325,10 @@ def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> Expor
     top.get("resource", str)
     top.finish(("output", "columns", "description", "resource"))
     resource = data.get("resource", "orders")
-    if resource not in ("orders", "products"):
-        raise top.error("resource", f'{resource!r} cannot be exported; "orders" or "products"')
-    if resource == "products":
+    if resource not in RESOURCES:
+        choices = ", ".join(f'"{name}"' for name in RESOURCES)
+        raise top.error("resource", f"{resource!r} cannot be exported; one of {choices}")
+    if resource != "orders":
         for name in ORDER_ONLY_OUTPUT_KEYS:
             if name in output_table:
                 raise MappingError(
@@ -319,7 +337,7 @@ def parse_export_mapping(data: dict[str, Any], path: str = "<mapping>") -> Expor
                     "applies to order exports only",
                     hint='remove it, or set resource = "orders"',
                 )
-    elif "variations" in output_table:
+    if resource != "products" and "variations" in output_table:
         raise MappingError(
             path,
             "output.variations",
@@ -429,7 +447,8 @@ def _read_output(reader: _Reader, resource: str = "orders") -> OutputOptions:
     if fmt is not None and fmt not in FORMATS:
         raise reader.error("format", f"{fmt!r} is not one of: {', '.join(FORMATS)}")
     xml_reader = _Reader(reader.path, "output.xml", reader.get("xml", dict, {}))
-    root, record = ("products", "product") if resource == "products" else ("orders", "order")
+    root = resource
+    record = {"orders": "order", "products": "product", **RECORD_NAMES}.get(resource, "record")
     xml = XmlOptions(
         root=_xml_name(xml_reader, "root", root),
         record=_xml_name(xml_reader, "record", record),
@@ -486,12 +505,17 @@ def _check_path(
     reader: _Reader, key: str, path: str, output: OutputOptions, resource: str = "orders"
 ) -> ValueType:
     products = resource == "products"
-    kind = product_field_type(path) if products else field_type(path)
-    if kind is None:
+    if resource in RECORD_RESOURCES:
+        kind = record_field_type(resource, path)
+        paths = known_record_paths(resource)
+        what = RECORD_NAMES[resource]
+    else:
+        kind = product_field_type(path) if products else field_type(path)
         paths = known_product_paths() if products else known_paths()
+        what = "product" if products else "order"
+    if kind is None:
         close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "see the field list in docs/export.md"
-        what = "product" if products else "order"
         raise reader.error(key, f"unknown {what} field {path!r}", hint)
     return kind
 

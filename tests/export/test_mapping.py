@@ -18,6 +18,8 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_shipped_mappings_load() -> None:
     assert [p.name for p in SHIPPED] == [
         "export-accounting.toml",
+        "export-coupons.toml",
+        "export-customers.toml",
         "export-orders-xml.toml",
         "export-products-simple.toml",
         "export-warehouse.toml",
@@ -154,7 +156,7 @@ def test_store_fields_are_only_what_columns_need(tmp_path: Path) -> None:
             "output.decimals",
             "whole number",
         ),
-        ('resource = "coupons"\n[[columns]]\nheader="a"\nfield="id"\n', "resource", "cannot"),
+        ('resource = "refunds"\n[[columns]]\nheader="a"\nfield="id"\n', "resource", "cannot"),
         ("[output]\n", "columns", "no columns"),
     ],
 )
