@@ -176,7 +176,18 @@ def build_records(
         max_rows=max_rows,
         progress=progress,
     )
+    if mapping.source.strip_formula_apostrophe:
+        pieces = (strip_formula_apostrophes(piece) for piece in pieces)
     return records_from_pieces(mapping, pieces)
+
+
+def strip_formula_apostrophes(source: SourceFrame) -> SourceFrame:
+    """``[source] strip_formula_apostrophe``: the apostrophe before a cell starting with
+    ``= + - @`` dropped, in every text column (once: ``''=x`` keeps one)."""
+    frame = source.frame
+    text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String and c != LINE]
+    frame = frame.with_columns(pl.col(c).str.replace(r"^'([=+\-@])", "$1") for c in text_columns)
+    return replace(source, frame=frame)
 
 
 def resolve_columns(mapping: Mapping, source: SourceFrame) -> SourceColumns:

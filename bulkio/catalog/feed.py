@@ -31,8 +31,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from bulkio.fields import (
     FIELDS,
     CanonicalValue,
@@ -46,8 +44,13 @@ from bulkio.mapping.units import (
     convert_value,
     field_kind,
 )
-from bulkio.records import RowError, fit_fields, records_from_source
-from bulkio.sources import LINE, SourceFrame, read_source
+from bulkio.records import (
+    RowError,
+    fit_fields,
+    records_from_source,
+    strip_formula_apostrophes,
+)
+from bulkio.sources import LINE, read_source
 from bulkio.sources.xml import VALUE_SEPARATOR
 
 __all__ = [
@@ -170,7 +173,8 @@ class CatalogFeed:
     resource: str = "product"
     """``[target] resource``: "product" or "variation" (update existing variations only)."""
     owned_fields: tuple[str, ...] = ()
-    """The plain fields the mapping owns (``sku``, ``regular_price``, ``meta:ean`` …)."""
+    """The plain fields the mapping owns and the file has columns for (``sku``,
+    ``regular_price``, ``meta:ean`` …): a field whose column is absent is not written."""
     list_columns: dict[str, str] = field(default_factory=dict)
     """List name (``upsell_ids``, ``categories`` …) → the column it was read from (messages)."""
     brands_key: str = ""
@@ -420,16 +424,6 @@ def _flag(text: str | None) -> bool | None:
     return text.strip().lower() in ("1", "yes", "true", "on")
 
 
-def _strip_apostrophes(source: SourceFrame) -> SourceFrame:
-    """Drop the apostrophe before a cell starting with ``= + - @`` (every text column)."""
-    frame = source.frame
-    text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
-    frame = frame.with_columns(
-        pl.col(c).str.replace(r"^'([=+\-@])", "$1") for c in text_columns if c != LINE
-    )
-    return replace(source, frame=frame)
-
-
 def _attributes(row: dict[str, Any], found: list[_AttributeColumns]) -> list[Attribute]:
     result: list[Attribute] = []
     for entry in found:
@@ -467,7 +461,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
     ``warnings``). The SKU column is always required."""
     source = read_source(path, mapping.source, paths=mapping.source_columns)
     if mapping.source.strip_formula_apostrophe:
-        source = _strip_apostrophes(source)
+        source = strip_formula_apostrophes(source)
     layout = _resolve(mapping, list(source.columns))
     reader = _Reader(mapping, layout, str(path))
     records = records_from_source(layout.mapping, source)
@@ -500,7 +494,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         resource="variation" if mapping.target.resource == "variation" else "product",
         brands_key=brands.key if brands is not None else "",
         list_columns={name: columns[0] for name, (_, columns) in layout.lists.items()},
-        owned_fields=tuple(mapping.fields),
+        owned_fields=tuple(layout.mapping.fields),
     )
 
 
