@@ -103,8 +103,8 @@ def _summary(result: DraftResult, target: str) -> None:
     records = result.records
     if draft.layout is not None:
         click.echo(
-            f"{printable(result.feed)}: a {draft.layout} product export → its shipped mapping, "
-            "fitted to the file's columns"
+            f"{printable(result.feed)}: {draft.notes[0] if draft.notes else draft.layout} → "
+            "its shipped mapping, fitted to the file's columns"
         )
     else:
         source = draft.source

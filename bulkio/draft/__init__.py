@@ -436,6 +436,7 @@ def _layout_draft(sniff: CsvSniff, feed: str, layout: Layout) -> Draft:
         target={},
         target_why={},
         layout=layout.name,
+        notes=[layout.label],
         text="\n".join(lines) + body,
         unmapped=[],
         rows=sniff.rows,

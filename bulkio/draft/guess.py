@@ -565,6 +565,14 @@ class Guesser:
                 options = {"columns": [column.name, *others]}
                 self.used.update(others)
                 why += "; featured image first, then " + ", ".join(repr(o) for o in others)
+        elif name.startswith("date_on_sale"):
+            form = sniff_date_format(values)
+            if form is None:
+                return self._veto(
+                    column, f"named like a sale date, but {_quoted(values[0])} is no date"
+                )
+            options.update({"type": "date", "format": form, "empty": "clear"})
+            why += f"; dates written {form}"
         elif name == "brands" and not supports("brands"):
             return FieldGuess(
                 "meta:brand", path, options, why + " (kept as meta: this version has no brands)"

@@ -279,9 +279,16 @@ def sniff_numbers(columns: list[Column], delimiter: str) -> NumberStyle:
                 examples.setdefault("thousands  ", value)
                 if "," in text:
                     votes[","] += 1
+                    examples.setdefault(",", value)
+                elif "." in text:
+                    votes["."] += 1
+                    examples.setdefault(".", value)
             elif _APOS_GROUPS.match(text):
                 groups["'"] += 1
                 examples.setdefault("thousands '", value)
+                if "." in text:
+                    votes["."] += 1
+                    examples.setdefault(".", value)
             elif _COMMA_DECIMAL.match(text) and not _COMMA_GROUPS.match(text):
                 votes[","] += 1
                 examples.setdefault(",", value)

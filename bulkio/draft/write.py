@@ -17,7 +17,8 @@ from bulkio.terminal import printable
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 FIELD_ORDER = (
     "sku", "name", "short_description", "description", "regular_price", "sale_price",
-    "stock_quantity", "manage_stock", "stock_status", "backorders", "weight",
+    "date_on_sale_from", "date_on_sale_to", "stock_quantity", "manage_stock", "stock_status",
+    "backorders", "weight",
     "dimensions.length", "dimensions.width", "dimensions.height", "status", "featured",
     "categories", "tags", "brands", "images", "global_unique_id", "menu_order", "tax_class",
     "shipping_class", "slug",

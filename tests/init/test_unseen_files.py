@@ -249,3 +249,36 @@ def test_repeated_skus_add_up_only_per_warehouse(tmp_path: Path) -> None:
     result = draft_mapping(one_repeat, mapping_path=tmp_path / "m.toml")
     assert tomllib.loads(result.text)["target"]["duplicates"] == "reject"
     assert [e.code for e in result.records.rejected] == ["duplicate-sku"]
+
+
+def test_sale_dates_with_their_format(tmp_path: Path) -> None:
+    feed = write(
+        tmp_path / "aktion.csv",
+        "Artikelnr;Name;Preis;Aktionspreis;Aktion von;Aktion bis\n"
+        "A-1;Stuhl;10,00;8,00;01.12.2026;24.12.2026\nA-2;Tisch;20,00;;;\n",
+    )
+    result = draft_mapping(feed, mapping_path=tmp_path / "m.toml")
+    fields = fields_of(result)
+    assert fields["date_on_sale_from"]["format"] == "%d.%m.%Y"
+    got = payloads(result)["A-1"]
+    assert (got["date_on_sale_from"], got["date_on_sale_to"]) == (
+        "2026-12-01T00:00:00",
+        "2026-12-24T00:00:00",
+    )
+
+
+def test_woocommerce_csv_in_pounds_and_inches(sandbox: Sandbox, tmp_path: Path) -> None:
+    feed = write(
+        tmp_path / "wc.csv",
+        "Type,SKU,Name,Published,Regular price,Stock,Weight (lbs),Length (in),Width (in),"
+        "Height (in),Categories\nsimple,LB-1,Anvil,1,99.00,3,10,12,4,5,Tools\n",
+    )
+    mapping = tmp_path / "wc.toml"
+    result = init(str(feed), "-o", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert "WooCommerce's own product CSV" in result.output
+    plan = planned(sandbox, feed, mapping, tmp_path / "plan.json")
+    (item,) = plan["items"].values()
+    payload = item["payload"]
+    assert payload["weight"] == "4.5359"  # 10 lbs in the sandbox's kg
+    assert payload["dimensions"] == {"length": "30.48", "width": "10.16", "height": "12.7"}
