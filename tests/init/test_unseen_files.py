@@ -169,6 +169,9 @@ def test_hostile_header_stays_in_its_comment(tmp_path: Path) -> None:
     data = tomllib.loads(result.text)
     assert data["target"]["resource"] == "product"
     assert "\\n[target]" in result.text
+    escaped = write(tmp_path / "esc.csv", 'SKU,Name,"Note \x1b[2J\u202e"\nE-1,Evil,x\n')
+    text = draft_mapping(escaped, mapping_path=tmp_path / "m.toml").text
+    assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J" in text
 
 
 def test_existing_file_is_kept_without_force(tmp_path: Path) -> None:
@@ -203,6 +206,12 @@ def test_json_document(tmp_path: Path) -> None:
     assert document["schema"] == "bulkio.init/1" and document["ok"] is True
     assert [f["field"] for f in document["fields"]] == ["sku", "name", "regular_price"]
     assert document["check"]["rejected"][0]["code"] == "invalid-number"
+    words = write(tmp_path / "words.csv", "Colour,Mood\nred,happy\n")
+    failed = init(str(words), "-o", str(tmp_path / "w.toml"), "--json")
+    assert failed.exit_code == 2
+    error = json.loads(failed.stdout)
+    assert error["schema"] == "bulkio.init/1" and error["ok"] is False
+    assert "--sku" in error["error"]["hint"]
 
 
 @pytest.mark.parametrize("flag", ["--quiet", "-q"])
