@@ -33,7 +33,9 @@ def main() -> None:
     difference through the batch endpoints. Exports write orders and products to CSV, XLSX,
     XML or Parquet for systems without an API.
 
-    Start with `bulkio demo` (no configuration needed), then `bulkio doctor` against your store.
+    Start with `bulkio demo` (no configuration needed), `bulkio init FEED` to draft a mapping
+    for your file, then `bulkio doctor` against your store. Completion, --json and --quiet:
+    docs/cli.md.
     """
     _scrub_console(click.get_current_context())
 
