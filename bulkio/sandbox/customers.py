@@ -72,7 +72,8 @@ def ensure_table(store: Store) -> None:
     """The users table with the administrator (user 1) the keys belong to. Run before every
     use: a seed cache restored over the store's database may predate the table."""
     with store.db.lock:
-        store.db.connection.executescript(SCHEMA)
+        if store.db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'users'") is None:
+            store.db.connection.executescript(SCHEMA)
         if store.db.scalar("SELECT 1 FROM users WHERE id = 1") is None:
             now = store.now_text()
             store.db.execute(
@@ -219,17 +220,11 @@ def create_customer(store: Store, payload: Mapping[str, Any], *, strict: bool) -
             )
         _apply(store, doc, payload)
         now = store.now_text()
+        login = username or _username_for(store, email)
         cursor = store.db.execute(
             "INSERT INTO users(email, username, role, display_name, date_created_gmt,"
             " date_modified_gmt, doc) VALUES (?, ?, 'customer', ?, ?, ?, ?)",
-            (
-                email,
-                username or _username_for(store, email),
-                username or email,
-                now,
-                now,
-                _dumps(doc),
-            ),
+            (email, login, login, now, now, _dumps(doc)),  # display_name: the login
         )
         return get_customer(store, int(cursor.lastrowid or 0))
 

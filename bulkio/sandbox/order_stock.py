@@ -61,10 +61,14 @@ def _adjust(store: Store, item: dict[str, Any], delta: int) -> bool:
     return True
 
 
-def follow_status(store: Store, doc: dict[str, Any]) -> None:
-    """Reduce or give back stock as the order's current status asks. Call with the store's
-    lock held, after the order's lines and status are set."""
+def follow_status(store: Store, doc: dict[str, Any], before: str) -> None:
+    """Reduce or give back stock when the order's status changed from ``before`` (``pending``
+    for a new order) to one that asks for it, as WooCommerce's status-transition hooks do; an
+    update that leaves the status alone moves nothing. Call with the store's lock held, after
+    the order's lines and status are set."""
     status = doc.get("status")
+    if status == before:
+        return
     if status in REDUCING_STATUSES and not doc.get("order_stock_reduced"):
         for item in doc["line_items"]:
             quantity = int(item.get("quantity") or 0)

@@ -335,7 +335,7 @@ def create_order(store: Store, payload: Mapping[str, Any], *, strict: bool) -> d
         _apply(store, doc, payload, now)
         check_customer(store, payload)
         calculate_totals(doc)
-        follow_status(store, doc)
+        follow_status(store, doc, "pending")
         order_id = store.insert_post(_columns(doc, now, now), doc)
         return get_order(store, order_id)
 
@@ -349,9 +349,10 @@ def update_order(
         doc = stored_doc(post_row(store, order_id, "shop_order", 400))
         now = store.now_text()
         check_customer(store, payload)
+        before = doc["status"]
         if _apply(store, doc, payload, now):
             calculate_totals(doc)
-        follow_status(store, doc)
+        follow_status(store, doc, before)
         store.update_post(order_id, _columns(doc, now), doc)
         return get_order(store, order_id)
 

@@ -100,3 +100,22 @@ def test_a_cancelled_order_gives_its_stock_back(sandbox: Sandbox) -> None:
         held = api.post("orders", json={"status": "on-hold", "line_items": [line]}).json()
         api.put(f"orders/{held['id']}", json={"status": "completed"})
         assert api.get(f"products/{product['id']}").json()["stock_quantity"] == 3
+
+
+def test_an_update_that_keeps_the_status_moves_no_stock(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    """Seeded orders carry no stock flag: only a change of status moves stock, as WooCommerce's
+    transition hooks do, so editing an old completed order leaves the products alone."""
+    sb = sandbox_factory(seed_products=30, seed_orders=30)
+    done = next(o for o in sb.orders() if o["status"] == "completed" and o["line_items"])
+    stocks = {p["id"]: p["stock_quantity"] for p in sb.products()}
+    with client(sb) as api:
+        changed = api.put(f"orders/{done['id']}", json={"billing": {"city": "Kiel"}})
+        assert changed.status_code == 200 and changed.json()["billing"]["city"] == "Kiel"
+        assert all(
+            not m["key"].startswith("_reduced")
+            for i in changed.json()["line_items"]
+            for m in i["meta_data"]
+        )
+    assert {p["id"]: p["stock_quantity"] for p in sb.products()} == stocks
