@@ -762,7 +762,7 @@ def store_units(client: Any, kinds: set[str]) -> dict[str, str]:
     """The store's weight / dimension units, from its product settings (one read:
     ``settings/products``); a unit the store does not tell (no such route, no permission) is
     left out."""
-    from bulkio.store import WooError
+    from bulkio.store.errors import WooError
 
     try:
         answer = client.get("settings/products")
@@ -791,7 +791,7 @@ def check_store_supports(client: Any, feed: CatalogFeed, mapping_path: str) -> N
     owns such a field): the store would drop them on every write and never settle. One
     MappingError (exit 2) names every such mapping key."""
     from bulkio.errors import MappingError
-    from bulkio.store import WooError
+    from bulkio.store.errors import WooError
 
     keys = {name: f"fields.{name}" for name in feed.owned_fields if name in VERSIONED}
     if feed.brands_key and feed.resource == "product":

@@ -21,7 +21,7 @@ PRODUCT_FIELDS = (
     "parent_id,date_modified_gmt,global_unique_id,low_stock_amount,sold_individually,"
     "reviews_allowed,purchase_note,external_url,button_text,date_on_sale_from,date_on_sale_to,"
     "upsell_ids,cross_sell_ids,grouped_products,virtual,downloadable,download_limit,"
-    "download_expiry,downloads,shipping_class,brands"
+    "download_expiry,downloads,shipping_class,brands,slug"
 )
 VARIATION_FIELDS = (
     "id,sku,status,description,regular_price,sale_price,tax_status,tax_class,stock_quantity,"

@@ -81,7 +81,7 @@ class TermIndex:
         that route cannot take brands: a UsageError naming the mapping key, before anything
         is read or written for the feed."""
         from bulkio.errors import UsageError
-        from bulkio.store import WooError
+        from bulkio.store.errors import WooError
 
         try:
             return cls.load(client, "brands")
