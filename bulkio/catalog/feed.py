@@ -156,6 +156,8 @@ class FeedItem:
     """A grouped variation row's attributes that are the product's own (``variation = false``):
     a made-up parent takes them from its group's first row."""
     shipping_class_column: str = ""
+    parent_group: str = ""
+    """A simple product made from a group of one row: the group's value (``Handle``)."""
 
 
 @dataclass
@@ -424,14 +426,33 @@ def _flag(text: str | None) -> bool | None:
     return text.strip().lower() in ("1", "yes", "true", "on")
 
 
-def _attributes(row: dict[str, Any], found: list[_AttributeColumns]) -> list[Attribute]:
+def _attributes(
+    row: dict[str, Any],
+    found: list[_AttributeColumns],
+    group_names: dict[int, str] | None = None,
+) -> list[Attribute]:
+    """The row's attributes. ``group_names``: in a group, the names its first row gave (by
+    position in ``found``) — a later row leaving the name cell empty takes them (Shopify writes
+    ``Option1 Name`` on a handle's first row only), and names it gives are remembered."""
     result: list[Attribute] = []
-    for entry in found:
+    for index, entry in enumerate(found):
         rule = entry.rule
         name = rule.name or _text(row, entry.name_column)
+        if group_names is not None:
+            if name:
+                group_names.setdefault(index, name)
+            else:
+                name = group_names.get(index, "")
         if not name:
             continue
-        values = split_values(_cell(row, entry.column), rule.split, rule.escape)
+        ignored = {value.casefold() for value in rule.ignore_values}
+        values = [
+            value
+            for value in split_values(_cell(row, entry.column), rule.split, rule.escape)
+            if value.casefold() not in ignored
+        ]
+        if not values and rule.name is None and ignored and _text(row, entry.column):
+            continue  # only ignored values ("Default Title"): not an attribute of the row
         visible = _flag(_cell(row, entry.visible_column))
         is_global = _flag(_cell(row, entry.global_column))
         default = _text(row, entry.default_column) or (rule.default or "")
@@ -471,10 +492,13 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         if error.sku:
             reader.reasons.setdefault(error.sku.casefold(), f"{error.message} [{error.code}]")
     accepted = dict(records.iter_rows())
+    skuless = {e.line for e in reader.rejected if e.code == "missing-sku"}
     for row in source.frame.iter_rows(named=True):
         values = accepted.get(int(row[LINE]))
         if values is not None:
             reader.row(row, values)
+        elif int(row[LINE]) in skuless:
+            reader.image_row(row)
     items = reader.finish()
     warnings = list(records.warnings)
     if layout.absent:
@@ -510,6 +534,10 @@ class _Reader:
         self.reasons: dict[str, str] = {}
         self.products: list[FeedItem] = []
         self.variations: list[FeedItem] = []
+        self.group_names: dict[str, dict[int, str]] = {}
+        self.group_images: dict[str, list[str]] = {}
+        """Images of SKU-less rows of a group (Shopify's image rows): the product's gallery."""
+        self.image_lines: dict[str, list[int]] = {}
         rules = [*mapping.fields.values()]
         self.create_only = frozenset(
             [r.name for r in rules if r.on == "create"]
@@ -560,7 +588,10 @@ class _Reader:
         if not self.read_lists(row, item):
             return
         item.downloads = self.downloads(row)
-        item.attributes = _attributes(row, self.layout.attributes)
+        group_names = None
+        if self.mapping.target.group_by and parent_ref:
+            group_names = self.group_names.setdefault(parent_ref.casefold(), {})
+        item.attributes = _attributes(row, self.layout.attributes, group_names)
         if kind == "variation":
             item.parent_values = {k: v for k, v in values.items() if k in PARENT_FIELDS}
             own = GROUPED_VARIATION_FIELDS if self.mapping.target.group_by else VARIATION_FIELDS
@@ -587,6 +618,21 @@ class _Reader:
             self.variations.append(item)
             return
         self.products.append(item)
+
+    def image_row(self, row: dict[str, Any]) -> bool:
+        """A row of a group without a SKU that gives images (Shopify writes a product's further
+        images so): its images join the group's product gallery; the row is not an item."""
+        if not self.layout.group_by or "images" not in self.layout.lists:
+            return False
+        group = _text(row, self.layout.group_by)
+        rule, columns = self.layout.lists["images"]
+        images = _list_values(row, rule, columns) or []
+        good = [url for url in images if url.lower().startswith(("http://", "https://"))]
+        if not group or not good or len(good) != len(images):
+            return False
+        self.group_images.setdefault(group.casefold(), []).extend(good)
+        self.image_lines.setdefault(group.casefold(), []).append(int(row[LINE]))
+        return True
 
     def clean_values(
         self, row: dict[str, Any], line: int, sku: str, values: dict[str, CanonicalValue]
@@ -693,6 +739,22 @@ class _Reader:
             parent = self.parent_of(variation, by_sku, products)
             if parent is not None:
                 parent.variations.append(variation)
+        if self.mapping.target.group_by:
+            products[:] = [_single_row_group(item) for item in products]
+            absorbed: set[int] = set()
+            for item in products:
+                group = (item.parent_group or item.sku).casefold()
+                extra = self.group_images.get(group, [])
+                rule = self.layout.lists.get("images")
+                if rule is not None and rule[0].scope == "group" and item.made_up:
+                    rows = [url for v in item.variations for url in v.images or ()]
+                    item.images = list(dict.fromkeys([*(item.images or []), *rows])) or None
+                if extra and (item.made_up or item.parent_group):
+                    item.images = list(dict.fromkeys([*(item.images or []), *extra]))
+                    absorbed.update(self.image_lines.get(group, []))
+            self.rejected = [
+                e for e in self.rejected if not (e.code == "missing-sku" and e.line in absorbed)
+            ]
         for parent in products:
             if parent.kind == "variable":
                 _complete_parent(parent)
@@ -748,6 +810,27 @@ class _Reader:
             )
             return None
         return parent
+
+
+def _single_row_group(item: FeedItem) -> FeedItem:
+    """A group of one row whose row gives no variation attribute (Shopify's product without
+    options: ``Option1 Value = Default Title``, ignored) is a simple product with the row's SKU."""
+    if not item.made_up or len(item.variations) != 1 or item.variations[0].attributes:
+        return item
+    (row,) = item.variations
+    values = {**item.values, **row.parent_values, **row.values, "sku": row.sku}
+    return replace(
+        item,
+        sku=row.sku,
+        kind="simple",
+        values=values,
+        variations=[],
+        line=row.line,
+        meta=dict(row.meta),
+        downloads=row.downloads,
+        parent_group=item.sku,
+        made_up=False,
+    )
 
 
 def _made_up_parent(variation: FeedItem, mapping: Mapping) -> FeedItem:

@@ -82,7 +82,7 @@ FIELD_KEYS = (
     "unit",
     "newlines",
 )
-LIST_KEYS = ("column", "columns", "split", "escape", "hierarchy", "on", "empty")
+LIST_KEYS = ("column", "columns", "split", "escape", "hierarchy", "on", "empty", "scope")
 ATTRIBUTE_KEYS = (
     "name",
     "name_column",
@@ -96,6 +96,7 @@ ATTRIBUTE_KEYS = (
     "global_column",
     "default_column",
     "default",
+    "ignore_values",
 )
 DOWNLOAD_KEYS = ("url_column", "name_column")
 META_PATTERN_KEYS = ("column", "on")
@@ -248,6 +249,7 @@ class _MappingParser:
         source = self.parse_source(self.table(data, "source"), options)
         self.source = source
         target = self.parse_target(self.table(data, "target"))
+        self.target = target
         fields_table = self.table(data, "fields")
         if not fields_table:
             raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
@@ -900,7 +902,15 @@ class _MappingParser:
                 )
         on = self.choice(raw, "on", ("always", "create"), "always", "fields", name)
         empty = self.choice(raw, "empty", ("leave", "clear"), "leave", "fields", name)
+        scope = self.choice(raw, "scope", ("row", "group"), "row", "fields", name)
+        if scope == "group" and (name != "images" or not self.target.group_by):
+            raise self.error(
+                key_path("fields", name, "scope"),
+                'scope = "group" gathers the images of every row of a group_by group',
+                hint="only for images, with [target] group_by",
+            )
         return ListRule(
+            scope=scope,  # type: ignore[arg-type]
             name=name,
             key=key,
             columns=columns,
@@ -1048,6 +1058,13 @@ class _MappingParser:
                     raise self.error(
                         f"{where}.{name}", "must be numbered with {n} exactly when column is"
                     )
+            ignore = self.get(item, "ignore_values", list, [], where)
+            if not all(isinstance(v, str) and v.strip() for v in ignore):
+                raise self.error(
+                    f"{where}.ignore_values",
+                    "must be an array of values (text)",
+                    hint='e.g. ignore_values = ["Default Title"]',
+                )
             default = self.get(item, "default", str, None, where)
             if default is not None and numbered:
                 raise self.error(
@@ -1065,6 +1082,7 @@ class _MappingParser:
                     visible=visible,
                     variation=variation,
                     default=default,
+                    ignore_values=tuple(v.strip() for v in ignore),
                     **extra,
                 )
             )

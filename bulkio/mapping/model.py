@@ -197,6 +197,9 @@ class ListRule:
     on: OnPolicy = "always"
     empty: EmptyPolicy = "leave"
     """An empty cell: "leave" the store's list, or "clear" it."""
+    scope: Literal["row", "group"] = "row"
+    """``"group"`` (images with ``group_by``): the product's list is every row of its group's
+    values in file order, duplicates dropped, not only the first row's."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,8 @@ class AttributeRule:
     default_column: str | None = None
     default: str | None = None
     """A fixed default option for the variable product (``default_attributes``)."""
+    ignore_values: tuple[str, ...] = ()
+    """Values that mean "no such attribute" (Shopify's ``Default Title``), compared without case."""
 
     @property
     def numbered(self) -> bool:

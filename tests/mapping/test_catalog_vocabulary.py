@@ -233,3 +233,80 @@ def test_xml_paths_matching_several_elements_give_several_values(
     assert [v.sku for v in shirt.variations] == ["S-1", "S-3"]
     assert shirt.attributes[0].options == ["M", "L"]
     assert [(r.sku, r.code) for r in feed.rejected] == [("S-2", "wrong-currency")]
+
+
+SHOPIFY_MAPPING = """
+[target]
+group_by = "Handle"
+[fields]
+sku = "Variant SKU"
+name = "Title"
+regular_price = { column = "Variant Price", type = "money" }
+images = { column = "Image Src", scope = "group" }
+[[attributes]]
+name_column = "Option{n} Name"
+column = "Option{n} Value"
+ignore_values = ["Default Title"]
+"""
+
+SHOPIFY_ROWS = (
+    "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Variant SKU,"
+    "Variant Price,Image Src\n"
+    "tee,Tee,Size,S,Color,Red,TEE-S-R,10,https://img.example.com/t1.jpg\n"
+    "tee,,,M,,Red,TEE-M-R,10,https://img.example.com/t2.jpg\n"
+    "tee,,,,,,,,https://img.example.com/t3.jpg\n"
+    "tote,Tote,Title,Default Title,,,TOTE-1,20,https://img.example.com/b1.jpg\n"
+    "tote,,,,,,,,https://img.example.com/b2.jpg\n"
+    "card,Gift card,Title,Default Title,,,,25,https://img.example.com/g1.jpg\n"
+    "card,,,,,,,,https://img.example.com/g2.jpg\n"
+)
+
+
+def test_grouped_rows_shaped_as_shopify_writes_them(
+    mapping_from: Callable[[str], Mapping], tmp_path: Path
+) -> None:
+    source = tmp_path / "products.csv"
+    source.write_text(SHOPIFY_ROWS, encoding="utf-8")
+    feed = read_feed(mapping_from(SHOPIFY_MAPPING), source)
+    by_sku = {item.sku: item for item in feed.items}
+    tee = by_sku["tee"]
+    # Option names on the handle's first row only: later rows take them.
+    assert [(a.name, a.options) for a in tee.attributes] == [
+        ("Size", ["S", "M"]),
+        ("Color", ["Red"]),
+    ]
+    assert [v.sku for v in tee.variations] == ["TEE-S-R", "TEE-M-R"]
+    # scope = "group": every row's image, then the SKU-less image row.
+    assert tee.images == [f"https://img.example.com/t{n}.jpg" for n in (1, 2, 3)]
+    # One row whose only option value is ignored: a simple product with the row's SKU.
+    tote = by_sku["TOTE-1"]
+    assert (tote.kind, tote.values["name"], tote.values["regular_price"]) == (
+        "simple",
+        "Tote",
+        "20",
+    )
+    assert tote.images == ["https://img.example.com/b1.jpg", "https://img.example.com/b2.jpg"]
+    # A group without any SKU stays rejected, its image row too.
+    assert [(r.line, r.code) for r in feed.rejected] == [(7, "missing-sku"), (8, "missing-sku")]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (BASE + 'images = { column = "I", scope = "group" }\n', "fields.images.scope"),
+        (
+            '[target]\ngroup_by = "G"\n' + BASE + 'tags = { column = "T", scope = "group" }\n',
+            "fields.tags.scope",
+        ),
+        (
+            BASE + '[[attributes]]\nname = "S"\ncolumn = "S"\nignore_values = "x"\n',
+            "attributes[0].ignore_values",
+        ),
+    ],
+)
+def test_group_keys_are_checked(
+    mapping_from: Callable[[str], Mapping], text: str, key: str
+) -> None:
+    with pytest.raises(MappingError) as caught:
+        mapping_from(text)
+    assert caught.value.key == key, str(caught.value)
