@@ -303,7 +303,7 @@ def fit_fields(mapping: Mapping, header: list[str], *, is_xml: bool = False) -> 
                 fitted.absent.extend(c for c in missing if c not in fitted.absent)
                 del fields[name]
                 continue
-        if rule.unit and rule.column is not None:
+        if rule.unit and rule.unit != "in-value" and rule.column is not None:
             fitted.units[name] = (rule.column, rule.unit)
     if fields != mapping.fields:
         fitted.mapping = replace(mapping, fields=fields)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from bulkio.fields import (
     FIELDS,
     CanonicalValue,
@@ -40,9 +42,13 @@ from bulkio.fields import (
 from bulkio.mapping.model import AttributeRule, ListRule, Mapping
 from bulkio.mapping.units import (
     CONVERTED_PLACES,
+    DIMENSION_UNITS,
     UNIT_FIELDS,
+    WEIGHT_UNITS,
     convert_value,
     field_kind,
+    unit_kind,
+    unit_name,
 )
 from bulkio.records import (
     RowError,
@@ -50,7 +56,7 @@ from bulkio.records import (
     records_from_source,
     strip_formula_apostrophes,
 )
-from bulkio.sources import LINE, read_source
+from bulkio.sources import LINE, SourceFrame, read_source
 from bulkio.sources.xml import VALUE_SEPARATOR
 
 __all__ = [
@@ -75,9 +81,11 @@ FEED_ERROR_CODES: dict[str, str] = {
     "invalid-sale-date": "a sale date is not YYYY-MM-DD or YYYY-MM-DD HH:MM:SS",
     "unknown-shipping-class": "the store has no shipping class of that name",
     "not-a-variation": "resource = variation: the SKU belongs to a product, not a variation",
+    "unknown-unit": 'unit = "in-value": the value names no unit WooCommerce offers for it',
     "variation-not-found": "resource = variation: no variation in the store has the SKU",
 }
 
+UNITS_OF = {"weight": tuple(WEIGHT_UNITS), "dimension": tuple(DIMENSION_UNITS)}
 KINDS = ("simple", "variable", "variation", "external", "grouped")
 VARIATION_FIELDS = tuple(name for name, spec in FIELDS.items() if "variation" in spec.resources)
 PARENT_FIELDS = (
@@ -156,6 +164,8 @@ class FeedItem:
     """A grouped variation row's attributes that are the product's own (``variation = false``):
     a made-up parent takes them from its group's first row."""
     shipping_class_column: str = ""
+    value_units: dict[str, str] = field(default_factory=dict)
+    """``unit = "in-value"`` fields → the unit this row's value was written in."""
     parent_group: str = ""
     """A simple product made from a group of one row: the group's value (``Handle``)."""
 
@@ -174,6 +184,8 @@ class CatalogFeed:
     has (``weight → ("Weight (lbs)", "lbs")``); converted by :func:`convert_units`."""
     resource: str = "product"
     """``[target] resource``: "product" or "variation" (update existing variations only)."""
+    value_units: dict[str, str] = field(default_factory=dict)
+    """``unit = "in-value"`` fields → their column: each value says its unit ("0.3 kg")."""
     owned_fields: tuple[str, ...] = ()
     """The plain fields the mapping owns and the file has columns for (``sku``,
     ``regular_price``, ``meta:ean`` …): a field whose column is absent is not written."""
@@ -484,7 +496,9 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
     if mapping.source.strip_formula_apostrophe:
         source = strip_formula_apostrophes(source)
     layout = _resolve(mapping, list(source.columns))
+    source, value_units = _split_value_units(layout.mapping, source)
     reader = _Reader(mapping, layout, str(path))
+    reader.value_units = value_units
     records = records_from_source(layout.mapping, source)
     reader.unit = records.unit
     reader.rejected = list(records.rejected)
@@ -519,6 +533,7 @@ def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
         brands_key=brands.key if brands is not None else "",
         list_columns={name: columns[0] for name, (_, columns) in layout.lists.items()},
         owned_fields=tuple(layout.mapping.fields),
+        value_units={name: column for name, (column, _) in value_units.items()},
     )
 
 
@@ -535,6 +550,7 @@ class _Reader:
         self.products: list[FeedItem] = []
         self.variations: list[FeedItem] = []
         self.group_names: dict[str, dict[int, str]] = {}
+        self.value_units: dict[str, tuple[str, dict[int, str]]] = {}
         self.group_images: dict[str, list[str]] = {}
         """Images of SKU-less rows of a group (Shopify's image rows): the product's gallery."""
         self.image_lines: dict[str, list[int]] = {}
@@ -575,6 +591,8 @@ class _Reader:
             label=str(values.get("name") or ""),
             create_only=self.create_only,
         )
+        if not self.read_value_units(row, item):
+            return
         item.shipping_class = str(values.pop(SHIPPING_CLASS, "") or "").strip()
         item.shipping_class_column = self.columns.get(SHIPPING_CLASS) or ""
         for name in [n for n in values if n.startswith("meta:")]:
@@ -618,6 +636,28 @@ class _Reader:
             self.variations.append(item)
             return
         self.products.append(item)
+
+    def read_value_units(self, row: dict[str, Any], item: FeedItem) -> bool:
+        """``unit = "in-value"``: the unit each value was written in; False (rejected) when a
+        value names none WooCommerce offers for its kind."""
+        for name, (column, units) in self.value_units.items():
+            if item.values.get(name) in (None, ""):
+                continue
+            unit = unit_name(units.get(int(row[LINE]), ""))
+            if unit_kind(unit) != field_kind(name):
+                shown = units.get(int(row[LINE]), "")
+                self.reject(
+                    item.line,
+                    item.sku,
+                    column,
+                    f"{item.values[name]} {shown}".strip(),
+                    "unknown-unit",
+                    f"{column}: {shown or 'no unit'!r} is not a {field_kind(name)} unit "
+                    f"WooCommerce offers ({', '.join(UNITS_OF[field_kind(name)])})",
+                )
+                return False
+            item.value_units[name] = unit
+        return True
 
     def image_row(self, row: dict[str, Any]) -> bool:
         """A row of a group without a SKU that gives images (Shopify writes a product's further
@@ -910,6 +950,7 @@ def convert_units(feed: CatalogFeed, store_units: dict[str, str]) -> None:
                 f"{column}: the store keeps {kind}s in {store_unit}; the file's values in "
                 f"{unit} are converted to {store_unit} (rounded to {CONVERTED_PLACES} decimals)"
             )
+    _convert_value_units(feed, store_units)
     if not converted:
         return
     for item in feed.items:
@@ -918,6 +959,61 @@ def convert_units(feed: CatalogFeed, store_units: dict[str, str]) -> None:
                 value = one.values.get(name)
                 if isinstance(value, str) and value:
                     one.values[name] = convert_value(value, unit, store_unit)
+
+
+def _convert_value_units(feed: CatalogFeed, store_units: dict[str, str]) -> None:
+    """``unit = "in-value"`` fields: each value from its own unit to the store's."""
+    for name, column in feed.value_units.items():
+        store_unit = store_units.get(field_kind(name), "")
+        if not store_unit:
+            feed.warnings.append(
+                f"{column}: the store's {field_kind(name)} unit could not be read; the values "
+                "are taken without conversion"
+            )
+            continue
+        count = 0
+        for item in feed.items:
+            for one in (item, *item.variations):
+                value, unit = one.values.get(name), one.value_units.get(name)
+                if isinstance(value, str) and value and unit and unit != store_unit:
+                    one.values[name] = convert_value(value, unit, store_unit)
+                    count += 1
+        if count:
+            feed.warnings.append(
+                f"{column}: {count} value(s) converted to the store's {store_unit} (rounded to "
+                f"{CONVERTED_PLACES} decimals)"
+            )
+
+
+def _split_value_units(
+    mapping: Mapping, source: SourceFrame
+) -> tuple[SourceFrame, dict[str, tuple[str, dict[int, str]]]]:
+    """``unit = "in-value"`` columns: the number stays in the column (records.py casts it), the
+    unit of each row is kept by line (``"0.3 kg"`` → ``0.3``, ``kg``)."""
+    found: dict[str, tuple[str, dict[int, str]]] = {}
+    frame = source.frame
+    for name, rule in mapping.fields.items():
+        if rule.unit != "in-value" or rule.column not in frame.columns:
+            continue
+        column = str(rule.column)
+        text = pl.col(column).str.split(VALUE_SEPARATOR).list.first().str.strip_chars()
+        pattern = r"^([-+]?[0-9][0-9.,\s]*?)\s*([A-Za-z]+)\.?$"
+        parts = frame.select(
+            pl.col(LINE),
+            text.str.extract(pattern, 1).alias("number"),
+            text.str.extract(pattern, 2).alias("unit"),
+        )
+        units = {
+            int(line): unit or "" for line, unit in zip(parts[LINE], parts["unit"], strict=True)
+        }
+        frame = frame.with_columns(
+            pl.when(parts["number"].is_not_null())
+            .then(pl.Series(parts["number"]))
+            .otherwise(pl.col(column))
+            .alias(column)
+        )
+        found[name] = (column, units)
+    return (replace(source, frame=frame) if found else source), found
 
 
 def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -> None:

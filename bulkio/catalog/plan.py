@@ -840,8 +840,9 @@ def plan_feed(
     brands = None
     if feed.brands_key and feed.resource == "product":
         brands = TermIndex.load_brands(client, mapping_path or feed.source, feed.brands_key)
-    if feed.units:
-        convert_units(feed, store_units(client, {field_kind(name) for name in feed.units}))
+    if feed.units or feed.value_units:
+        kinds = {field_kind(name) for name in (*feed.units, *feed.value_units)}
+        convert_units(feed, store_units(client, kinds))
     everything = [one for item in feed.items for one in (item, *item.variations)]
     if any(one.shipping_class for one in everything):
         classes: list[dict[str, Any]] = []

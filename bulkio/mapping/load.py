@@ -101,6 +101,8 @@ ATTRIBUTE_KEYS = (
 DOWNLOAD_KEYS = ("url_column", "name_column")
 META_PATTERN_KEYS = ("column", "on")
 LINK_LISTS = ("upsell_ids", "cross_sell_ids", "grouped_products")
+IN_VALUE = "in-value"
+"""``unit = "in-value"``: each value carries its unit ("0.3 kg", "20 cm")."""
 UNIT_FIELD_NAMES = ("weight", "dimensions.length", "dimensions.width", "dimensions.height")
 FILTER_KEYS = ("column", "equals", "in", "regex", "empty", "action")
 OPTION_KEYS = ("header_case",)
@@ -660,13 +662,14 @@ class _MappingParser:
                     "the column's {unit} placeholder already reads the unit from the header",
                     hint="remove one of them",
                 )
-            if unit is not None:
+            if unit is not None and unit != IN_VALUE:
                 known = WEIGHT_UNITS if kind == "weight" else DIMENSION_UNITS
                 if unit_name(unit) not in known:
                     raise self.error(
                         key_path("fields", name, "unit"),
                         f"{unit!r} is not a {kind} unit WooCommerce offers",
-                        hint=f"one of {', '.join(known)}",
+                        hint=f'one of {", ".join(known)}, or "{IN_VALUE}" when each value '
+                        'says its unit ("0.3 kg")',
                     )
                 unit = unit_name(unit)
         newlines = self.get(raw, "newlines", str, None, "fields", name)

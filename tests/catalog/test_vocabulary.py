@@ -339,3 +339,25 @@ def test_variation_resource_on_an_empty_store_creates_nothing(
     assert run.writes == 0 and run.result is None
     assert [r.code for r in run.plan.rejected] == ["variation-not-found"] * 2
     assert len(sandbox.products()) == before
+
+
+def test_units_written_in_the_values_are_converted(sandbox: Sandbox, tmp_path: Path) -> None:
+    mapping = _write(
+        tmp_path / "units.toml",
+        '[fields]\nsku = "id"\nname = "title"\n'
+        'weight = { column = "shipping_weight", type = "decimal", unit = "in-value" }\n'
+        '"dimensions.length" = { column = "length", type = "decimal", unit = "in-value" }\n',
+    )
+    source = _write(
+        tmp_path / "units.csv",
+        "id,title,shipping_weight,length\n"
+        "A,Anchor,300 g,8 in\nB,Buoy,1.5 kg,20 cm\nC,Cup,2 stone,1 m\nD,Dish,,\n",
+    )
+    run = run_feed(sandbox, mapping, source)
+    assert [(r.sku, r.code) for r in run.plan.rejected] == [("C", "unknown-unit")]
+    assert "'stone'" in run.plan.rejected[0].message
+    anchor, buoy = sandbox.product_by_sku("A"), sandbox.product_by_sku("B")
+    assert anchor is not None and buoy is not None
+    assert (anchor["weight"], anchor["dimensions"]["length"]) == ("0.3", "20.32")
+    assert (buoy["weight"], buoy["dimensions"]["length"]) == ("1.5", "20")
+    assert run_feed(sandbox, mapping, source).writes == 0
