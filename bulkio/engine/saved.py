@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,13 +28,11 @@ from bulkio.catalog.planfile import FORMAT as CATALOG_FORMAT
 from bulkio.catalog.planfile import check_inputs, load_saved_plan, restrict_to_saved
 from bulkio.engine.kinds import PRODUCT, Planned, kind_for_plan
 from bulkio.engine.run import Hooks, ImportResult, _open_client, finish_stats
-from bulkio.errors import BulkioError, InputError, UsageError
+from bulkio.errors import BulkioError, InputError, SafetyLimitError, UsageError
 from bulkio.mapping import load_mapping
 from bulkio.plan.model import Plan
-from bulkio.runlock import RunLock
-from bulkio.runs import RunState, load_state, now_iso, save_state, series_dir
-from bulkio.safeguard import apply_saved_missing
-from bulkio.safety import Limits, enforce_limits, resolve_limits
+from bulkio.safeguard import GuardedRun, RunOptions, apply_saved_missing
+from bulkio.safety import Limits, feed_rows, resolve_limits
 from bulkio.store.redact import redact_url
 
 
@@ -104,26 +101,21 @@ def _limits(plan: Plan, plan_path: Path, options: SavedApply) -> Limits:
     )
 
 
-def _lock(
-    store_url: str, mapping_path: str | Path, options: SavedApply, name: str
-) -> tuple[RunLock, Path]:
-    """The lock of ``run_import`` for the same store and mapping (a plan applied by hand must
-    not interleave with the nightly import of the same feed), and its state file."""
-    lock_dir = series_dir(store_url, mapping_path, options.runs_dir)
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    return RunLock(lock_dir / "lock", run_id=f"apply {name}", wait=options.wait_lock), (
-        lock_dir / "state.json"
+def _guard(
+    client: Any, mapping_path: str | Path, limits: Limits, options: SavedApply, label: str
+) -> GuardedRun:
+    """The guard of ``run_import`` for the same store and mapping: its lock (a plan applied by
+    hand must not interleave with the nightly import of the same feed), a run log, the limits,
+    and the feed's row count saved for the next run's min_rows check. The missing-product
+    actions a saved plan carries were approved when it was made (no policy check here)."""
+    return GuardedRun(
+        None,
+        mapping_path,
+        redact_url(client.site),
+        RunOptions(limits=limits, runs_dir=options.runs_dir, wait_lock=options.wait_lock),
+        secrets=(client.settings.key, client.settings.secret),
+        source=label,
     )
-
-
-def _save_rows(state_file: Path, rows: int, plan_path: Path, warn: Callable[[str], None]) -> None:
-    """The applied plan's feed is the last successful run's: the next min_rows baseline."""
-    try:
-        save_state(
-            state_file, RunState(feed_rows=rows, finished_at=now_iso(), run_id=f"apply {plan_path}")
-        )
-    except OSError as error:
-        warn(f"warning: could not save {state_file}: {error.strerror or error}")
 
 
 def check_line(plan: Plan, fresh: Plan, dropped: list[ItemOutcome]) -> str:
@@ -151,44 +143,52 @@ def _apply_items(
                 hint="apply a plan to the store it was made for (--url / --profile), "
                 "or make a new plan against this store",
             )
-        lock, state_file = _lock(store_url, plan.mapping_path or plan_path, options, plan_path.name)
-        with lock:
-            previous = load_state(state_file)
-            rows = plan.row_count()
-            try:  # the limits, before the store is read again or written: exit 3
-                enforce_limits(plan, limits, previous.feed_rows if previous else None, rows=rows)
-            except BulkioError as error:
-                if error.exit_code != 3:
-                    raise
-                result.stopped = error  # type: ignore[assignment]
-                return result
-            kind = kind_for_plan(plan)
-            fresh, refused = kind.check_saved(client, plan, concurrency=options.concurrency)
-            # Rejected rows were reported when the plan was made; applying does not repeat them.
-            result.plan = replace(fresh, rejected=[])
-            result.check = check_line(plan, fresh, refused)
-            if hooks.on_plan is not None:
-                hooks.on_plan(result)
-            with hooks.bar("applying", len(fresh.writes), "row") as progress:
-                applied = apply_items(
-                    client,
-                    result.plan,
-                    concurrency=options.concurrency,
-                    batch_size=options.batch_size,
-                    progress=progress,
-                    prior=refused,
-                )
-            # The plan's missing-product actions (hide / trash), each re-checked first.
-            missing = apply_saved_missing(
-                client, fresh, concurrency=options.concurrency, batch_size=options.batch_size
-            )
-            applied.outcomes.extend(o for o in missing if o.outcome in ("failed", "refused"))
-            finish_stats(applied, client, started)
-            result.applied, result.missing = applied, missing
-            result.stats = client.stats.snapshot()
-            if not applied.store_unreachable:
-                _save_rows(state_file, rows, plan_path, hooks.warn)
+        guard = _guard(client, plan.mapping_path or plan_path, limits, options, f"plan {plan_path}")
+        try:
+            with guard as run:
+                run.observe(client)
+                run.rows = plan.row_count()
+                run.check(plan)  # before the store is read again or written: exit 3
+                _check_and_apply(client, run, plan, result, options, hooks)
+                finish_stats(result.applied, client, started)  # type: ignore[arg-type]
+                run.finish(result.applied, missing_outcomes=result.missing)
+                result.run, result.stats = run, client.stats.snapshot()
+        except SafetyLimitError as error:
+            result.stopped = error
     return result
+
+
+def _check_and_apply(
+    client: Any,
+    run: GuardedRun,
+    plan: Plan,
+    result: ImportResult,
+    options: SavedApply,
+    hooks: Hooks,
+) -> None:
+    """Re-read what the plan touches, then write what is still to do (and its missing-product
+    actions, each re-checked)."""
+    fresh, refused = kind_for_plan(plan).check_saved(client, plan, concurrency=options.concurrency)
+    # Rejected rows were reported when the plan was made; applying does not repeat them.
+    result.plan = replace(fresh, rejected=[])
+    result.check = check_line(plan, fresh, refused)
+    if hooks.on_plan is not None:
+        hooks.on_plan(result)
+    with hooks.bar("applying", len(fresh.writes), "row") as progress:
+        applied = apply_items(
+            client,
+            result.plan,
+            concurrency=options.concurrency,
+            batch_size=options.batch_size,
+            progress=progress,
+            prior=refused,
+            on_outcome=run.on_outcome,
+        )
+    missing = apply_saved_missing(
+        client, fresh, log=run.log, concurrency=options.concurrency, batch_size=options.batch_size
+    )
+    applied.outcomes.extend(o for o in missing if o.outcome in ("failed", "refused"))
+    result.applied, result.missing = applied, missing
 
 
 def _apply_catalog(store: Any, plan_path: Path, options: SavedApply, hooks: Hooks) -> ImportResult:
@@ -202,54 +202,67 @@ def _apply_catalog(store: Any, plan_path: Path, options: SavedApply, hooks: Hook
     with _open_client(store, options.concurrency) as client:
         store_url = redact_url(client.site)
         check_inputs(saved, store_url)
-        lock, _state = _lock(store_url, mapping.path, options, plan_path.name)
-        with lock:
-            feed = PRODUCT.read(mapping, Path(saved.source), bar=hooks.bar)
-            planned: Planned = PRODUCT.plan(
-                client,
-                mapping,
-                feed,
-                store_url=store_url,
-                concurrency=options.concurrency,
-                bar=hooks.bar,
-            )
-            assert planned.catalog is not None
-            prior = restrict_to_saved(planned.catalog, saved)
-            refused = [o for o in prior if o.outcome == "refused"]
-            fresh = PRODUCT.view(planned, mapping=mapping, store_url=store_url).plan
-            result = ImportResult(
-                PRODUCT.name,
-                fresh,
-                False,
-                feed_warnings=list(feed.warnings),
-                notes=planned.notes,
-                catalog=planned.catalog,
-            )
-            result.check = (
-                f"planned again from {saved.source}: {len(fresh.writes)} writes as saved, "
-                f"{sum(1 for o in prior if o.outcome == 'unchanged')} already applied, "
-                f"{len(refused)} changed since the plan (refused)"
-            )
-            if hooks.on_plan is not None:
-                hooks.on_plan(result)
-            try:
-                enforce_limits(fresh, limits)
-            except BulkioError as error:
-                if error.exit_code != 3:
-                    raise
-                result.stopped = error  # type: ignore[assignment]
-                return result
-            applied = PRODUCT.apply(
-                client,
-                planned,
-                concurrency=options.concurrency,
-                batch_size=options.batch_size,
-                progress=None,
-                on_outcome=None,
-                prior=refused,
-            )
-            finish_stats(applied, client, started)
-            result.applied = applied
-            result.catalog_result = planned.catalog_result
-            result.stats = client.stats.snapshot()
-    return result
+        guard = _guard(client, mapping.path, limits, options, f"plan {plan_path}")
+        made: list[ImportResult] = []
+        try:
+            with guard as run:
+                run.observe(client)
+                _replan_and_apply(client, run, mapping, saved, store_url, options, hooks, made)
+                result = made[0]
+                finish_stats(result.applied, client, started)  # type: ignore[arg-type]
+                run.finish(result.applied, missing_outcomes=[])
+                result.stats = client.stats.snapshot()
+        except SafetyLimitError as error:
+            if not made:
+                raise
+            made[0].stopped = error
+    return made[0]
+
+
+def _replan_and_apply(
+    client: Any,
+    run: GuardedRun,
+    mapping: Any,
+    saved: Any,
+    store_url: str,
+    options: SavedApply,
+    hooks: Hooks,
+    made: list[ImportResult],
+) -> None:
+    feed = PRODUCT.read(mapping, Path(saved.source), bar=hooks.bar)
+    planned: Planned = PRODUCT.plan(
+        client, mapping, feed, store_url=store_url, concurrency=options.concurrency, bar=hooks.bar
+    )
+    assert planned.catalog is not None
+    prior = restrict_to_saved(planned.catalog, saved)
+    refused = [o for o in prior if o.outcome == "refused"]
+    fresh = PRODUCT.view(planned, mapping=mapping, store_url=store_url).plan
+    result = ImportResult(
+        PRODUCT.name,
+        fresh,
+        False,
+        feed_warnings=list(feed.warnings),
+        notes=planned.notes,
+        catalog=planned.catalog,
+        run=run,
+    )
+    made.append(result)
+    result.check = (
+        f"planned again from {saved.source}: {len(fresh.writes)} writes as saved, "
+        f"{sum(1 for o in prior if o.outcome == 'unchanged')} already applied, "
+        f"{len(refused)} changed since the plan (refused)"
+    )
+    if hooks.on_plan is not None:
+        hooks.on_plan(result)
+    run.rows = feed_rows(fresh)
+    run.check(fresh)  # exit 3 before any write
+    result.applied = PRODUCT.apply(
+        client,
+        planned,
+        concurrency=options.concurrency,
+        batch_size=options.batch_size,
+        progress=None,
+        on_outcome=run.on_outcome,
+        prior=refused,
+    )
+    result.catalog_result = planned.catalog_result
