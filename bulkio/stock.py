@@ -258,6 +258,61 @@ def _quickly_unchanged(
     return items, rest
 
 
+def _quantity_problem(
+    quantity: Any, item: dict[str, Any], manage: Any, backorders: str, summed: str
+) -> tuple[str, str] | None:
+    """(code, message) when the store would not take ``quantity`` for ``item``; else None."""
+    if quantity is None:
+        return None
+    if manage == "parent":
+        return (
+            "stock-not-managed",
+            f"{_describe(item)}: its stock is managed by the parent product "
+            f"#{item['parent_id']}; put the parent's SKU in the feed instead",
+        )
+    if manage is not True:
+        return (
+            "stock-not-managed",
+            f"{_describe(item)} does not manage stock, so WooCommerce would ignore a "
+            "quantity; set manage_stock in the mapping (e.g. manage_stock = "
+            "{ value = true }) or turn stock management on in the store",
+        )
+    if quantity < 0 and backorders == "no":
+        return (
+            "negative-number",
+            f"stock_quantity {quantity}{summed} is negative but {_describe(item)} does not "
+            "allow backorders",
+        )
+    return None
+
+
+def _stock_changes(
+    entry: dict[str, Any],
+    item: dict[str, Any],
+    owned: Sequence[str],
+    manage: Any,
+    store_manage: bool | str,
+) -> list[FieldChange]:
+    """The owned stock fields whose feed value differs from the item's."""
+    changes: list[FieldChange] = []
+    for name in ORDER:
+        if name not in owned:
+            continue
+        new = entry.get(name)
+        if new is None:
+            continue
+        if name == "stock_status" and manage is True:
+            continue  # derived by WooCommerce from quantity and backorders
+        if name == "manage_stock":
+            old: CanonicalValue = store_manage if store_manage == "parent" else bool(store_manage)
+        else:
+            old = item[name]
+        if old != "parent" and canonicalise(FIELDS[name], old) == canonicalise(FIELDS[name], new):
+            continue
+        changes.append(FieldChange(name, old, new))
+    return changes
+
+
 def _plan_entry(
     entry: dict[str, Any], held: list[dict[str, Any]], owned: Sequence[str], source: str
 ) -> PlanItem | list[PlanRejection]:
@@ -288,49 +343,10 @@ def _plan_entry(
     wanted_manage = entry.get("manage_stock")
     manage = store_manage if wanted_manage is None else wanted_manage
     backorders = entry.get("backorders") or item["backorders"] or "no"
-    quantity = entry.get("stock_quantity")
-    if quantity is not None:
-        if manage == "parent":
-            return reject(
-                "stock_quantity",
-                quantity,
-                "stock-not-managed",
-                f"{_describe(item)}: its stock is managed by the parent product "
-                f"#{item['parent_id']}; put the parent's SKU in the feed instead",
-            )
-        if manage is not True:
-            return reject(
-                "stock_quantity",
-                quantity,
-                "stock-not-managed",
-                f"{_describe(item)} does not manage stock, so WooCommerce would ignore a "
-                "quantity; set manage_stock in the mapping (e.g. manage_stock = "
-                "{ value = true }) or turn stock management on in the store",
-            )
-        if quantity < 0 and backorders == "no":
-            return reject(
-                "stock_quantity",
-                quantity,
-                "negative-number",
-                f"stock_quantity {quantity}{summed} is negative but {_describe(item)} does not "
-                "allow backorders",
-            )
-    changes: list[FieldChange] = []
-    for name in ORDER:
-        if name not in owned:
-            continue
-        new = entry.get(name)
-        if new is None:
-            continue
-        if name == "stock_status" and manage is True:
-            continue  # derived by WooCommerce from quantity and backorders
-        if name == "manage_stock":
-            old: CanonicalValue = store_manage if store_manage == "parent" else bool(store_manage)
-        else:
-            old = item[name]
-        if old != "parent" and canonicalise(FIELDS[name], old) == canonicalise(FIELDS[name], new):
-            continue
-        changes.append(FieldChange(name, old, new))
+    problem = _quantity_problem(entry.get("stock_quantity"), item, manage, backorders, summed)
+    if problem is not None:
+        return reject("stock_quantity", entry.get("stock_quantity"), *problem)
+    changes = _stock_changes(entry, item, owned, manage, store_manage)
     parent = int(item["parent_id"] or 0) or None
     note = (f"sum of lines {_lines_text(lines)}" if summed else None) or None
     plan_item = PlanItem(
