@@ -7,9 +7,9 @@ single "Title: Default Title" variant), further image rows, sale prices as "Comp
 draft and archived products and a gift card (no SKU). What the store must hold is read from the
 sample with the csv module, not through bulkio.
 
-Several of these tests wait for mapping vocabulary requested in the session notes (option names
-on a handle's first row only, single-variant handles as simple products, image-only rows as the
-gallery, the compare-at sale pair); they fail until it lands and the mapping uses it.
+test_compare_at_price_makes_a_sale waits for mapping vocabulary requested in the session notes
+(a sale pair from two columns: Compare At Price above Variant Price); it fails until that lands
+and the mapping uses it.
 """
 
 from __future__ import annotations
@@ -183,14 +183,14 @@ def test_image_rows_are_the_gallery_in_position_order(imported: Any) -> None:
 
 
 def test_product_fields(imported: Any) -> None:
-    """The fields today's vocabulary expresses, on the variable products and their variations
-    (the simple ones wait for the single-variant rule, tested above)."""
+    """Status, description, tags, brand, category path and slug on every product; weight,
+    GTIN and stock on every simple product and variation."""
     sb = imported[0]
     status = {"active": "publish", "draft": "draft", "archived": "private"}
     terms = {t["id"]: t for t in sb.terms("categories")}
-    for handle, rows in VARIABLE.items():
+    for handle, rows in [*SIMPLE.items(), *VARIABLE.items()]:
         first = rows[0]
-        held = product(sb, handle)
+        held = product(sb, handle if handle in VARIABLE else variants(rows)[0]["Variant SKU"])
         assert held["status"] == status[first["Status"]], handle
         assert held["description"].strip() == first["Body (HTML)"].strip(), handle
         assert {t["name"] for t in held["tags"]} == {
@@ -204,7 +204,7 @@ def test_product_fields(imported: Any) -> None:
             path.insert(0, html.unescape(term["name"]))
         assert " > ".join(path) == first["Product Category"], handle
         assert held["slug"] == handle  # Shopify's /products/<handle> keeps its path
-    for rows in VARIABLE.values():
+    for rows in [*SIMPLE.values(), *VARIABLE.values()]:
         for row in variants(rows):
             held = product(sb, row["Variant SKU"])
             grams = Decimal(row["Variant Grams"])
