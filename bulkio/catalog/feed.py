@@ -28,6 +28,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,10 @@ class FeedItem:
     shipping_class_column: str = ""
     value_units: dict[str, str] = field(default_factory=dict)
     """``unit = "in-value"`` fields → the unit this row's value was written in."""
+    variation_image: list[str] | None = None
+    """``variation_image``: the row's own variation image (its ``images`` are the product's)."""
+    row_images: list[str] | None = None
+    """A variation row's ``images`` cells, before ``variation_image`` took their place."""
     parent_group: str = ""
     """A simple product made from a group of one row: the group's value (``Handle``)."""
 
@@ -612,6 +617,8 @@ class _Reader:
         item.attributes = _attributes(row, self.layout.attributes, group_names)
         if kind == "variation":
             item.parent_values = {k: v for k, v in values.items() if k in PARENT_FIELDS}
+            if "variation_image" in self.layout.lists:
+                item.row_images, item.images = item.images or [], item.variation_image
             own = GROUPED_VARIATION_FIELDS if self.mapping.target.group_by else VARIATION_FIELDS
             item.values = {k: v for k, v in values.items() if k in own}
             item.links = {}
@@ -681,6 +688,7 @@ class _Reader:
         for name, escape in self.newlines.items():
             if isinstance(values.get(name), str):
                 values[name] = decode_newlines(str(values[name]), escape)
+        self.compare_at(row, values)
         for name, column in self.money.items():
             if values.get(name):
                 values[name] = _price_as_written(
@@ -697,6 +705,22 @@ class _Reader:
                 self.reject(line, sku, column, value, "invalid-sale-date", f"{column}: {exc}")
                 return False
         return True
+
+    def compare_at(self, row: dict[str, Any], values: dict[str, CanonicalValue]) -> None:
+        """``regular_price = { …, compare_at = "…" }``: a compare-at price above the row's price
+        makes the row's price the sale price and itself the regular one; otherwise the sale is
+        cleared."""
+        rule = self.mapping.fields.get("regular_price")
+        price = values.get("regular_price")
+        if rule is None or rule.compare_at is None or not isinstance(price, str) or not price:
+            return
+        was = _number(_text(row, rule.compare_at), self.mapping.source.decimal)
+        now = _number(price, ".")
+        if was is not None and now is not None and was > now:
+            values["sale_price"] = price
+            values["regular_price"] = canonical_decimal(str(was), min_places=2)
+        else:
+            values["sale_price"] = ""
 
     def kind(
         self, row: dict[str, Any], line: int, sku: str, values: dict[str, CanonicalValue]
@@ -737,6 +761,9 @@ class _Reader:
         for name, (rule, columns) in self.layout.lists.items():
             values = _list_values(row, rule, columns)
             if values is None:
+                continue
+            if name == "variation_image":
+                item.variation_image = values[:1]
                 continue
             if name == "images":
                 bad = [url for url in values if not url.lower().startswith(("http://", "https://"))]
@@ -787,7 +814,11 @@ class _Reader:
                 extra = self.group_images.get(group, [])
                 rule = self.layout.lists.get("images")
                 if rule is not None and rule[0].scope == "group" and item.made_up:
-                    rows = [url for v in item.variations for url in v.images or ()]
+                    rows = [
+                        url
+                        for v in item.variations
+                        for url in (v.row_images if v.row_images is not None else v.images) or ()
+                    ]
                     item.images = list(dict.fromkeys([*(item.images or []), *rows])) or None
                 if extra and (item.made_up or item.parent_group):
                     item.images = list(dict.fromkeys([*(item.images or []), *extra]))
@@ -894,7 +925,9 @@ def _made_up_parent(variation: FeedItem, mapping: Mapping) -> FeedItem:
         categories=variation.categories,
         tags=variation.tags,
         brands=variation.brands,
-        images=variation.images,
+        images=(
+            (variation.row_images or None) if variation.row_images is not None else variation.images
+        ),
         meta={},
         shipping_class=variation.shipping_class,
     )
@@ -902,6 +935,19 @@ def _made_up_parent(variation: FeedItem, mapping: Mapping) -> FeedItem:
     if "name" not in parent.values and variation.label:
         parent.values["name"] = variation.label
     return parent
+
+
+def _number(text: str, decimal: str) -> Decimal | None:
+    """A price cell as a number (the file's decimal separator; spaces and currency codes off)."""
+    cleaned = re.sub(r"[^0-9.,\-]", "", text)
+    if decimal == ",":
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
+    try:
+        return Decimal(cleaned) if cleaned else None
+    except InvalidOperation:
+        return None
 
 
 def decode_newlines(text: str, escape: str) -> str:

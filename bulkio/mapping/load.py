@@ -81,6 +81,7 @@ FIELD_KEYS = (
     "currency",
     "unit",
     "newlines",
+    "compare_at",
 )
 LIST_KEYS = ("column", "columns", "split", "escape", "hierarchy", "on", "empty", "scope")
 ATTRIBUTE_KEYS = (
@@ -253,6 +254,7 @@ class _MappingParser:
         target = self.parse_target(self.table(data, "target"))
         self.target = target
         fields_table = self.table(data, "fields")
+        self.fields_table = fields_table
         if not fields_table:
             raise self.error("fields", "the mapping owns no fields", hint='add at least sku = "…"')
         self.special: dict[str, Any] = {"lists": {}, "meta": [], "downloads": None}
@@ -680,6 +682,23 @@ class _MappingParser:
                 hint='WooCommerce\'s CSV: newlines = "\\\\n"',
             )
 
+        compare_at = self.get(raw, "compare_at", str, None, "fields", name)
+        if compare_at is not None:
+            if name != "regular_price" or cast != "money" or "column" not in raw:
+                raise self.error(
+                    key_path("fields", name, "compare_at"),
+                    "impossible combination: compare_at belongs on regular_price read from a "
+                    "column (it decides the regular and the sale price together)",
+                    hint='regular_price = { column = "Variant Price", type = "money", '
+                    'compare_at = "Variant Compare At Price" }',
+                )
+            if "sale_price" in self.fields_table:
+                raise self.error(
+                    key_path("fields", name, "compare_at"),
+                    "compare_at sets the sale price itself: remove fields.sale_price",
+                )
+            self.check_path(compare_at, "fields", name, "compare_at")
+
         def constant(raw_value: Any, *where: str) -> CanonicalValue:
             try:
                 return constant_value(
@@ -749,6 +768,7 @@ class _MappingParser:
             currency=currency,
             unit=unit,
             newlines=newlines,
+            compare_at=compare_at,
             name=name,
             spec=spec,
             key=key,
@@ -831,6 +851,12 @@ class _MappingParser:
             )
         if target.resource == "stock":
             raise self.error(key_path("fields", name), "a stock mapping cannot own images")
+        if name == "variation_image" and not target.groups_rows:
+            raise self.error(
+                key_path("fields", name),
+                "a variation's own image needs rows that are variations",
+                hint="set [target] group_by or parent",
+            )
         self.special["lists"][name] = self.parse_list(name, raw)
         return True
 

@@ -143,6 +143,10 @@ class FieldRule:
     placeholder in ``column`` the unit is read from the header instead."""
     newlines: str | None = None
     """Texts: the escape that stands for a line break in a cell (WooCommerce writes ``\\n``)."""
+    compare_at: str | None = None
+    """``regular_price`` only: a "compare at" (was) price column. Where it is above the row's
+    price, it is the regular price and the row's price the sale price; otherwise the row's price
+    is the regular price and the sale is cleared (Shopify's ``Variant Compare At Price``)."""
 
     @property
     def unit_placeholder(self) -> bool:
@@ -158,7 +162,7 @@ class FieldRule:
     def source_columns(self) -> list[str]:
         """The source columns (or XML paths) this rule reads."""
         if self.column is not None:
-            return [self.column]
+            return [self.column, *([self.compare_at] if self.compare_at else [])]
         if self.template is not None:
             from bulkio.mapping.template import template_columns
 
@@ -167,13 +171,21 @@ class FieldRule:
 
 
 ListName = Literal[
-    "categories", "tags", "brands", "images", "upsell_ids", "cross_sell_ids", "grouped_products"
+    "categories",
+    "tags",
+    "brands",
+    "images",
+    "variation_image",
+    "upsell_ids",
+    "cross_sell_ids",
+    "grouped_products",
 ]
 LIST_NAMES: tuple[str, ...] = (
     "categories",
     "tags",
     "brands",
     "images",
+    "variation_image",
     "upsell_ids",
     "cross_sell_ids",
     "grouped_products",

@@ -310,3 +310,55 @@ def test_group_keys_are_checked(
     with pytest.raises(MappingError) as caught:
         mapping_from(text)
     assert caught.value.key == key, str(caught.value)
+
+
+def test_variation_image_and_compare_at_price(
+    mapping_from: Callable[[str], Mapping], tmp_path: Path
+) -> None:
+    source = tmp_path / "products.csv"
+    source.write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,"
+        "Variant Compare At Price,Image Src,Variant Image\n"
+        "mug,Mug,Size,S,MUG-S,8,10,https://img.example.com/m1.jpg,https://img.example.com/s.jpg\n"
+        "mug,,,L,MUG-L,12,12,https://img.example.com/m2.jpg,\n"
+        "mug,,,XL,MUG-XL,14,,,https://img.example.com/xl.jpg\n",
+        encoding="utf-8",
+    )
+    mapping = mapping_from(
+        '[target]\ngroup_by = "Handle"\n'
+        '[fields]\nsku = "Variant SKU"\nname = "Title"\n'
+        'regular_price = { column = "Variant Price", type = "money", '
+        'compare_at = "Variant Compare At Price" }\n'
+        'images = { column = "Image Src", scope = "group" }\n'
+        'variation_image = "Variant Image"\n'
+        '[[attributes]]\nname_column = "Option{n} Name"\ncolumn = "Option{n} Value"\n'
+    )
+    (mug,) = read_feed(mapping, source).items
+    assert mug.images == ["https://img.example.com/m1.jpg", "https://img.example.com/m2.jpg"]
+    small, large, huge = mug.variations
+    assert small.images == ["https://img.example.com/s.jpg"] and large.images is None
+    assert huge.images == ["https://img.example.com/xl.jpg"]
+    prices = [(v.values["regular_price"], v.values["sale_price"]) for v in mug.variations]
+    assert prices == [("10.00", "8.00"), ("12", ""), ("14", "")]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            BASE + 'sale_price = { column = "P", type = "money", compare_at = "C" }\n',
+            "fields.sale_price.compare_at",
+        ),
+        (
+            BASE + 'regular_price = { column = "P", compare_at = "C" }\nsale_price = "S"\n',
+            "fields.regular_price.compare_at",
+        ),
+        (BASE + 'variation_image = "V"\n', "fields.variation_image"),
+    ],
+)
+def test_price_pair_and_variation_image_are_checked(
+    mapping_from: Callable[[str], Mapping], text: str, key: str
+) -> None:
+    with pytest.raises(MappingError) as caught:
+        mapping_from(text)
+    assert caught.value.key == key, str(caught.value)
