@@ -25,10 +25,34 @@ IMAGE_MODES = ("online", "offline")
 """How image ``src`` URLs are fetched (see :mod:`bulkio.sandbox.images`)."""
 
 
+_REMOVE_ACCENTS_SPECIAL = str.maketrans(
+    {
+        "ß": "s",
+        "Æ": "AE",
+        "æ": "ae",
+        "Ø": "O",
+        "ø": "o",
+        "Œ": "OE",
+        "œ": "oe",
+        "Þ": "TH",
+        "þ": "th",
+        "Ð": "D",
+        "ð": "d",
+        "Đ": "D",
+        "đ": "d",
+        "Ł": "L",
+        "ł": "l",
+    }
+)
+"""Letters WordPress's ``remove_accents`` spells out that Unicode decomposition drops
+(``Größe`` → ``grose``: measured on the 11.0.1 reference store, en_US)."""
+
+
 def sanitize_title(text: str) -> str:
     """WordPress's slug rule, close enough: ASCII-fold, lowercase, dashes between words."""
     text = re.sub(r"<[^>]*>", "", text)  # strip_tags
     text = re.sub(r"&[^;\s]+;", "", text)  # entities (a stored "&amp;") are dropped
+    text = text.translate(_REMOVE_ACCENTS_SPECIAL)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9_\-]+", "-", folded.lower()).strip("-")
     return re.sub(r"-{2,}", "-", slug)
