@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from typing import Any
 from bulkio.sandbox import dates, images, text
 from bulkio.sandbox.collection import POST_ORDER_COLUMNS, Listed, ListQuery, marks, order_clause
 from bulkio.sandbox.collection import paging as paging  # attributes.py imports it from here
+from bulkio.sandbox.db import dumps
 from bulkio.sandbox.errors import ApiError
 from bulkio.sandbox.params import as_bool, as_enum, as_int_list, as_list, check_schema
 from bulkio.sandbox.resource import (
@@ -288,21 +290,40 @@ def _images(
         if known is not None and image_id:  # an attachment named by id keeps its media URL
             result.append({**known, "position": position})
             continue
-        if not image_id:
+        fresh = not image_id
+        if fresh:
             image_id = store.next_attachment_id()
+        else:
+            held = _attachment(store, image_id)
+            if held is not None:  # media another item holds: its own URL, as WordPress answers
+                result.append({**held, "alt": str(image.get("alt") or ""), "position": position})
+                continue
         filename = src.rsplit("/", 1)[-1].split("?")[0] or f"image-{image_id}.jpg"
-        result.append(
-            {
-                "id": image_id,
-                "date_created_gmt": now,
-                "date_modified_gmt": now,
-                "src": f"{store.home}/wp-content/uploads/sandbox/{image_id}-{filename}",
-                "name": str(image.get("name") or filename),
-                "alt": str(image.get("alt") or ""),
-                "position": position,
-            }
-        )
+        entry = {
+            "id": image_id,
+            "date_created_gmt": now,
+            "date_modified_gmt": now,
+            "src": f"{store.home}/wp-content/uploads/sandbox/{image_id}-{filename}",
+            "name": str(image.get("name") or filename),
+            "alt": str(image.get("alt") or ""),
+            "position": position,
+        }
+        if fresh:
+            store.db.execute(
+                "UPDATE posts SET doc = ? WHERE id = ? AND kind = 'attachment'",
+                (dumps({k: v for k, v in entry.items() if k not in ("alt", "position")}), image_id),
+            )
+        result.append(entry)
     return result
+
+
+def _attachment(store: Store, image_id: int) -> dict[str, Any] | None:
+    """The media item ``image_id`` as the sandbox made it (its src, name, dates), or None."""
+    doc = store.db.scalar("SELECT doc FROM posts WHERE id = ? AND kind = 'attachment'", (image_id,))
+    if not doc:
+        return None
+    held = json.loads(doc)
+    return held if isinstance(held, dict) and held.get("src") else None
 
 
 def _attributes(given: Any) -> list[dict[str, Any]]:
