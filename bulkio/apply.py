@@ -287,7 +287,7 @@ class _Applier:
                 else:
                     code, message = _error_fields(item.error)
                     if op.action == "create" and op.sku.lower() in self.trashed:
-                        message = _trash_refused(message, self.trashed[op.sku.lower()])
+                        message = trash_refused(message, self.trashed[op.sku.lower()])
                     done.append(
                         ItemOutcome(op.line, op.sku, op.action, "failed", op.id, code, message)
                     )
@@ -358,7 +358,7 @@ class _Applier:
         self.send(follow_up)
 
 
-def _trash_refused(message: str, trashed_id: int) -> str:
+def trash_refused(message: str, trashed_id: int) -> str:
     """Why a create of a SKU held by a trashed product failed, and the ways out.
 
     WooCommerce 7.9 lets a new product take a trashed product's SKU; newer stores (11.0.1 here)

@@ -24,7 +24,7 @@ from bulkio.catalog.feed import CatalogFeed, read_feed
 from bulkio.catalog.plan import CatalogPlan
 from bulkio.catalog.planfile import plan_to_json
 from bulkio.catalog.run import plan_from_feed
-from bulkio.engine.view import apply_result, is_plain, plan_view
+from bulkio.engine.view import add_trashed_creates, apply_result, is_plain, plan_view
 from bulkio.errors import MappingError
 from bulkio.plan.model import Plan
 from bulkio.plan.stock_state import fetch_stock_state
@@ -121,8 +121,12 @@ class ProductKind:
     ) -> Planned:
         assert feed.catalog is not None
         run = plan_from_feed(client, mapping, feed.catalog, concurrency=concurrency)
-        planned = Planned(Plan(), feed, catalog=run.plan)
-        return self.view(planned, mapping=mapping, store_url=store_url)
+        planned = self.view(
+            Planned(Plan(), feed, catalog=run.plan), mapping=mapping, store_url=store_url
+        )
+        if getattr(mapping.target, "on_trashed", None) == "create":
+            add_trashed_creates(client, planned.plan, concurrency=concurrency)
+        return planned
 
     def view(self, planned: Planned, *, mapping: Any, store_url: str) -> Planned:
         """``planned`` with its plan view made (again) from its catalog plan."""

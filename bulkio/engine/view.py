@@ -12,16 +12,18 @@ layer adds to a create (the managed marker) is what the catalog apply sends.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bulkio.apply import ApplyResult, ItemOutcome
+from bulkio.apply import ApplyResult, ItemOutcome, trash_refused
 from bulkio.catalog.apply import CatalogResult
 from bulkio.catalog.plan import CatalogOp, CatalogPlan
 from bulkio.fields import CanonicalValue, field_spec
 from bulkio.plan.diff import file_sha256
 from bulkio.plan.model import FieldChange, Plan, PlanItem, TrashedSku
+from bulkio.plan.state import read_products
 
 STORE_DOWN = "not sent, the store stopped answering"
 """How :mod:`bulkio.apply` words the items it could not send because the store went away."""
@@ -78,6 +80,19 @@ def _item(op: CatalogOp, parent_id: int | None) -> PlanItem:
         None,
         parent_id,
     )
+
+
+def add_trashed_creates(client: Any, plan: Plan, *, concurrency: int) -> None:
+    """``on_trashed = "create"``: list the feed's new products whose SKU a trashed product
+    holds (the diff says so; a store that refuses the create gets the way out named)."""
+    skus = [item.sku for item in plan.creates if item.parent_id is None and item.sku]
+    if not skus:
+        return
+    line = {item.sku.casefold(): item.line for item in plan.creates}
+    for product in read_products(client, skus, "id,sku", status="trash", concurrency=concurrency):
+        sku = str(product.get("sku") or "")
+        if sku.casefold() in line and not any(t.sku == sku for t in plan.trashed):
+            plan.trashed.append(TrashedSku(sku, line[sku.casefold()], int(product["id"]), "create"))
 
 
 def is_plain(plan: CatalogPlan) -> bool:
@@ -165,6 +180,14 @@ def apply_result(
         outcomes.append(
             ItemOutcome(0, "", "create", "failed", None, "attribute-not-created", f"{name}: {why}")
         )
+    # on_trashed = "create" on a store that refuses a second product with a trashed SKU.
+    held_in_trash = {t.sku.casefold(): t.trashed_id for t in view.trashed if t.decision == "create"}
+    for index, outcome in enumerate(outcomes):
+        trashed_id = held_in_trash.get(outcome.sku.casefold()) if outcome.sku else None
+        if trashed_id is not None and outcome.action == "create" and outcome.outcome == "failed":
+            outcomes[index] = replace(
+                outcome, message=trash_refused(outcome.message or "", trashed_id)
+            )
     result = ApplyResult(
         outcomes=outcomes,
         unchanged=len(view.unchanged),

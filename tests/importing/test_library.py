@@ -13,6 +13,7 @@ from bulkio.mapping import load_mapping
 from bulkio.safeguard import RunOptions
 from bulkio.safety import resolve_limits
 from bulkio.sandbox import Sandbox
+from bulkio.store import StoreClient
 from tests.importing.conftest import Feed, age_products, feed_rows, settings_for
 from tests.stock.conftest import write_csv, write_mapping
 
@@ -102,3 +103,23 @@ def test_stock_mappings_take_the_stock_kind(
     )
     assert result.kind == "stock" and result.catalog is None and result.exit_code == 0
     assert seeded.product_by_sku(sku)["stock_quantity"] == 7
+
+
+def test_on_trashed_create_names_the_trashed_product_when_the_store_refuses(
+    sandbox: Sandbox, make_feed: MakeFeed, tmp_path: Path
+) -> None:
+    feed = make_feed(feed_rows(1), on_trashed="create")
+    settings = settings_for(sandbox)
+    options = RunOptions(runs_dir=tmp_path / "runs")
+    assert bulkio.run_import(settings, feed.mapping, feed.csv, options=options).exit_code == 0
+    product = sandbox.product_by_sku("T-0001")
+    assert product is not None
+    with StoreClient(settings) as client:
+        client.delete(f"products/{product['id']}")  # to the trash
+    result = bulkio.run_import(settings, feed.mapping, feed.csv, options=options)
+    assert [(t.sku, t.trashed_id, t.decision) for t in result.plan.trashed] == [
+        ("T-0001", product["id"], "create")
+    ]
+    (failed,) = result.applied.problems if result.applied else []
+    assert failed.sku == "T-0001" and f"#{product['id']}" in (failed.message or "")
+    assert 'on_trashed = "restore"' in (failed.message or "") and result.exit_code == 1
