@@ -757,6 +757,10 @@ def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str,
             continue
         print(f"[realstore] {name} (WooCommerce {env.get('WC_VERSION')})", flush=True)
         results["stores"][name] = bench_store(name, env, sizes, parts)
+        with contextlib.suppress(OSError):  # a store's figures survive a later failure
+            Path("/tmp/bulkio-realstore-results.json").write_text(
+                json.dumps(results, default=str, indent=1), encoding="utf-8"
+            )
     results["machine"] = benchlib.machine()
     return results
 
