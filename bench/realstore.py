@@ -730,6 +730,7 @@ def capture_payload(products: int = 100) -> Path:
 
 def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {"sizes": sizes, "parts": parts, "stores": {}, "skipped": []}
+    results["machine"] = benchlib.machine()
     reason = unavailable()
     if reason:
         results["skipped"].append(reason)
@@ -761,7 +762,7 @@ def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str,
             Path("/tmp/bulkio-realstore-results.json").write_text(
                 json.dumps(results, default=str, indent=1), encoding="utf-8"
             )
-    results["machine"] = benchlib.machine()
+    results["machine_after"] = benchlib.machine()
     return results
 
 
@@ -991,7 +992,23 @@ def main() -> None:
     parser.add_argument("--parts", default=",".join(PARTS))
     parser.add_argument("--capture-payload", action="store_true", help=capture_payload.__doc__)
     parser.add_argument("--no-results", action="store_true")
+    parser.add_argument(
+        "--from-json", help="write RESULTS.md from a saved results file (merging several runs)"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        saved: dict[str, Any] = {}
+        for name in args.from_json.split(","):
+            part = json.loads(Path(name).read_text(encoding="utf-8"))
+            if not saved:
+                saved = part
+            else:
+                saved["stores"].update(part["stores"])
+        for row in summary_rows(saved):
+            print(" | ".join(row))
+        if not args.no_results:
+            benchlib.update_section("Real stores", section(saved))
+        return
     if args.capture_payload:
         print(capture_payload())
         return
