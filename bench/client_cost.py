@@ -268,6 +268,19 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "yes" if ratio <= 5 and dry["seconds"] < 10 else "no",
             )
         )
+    if "csv_reader" in results:
+        reader, floor = results["csv_reader"], results["csv_floor"]
+        ratio = reader["seconds"] / floor["seconds"]
+        rows.append(
+            (
+                f"bulkio's CSV reader (columns + file line of each row), {results['rows']:,} "
+                "rows, vs pure parse",
+                f"{reader['seconds']:.2f} s vs {floor['seconds']:.2f} s = "
+                f"{benchlib.fmt_ratio(ratio)}",
+                "≤ 5×",
+                "yes" if ratio <= 5 else "no",
+            )
+        )
     if "big_xml_records" in results:
         small, big = results["xml_records"], results["big_xml_records"]
         base = results["baseline"]["rss_mb"]
