@@ -182,6 +182,10 @@ class RunPaths:
         return self.run_dir / "report.csv"
 
     @property
+    def html_report_file(self) -> Path:
+        return self.run_dir / "report.html"
+
+    @property
     def plan_file(self) -> Path:
         return self.run_dir / "plan.json"
 

@@ -31,6 +31,7 @@ from bulkio.cli.safety_options import SafetyCli
 from bulkio.engine import Hooks, ImportResult, SavedApply, apply_plan, run_import
 from bulkio.engine.view import is_plain
 from bulkio.errors import BulkioError, InputError
+from bulkio.htmlreport import write_html_report
 from bulkio.plan import Plan, render_diff, render_summary
 from bulkio.report import (
     problem_rows,
@@ -108,6 +109,15 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
             callback=output_file_in_existing_dir,
             help="Write rejected, failed and refused rows (file line, SKU, column, value, code, "
             "reason) to this CSV file.",
+        ),
+        click.option(
+            "--report-html",
+            "report_html",
+            type=click.Path(dir_okay=False, path_type=Path),
+            callback=output_file_in_existing_dir,
+            help="Also write the run report as one self-contained HTML page (counts, price "
+            "changes, biggest changes, problems, limits, timings; a copy is kept in the run "
+            "directory of every applied run).",
         ),
         click.option(
             "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
@@ -206,7 +216,12 @@ def json_document(result: ImportResult, source_lines: dict[int, int]) -> dict[st
 
 
 def report_and_exit(
-    out: Output, result: ImportResult, *, report_path: Path | None, plan_out: Path | None = None
+    out: Output,
+    result: ImportResult,
+    *,
+    report_path: Path | None,
+    report_html: Path | None = None,
+    plan_out: Path | None = None,
 ) -> NoReturn:
     """Problem rows to the report, the screen or the JSON document; exit with the run's code
     (a limit stop raises its error after the rejected rows are listed: exit 3)."""
@@ -221,8 +236,13 @@ def report_and_exit(
     warnings = warning_rows(outcomes, file=file, unit=unit, source_lines=source_lines)
     if report_path is not None:
         write_report_csv(report_path, [*rows, *warnings])
+    document = json_document(result, source_lines)
+    html_copy = paths.html_report_file if paths is not None and not result.dry_run else None
+    for page in (report_html, html_copy):
+        if page is not None:
+            write_html_report(document, page)
     if out.as_json:
-        click.echo(json.dumps(json_document(result, source_lines), ensure_ascii=False, default=str))
+        click.echo(json.dumps(document, ensure_ascii=False, default=str))
     elif result.stopped is None:
         _text_end(out, result, plan_out)
     out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
@@ -279,6 +299,7 @@ def import_file(
     quiet: bool,
     safety: SafetyCli,
     connection: dict[str, Any],
+    report_html: Path | None = None,
 ) -> None:
     """One import run as the commands ``import`` and ``catalog import`` make it: print, exit."""
     from bulkio.mapping import load_mapping
@@ -302,7 +323,9 @@ def import_file(
             plan_out=plan_out,
             hooks=hooks_for(out),
         )
-    report_and_exit(out, result, report_path=report_path, plan_out=plan_out)
+    report_and_exit(
+        out, result, report_path=report_path, report_html=report_html, plan_out=plan_out
+    )
 
 
 def apply_saved(
@@ -313,9 +336,10 @@ def apply_saved(
     as_json: bool,
     quiet: bool,
     connection: dict[str, Any],
+    report_html: Path | None = None,
 ) -> None:
     """``bulkio apply`` and ``bulkio catalog apply``: apply, print, exit."""
     out = Output(quiet=quiet, as_json=as_json)
     with client_from_options(**connection, max_concurrency=saved.concurrency) as client:
         result = apply_plan(client, plan_path, options=saved, hooks=hooks_for(out))
-    report_and_exit(out, result, report_path=report_path)
+    report_and_exit(out, result, report_path=report_path, report_html=report_html)

@@ -265,3 +265,52 @@ def test_catalog_runs_show_products_and_variations(sandbox: Sandbox, tmp_path: P
     }
     assert shown["product_created"] == document["result"]["product_created"] > 0
     assert shown["variation_created"] == document["result"]["variation_created"] > 0
+
+
+def test_import_writes_the_page_and_a_copy_in_the_run_directory(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """``bulkio import --report-html FILE``: the page the command wrote says what its own
+    ``--json`` document says, and the run directory keeps the same page."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    feed = tmp_path / "feed.csv"
+    write_feed(feed, ["100.00"] * 3, extra=[["R-99", "Bad", "abc", "2"]])
+    runs = tmp_path / "runs"
+    page_path = tmp_path / "report.html"
+    document = run_import(
+        sandbox, feed, mapping, "--report-html", str(page_path), "--runs-dir", str(runs)
+    )
+    page = lxml_html.fromstring(page_path.read_text(encoding="utf-8"))
+    shown = {
+        el.get("data-count"): int(el.text) for el in page.xpath('//*[@id="counts"]//*[@data-count]')
+    }
+    assert shown == document["result"]["counts"]
+    assert shown["created"] == 3 and shown["rejected"] == 1
+    copies = list(runs.rglob("report.html"))
+    assert len(copies) == 1
+    assert copies[0].read_text(encoding="utf-8") == page_path.read_text(encoding="utf-8")
+
+
+def test_a_dry_run_writes_the_page_asked_for_but_keeps_no_run_copy(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    feed = tmp_path / "feed.csv"
+    write_feed(feed, ["100.00"] * 2)
+    runs = tmp_path / "runs"
+    page_path = tmp_path / "dry.html"
+    run_import(
+        sandbox,
+        feed,
+        mapping,
+        "--dry-run",
+        "--report-html",
+        str(page_path),
+        "--runs-dir",
+        str(runs),
+    )
+    assert "dry run" in lxml_html.fromstring(page_path.read_bytes()).text_content().casefold()
+    assert not list(runs.rglob("report.html"))
+    assert sandbox.writes() == 0
