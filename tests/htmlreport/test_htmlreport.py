@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -230,7 +231,9 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
 
 def test_renders_in_headless_chromium(document: dict[str, Any], tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "headless Chromium is needed: apt-get install -y chromium"
+    if not chromium and not os.environ.get("CI"):
+        pytest.skip("headless Chromium is not installed (apt-get install -y chromium; CI has it)")
+    assert chromium, "headless Chromium is needed: .ci/run installs it (apt-get install chromium)"
     page = write_html_report(document, tmp_path / "report.html")
     shot = tmp_path / "report.png"
     subprocess.run(
