@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,14 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bulkio.apply import ApplyResult, apply_plan
+from bulkio.catalog.render import render_catalog_plan, render_catalog_result
 from bulkio.cli.common import handle_errors
 from bulkio.cli.jsonout import emit, json_errors, json_option, quiet_option
 from bulkio.config import ConnectionSettings
+from bulkio.engine import ImportResult, run_import
+from bulkio.engine.view import is_plain
 from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
-from bulkio.plan import Plan, build_plan, fetch_store_state, render_diff, render_summary
+from bulkio.plan import render_diff, render_summary
 from bulkio.report import problem_rows, render_problems, render_result
+from bulkio.safeguard import RunOptions
 from bulkio.shipped import sample_path, shipped_mapping
 from bulkio.store import StoreClient
 
@@ -47,12 +52,15 @@ OUTDATED_SKUS = ("SUP-1002", "SUP-1005", "SUP-1008", "SUP-1011", "SUP-1014")
 
 @dataclass
 class DemoContext:
-    """What the steps share: the running store, a client for it, the feed and its mapping."""
+    """What the steps share: the running store, a client for it, the feed and its mapping,
+    and the throwaway directory the import runs keep their run records in."""
 
     sandbox: Sandbox
     client: StoreClient
     mapping: Mapping
     records: RecordSet
+    feed: Path
+    runs_dir: Path
 
 
 def say(title: str, text: str = "") -> None:
@@ -109,7 +117,7 @@ def step_seed(ctx: DemoContext) -> None:
     )
 
 
-def step_dry_run(ctx: DemoContext) -> Plan:
+def step_dry_run(ctx: DemoContext) -> ImportResult:
     say(
         "3. Dry run: what would the feed change?",
         f"bulkio import samples/{SAMPLE_FEED_NAME} -m {SAMPLE_MAPPING_NAME} "
@@ -117,8 +125,15 @@ def step_dry_run(ctx: DemoContext) -> Plan:
         "current values of the feed's SKUs (only the fields the mapping owns), and the two "
         "are compared. Nothing is written.",
     )
-    plan = make_plan(ctx)
-    click.echo(render_diff(plan, colour=True))
+    result = run_demo_import(ctx, dry_run=True)
+    plan = result.plan
+    if _catalog_style(result):
+        assert result.catalog is not None
+        click.echo(render_catalog_plan(result.catalog, dry_run=True))
+    else:
+        click.echo(render_diff(plan, colour=True))
+    for note in result.notes:
+        click.echo(f"note: {note}")
     click.echo()
     click.echo(render_summary(plan))
     # The sample as the heading names it (it lives in the installed package).
@@ -131,23 +146,25 @@ def step_dry_run(ctx: DemoContext) -> Plan:
             "\nThose rows are never sent; with --report FILE.csv they land in a spreadsheet "
             "for the supplier."
         )
-    return plan
+    return result
 
 
-def step_apply(ctx: DemoContext, plan: Plan) -> ApplyResult:
+def step_apply(ctx: DemoContext) -> ImportResult:
     say(
         "4. Apply it",
-        "Only the creates and updates are sent, through the batch endpoint (up to 100 "
-        "products a request, several requests in flight).",
+        f"bulkio import samples/{SAMPLE_FEED_NAME} -m {SAMPLE_MAPPING_NAME}\n\n"
+        "The same plan is made again, and only its creates and updates are sent, through the "
+        "batch endpoint (up to 100 products a request, several requests in flight).",
     )
     ctx.sandbox.clear_log()
-    started = time.monotonic()
-    result = apply_plan(ctx.client, plan)
-    result.seconds = time.monotonic() - started
-    click.echo(render_result(result))
+    result = run_demo_import(ctx, dry_run=False)
+    if _catalog_style(result) and result.catalog_result is not None:
+        click.echo(render_catalog_result(result.catalog_result))
+    elif result.applied is not None:
+        click.echo(render_result(result.applied))
     writes = ctx.sandbox.writes()
     click.echo(
-        f"the store logged {writes} write request(s) for {len(plan.writes)} changed products"
+        f"the store logged {writes} write request(s) for {len(result.plan.writes)} changed products"
     )
     return result
 
@@ -158,10 +175,9 @@ def step_run_again(ctx: DemoContext) -> int:
         "Nothing changed in the file, so nothing should change in the store.",
     )
     ctx.sandbox.clear_log()
-    plan = make_plan(ctx)
-    apply_plan(ctx.client, plan)
+    result = run_demo_import(ctx, dry_run=False)
     writes = ctx.sandbox.writes()
-    click.echo(render_summary(plan))
+    click.echo(render_summary(result.plan))
     click.echo(
         f"the store logged {writes} write requests and {ctx.sandbox.reads()} read request(s): "
         "a second run only looks."
@@ -179,10 +195,20 @@ def _shipped_mapping(name: str) -> Path:
     return path
 
 
-def make_plan(ctx: DemoContext) -> Plan:
-    skus = ctx.records.frame["sku"].to_list()
-    state = fetch_store_state(ctx.client, ctx.mapping, skus)
-    return build_plan(ctx.mapping, ctx.records, state, store_url=ctx.sandbox.url)
+def run_demo_import(ctx: DemoContext, *, dry_run: bool) -> ImportResult:
+    """One ``bulkio import`` of the sample feed, through the import engine as the CLI runs it
+    (the mapping's limits and missing-product policy); its run records go to the demo's
+    throwaway directory, not the user's."""
+    options = RunOptions.resolve(ctx.mapping, runs_dir=ctx.runs_dir)
+    result = run_import(ctx.client, ctx.mapping, ctx.feed, dry_run=dry_run, options=options)
+    if result.stopped is not None:
+        raise result.stopped
+    return result
+
+
+def _catalog_style(result: ImportResult) -> bool:
+    """Whether the plan creates terms, attributes or variations (shown the catalog way)."""
+    return result.catalog is not None and not is_plain(result.catalog)
 
 
 DEMO_ORDERS = 60
@@ -256,19 +282,21 @@ def run_demo() -> int:
     mapping = load_mapping(_shipped_mapping(SAMPLE_MAPPING_NAME))
     records = build_records(mapping, feed)
     sandbox = step_start_store()
+    runs_dir = Path(tempfile.mkdtemp(prefix="bulkio-demo-runs-"))
     try:
         key, secret = sandbox.keys["read_write"]
         settings = ConnectionSettings(url=sandbox.url, key=key, secret=secret)
         with StoreClient(settings) as client:
-            ctx = DemoContext(sandbox, client, mapping, records)
+            ctx = DemoContext(sandbox, client, mapping, records, feed, runs_dir)
             step_seed(ctx)
-            plan = step_dry_run(ctx)
-            step_apply(ctx, plan)
+            step_dry_run(ctx)
+            step_apply(ctx)
             second_run_writes = step_run_again(ctx)
             # --- export step: the export module adds "6. Export the orders" here ---------------
             step_export(ctx)
     finally:
         sandbox.stop()
+        shutil.rmtree(runs_dir, ignore_errors=True)
     step_done()
     return second_run_writes
 
