@@ -308,7 +308,12 @@ def test_run_directory_holds_log_plan_report_and_state(sandbox: Sandbox, tmp_pat
     result = cli_import(sandbox, write_csv(tmp_path / "feed.csv", data), mapping)
     assert result.exit_code == 1
     (run,) = run_dirs(sandbox, mapping)
-    assert {p.name for p in run.iterdir()} == {"log.jsonl", "plan.json", "report.csv"}
+    assert {p.name for p in run.iterdir()} == {
+        "log.jsonl",
+        "plan.json",
+        "report.csv",
+        "report.html",
+    }
     assert json.loads((run / "plan.json").read_text())["counts"]["create"] == 5
     assert "P-0003" in (run / "report.csv").read_text(encoding="utf-8-sig")
     log = read_log(run / "log.jsonl")
