@@ -220,7 +220,11 @@ class StoreClient:
         self.adaptive = fixed_concurrency is None
         self.limiters = {
             kind: (
-                ConcurrencyLimiter(ConcurrencyController(self.max_concurrency), name=kind)
+                ConcurrencyLimiter(
+                    ConcurrencyController(self.max_concurrency),
+                    name=kind,
+                    slow=settings.timeout / 2,
+                )
                 if self.adaptive
                 else ConcurrencyLimiter(fixed=self.max_concurrency, name=kind)
             )

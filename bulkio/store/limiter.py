@@ -269,12 +269,17 @@ class ConcurrencyLimiter:
         fixed: int | None = None,
         name: str = "requests",
         clock: Callable[[], float] = time.monotonic,
+        slow: float | None = None,
     ) -> None:
+        """``slow``: seconds after which an answer counts as an overload (the client passes half
+        its request timeout: a store that slow is about to time out, measured on 7.9 at 8 in
+        flight)."""
         if (controller is None) == (fixed is None):
             raise ValueError("give a controller or a fixed limit, not both")
         if fixed is not None and fixed < 1:
             raise ValueError(f"a fixed concurrency must be at least 1, not {fixed}")
         self.controller = controller
+        self.slow = slow
         self.name = name
         self._clock = clock
         self._cond = threading.Condition()
@@ -341,6 +346,8 @@ class ConcurrencyLimiter:
     def _observe(self, ticket: Ticket, now: float, items: float, overloaded: bool) -> None:
         assert self.controller is not None
         current = ticket.generation == self._generation
+        if self.slow is not None and now - ticket.started > self.slow:
+            overloaded = True
         if overloaded:
             self.overloads += 1
             if current:  # once per change: the rest of this burst was sent under the old limit

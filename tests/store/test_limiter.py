@@ -155,3 +155,12 @@ def test_a_doubling_that_gains_nothing_is_undone_and_halving_is_tried() -> None:
     assert controller.on_window(Window(items=404, seconds=10, latency=2.0)) == 2
     assert controller.on_window(Window(items=398, seconds=10, latency=0.5)) == 1  # no loss
     assert controller.on_window(Window(items=200, seconds=10, latency=0.5)) == 2  # loss: back
+
+
+def test_an_answer_slower_than_half_the_timeout_counts_as_an_overload() -> None:
+    clock = FakeClock()
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock, slow=30.0)
+    tickets = [limiter.acquire() for _ in range(4)]
+    clock.now = 31.0
+    limiter.release(tickets[0], items=100)
+    assert limiter.limit == 2 and limiter.history[-1][2] == "overload"
