@@ -99,12 +99,13 @@ def test_safety_limits_stop_a_catalog_run_before_any_write(
 
 
 def test_a_held_lock_stops_a_catalog_run(sandbox: Sandbox, tmp_path: Path) -> None:
-    from bulkio.catalog.guard import catalog_lock
+    from bulkio.runlock import RunLock
+    from bulkio.runs import series_dir
 
     sample = str(ROOT / "samples" / "catalog-woocommerce.csv")
     mapping = ROOT / "mappings" / "woocommerce-core.toml"
     runs = tmp_path / "runs"
-    with catalog_lock(sandbox.url, mapping, runs):
+    with RunLock(series_dir(sandbox.url, mapping, runs) / "lock"):  # the lock every import takes
         locked = CliRunner().invoke(
             main, ["catalog", "import", sample, "--runs-dir", str(runs), *_store(sandbox)]
         )
