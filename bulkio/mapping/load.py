@@ -185,12 +185,16 @@ class _MappingParser:
     def error(self, key: str | None, message: str, hint: str | None = None) -> MappingError:
         return MappingError(self.path, key, message, hint=hint)
 
-    def check_keys(self, table: dict[str, Any], allowed: tuple[str, ...], *where: str) -> None:
+    def check_keys(
+        self, table: dict[str, Any], allowed: tuple[str, ...], *where: str, at: str | None = None
+    ) -> None:
+        """Refuse a key not in ``allowed``, naming it under ``where`` (a key path) or ``at`` (a
+        path written as is, e.g. ``filters[2]`` of an array of tables)."""
         for name in table:
             if name not in allowed:
                 suggestion = _did_you_mean(name, allowed)
                 raise self.error(
-                    key_path(*where, name),
+                    f"{at}.{name}" if at is not None else key_path(*where, name),
                     "unknown key",
                     hint=suggestion or f"allowed keys here: {', '.join(allowed)}",
                 )
@@ -1021,14 +1025,7 @@ class _MappingParser:
         seen: set[str] = set()
         for index, item in enumerate(raw):
             where = f"attributes[{index}]"
-            for name in item:
-                if name not in ATTRIBUTE_KEYS:
-                    raise self.error(
-                        f"{where}.{name}",
-                        "unknown key",
-                        hint=_did_you_mean(name, ATTRIBUTE_KEYS)
-                        or f"allowed keys here: {', '.join(ATTRIBUTE_KEYS)}",
-                    )
+            self.check_keys(item, ATTRIBUTE_KEYS, at=where)
             names = [k for k in ("name", "name_column") if k in item]
             if len(names) != 1:
                 raise self.error(
@@ -1138,14 +1135,7 @@ class _MappingParser:
         rules: list[FilterRule] = []
         for index, item in enumerate(raw):
             key = f"filters[{index}]"
-            for name in item:
-                if name not in FILTER_KEYS:
-                    raise self.error(
-                        f"{key}.{name}",
-                        "unknown key",
-                        hint=_did_you_mean(name, FILTER_KEYS)
-                        or f"allowed keys here: {', '.join(FILTER_KEYS)}",
-                    )
+            self.check_keys(item, FILTER_KEYS, at=key)
             column = item.get("column")
             if not isinstance(column, str) or not column.strip():
                 raise self.error(f"{key}.column", "every filter needs the column it tests")
