@@ -299,13 +299,13 @@ def add_target_hints(data: Any) -> Any:
 
 
 UNIT_OPTIONS = {
-    "weight": ("Weight unit", "weights", ("kg", "g", "lbs", "oz"), "lbs"),
-    "dimension": ("Dimensions unit", "lengths", ("m", "cm", "mm", "in", "yd"), "in"),
+    "weight": ("Weight unit", "weights", ("kg", "g", "lbs", "oz")),
+    "dimension": ("Dimensions unit", "lengths", ("m", "cm", "mm", "in", "yd")),
 }
 
 
-def _unit_setting(kind: str, value: str) -> dict[str, Any]:
-    label, what, options, default = UNIT_OPTIONS[kind]
+def _unit_setting(kind: str, value: str, default: str) -> dict[str, Any]:
+    label, what, options = UNIT_OPTIONS[kind]
     text = f"This controls what unit you will define {what} in."
     return {
         "id": f"woocommerce_{kind}_unit",
@@ -536,10 +536,21 @@ class Api:
         reads), shaped as WooCommerce answers them (measured on 11.0.1)."""
         store = self.store
 
+        def unit_settings() -> list[dict[str, Any]]:
+            defaults = store.version.default_units
+            return [_unit_setting(kind, unit, defaults[kind]) for kind, unit in store.units.items()]
+
         def product_settings(call: Call, ids: Mapping[str, str]) -> Answer:
-            return Answer(200, [_unit_setting(kind, unit) for kind, unit in store.units.items()])
+            return Answer(200, unit_settings())
+
+        def product_setting(call: Call, ids: Mapping[str, str]) -> Answer:
+            for setting in unit_settings():
+                if setting["id"] == ids["id"]:
+                    return Answer(200, setting)
+            raise ApiError("rest_setting_setting_invalid", "Invalid setting.", 404)
 
         self.add("settings/products", {"GET": ("list", product_settings)})
+        self.add(r"settings/products/(?P<id>[\w-]+)", {"GET": ("get", product_setting)})
 
     def _register_orders(self) -> None:
         self._crud_by_id(

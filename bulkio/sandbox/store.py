@@ -121,7 +121,7 @@ class Store:
         if images not in IMAGE_MODES:
             raise ValueError(f"images must be one of {IMAGE_MODES}, not {images!r}")
         self.version = version or WooVersion()
-        self.units = {"weight": "kg", "dimension": "cm"}
+        self.units = dict(self.version.default_units)
         """``woocommerce_weight_unit`` / ``woocommerce_dimension_unit`` (settings/products)."""
         self.images = images
         self.image_ports = frozenset(int(port) for port in image_ports)

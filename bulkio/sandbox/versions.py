@@ -51,6 +51,16 @@ class WooVersion:
         return self.at_least("9.2")
 
     @property
+    def default_units(self) -> dict[str, str]:
+        """The weight and dimension units of a fresh store: kg / cm on 7.9 (fixed defaults);
+        lbs / in on 11.0.1, whose settings take their defaults from the US locale
+        (``$locale_info['US']``; both measured, conformance case unit-settings). Versions in
+        between follow 11.0.1 from 9.0 on (where the sandbox places them beside it)."""
+        if self.at_least("9.0"):
+            return {"weight": "lbs", "dimension": "in"}
+        return {"weight": "kg", "dimension": "cm"}
+
+    @property
     def brands(self) -> bool:
         """``brands`` on products (the product_brand taxonomy joined core in 9.6)."""
         return self.at_least("9.6")

@@ -151,6 +151,7 @@ def test_round_trip_through_the_woocommerce_layout(
     sandbox_factory: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     source = sandbox_factory(seed_products=60, seed=7)
+    source.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
     with client_for(source) as client:
         # Give the seeded catalog what the seed lacks: images, meta, a default attribute,
         # an ampersand, a newline, a formula-looking name.
@@ -268,6 +269,7 @@ def test_round_trip_through_the_woocommerce_layout(
     takes_ports = "image_ports" in inspect.signature(Sandbox.__init__).parameters
     port = int(source.url.rsplit(":", 1)[1])
     target = sandbox_factory(**({"image_ports": [port]} if takes_ports else {}))
+    target.store.units = dict(source.store.units)  # the same units at both ends
     with client_for(target) as client:
         for name in CLASSES:  # bulkio names existing classes; it does not create them
             client.post("products/shipping_classes", {"name": name})

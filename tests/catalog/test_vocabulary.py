@@ -139,6 +139,7 @@ def test_erp_csv_creates_category_tree_parents_first_and_rerun_writes_nothing(
 
 
 def test_fixed_unit_is_converted_to_the_store_unit(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
     mapping = _write(tmp_path / "erp.toml", ERP_MAPPING)
     source = _write(tmp_path / "artikel.csv", ERP_ROWS)
     run = run_feed(sandbox, mapping, source)
@@ -342,6 +343,7 @@ def test_variation_resource_on_an_empty_store_creates_nothing(
 
 
 def test_units_written_in_the_values_are_converted(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
     mapping = _write(
         tmp_path / "units.toml",
         '[fields]\nsku = "id"\nname = "title"\n'

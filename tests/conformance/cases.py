@@ -1728,3 +1728,69 @@ CASES += [
         ),
     ),
 ]
+
+# What the single import engine reads besides products (session 3): brands, slugs with accents,
+# the product schema that tells which fields a version has, and the unit settings.
+CASES += [
+    case(
+        "brands-route",
+        "products/brands: a hierarchical taxonomy from WooCommerce 9.6 (rest_no_route before);"
+        " names with & come back as &amp;",
+        step(
+            "POST",
+            "products/brands",
+            {"name": "{P} Kettle & Crane"},
+            check=("name", "slug", "parent"),
+            save={"b": "id"},
+        ),
+        step(
+            "POST",
+            "products/brands",
+            {"name": "{P} Line", "parent": {"$ref": "b"}},
+            check=("name", "slug", "parent"),
+            refs={"parent": "b"},
+        ),
+        step("GET", "products/brands", params={"search": "{P}"}, check=("*.name", "#")),
+    ),
+    case(
+        "accented-slugs",
+        "slugs of names with letters remove_accents spells out (ß, ø, æ, ł, ö)",
+        step(
+            "POST",
+            "products/categories",
+            {"name": "{P} Größe Smørrebrød Æble Łódź Öl"},
+            check=("name", "slug"),
+        ),
+    ),
+    case(
+        "products-schema",
+        "OPTIONS products: which fields this version's product schema has",
+        step(
+            "OPTIONS",
+            "products",
+            check=(
+                "namespace",
+                "schema.properties.global_unique_id.type",
+                "schema.properties.brands.type",
+                "schema.properties.sku.type",
+                "schema.properties.regular_price.type",
+            ),
+        ),
+    ),
+    case(
+        "unit-settings",
+        "settings/products/<id>: the weight and dimension units a store keeps (bulkio converts"
+        " file units to them); an unknown setting id",
+        step(
+            "GET",
+            "settings/products/woocommerce_weight_unit",
+            check=("id", "value", "type", "default"),
+        ),
+        step(
+            "GET",
+            "settings/products/woocommerce_dimension_unit",
+            check=("id", "value", "type", "default"),
+        ),
+        step("GET", "settings/products/woocommerce_no_such_unit", check=("data.status",)),
+    ),
+]

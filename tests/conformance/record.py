@@ -31,7 +31,15 @@ RECORDINGS = Path(__file__).parent / "recordings"
 STORE_NAMES = ("wc11", "wc79")
 IMAGE_PORT = 8080
 """WordPress fetches from 80, 443 and 8080 only (``http_allowed_safe_ports``): 8080 it is."""
-TRACKED = ("products", "orders", "products/categories", "products/tags", "customers", "coupons")
+TRACKED = (
+    "products",
+    "orders",
+    "products/categories",
+    "products/tags",
+    "products/brands",
+    "customers",
+    "coupons",
+)
 
 
 def target_for(env: dict[str, str]) -> Target:

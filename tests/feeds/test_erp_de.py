@@ -71,6 +71,7 @@ def stock_of(sb: Sandbox) -> dict[str, int | None]:
 def test_erp_export_builds_the_catalog_with_its_category_tree(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
+    sandbox.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
     report = tmp_path / "report.csv"
     categories_before = {t["id"] for t in sandbox.terms("categories")}  # "Uncategorized"
     result = import_feed(sandbox, ERP, "erp-de", "--report", str(report))

@@ -277,6 +277,7 @@ def test_sale_dates_with_their_format(tmp_path: Path) -> None:
 
 
 def test_woocommerce_csv_in_pounds_and_inches(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
     feed = write(
         tmp_path / "wc.csv",
         "Type,SKU,Name,Published,Regular price,Stock,Weight (lbs),Length (in),Width (in),"

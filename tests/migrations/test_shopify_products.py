@@ -79,6 +79,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Any:
         patch.setenv("BULKIO_HOME", str(report.parent / "home"))
         patch.setenv("XDG_CONFIG_HOME", str(report.parent / "xdg"))
         with Sandbox() as sb:
+            sb.store.units = {"weight": "kg", "dimension": "cm"}  # metric (11.x: lbs, in)
             result = run(sb, "--report", str(report))
             with open(report, encoding="utf-8-sig", newline="") as handle:
                 rejected = list(csv.DictReader(handle))
