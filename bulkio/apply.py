@@ -449,6 +449,16 @@ def spread_chunk_size(items: int, limit: int, concurrency: int) -> int:
     return max(1, min(limit, max(spread, MIN_SPREAD_CHUNK)))
 
 
+def live_concurrency(client: Any, concurrency: int) -> int:
+    """How many writes the client lets through at once right now (its adaptive limit, which
+    starts at 4 and tunes itself), at most ``concurrency``: small runs are spread over that
+    many chunks, not over the width of the thread pool (up to 16 threads wait at the gate)."""
+    limit = getattr(client, "write_limit", None)
+    if isinstance(limit, int) and limit >= 1:
+        return min(limit, max(1, concurrency))
+    return max(1, concurrency)
+
+
 def apply_plan(
     client: Any,
     plan: Plan,
@@ -480,7 +490,7 @@ def apply_plan(
         target_seconds=target_seconds,
     )
     ops = plan.writes
-    size = spread_chunk_size(len(ops), applier.limit, concurrency)
+    size = spread_chunk_size(len(ops), applier.limit, live_concurrency(client, concurrency))
     # One batch route per chunk: variations (stock plans) go to their parent's variations/batch.
     groups: dict[int | None, list[PlanItem]] = {}
     for op in ops:

@@ -44,7 +44,9 @@ ENV_CA_BUNDLE = "BULKIO_CA_BUNDLE"
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for an answer: generous, because a batch of 100 rich items can take 10 s+."""
 DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_MAX_CONCURRENCY = 4
+DEFAULT_MAX_CONCURRENCY = 16
+"""The ceiling of the adaptive number of requests in flight (it starts at 4 and tunes itself,
+``bulkio.store.limiter``)."""
 
 PROFILE_KEYS = frozenset(
     {

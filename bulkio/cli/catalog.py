@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from bulkio.cli.common import handle_errors, output_file_in_existing_dir
-from bulkio.cli.connection import client_from_options, store_options
+from bulkio.cli.connection import client_from_options, concurrency_options, store_options
 from bulkio.cli.export import export_group
 from bulkio.cli.importing import apply_saved, common_options, import_file
 from bulkio.cli.safety_options import SafetyCli, safety_options
@@ -177,7 +177,7 @@ def catalog_apply_command(
 @click.option("--modified-after", metavar="WHEN", help="Last modified at or after WHEN (UTC).")
 @click.option("--modified-before", metavar="WHEN", help="Last modified before WHEN.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
+@concurrency_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary.")
 @store_options
 @handle_errors
@@ -244,7 +244,7 @@ def export_products_command(
                 "Parquet or JSON lines (e.g. -m mappings/export-products-simple.toml)",
             )
 
-    with client_from_options(**options, max_concurrency=concurrency) as client:
+    with client_from_options(**options, concurrency=concurrency) as client:
         category_id = None
         if category is not None:
             category_id = resolve_category(TermIndex.load(client, "categories"), category)
@@ -269,7 +269,11 @@ def export_products_command(
                 )
             return
         result = export_products(
-            client, output, overwrite=overwrite, concurrency=concurrency, query=query
+            client,
+            output,
+            overwrite=overwrite,
+            concurrency=concurrency or client.max_concurrency,
+            query=query,
         )
     if not quiet:
         click.echo(

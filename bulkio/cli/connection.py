@@ -24,6 +24,7 @@ import click
 from bulkio.cli.common import FiniteFloatRange
 from bulkio.config import (
     AUTH_MODES,
+    DEFAULT_MAX_CONCURRENCY,
     ENV_CONFIG,
     ENV_KEY,
     ENV_PROFILE,
@@ -37,6 +38,10 @@ from bulkio.config import (
 from bulkio.store import StoreClient
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_CONCURRENCY_CAP = 64
+"""The highest ``--max-concurrency``/``--concurrency`` accepted: more requests in flight than
+this helps no WooCommerce host and looks like an attack to its firewall."""
 
 STORE_OPTION_NAMES = (
     "url",
@@ -143,6 +148,45 @@ def store_options(func: F) -> F:
     return func
 
 
+def concurrency_options(func: F) -> F:
+    """``--max-concurrency N`` (adaptive ceiling) and ``--concurrency N`` (fixed) for every
+    command that talks to a store; both land in the command's keyword arguments and go to
+    :func:`client_from_options` from there.
+
+    The default is adaptive: the client starts at 4 requests in flight, raises the number while
+    the store's throughput rises and backs off on 429/503/timeouts and slow answers
+    (``bulkio.store.limiter``), never above ``--max-concurrency``. ``--concurrency`` fixes the
+    number instead, for people who know their host (e.g. 2 on shared hosting that refuses a
+    third request)."""
+    for option in reversed(concurrency_option_list()):
+        func = option(func)
+    return func
+
+
+def concurrency_option_list() -> list[Callable[[F], F]]:
+    """The two options of :func:`concurrency_options`, for a command's own option list."""
+    return [
+        click.option(
+            "--max-concurrency",
+            "max_concurrency",
+            type=click.IntRange(1, MAX_CONCURRENCY_CAP),
+            default=None,
+            metavar="N",
+            help="Most requests in flight at once; bulkio tunes the number up to this by "
+            f"itself from the store's answers [default: {DEFAULT_MAX_CONCURRENCY}, or the "
+            "profile's max_concurrency].",
+        ),
+        click.option(
+            "--concurrency",
+            "concurrency",
+            type=click.IntRange(1, MAX_CONCURRENCY_CAP),
+            default=None,
+            metavar="N",
+            help="Exactly N requests in flight, no tuning (for a host whose limit you know).",
+        ),
+    ]
+
+
 def enable_http_debug_log() -> None:
     """Send ``bulkio.store`` debug lines (redacted URLs, status, timing, retries) to stderr."""
     logger = logging.getLogger("bulkio.store")
@@ -181,7 +225,12 @@ def settings_from_options(
 def client_from_options(**options: Any) -> StoreClient:
     """A :class:`StoreClient` from ``@store_options`` values (other keys are ignored).
 
-    ``max_concurrency`` and ``max_attempts`` may be given too.
+    ``max_concurrency`` (the adaptive ceiling), ``concurrency`` (a fixed number in flight; wins
+    over the ceiling) and ``max_attempts`` may be given too. The client's ``max_concurrency``
+    is then the width a caller's thread pool needs (the limiter gates the threads).
     """
-    settings = settings_from_options(**options)
+    fixed = options.get("concurrency")
+    settings = settings_from_options(**{k: v for k, v in options.items() if k != "concurrency"})
+    if fixed is not None:
+        return StoreClient(settings, fixed_concurrency=int(fixed))
     return StoreClient(settings, max_concurrency=options.get("max_concurrency"))

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bulkio.cli.common import FiniteFloatRange, handle_errors
-from bulkio.cli.connection import client_from_options, store_options
+from bulkio.cli.connection import client_from_options, concurrency_options, store_options
 from bulkio.cli.jsonout import emit, json_errors, json_option
 from bulkio.errors import UsageError
 from bulkio.export import (
@@ -150,13 +150,7 @@ def export_group() -> None:
     default=None,
     help="hash: stable SHA-256 prefix; mask: j***@example.com. Applies to every cell.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=None,
-    metavar="N",
-    help="Pages fetched at once [default: the connection's max concurrency, 4].",
-)
+@concurrency_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @json_option
 @store_options
@@ -223,8 +217,7 @@ def export_orders_command(
     incremental = (
         Incremental(state_file=state_file, margin_seconds=safety_margin) if since_last_run else None
     )
-    connection["max_concurrency"] = concurrency
-    with client_from_options(**connection) as client:
+    with client_from_options(**connection, concurrency=concurrency) as client:
         try:
             result = export_orders(
                 client,

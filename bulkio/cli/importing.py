@@ -23,10 +23,10 @@ from typing import Any, NoReturn
 import click
 from tqdm import tqdm
 
-from bulkio.apply import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, ApplyResult
+from bulkio.apply import DEFAULT_BATCH_SIZE, ApplyResult
 from bulkio.catalog.render import render_catalog_plan, render_catalog_result
 from bulkio.cli.common import output_file_in_existing_dir
-from bulkio.cli.connection import client_from_options
+from bulkio.cli.connection import client_from_options, concurrency_option_list
 from bulkio.cli.safety_options import SafetyCli
 from bulkio.engine import Hooks, ImportResult, SavedApply, apply_plan, run_import
 from bulkio.engine.view import is_plain
@@ -100,7 +100,8 @@ def rows_read_hook(advance: Callable[[int], object]) -> Callable[[int], None]:
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--report --json --concurrency --batch-size -q`` (import, catalog import, apply)."""
+    """``--report --json --max-concurrency --concurrency --batch-size -q`` (import, catalog
+    import, apply)."""
     options = [
         click.option(
             "--report",
@@ -122,13 +123,7 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--json", "as_json", is_flag=True, help="Print one JSON document instead of text."
         ),
-        click.option(
-            "--concurrency",
-            type=click.IntRange(1, 16),
-            default=DEFAULT_CONCURRENCY,
-            show_default=True,
-            help="Requests in flight at once (batch writes and page reads).",
-        ),
+        *concurrency_option_list(),
         click.option(
             "--batch-size",
             type=click.IntRange(1, 100),
@@ -294,7 +289,7 @@ def import_file(
     plan_out: Path | None,
     report_path: Path | None,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     batch_size: int,
     quiet: bool,
     safety: SafetyCli,
@@ -311,7 +306,7 @@ def import_file(
     for warning in mapping.warnings:  # e.g. stock_status where stock may be managed
         out.problem(f"warning: {printable(warning)}")
     options = safety.resolve(mapping)  # limits, missing policy, lock and log options
-    with client_from_options(**connection, max_concurrency=concurrency) as client:
+    with client_from_options(**connection, concurrency=concurrency) as client:
         result = run_import(
             client,
             mapping,
@@ -340,6 +335,6 @@ def apply_saved(
 ) -> None:
     """``bulkio apply`` and ``bulkio catalog apply``: apply, print, exit."""
     out = Output(quiet=quiet, as_json=as_json)
-    with client_from_options(**connection, max_concurrency=saved.concurrency) as client:
+    with client_from_options(**connection, concurrency=saved.concurrency) as client:
         result = apply_plan(client, plan_path, options=saved, hooks=hooks_for(out))
     report_and_exit(out, result, report_path=report_path, report_html=report_html)

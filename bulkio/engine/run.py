@@ -110,10 +110,20 @@ class Hooks:
     """Called with the planned (not yet limit-checked, not yet applied) result."""
 
 
-def _open_client(target: Any, concurrency: int) -> contextlib.AbstractContextManager[Any]:
+def _open_client(target: Any, concurrency: int | None) -> contextlib.AbstractContextManager[Any]:
     if hasattr(target, "batch"):  # a StoreClient (or anything that talks like one)
         return contextlib.nullcontext(target)
     return StoreClient(target, max_concurrency=concurrency)
+
+
+def pool_width(client: Any, concurrency: int | None) -> int:
+    """Threads a run keeps sending with: the caller's number, else the client's ceiling.
+
+    An adaptive client gates the threads with its own limit (``bulkio.store.limiter``), so the
+    pool must be as wide as the limit may grow, not as the limit it starts at."""
+    if concurrency:
+        return concurrency
+    return int(getattr(client, "max_concurrency", None) or DEFAULT_CONCURRENCY)
 
 
 def _load(mapping: Mapping | str | Path) -> Mapping:
@@ -128,7 +138,7 @@ def run_import(
     dry_run: bool = False,
     limits: Limits | None = None,
     options: RunOptions | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     plan_out: str | Path | None = None,
     hooks: Hooks | None = None,
@@ -138,10 +148,11 @@ def run_import(
     ``store`` is a :class:`bulkio.store.StoreClient` or :class:`bulkio.config.ConnectionSettings`.
     ``options`` (:class:`bulkio.safeguard.RunOptions`: limits, missing policy's
     ``allow_delete``, runs directory, log file, lock wait) default to the mapping's own;
-    ``limits`` replaces just the limits. Errors that stop a run before it plans (unreadable
-    file or mapping, lock held, store unreachable) raise :class:`bulkio.errors.BulkioError`
-    with their exit code; a limit breach does not raise: ``result.stopped`` is set and
-    nothing was written.
+    ``limits`` replaces just the limits. ``concurrency``: threads sending at once (default: the
+    client's ``max_concurrency``, the ceiling its adaptive limit tunes up to). Errors that stop
+    a run before it plans (unreadable file or mapping, lock held, store unreachable) raise
+    :class:`bulkio.errors.BulkioError` with their exit code; a limit breach does not raise:
+    ``result.stopped`` is set and nothing was written.
     """
     hooks = hooks or Hooks()
     mapping = _load(mapping)
@@ -178,7 +189,7 @@ def run_import(
                     mapping,
                     feed,
                     dry_run,
-                    concurrency,
+                    pool_width(client, concurrency),
                     batch_size,
                     plan_out,
                     hooks,

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bulkio.apply import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, ItemOutcome
+from bulkio.apply import DEFAULT_BATCH_SIZE, ItemOutcome
 from bulkio.apply import apply_plan as apply_items
 from bulkio.catalog.planfile import FORMAT as CATALOG_FORMAT
 from bulkio.catalog.planfile import check_inputs, load_saved_plan, restrict_to_saved
 from bulkio.engine.kinds import PRODUCT, Planned, kind_for_plan
-from bulkio.engine.run import Hooks, ImportResult, _open_client, finish_stats
+from bulkio.engine.run import Hooks, ImportResult, _open_client, finish_stats, pool_width
 from bulkio.errors import BulkioError, InputError, SafetyLimitError, UsageError
 from bulkio.mapping import load_mapping
 from bulkio.plan.model import Plan
@@ -45,7 +45,8 @@ class SavedApply:
     no_limits: bool = False
     runs_dir: str | Path | None = None
     wait_lock: float = 0.0
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int | None = None
+    """Threads sending at once; None: the client's ``max_concurrency`` (its adaptive ceiling)."""
     batch_size: int = DEFAULT_BATCH_SIZE
 
 
@@ -168,7 +169,8 @@ def _check_and_apply(
 ) -> None:
     """Re-read what the plan touches, then write what is still to do (and its missing-product
     actions, each re-checked)."""
-    fresh, refused = kind_for_plan(plan).check_saved(client, plan, concurrency=options.concurrency)
+    width = pool_width(client, options.concurrency)
+    fresh, refused = kind_for_plan(plan).check_saved(client, plan, concurrency=width)
     # Rejected rows were reported when the plan was made; applying does not repeat them.
     result.plan = replace(fresh, rejected=[])
     result.check = check_line(plan, fresh, refused)
@@ -178,14 +180,14 @@ def _check_and_apply(
         applied = apply_items(
             client,
             result.plan,
-            concurrency=options.concurrency,
+            concurrency=width,
             batch_size=options.batch_size,
             progress=progress,
             prior=refused,
             on_outcome=run.on_outcome,
         )
     missing = apply_saved_missing(
-        client, fresh, log=run.log, concurrency=options.concurrency, batch_size=options.batch_size
+        client, fresh, log=run.log, concurrency=width, batch_size=options.batch_size
     )
     applied.outcomes.extend(o for o in missing if o.outcome in ("failed", "refused"))
     result.applied, result.missing = applied, missing
@@ -230,8 +232,9 @@ def _replan_and_apply(
     made: list[ImportResult],
 ) -> None:
     feed = PRODUCT.read(mapping, Path(saved.source), bar=hooks.bar)
+    width = pool_width(client, options.concurrency)
     planned: Planned = PRODUCT.plan(
-        client, mapping, feed, store_url=store_url, concurrency=options.concurrency, bar=hooks.bar
+        client, mapping, feed, store_url=store_url, concurrency=width, bar=hooks.bar
     )
     assert planned.catalog is not None
     prior = restrict_to_saved(planned.catalog, saved)
@@ -259,7 +262,7 @@ def _replan_and_apply(
     result.applied = PRODUCT.apply(
         client,
         planned,
-        concurrency=options.concurrency,
+        concurrency=width,
         batch_size=options.batch_size,
         progress=None,
         on_outcome=run.on_outcome,

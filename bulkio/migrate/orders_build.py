@@ -201,8 +201,14 @@ class OrderDraft:
         return None if text == "" else Decimal(text)
 
     @property
-    def email(self) -> str:
+    def given_email(self) -> str:
         return self.values.get("email", "") or self.values.get("billing.email", "")
+
+    @property
+    def email(self) -> str:
+        """The address the order gets; "" when WordPress would refuse it (kept in meta)."""
+        given = self.given_email
+        return given if wp_is_email(given) else ""
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -620,6 +626,8 @@ def order_meta(draft: OrderDraft, built: Built) -> dict[str, str]:
         meta["_bulkio_tax_mode"] = built.tax_mode
     if values.get("tax_name"):
         meta["_bulkio_tax_name"] = values["tax_name"]
+    if draft.given_email and not draft.email:
+        meta["_bulkio_email"] = draft.given_email
     if values.get("discount_codes"):
         meta["_bulkio_discount_codes"] = values["discount_codes"]
     if values.get("refunded_total") and Decimal(values["refunded_total"]) != 0:
@@ -647,6 +655,31 @@ def customer_payload(
     if customer_id and int(held.get("customer_id") or 0) != customer_id:
         payload["customer_id"] = customer_id
     return payload if len(payload) > 1 else None
+
+
+_LOCAL_CHARS = set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-"
+)
+_DOMAIN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def wp_is_email(text: str) -> bool:
+    """WordPress's ``is_email()`` (which WooCommerce's ``set_billing_email`` and the customers
+    list's ``email`` filter apply): ASCII only, a local part of its allowed characters, a domain
+    of at least two labels. ``Ayşe.Weber@example.com`` is not an address to WordPress."""
+    if len(text) < 6 or text.count("@") != 1:
+        return False
+    local, domain = text.split("@")
+    if not local or not set(local) <= _LOCAL_CHARS:
+        return False
+    if ".." in domain or domain.strip(".") != domain:
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return False
+    return all(
+        label and set(label) <= _DOMAIN_CHARS and label.strip("-") == label for label in labels
+    )
 
 
 def meta_value(order: Mapping[str, Any], key: str) -> str | None:

@@ -297,6 +297,12 @@ class StoreClient:
             f"auth={self.auth_mode!r}, max_concurrency={self.max_concurrency})"
         )
 
+    @property
+    def write_limit(self) -> int:
+        """Writes the client lets through at once right now (the adaptive limit, or the fixed
+        number): what a caller spreads a small run over."""
+        return self.limiters["writes"].limit
+
     # -- API root --------------------------------------------------------------------------
 
     @property
