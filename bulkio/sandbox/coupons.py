@@ -15,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from bulkio.sandbox import dates
@@ -32,6 +33,7 @@ from bulkio.sandbox.resource import (
     stored_doc,
 )
 from bulkio.sandbox.store import BLANK_DOCS, Store, doc_of, money, stock_amount, truthy
+from bulkio.sandbox.text import kses_post
 
 KIND = "shop_coupon"
 DISCOUNT_TYPES = ("percent", "fixed_cart", "fixed_product")
@@ -99,19 +101,31 @@ def _blank_coupon() -> dict[str, Any]:
 BLANK_DOCS[KIND] = _blank_coupon
 
 
-def format_code(value: Any) -> str:
-    """``wc_format_coupon_code``: entities decoded, tags dropped, trimmed, lower-cased."""
-    text = html.unescape(str(value))
-    text = re.sub(r"<[^>]*>", "", text)
-    return text.strip().lower()
+def _stripslashes(text: str) -> str:
+    return re.sub(r"\\(.?)", lambda m: m.group(1), text, flags=re.S)
+
+
+def format_code(value: Any, *, modern: bool = True) -> str:
+    """``wc_format_coupon_code`` and the post title it becomes, as answered (measured, case
+    ``coupons-stored-forms``): entities decoded, backslashes dropped (the title is unslashed),
+    trimmed, lone ``&`` answered as ``&amp;``, lower-cased. 11.0.1 drops tags; 7.9
+    (``wp_filter_kses``) keeps them and answers quotes with a backslash."""
+    text = _stripslashes(html.unescape(str(value)))
+    if modern:
+        text = re.sub(r"<[^>]*>", "", text)
+    text = text.strip(" \t\n\r\0\x0b").replace("&", "&amp;")
+    if not modern:
+        text = text.replace("'", "\\'").replace('"', '\\"')
+    return text.lower()
 
 
 def _decimal(value: Any) -> str:
-    """Money kept by ``wc_format_decimal`` and answered with two decimals."""
+    """Money kept by ``wc_format_decimal`` and answered with two decimals, rounded half up
+    (PHP's ``round``: "10.005" → "10.01", measured)."""
     text = money(value)
     try:
-        return f"{float(text or 0):.2f}"
-    except ValueError:
+        return str(Decimal(text or "0").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    except InvalidOperation:
         return "0.00"
 
 
@@ -139,11 +153,12 @@ def expiry_gmt(store: Store, value: Any) -> str | None:
 
 
 def _id_list(value: Any) -> list[int]:
+    """``wp_parse_id_list``: whole numbers, each once, in the order sent; zeros dropped."""
     items = value if isinstance(value, list) else [value]
-    result = []
+    result: list[int] = []
     for item in items:
         number = stock_amount(item) or 0
-        if number:
+        if number and int(number) not in result:
             result.append(int(number))
     return result
 
@@ -177,7 +192,7 @@ def _modern(store: Store) -> bool:
 def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id: int) -> None:
     """Props in the order ``prepare_object_for_database`` sets them; ``null`` leaves a prop."""
     if payload.get("code") is not None:
-        code = format_code(payload["code"])
+        code = format_code(payload["code"], modern=_modern(store))
         if _code_holder(store, code, own_id) is not None:
             raise ApiError(
                 "woocommerce_rest_coupon_code_already_exists", "The coupon code already exists", 400
@@ -205,8 +220,13 @@ def _apply(store: Store, doc: dict[str, Any], payload: Mapping[str, Any], own_id
     if payload.get("email_restrictions") is not None:
         doc["email_restrictions"] = _emails(payload["email_restrictions"])
     if payload.get("description") is not None:
-        doc["description"] = str(payload["description"])
-    if payload.get("status") in STATUSES:
+        # wp_filter_post_kses, then the post is unslashed (backslashes dropped, measured)
+        doc["description"] = kses_post(
+            _stripslashes(str(payload["description"])), modern=store.version.modern_kses
+        )
+    if payload.get("status") in STATUSES and _modern(store):
+        # 7.9's data store creates every coupon published and never writes post_status on
+        # update (a trashed coupon stays in the trash: case coupons-restore)
         doc["status"] = payload["status"]
     if isinstance(payload.get("meta_data"), list):
         from bulkio.sandbox.products import _meta_merge  # one rule for meta of every resource
@@ -263,7 +283,7 @@ def get_coupon(store: Store, coupon_id: int) -> dict[str, Any]:
 
 def coupon_by_code(store: Store, code: str) -> dict[str, Any] | None:
     """The published coupon with that code (as WooCommerce formats it), for tests."""
-    found = _code_holder(store, format_code(code), 0)
+    found = _code_holder(store, format_code(code, modern=_modern(store)), 0)
     return None if found is None else get_coupon(store, found)
 
 
@@ -308,7 +328,8 @@ def list_coupons(store: Store, params: Mapping[str, Any]) -> Listed:
     statuses = as_enum_list(params, "status", LIST_STATUSES) or ["any"]
     order_sql = order_clause(params, ORDERBY, "date", "desc", POST_ORDER_COLUMNS, include)
     if params.get("code") not in (None, ""):
-        query.add("id = ?", _code_holder(store, format_code(params["code"]), 0) or 0)
+        code = format_code(params["code"], modern=_modern(store))
+        query.add("id = ?", _code_holder(store, code, 0) or 0)
     query.status(statuses, ("trash", "auto-draft"))
     query.search("name")
     query.dates(store)

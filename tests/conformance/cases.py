@@ -1501,6 +1501,79 @@ CASES += [
         step("DELETE", "coupons/{t}", check=("message", "data")),
     ),
     case(
+        "coupons-stored-forms",
+        "what the store keeps of codes (entities, tags, quotes, backslashes), amounts with more "
+        "than two places, e-mail and id lists with repeats, a description with markup; usage "
+        'limits cleared with 0 (a single PUT refuses "")',
+        step(
+            "POST",
+            "coupons/batch",
+            {
+                "create": [
+                    {"code": "{P} A&B"},
+                    {"code": "{P} <b>Bold</b> Code"},
+                    {"code": '{P} it\'s "q"'},
+                    {"code": "{P}\\back"},
+                    {"code": "{P} ÄÖÜ-ß"},
+                ]
+            },
+            check=("create.*.code", "create.*.error"),
+        ),
+        step("GET", "coupons", params={"code": "{P} A&B", "_fields": "code"}, check=("*.code",)),
+        step(
+            "POST",
+            "coupons",
+            {
+                "code": "{P}-vals",
+                "amount": "10.005",
+                "minimum_amount": "",
+                "maximum_amount": "99.999",
+                "usage_limit": 0,
+                "email_restrictions": [" {P}.A@Example.com ", "{pl}.a@example.com"],
+                "product_ids": [99999930, 99999910, 99999920, 99999910],
+                "description": "Flyer &amp; more <script>x</script> <b>b</b> a\\b",
+            },
+            check=(
+                "amount",
+                "minimum_amount",
+                "maximum_amount",
+                "usage_limit",
+                "email_restrictions",
+                "product_ids",
+                "description",
+            ),
+            save={"c": "id"},
+        ),
+        step(
+            "PUT",
+            "coupons/{c}",
+            {"usage_limit": 5, "amount": "12.345"},
+            check=("usage_limit", "amount"),
+        ),
+        step("PUT", "coupons/{c}", {"usage_limit": 0}, check=("usage_limit",)),
+        step("PUT", "coupons/{c}", {"usage_limit": ""}, check=("message",)),
+    ),
+    case(
+        "coupons-restore",
+        "a trashed coupon found by search in the trash; status publish restores it on 11.0.1 and "
+        "is ignored by 7.9; 7.9 creates every coupon published (a draft does not hold its code "
+        "on 11.0.1)",
+        step("POST", "coupons", {"code": "{P}-R", "amount": "2"}, save={"r": "id"}),
+        step("DELETE", "coupons/{r}", check=("status",), server_error=True),
+        step(
+            "GET",
+            "coupons",
+            params={"status": "trash", "search": "{pl}-r", "_fields": "code,status"},
+            check=("*.code", "*.status"),
+        ),
+        step(
+            "PUT", "coupons/{r}", {"status": "publish", "amount": "3"}, check=("status", "amount")
+        ),
+        step("GET", "coupons", params={"code": "{P}-R", "_fields": "code,status"}, check=(".",)),
+        step("POST", "coupons", {"code": "{P}-D", "status": "draft"}, check=("code", "status")),
+        step("POST", "coupons", {"code": "{P}-d"}, check=("code", "status", "message")),
+    ),
+    case(
         "orders-history",
         "an order as an import would send it: the dates, taxes and totals given are not kept, "
         "a paid status reduces stock (line meta _reduced_stock), meta and notes are kept",
