@@ -188,7 +188,7 @@ class _Applier:
         started = time.monotonic()
         try:
             result = self.client.batch(
-                batch_route(ops[0]),
+                batch_route(ops[0], self.plan.resource),
                 create=[op.payload for op in creates],
                 update=[op.payload for op in updates],
             )
@@ -242,7 +242,8 @@ class _Applier:
         if self.store_down is not None:
             return False
         try:
-            self.client.get_page("products", {"_fields": "id"}, page=1, per_page=1)
+            route = batch_route(PlanItem("create", 0, ""), self.plan.resource)
+            self.client.get_page(route, {"_fields": "id"}, page=1, per_page=1)
         except AuthenticationError:
             raise
         except StoreError:
@@ -281,7 +282,9 @@ class _Applier:
                         ItemOutcome(op.line, op.sku, op.action, outcome, product_id, code, note)  # type: ignore[arg-type]
                     )
                 elif (
-                    op.action == "create" and _error_fields(item.error)[0] == "product_invalid_sku"
+                    op.action == "create"
+                    and self.plan.resource in PRODUCT_RESOURCES
+                    and _error_fields(item.error)[0] == "product_invalid_sku"
                 ):
                     taken_skus.append(op)
                 else:
@@ -428,9 +431,19 @@ def written_fields(plan: Plan) -> list[str]:
     return names
 
 
-def batch_route(item: PlanItem) -> str:
-    """Where an item is written: ``products/batch`` or, for a variation (stock plans), its
-    parent's ``products/<parent>/variations/batch``."""
+PRODUCT_RESOURCES = ("product", "variation", "stock")
+"""Plans written to ``products/batch``; the product reads after a failed create (reconcile by
+SKU) are theirs alone."""
+RECORD_ROUTES = {"customer": "customers", "coupon": "coupons", "order": "orders"}
+"""Record kinds (:mod:`bulkio.migrate`): plan resource → the collection written in batches."""
+
+
+def batch_route(item: PlanItem, resource: str = "product") -> str:
+    """Where an item is written (``<route>/batch``): by the plan's resource — ``customers``,
+    ``coupons``, ``orders`` — else ``products`` or, for a variation (stock plans), its
+    parent's ``products/<parent>/variations``."""
+    if resource in RECORD_ROUTES:
+        return RECORD_ROUTES[resource]
     parent = getattr(item, "parent_id", None)
     return f"products/{parent}/variations" if parent else "products"
 

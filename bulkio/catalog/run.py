@@ -13,7 +13,7 @@ from typing import Any
 from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
 from bulkio.catalog.feed import CatalogFeed, read_feed
 from bulkio.catalog.plan import CatalogPlan, plan_feed
-from bulkio.mapping import load_mapping
+from bulkio.mapping import load_product_mapping
 from bulkio.mapping.model import Mapping
 
 
@@ -57,7 +57,7 @@ def import_catalog(
     batch_size: int = 100,
 ) -> CatalogRun:
     if not isinstance(mapping, Mapping):
-        mapping = load_mapping(mapping)
+        mapping = load_product_mapping(mapping)
     run = plan_catalog(client, mapping, source, concurrency=concurrency)
     if not dry_run and run.plan.has_changes:
         run.result = apply_catalog_plan(

@@ -71,6 +71,11 @@ def validate(mapping_path: str, sample: str | None, rows: int, as_json: bool, qu
         _validate_export(mapping_path, sample, as_json, quiet)
         return
     mapping = load_mapping(mapping_path)
+    if not isinstance(mapping, Mapping):  # customers, coupons, orders (bulkio.migrate)
+        from bulkio.migrate.validate import validate_record_mapping
+
+        validate_record_mapping(mapping, sample, rows, as_json, quiet)
+        return
     if uses_catalog_vocabulary(mapping) and sample:
         # grouping, attributes, term and image lists: read as the import reads them
         _validate_catalog(mapping, sample_check(mapping, sample, rows), as_json, quiet)

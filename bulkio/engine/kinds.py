@@ -48,6 +48,9 @@ class Feed:
     """Stock feeds: the validated rows."""
     catalog: CatalogFeed | None = None
     """Product feeds: items with their variations."""
+    data: Any = None
+    """Record kinds (customers, coupons, orders): their rows
+    (:class:`bulkio.migrate.rows.RecordRows`)."""
 
 
 @dataclass
@@ -61,10 +64,13 @@ class Planned:
     """Product plans: the catalog plan the product kind applies."""
     catalog_result: CatalogResult | None = None
     """Product plans, once applied: terms, attributes, products and variations written."""
+    messages: list[str] = field(default_factory=list)
+    """Record kinds: what the plan wants said (e.g. the account e-mails a run turns off)."""
 
     @property
     def notes(self) -> list[str]:
-        return list(self.catalog.notes) if self.catalog is not None else []
+        notes = list(self.catalog.notes) if self.catalog is not None else []
+        return [*notes, *self.messages]
 
 
 class Kind(Protocol):
@@ -241,9 +247,10 @@ KINDS: dict[str, Kind] = {"product": PRODUCT, "variation": PRODUCT, "stock": STO
 
 
 def kind_for(mapping: Any) -> Kind:
-    """The kind of a mapping's ``[target] resource``."""
+    """The kind of a mapping's ``[target] resource``: products and stock here, record kinds
+    (customer, coupon, order) from :mod:`bulkio.migrate`, imported when first named."""
     resource = str(getattr(getattr(mapping, "target", None), "resource", "product") or "product")
-    kind = KINDS.get(resource)
+    kind = KINDS.get(resource) or _record_kind(resource)
     if kind is None:
         raise MappingError(
             getattr(mapping, "path", "mapping"),
@@ -255,4 +262,12 @@ def kind_for(mapping: Any) -> Kind:
 
 def kind_for_plan(plan: Plan) -> Kind:
     """The kind that re-checks a saved plan (its ``resource``)."""
-    return STOCK if plan.resource == "stock" else PRODUCT
+    if plan.resource == "stock":
+        return STOCK
+    return _record_kind(plan.resource) or PRODUCT
+
+
+def _record_kind(resource: str) -> Kind | None:
+    from bulkio.migrate import record_kind
+
+    return record_kind(resource)

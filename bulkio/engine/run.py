@@ -24,6 +24,7 @@ from bulkio.errors import InputError, SafetyLimitError
 from bulkio.exitcodes import ExitCode
 from bulkio.mapping import load_mapping
 from bulkio.mapping.model import Mapping
+from bulkio.migrate.mapping import RecordMapping
 from bulkio.plan.model import Plan
 from bulkio.records import RecordSet
 from bulkio.safeguard import GuardedRun, RunOptions
@@ -126,13 +127,15 @@ def pool_width(client: Any, concurrency: int | None) -> int:
     return int(getattr(client, "max_concurrency", None) or DEFAULT_CONCURRENCY)
 
 
-def _load(mapping: Mapping | str | Path) -> Mapping:
-    return mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
+def _load(mapping: Mapping | RecordMapping | str | Path) -> Mapping | RecordMapping:
+    if isinstance(mapping, Mapping | RecordMapping):
+        return mapping
+    return load_mapping(Path(mapping))
 
 
 def run_import(
     store: Any,
-    mapping: Mapping | str | Path,
+    mapping: Mapping | RecordMapping | str | Path,
     source: str | Path,
     *,
     dry_run: bool = False,
@@ -207,7 +210,7 @@ def _planned_run(
     client: Any,
     run: GuardedRun,
     kind: Kind,
-    mapping: Mapping,
+    mapping: Mapping | RecordMapping,
     feed: Feed,
     dry_run: bool,
     concurrency: int,

@@ -16,6 +16,7 @@ the safety limits first (the mapping's ``[limits]`` saved in the plan ← the ca
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -170,13 +171,18 @@ def _check_and_apply(
     """Re-read what the plan touches, then write what is still to do (and its missing-product
     actions, each re-checked)."""
     width = pool_width(client, options.concurrency)
-    fresh, refused = kind_for_plan(plan).check_saved(client, plan, concurrency=width)
+    kind = kind_for_plan(plan)
+    fresh, refused = kind.check_saved(client, plan, concurrency=width)
     # Rejected rows were reported when the plan was made; applying does not repeat them.
     result.plan = replace(fresh, rejected=[])
     result.check = check_line(plan, fresh, refused)
     if hooks.on_plan is not None:
         hooks.on_plan(result)
-    with hooks.bar("applying", len(fresh.writes), "row") as progress:
+    # Record kinds may set the store up around the writes (customers: the new-account e-mail
+    # off while creating, as the plan said).
+    applying = getattr(kind, "applying", None)
+    around = applying(client, result.plan) if applying else contextlib.nullcontext()
+    with hooks.bar("applying", len(fresh.writes), "row") as progress, around:
         applied = apply_items(
             client,
             result.plan,

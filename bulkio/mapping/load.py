@@ -146,12 +146,21 @@ _TOML_TYPE_NAMES: dict[type, str] = {
 
 
 def load_mapping(path: str | Path) -> Mapping:
-    """Load and validate a mapping file; raise MappingError naming the file and key.
+    """Load and validate a product or stock mapping file; raise MappingError naming the file
+    and key. (:func:`bulkio.mapping.load_mapping` also loads record mappings.)
 
     ``path`` may also name a shipped mapping (``supplier-csv``, see :mod:`bulkio.shipped`).
     """
     data, mapping_path = read_mapping_toml(path)  # shared with export mappings
     return parse_mapping(data, mapping_path)
+
+
+def is_record_mapping(data: dict[str, Any]) -> bool:
+    """Whether parsed TOML names a record resource (customer, coupon, order)."""
+    from bulkio.migrate import is_record_resource
+
+    target = data.get("target")
+    return isinstance(target, dict) and is_record_resource(target.get("resource"))
 
 
 def parse_mapping(data: dict[str, Any], path: str | Path) -> Mapping:

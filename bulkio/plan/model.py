@@ -170,6 +170,9 @@ class Plan:
     mapping_limits: dict[str, Any] | None = None
     """The mapping's ``[limits]`` table as written, saved so ``bulkio apply`` re-checks the
     same limits (None: a plan saved before plans carried them)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific decisions the plan was shown with and must be applied with (record kinds:
+    e.g. customers' ``account_emails``); saved as ``options`` when not empty."""
 
     @property
     def writes(self) -> list[PlanItem]:
@@ -219,6 +222,7 @@ class Plan:
             "rejected": [vars(rejection) for rejection in self.rejected],
             "trashed": [vars(entry) for entry in self.trashed],
             "missing": [item.to_dict() for item in self.missing],
+            **({"options": dict(self.options)} if self.options else {}),
         }
 
     def to_json(self, *, indent: int | None = 1) -> str:
@@ -260,6 +264,7 @@ class Plan:
                 created_at=data.get("created_at"),
                 feed_rows=None if data.get("feed_rows") is None else int(data["feed_rows"]),
                 mapping_limits=_limits_from_json((data.get("mapping") or {}).get("limits")),
+                options=dict(data.get("options") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(path, f"malformed plan entry: {exc}") from exc
@@ -299,6 +304,8 @@ def _canonical_from_json(name: str, value: Any) -> CanonicalValue:
     spec = field_spec(name)
     if spec is not None and spec.kind == "terms" and isinstance(value, list):
         return tuple(int(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return tuple(value)  # record kinds' lists (coupon e-mail restrictions, …)
     if value is None or isinstance(value, str | int | bool):
         return value
     raise ValueError(f"unexpected value {value!r} for field {name!r}")

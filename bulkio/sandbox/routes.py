@@ -550,6 +550,37 @@ class Api:
             raise ApiError("rest_setting_setting_invalid", "Invalid setting.", 404)
 
         self.add("settings/products", {"GET": ("list", product_settings)})
+
+        def email_enabled(call: Call, ids: Mapping[str, str]) -> Answer:
+            group = ids["group"]
+            if call.method in ("PUT", "POST", "PATCH"):
+                value = str(call.params.get("value", ""))
+                if value not in ("yes", "no"):
+                    raise ApiError(
+                        "rest_setting_value_invalid", "An invalid setting value was passed.", 400
+                    )
+                store.email_settings[group] = value
+            return Answer(
+                200,
+                {
+                    "id": "enabled",
+                    "label": "Enable/Disable",
+                    "description": "",
+                    "type": "checkbox",
+                    "default": "yes",
+                    "value": store.email_settings.get(group, "yes"),
+                    "group_id": group,
+                },
+            )
+
+        self.add(
+            r"settings/(?P<group>email_customer_new_account)/enabled",
+            {
+                "GET": ("get", email_enabled),
+                "PUT": ("update", email_enabled),
+                "POST": ("update", email_enabled),
+            },
+        )
         self.add(r"settings/products/(?P<id>[\w-]+)", {"GET": ("get", product_setting)})
 
     def _register_orders(self) -> None:

@@ -123,6 +123,9 @@ class Store:
         self.version = version or WooVersion()
         self.units = dict(self.version.default_units)
         """``woocommerce_weight_unit`` / ``woocommerce_dimension_unit`` (settings/products)."""
+        self.email_settings: dict[str, str] = {"email_customer_new_account": "yes"}
+        """E-mails' ``enabled`` settings (``settings/<email id>/enabled``); the sandbox sends
+        no mail, but keeps the switch as the stores do (customer imports turn it off)."""
         self.images = images
         self.image_ports = frozenset(int(port) for port in image_ports)
         self.db = Database(db_path)

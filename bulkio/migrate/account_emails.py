@@ -1,0 +1,111 @@
+"""The store's "new account" e-mail, turned off while customers are created, and back on.
+
+WooCommerce mails every customer created through the REST API ("Your … account has been
+created!", docs/migrations.md point 1); the only switch reachable through the API is the store
+setting ``settings/email_customer_new_account`` → ``enabled``. :func:`account_emails_off`
+turns it off for a block of writes and back afterwards — also when the block fails. A run
+killed in between cannot turn it back: before it turns the setting off it leaves a marker file
+(``$BULKIO_HOME/runs/<store>/account-emails-off.json``, see :func:`marker_path`), removed once
+the setting is back. The next customers run against that store restores the setting first
+(:func:`restore_left_off`); ``bulkio doctor`` reports a marker it finds
+(:func:`left_off_note`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulkio.runs import runs_home, store_slug
+from bulkio.store import AuthenticationError, StoreError
+
+SETTING_ROUTE = "settings/email_customer_new_account/enabled"
+SETTING_LABEL = '"new account" (settings → emails → email_customer_new_account)'
+MARKER_NAME = "account-emails-off.json"
+
+
+def marker_path(store_url: str) -> Path:
+    return runs_home() / store_slug(store_url) / MARKER_NAME
+
+
+def read_new_account_setting(client: Any) -> bool | None:
+    """Whether the store sends the new-account e-mail; None when it cannot be read."""
+    try:
+        answer = client.get(SETTING_ROUTE)
+    except AuthenticationError:
+        raise
+    except StoreError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    return str(answer.get("value", "")).lower() == "yes"
+
+
+def _set(client: Any, enabled: bool) -> None:
+    client.put(SETTING_ROUTE, {"value": "yes" if enabled else "no"})
+
+
+def restore_left_off(client: Any) -> str | None:
+    """A marker left by a stopped run: put the setting back on, remove the marker, say so."""
+    marker = marker_path(client.site)
+    if not marker.is_file():
+        return None
+    try:
+        details = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        details = {}
+    _set(client, True)
+    marker.unlink(missing_ok=True)
+    return (
+        f"the store's new-account e-mail was left off by a stopped run "
+        f"({details.get('since', 'time unknown')}, pid {details.get('pid', '?')}); turned back on"
+    )
+
+
+@contextlib.contextmanager
+def account_emails_off(client: Any) -> Iterator[bool]:
+    """Turn the new-account e-mail off for the block when it is on; yields whether it did.
+
+    The setting is turned back on when the block ends, however it ends; a marker file covers
+    a kill in between (see the module docstring)."""
+    restore_left_off(client)
+    if read_new_account_setting(client) is not True:
+        yield False
+        return
+    marker = marker_path(client.site)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        json.dumps(
+            {
+                "store": client.site,
+                "setting": SETTING_ROUTE,
+                "was": "yes",
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                "pid": os.getpid(),
+            }
+        ),
+        encoding="utf-8",
+    )
+    try:
+        _set(client, False)
+        yield True
+    finally:
+        _set(client, True)
+        marker.unlink(missing_ok=True)
+
+
+def left_off_note(store_url: str) -> str | None:
+    """For ``bulkio doctor``: a marker of a run that turned the e-mail off and never back."""
+    marker = marker_path(store_url)
+    if not marker.is_file():
+        return None
+    return (
+        f"a customers import turned the store's new-account e-mail off and did not turn it back "
+        f"on (marker {marker}); the next customers import restores it, or set WooCommerce → "
+        "Settings → Emails → New account → Enable, then delete the marker"
+    )
