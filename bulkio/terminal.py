@@ -9,7 +9,9 @@ passes them through :func:`printable`; JSON output is escaped by the JSON encode
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -41,3 +43,11 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     if keep_newlines:
         return "\n".join(_UNPRINTABLE.sub(_escape, line) for line in text.split("\n"))
     return _UNPRINTABLE.sub(_escape, text)
+
+
+def use_colour(stream: object = None) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org):
+    never in a pipe, a file, cron mail or the journal. ``stream`` defaults to stdout."""
+    target = stream if stream is not None else sys.stdout
+    isatty = getattr(target, "isatty", None)
+    return bool(isatty is not None and isatty()) and not os.environ.get("NO_COLOR")

@@ -12,6 +12,7 @@ from bulkio.cli.common import handle_errors, output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, concurrency_options, store_options
 from bulkio.cli.export import export_group
 from bulkio.cli.importing import apply_saved, common_options, import_file
+from bulkio.cli.jsonout import json_errors
 from bulkio.cli.safety_options import SafetyCli, safety_options
 from bulkio.engine import SavedApply
 from bulkio.errors import UsageError
@@ -53,6 +54,7 @@ def catalog_group() -> None:
 @safety_options
 @store_options
 @handle_errors
+@json_errors("catalog.import")
 def catalog_import_command(
     source: Path,
     mapping_path: Path | None,
@@ -61,7 +63,7 @@ def catalog_import_command(
     report_path: Path | None,
     report_html: Path | None,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     batch_size: int,
     quiet: bool,
     safety: SafetyCli,
@@ -89,6 +91,7 @@ def catalog_import_command(
         quiet=quiet,
         safety=safety,
         connection=connection,
+        command="catalog.import",
     )
 
 
@@ -98,12 +101,13 @@ def catalog_import_command(
 @safety_options
 @store_options
 @handle_errors
+@json_errors("catalog.apply")
 def catalog_apply_command(
     plan_path: Path,
     report_path: Path | None,
     report_html: Path | None,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     batch_size: int,
     quiet: bool,
     safety: SafetyCli,
@@ -137,6 +141,7 @@ def catalog_apply_command(
         as_json=as_json,
         quiet=quiet,
         connection=connection,
+        command="catalog.apply",
     )
 
 
@@ -191,7 +196,7 @@ def export_products_command(
     modified_after: str | None,
     modified_before: str | None,
     overwrite: bool,
-    concurrency: int,
+    concurrency: int | None,
     quiet: bool,
     **options: Any,
 ) -> None:

@@ -20,15 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bulkio.catalog.render import render_catalog_plan, render_catalog_result
+from bulkio.catalog.render import render_catalog_result
 from bulkio.cli.common import handle_errors
-from bulkio.cli.jsonout import emit, json_errors, json_option, quiet_option
+from bulkio.cli.importing import plan_text
+from bulkio.cli.jsonout import emit, json_errors, json_option, quiet_option, use_colour
 from bulkio.config import ConnectionSettings
 from bulkio.engine import ImportResult, run_import
-from bulkio.engine.view import is_plain
 from bulkio.errors import UsageError
 from bulkio.exitcodes import ExitCode
-from bulkio.plan import render_diff, render_summary
 from bulkio.report import problem_rows, render_problems, render_result
 from bulkio.safeguard import RunOptions
 from bulkio.shipped import sample_path, shipped_mapping
@@ -66,7 +65,7 @@ class DemoContext:
 def say(title: str, text: str = "") -> None:
     """A step heading and its explanation in plain words."""
     click.echo()
-    click.secho(f"== {title}", bold=True, fg="cyan")
+    click.secho(f"== {title}", bold=True, fg="cyan", color=use_colour())
     if text:
         click.echo(click.wrap_text(text, width=96, preserve_paragraphs=True))
     click.echo()
@@ -127,15 +126,8 @@ def step_dry_run(ctx: DemoContext) -> ImportResult:
     )
     result = run_demo_import(ctx, dry_run=True)
     plan = result.plan
-    if _catalog_style(result):
-        assert result.catalog is not None
-        click.echo(render_catalog_plan(result.catalog, dry_run=True))
-    else:
-        click.echo(render_diff(plan, colour=True))
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    click.echo()
-    click.echo(render_summary(plan))
+    # The same printer `bulkio import` uses (bulkio.plan.render), colour only on a terminal.
+    click.echo(plan_text(result, colour=use_colour()))
     # The sample as the heading names it (it lives in the installed package).
     shown = f"samples/{SAMPLE_FEED_NAME}"
     rows = [replace(row, file=shown) for row in problem_rows(plan.rejected)]
@@ -158,10 +150,11 @@ def step_apply(ctx: DemoContext) -> ImportResult:
     )
     ctx.sandbox.clear_log()
     result = run_demo_import(ctx, dry_run=False)
-    if _catalog_style(result) and result.catalog_result is not None:
-        click.echo(render_catalog_result(result.catalog_result))
-    elif result.applied is not None:
+    if result.applied is not None:
         click.echo(render_result(result.applied))
+    breakdown = render_catalog_result(result.catalog_result) if result.catalog_result else ""
+    if breakdown:
+        click.echo(breakdown)
     writes = ctx.sandbox.writes()
     click.echo(
         f"the store logged {writes} write request(s) for {len(result.plan.writes)} changed products"
@@ -177,7 +170,7 @@ def step_run_again(ctx: DemoContext) -> int:
     ctx.sandbox.clear_log()
     result = run_demo_import(ctx, dry_run=False)
     writes = ctx.sandbox.writes()
-    click.echo(render_summary(result.plan))
+    click.echo(plan_text(result, colour=use_colour()))
     click.echo(
         f"the store logged {writes} write requests and {ctx.sandbox.reads()} read request(s): "
         "a second run only looks."
@@ -204,11 +197,6 @@ def run_demo_import(ctx: DemoContext, *, dry_run: bool) -> ImportResult:
     if result.stopped is not None:
         raise result.stopped
     return result
-
-
-def _catalog_style(result: ImportResult) -> bool:
-    """Whether the plan creates terms, attributes or variations (shown the catalog way)."""
-    return result.catalog is not None and not is_plain(result.catalog)
 
 
 DEMO_ORDERS = 60
@@ -269,7 +257,7 @@ def step_done() -> None:
 
 def run_demo() -> int:
     """Run every step; return the number of writes the second run made (0 when all is well)."""
-    from bulkio.mapping import load_mapping
+    from bulkio.mapping import load_product_mapping
     from bulkio.records import build_records
 
     try:
@@ -279,7 +267,7 @@ def run_demo() -> int:
             f"the demo needs the shipped sample {SAMPLE_FEED_NAME}, which this installation lacks",
             hint="reinstall bulkio (pip install --force-reinstall bulkio)",
         ) from None
-    mapping = load_mapping(_shipped_mapping(SAMPLE_MAPPING_NAME))
+    mapping = load_product_mapping(_shipped_mapping(SAMPLE_MAPPING_NAME))
     records = build_records(mapping, feed)
     sandbox = step_start_store()
     runs_dir = Path(tempfile.mkdtemp(prefix="bulkio-demo-runs-"))

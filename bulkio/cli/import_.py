@@ -13,6 +13,7 @@ import click
 from bulkio.cli.common import handle_errors, output_file_in_existing_dir
 from bulkio.cli.connection import store_options
 from bulkio.cli.importing import apply_saved, common_options, import_file, rows_read_hook
+from bulkio.cli.jsonout import json_errors
 from bulkio.cli.safety_options import (
     LIMIT_OPTIONS,
     SafetyCli,
@@ -43,6 +44,7 @@ from bulkio.engine import SavedApply
 @safety_options
 @store_options
 @handle_errors
+@json_errors("import")
 def import_command(
     file: Path,
     mapping_path: Path,
@@ -51,7 +53,7 @@ def import_command(
     report_path: Path | None,
     report_html: Path | None,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     batch_size: int,
     quiet: bool,
     safety: SafetyCli,
@@ -119,6 +121,7 @@ def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @limit_options
 @store_options
 @handle_errors
+@json_errors("apply")
 def apply_command(
     plan_path: Path,
     runs_dir: Path | None,
@@ -126,7 +129,7 @@ def apply_command(
     report_path: Path | None,
     report_html: Path | None,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     batch_size: int,
     quiet: bool,
     no_limits: bool,

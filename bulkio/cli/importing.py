@@ -6,9 +6,11 @@ stdout; with ``--quiet`` a clean run prints nothing at all and problems go to st
 prints one JSON document on stdout and nothing else. Progress bars go to stderr, only on a
 terminal, only for runs long enough to need them.
 
-A product plan that only writes items (any flat mapping) is shown as a diff
-(``field: "old" → "new"``); one that also creates terms, attributes or variations is shown
-by the catalog renderer (``would create category …``). Both carry the same counts.
+Every plan is shown by the one printer (:mod:`bulkio.plan.render`): flat product feeds,
+catalogs with terms, attributes and variations (laid out by :mod:`bulkio.catalog.render`),
+stock feeds, saved plans, and the customer, coupon and order plans alike. The ``--json``
+document carries ``schema`` (``bulkio.import/1``, ``bulkio.apply/1``, ``bulkio.catalog.import/1``,
+``bulkio.catalog.apply/1``; docs/cli.md) and ``ok``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ import click
 from tqdm import tqdm
 
 from bulkio.apply import DEFAULT_BATCH_SIZE, ApplyResult
-from bulkio.catalog.render import render_catalog_plan, render_catalog_result
+from bulkio.catalog.render import catalog_details, catalog_layout, render_catalog_result
 from bulkio.cli.common import output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, concurrency_option_list
+from bulkio.cli.jsonout import document as json_doc
 from bulkio.cli.safety_options import SafetyCli
 from bulkio.engine import Hooks, ImportResult, SavedApply, apply_plan, run_import
-from bulkio.engine.view import is_plain
 from bulkio.errors import BulkioError, InputError
 from bulkio.htmlreport import write_html_report
 from bulkio.plan import Plan, render_diff, render_summary
@@ -42,7 +44,7 @@ from bulkio.report import (
     warning_rows,
     write_report_csv,
 )
-from bulkio.terminal import printable
+from bulkio.terminal import printable, use_colour
 
 DIFF_SHOWN_WHEN_APPLYING = 50
 
@@ -50,10 +52,12 @@ DIFF_SHOWN_WHEN_APPLYING = 50
 class Output:
     """Where each kind of output goes, given ``--quiet`` and ``--json``."""
 
-    def __init__(self, *, quiet: bool, as_json: bool) -> None:
+    def __init__(self, *, quiet: bool, as_json: bool, command: str = "import") -> None:
         self.quiet = quiet
         self.as_json = as_json
-        self.colour = sys.stdout.isatty()
+        self.command = command
+        """The JSON document's schema name (``import``, ``apply``, ``catalog.import`` …)."""
+        self.colour = use_colour()
 
     def text(self, message: str = "") -> None:
         """Normal output: stdout, unless quiet or JSON."""
@@ -141,11 +145,6 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def catalog_style(result: ImportResult) -> bool:
-    """Whether the plan creates terms, attributes or variations (shown the catalog way)."""
-    return result.catalog is not None and not is_plain(result.catalog)
-
-
 def record_lines_for(plan: Plan, result: ApplyResult | None, records: Any = None) -> dict[int, int]:
     """For an XML feed: the file line of each record a problem will be reported for.
 
@@ -173,29 +172,37 @@ def record_lines_for(plan: Plan, result: ApplyResult | None, records: Any = None
 
 
 def show_plan(out: Output, result: ImportResult) -> None:
-    """The ``on_plan`` hook: the diff (or catalog plan) and the summary line."""
+    """The ``on_plan`` hook: the diff, the plan's notes and the summary line."""
     if result.check:
         out.text(result.check)
-    if catalog_style(result):
-        assert result.catalog is not None
-        out.text(render_catalog_plan(result.catalog, dry_run=True))
-        if result.plan.missing:
-            out.text(render_diff(Plan(missing=result.plan.missing), colour=out.colour).lstrip())
-        return
     limit = None if result.dry_run else DIFF_SHOWN_WHEN_APPLYING
-    out.text(render_diff(result.plan, colour=out.colour, limit=limit))
-    for note in result.notes:
-        out.text(f"note: {printable(note)}")
-    out.text(render_summary(result.plan))
+    out.text(plan_text(result, colour=out.colour, limit=limit))
 
 
-def json_document(result: ImportResult, source_lines: dict[int, int]) -> dict[str, Any]:
-    """The ``--json`` document: the plan, the result, problems and warnings; for product
-    mappings also the catalog counts (``plan.product_create`` …, ``result.product_created``
-    …), the whole run's requests (``stats``) and the plan's notes."""
-    document = result_to_dict(
+def plan_text(result: ImportResult, *, colour: bool, limit: int | None = None) -> str:
+    """A planned run as the one printer shows every plan: the diff (a catalog plan laid out
+    with its terms, attributes and variations), the notes, the summary line."""
+    catalog = result.catalog
+    layout = catalog_layout(catalog) if catalog is not None else None
+    lines = [render_diff(result.plan, colour=colour, limit=limit, layout=layout)]
+    lines += [f"note: {printable(note)}" for note in result.notes]
+    details = catalog_details(catalog) if catalog is not None else None
+    lines.append(render_summary(result.plan, details=details))
+    return "\n".join(line for line in lines if line)
+
+
+def json_document(
+    result: ImportResult, source_lines: dict[int, int], command: str = "import"
+) -> dict[str, Any]:
+    """The ``--json`` document (``bulkio.<command>/1``, docs/cli.md): ``ok`` and the exit
+    code, the plan, the result, problems and warnings; for product mappings also the catalog
+    counts (``plan.product_create`` …, ``result.product_created`` …), the whole run's
+    requests (``stats``) and the plan's notes."""
+    code = result.exit_code
+    body = result_to_dict(
         result.plan, result.applied, dry_run=result.dry_run, source_lines=source_lines
     )
+    document = json_doc(command, {"ok": code == 0, "exit_code": code, **body})
     document["mapping_warnings"] = list(result.mapping_warnings)
     document["feed_warnings"] = list(result.feed_warnings)
     document["notes"] = list(result.notes)
@@ -231,7 +238,7 @@ def report_and_exit(
     warnings = warning_rows(outcomes, file=file, unit=unit, source_lines=source_lines)
     if report_path is not None:
         write_report_csv(report_path, [*rows, *warnings])
-    document = json_document(result, source_lines)
+    document = json_document(result, source_lines, out.command)
     html_copy = paths.html_report_file if paths is not None and not result.dry_run else None
     for page in (report_html, html_copy):
         if page is not None:
@@ -242,10 +249,16 @@ def report_and_exit(
         _text_end(out, result, plan_out)
     out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
     if result.stopped is not None:
+        if out.as_json:  # the document says so already (ok false, stopped_by_limits): one only
+            click.echo(f"error: {printable(str(result.stopped), keep_newlines=True)}", err=True)
+            sys.exit(int(result.stopped.exit_code))
         raise result.stopped
     out.problem(render_warnings(warnings))
-    if applied is not None and not catalog_style(result):
+    if applied is not None:
         out.text(render_result(applied))
+        breakdown = render_catalog_result(result.catalog_result) if result.catalog_result else ""
+        if breakdown:
+            out.text(breakdown)
     sys.exit(result.exit_code)
 
 
@@ -253,7 +266,7 @@ def _text_end(out: Output, result: ImportResult, plan_out: Path | None) -> None:
     if result.dry_run:
         out.text(
             "dry run: nothing was written"
-            + (" (no terms or attributes either)." if catalog_style(result) else ".")
+            + (" (no terms or attributes either)." if _creates_first(result) else ".")
             + (f" Apply this plan with: bulkio apply {plan_out}" if plan_out else "")
         )
         return
@@ -264,8 +277,13 @@ def _text_end(out: Output, result: ImportResult, plan_out: Path | None) -> None:
         out.text(
             f"missing from the feed: {done} of {len(result.missing)} hidden or moved to the trash"
         )
-    if catalog_style(result) and result.catalog_result is not None:
-        out.text(render_catalog_result(result.catalog_result))
+
+
+def _creates_first(result: ImportResult) -> bool:
+    catalog = result.catalog
+    return catalog is not None and bool(
+        catalog.terms or catalog.attributes or catalog.attribute_terms
+    )
 
 
 def hooks_for(out: Output) -> Hooks:
@@ -295,11 +313,12 @@ def import_file(
     safety: SafetyCli,
     connection: dict[str, Any],
     report_html: Path | None = None,
+    command: str = "import",
 ) -> None:
     """One import run as the commands ``import`` and ``catalog import`` make it: print, exit."""
     from bulkio.mapping import load_mapping
 
-    out = Output(quiet=quiet, as_json=as_json)
+    out = Output(quiet=quiet, as_json=as_json, command=command)
     if not file.is_file():
         raise InputError(file, "no such file", hint="check the path of the feed to import")
     mapping = load_mapping(mapping_path)
@@ -332,9 +351,10 @@ def apply_saved(
     quiet: bool,
     connection: dict[str, Any],
     report_html: Path | None = None,
+    command: str = "apply",
 ) -> None:
     """``bulkio apply`` and ``bulkio catalog apply``: apply, print, exit."""
-    out = Output(quiet=quiet, as_json=as_json)
+    out = Output(quiet=quiet, as_json=as_json, command=command)
     with client_from_options(**connection, concurrency=saved.concurrency) as client:
         result = apply_plan(client, plan_path, options=saved, hooks=hooks_for(out))
     report_and_exit(out, result, report_path=report_path, report_html=report_html)

@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from bulkio.errors import BulkioError
+from bulkio.terminal import use_colour
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +30,11 @@ SCHEMAS = {
     "mapping.list": 1,
     "export": 1,
     "demo": 1,
+    "import": 1,
+    "apply": 1,
+    "catalog.import": 1,
+    "catalog.apply": 1,
+    "sandbox": 1,
 }
 """Current version of each command's JSON document; bumped when a key changes meaning or goes."""
 
@@ -95,8 +101,4 @@ def quiet_option(func: Callable[P, R]) -> Callable[P, R]:
     )(func)
 
 
-def use_colour() -> bool:
-    """Colour only on a terminal (and never with NO_COLOR set)."""
-    import os
-
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+__all__ = ["emit", "json_errors", "json_option", "quiet_option", "schema", "use_colour"]

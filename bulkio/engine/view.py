@@ -11,7 +11,6 @@ layer adds to a create (the managed marker) is what the catalog apply sends.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,48 +18,15 @@ from typing import Any
 
 from bulkio.apply import ApplyResult, ItemOutcome, trash_refused
 from bulkio.catalog.apply import CatalogResult
+from bulkio.catalog.changes import op_changes
 from bulkio.catalog.plan import CatalogOp, CatalogPlan
-from bulkio.fields import CanonicalValue, field_spec
+from bulkio.fields import field_spec
 from bulkio.plan.diff import file_sha256
-from bulkio.plan.model import FieldChange, Plan, PlanItem, TrashedSku
+from bulkio.plan.model import Plan, PlanItem, TrashedSku
 from bulkio.plan.state import read_products
 
 STORE_DOWN = "not sent, the store stopped answering"
 """How :mod:`bulkio.apply` words the items it could not send because the store went away."""
-
-
-class Shown(str):
-    """A change value already written for people (catalog changes that are not one canonical
-    field: terms by name, attributes, images, meta): the diff prints it as it is."""
-
-
-def _shown(text: str) -> CanonicalValue:
-    """A catalog change value (written for people: ``'text'``, ``(none)``, lists) back as a
-    value the diff shows like any other; what is not one plain value stays as written."""
-    if text in ("(none)", ""):
-        return None
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return Shown(text)
-    if isinstance(value, str) and not text.endswith("...'"):
-        return value
-    return Shown(text)
-
-
-def _changes(op: CatalogOp) -> list[FieldChange]:
-    canonical = {change.field for change in op.field_changes}
-    # A new simple product is what WooCommerce creates anyway: not worth a diff line.
-    changes = [
-        c
-        for c in op.field_changes
-        if not (op.action == "create" and c.field == "type" and c.new == "simple")
-    ]
-    for change in op.changes:
-        # "restore" (a trashed product taken back) is the plan's trashed list, not a field.
-        if change.field not in canonical and change.field != "restore":
-            changes.append(FieldChange(change.field, _shown(change.old), _shown(change.new)))
-    return changes
 
 
 def _item(op: CatalogOp, parent_id: int | None) -> PlanItem:
@@ -75,7 +41,7 @@ def _item(op: CatalogOp, parent_id: int | None) -> PlanItem:
         op.id,
         op.base_modified,
         None,
-        _changes(op) if action != "unchanged" else [],
+        op_changes(op) if action != "unchanged" else [],
         payload,
         None,
         parent_id,

@@ -30,8 +30,8 @@ def test_dry_run_creates_nothing_and_shows_terms(sandbox: Sandbox, tmp_path: Pat
     with client_for(sandbox) as client:
         run = import_catalog(client, MAPPING, feed, dry_run=True)
     text = render_catalog_plan(run.plan)
-    assert "would create category Clothing > Shirts > T-Shirts" in text
-    assert "would create tag organic" in text
+    assert '+ category "Clothing > Shirts > T-Shirts"  create' in text
+    assert '+ tag "organic"  create' in text
     assert sandbox.writes() == 0
     counts = run.plan.counts()
     assert counts["product_create"] == 3 and counts["variation_create"] == 24

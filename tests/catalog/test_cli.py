@@ -22,8 +22,8 @@ def test_dry_run_then_import_then_export(sandbox: Sandbox, tmp_path: Path) -> No
     runner = CliRunner()
     dry = runner.invoke(main, ["catalog", "import", sample, "--dry-run", *_store(sandbox)])
     assert dry.exit_code == 0, dry.output
-    assert "would create category Clothing > Shirts" in dry.output
-    assert "would create variation TEE-RED-S" in dry.output
+    assert '+ category "Clothing > Shirts"  create' in dry.output
+    assert "+ SKU TEE-RED-S  (line 3) create variation of TEE" in dry.output
     assert sandbox.writes() == 0
 
     done = runner.invoke(main, ["catalog", "import", sample, *_store(sandbox)])

@@ -30,11 +30,11 @@ def test_global_attributes_and_terms_created_once(sandbox: Sandbox, tmp_path: Pa
 
         dry = import_catalog(client, MAPPING, feed, dry_run=True)
         text = render_catalog_plan(dry.plan)
-        assert "would create attribute Material" in text
-        assert "would create attribute Color" not in text
-        assert "would create term Blue of attribute Color" in text
-        assert "would create term Red of attribute Color" not in text
-        assert "would create term Linen of attribute Material" in text
+        assert '+ attribute "Material"  create' in text
+        assert '+ attribute "Color"  create' not in text
+        assert '+ term "Blue" of attribute "Color"  create' in text
+        assert '+ term "Red" of attribute "Color"  create' not in text
+        assert '+ term "Linen" of attribute "Material"  create' in text
         assert sandbox.writes() == 0
 
         run = import_catalog(client, MAPPING, feed)

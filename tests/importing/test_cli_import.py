@@ -43,7 +43,7 @@ def test_import_then_rerun_exit_zero_and_report_requests(
     feed = make_feed(feed_rows(3))
     first = run("import", str(feed.csv), "-m", str(feed.mapping), *store_args(sandbox))
     assert first.exit_code == 0, first.output
-    assert "+ T-0001  (line 2) create" in first.stdout
+    assert "+ SKU T-0001  (line 2) create product" in first.stdout
     assert (
         "done: created 3, updated 0, unchanged 0, rejected 0, failed 0, refused 0" in first.stdout
     )

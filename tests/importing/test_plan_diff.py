@@ -247,8 +247,8 @@ def test_render_diff_reads_like_a_diff() -> None:
         [{"id": 7, "sku": "A", "regular_price": "12.5"}],
     )
     text = render_diff(plan)
-    assert '~ A  (line 2) update #7\n    regular_price: "12.50" → "13.00"' in text
-    assert '+ N  (line 3) create\n    name: "New"' in text
+    assert '~ SKU A  (line 2) update product #7\n    regular_price: "12.50" → "13.00"' in text
+    assert '+ SKU N  (line 3) create product\n    name: "New"' in text
     assert "\x1b[" not in text
     assert "\x1b[" in render_diff(plan, colour=True)
     assert render_summary(plan) == "plan: 1 to create, 1 to update, 0 unchanged, 0 rejected"
@@ -284,5 +284,5 @@ def test_xml_feeds_count_records_not_lines() -> None:
     records = FakeRecords(desired(OWNED, [{"_line": 3, "sku": "X", "name": "n"}]))
     records.unit = "record"  # type: ignore[attr-defined]
     plan = build_plan(FakeMapping(OWNED), records, store([]))
-    assert "+ X  (record 3) create" in render_diff(plan)
+    assert "+ SKU X  (record 3) create product" in render_diff(plan)
     assert Plan.from_json(plan.to_json()).line_unit == "record"

@@ -83,7 +83,7 @@ def test_the_diff_escapes_control_characters_in_skus_and_values() -> None:
     plan = build_plan(FakeMapping(owned), FakeRecords(desired(owned, rows)), store)
     text = render_diff(plan)
     assert not RAW_CONTROLS.search(text), repr(text)
-    assert "+ NEW\\nSKU  (line 2) create" in text.splitlines()
+    assert "+ SKU NEW\\nSKU  (line 2) create product" in text.splitlines()
     assert '    name: "Al\\x1bpha\\x07"' in text.splitlines()
     assert '"\\x1b[2Jwiped" → "clean"' in text
 

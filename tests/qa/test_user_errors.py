@@ -155,7 +155,7 @@ def test_stock_xml_diff_names_records_like_product_xml_does() -> None:
     ]
     plan = build_stock_plan(mapping, records, stock_state_frame(store))
     assert plan.line_unit == "record"
-    assert "~ SKU-000001  (record 1) update #1" in render_diff(plan, colour=False)
+    assert "~ SKU SKU-000001  (record 1) update product #1" in render_diff(plan, colour=False)
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:8080", "ftp://shop.example"])
