@@ -49,13 +49,19 @@ add_filter( 'pre_wp_mail', function ( $return, $atts ) {{
 	if ( ! is_array( $to ) ) {{
 		$to = explode( ',', (string) $to );
 	}}
+	$text = wp_strip_all_tags( (string) ( $atts['message'] ?? '' ) );
+	$text = trim( preg_replace( '/\\s+/', ' ', $text ) );
+	$request = 'cli';
+	if ( isset( $_SERVER['REQUEST_METHOD'] ) ) {{
+		$request = $_SERVER['REQUEST_METHOD'] . ' ' . ( $_SERVER['REQUEST_URI'] ?? '' );
+	}}
 	$line = array(
 		'trap'    => '{trap_id}',
 		'time'    => gmdate( 'Y-m-d\\TH:i:s\\Z' ),
 		'to'      => array_values( array_filter( array_map( 'trim', $to ) ) ),
 		'subject' => isset( $atts['subject'] ) ? (string) $atts['subject'] : '',
-		'message' => substr( trim( preg_replace( '/\\s+/', ' ', wp_strip_all_tags( (string) ( $atts['message'] ?? '' ) ) ) ), 0, 400 ),
-		'request' => isset( $_SERVER['REQUEST_METHOD'] ) ? $_SERVER['REQUEST_METHOD'] . ' ' . ( $_SERVER['REQUEST_URI'] ?? '' ) : 'cli',
+		'message' => substr( $text, 0, 400 ),
+		'request' => $request,
 	);
 	@file_put_contents( {log_php}, wp_json_encode( $line ) . "\\n", FILE_APPEND | LOCK_EX );
 	return true;
