@@ -256,9 +256,22 @@ def _batch(raw: Raw, part: list[dict[str, Any]]) -> int:
 
 def way_batches(raw: Raw, bodies: list[dict[str, Any]], in_flight: int) -> dict[str, Any]:
     started = time.perf_counter()
+    spans: list[tuple[float, float]] = []
+
+    def one(part: list[dict[str, Any]]) -> int:
+        begun = time.perf_counter() - started
+        failed = _batch(raw, part)
+        spans.append((round(begun, 2), round(time.perf_counter() - started, 2)))
+        return failed
+
     with ThreadPoolExecutor(max_workers=in_flight) as pool:
-        failed = sum(pool.map(lambda part: _batch(raw, part), chunks(bodies, 100)))
-    return {"seconds": time.perf_counter() - started, "products": len(bodies), "failed": failed}
+        failed = sum(pool.map(one, chunks(bodies, 100)))
+    return {
+        "seconds": time.perf_counter() - started,
+        "products": len(bodies),
+        "failed": failed,
+        "writes": sorted(spans),
+    }
 
 
 def bulkio_env(env: dict[str, str], home: Path) -> dict[str, str]:
@@ -283,6 +296,7 @@ def run_log(home: Path) -> dict[str, Any]:
         return {}
     stamps: dict[str, float] = {}
     routes: dict[str, list[float]] = {}
+    writes: list[tuple[float, float]] = []
     last = 0.0
     for line in logs[-1].read_text(encoding="utf-8").splitlines():
         try:
@@ -296,12 +310,16 @@ def run_log(home: Path) -> dict[str, Any]:
             entry = routes.setdefault(event.get("route", "?"), [0, 0.0])
             entry[0] += 1
             entry[1] += float(event.get("duration") or 0)
+            if str(event.get("route", "")).startswith("POST"):
+                writes.append((at, float(event.get("duration") or 0)))
     start = stamps.get("start", last)
     planned = stamps.get("planned", start)
     return {
         "to_plan": planned - start,
         "after_plan": last - planned,
         "routes": {k: [int(v[0]), round(v[1], 2)] for k, v in routes.items()},
+        # Each write's (start, end) in seconds after the plan: where the tail of a run is.
+        "writes": sorted((round(at - d - planned, 2), round(at - planned, 2)) for at, d in writes),
     }
 
 

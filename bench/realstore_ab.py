@@ -55,6 +55,8 @@ def main() -> None:
                         "own": figures["result"].get("seconds"),
                         "to_plan": figures["log"].get("to_plan"),
                         "after_plan": figures["log"].get("after_plan"),
+                        "requests": figures["stats"].get("requests"),
+                        "writes": figures["log"].get("writes"),
                     }
                 out[kind].append(figures)
                 print(kind, round_, json.dumps(figures), flush=True)

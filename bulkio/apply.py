@@ -207,7 +207,9 @@ class _Applier:
         except StoreError as error:
             self._whole_chunk_failed(ops, error)
             return
-        self._pace(len(ops), time.monotonic() - started)
+        served = getattr(self.client, "last_served_seconds", None)
+        waited_out = served if isinstance(served, float) else time.monotonic() - started
+        self._pace(len(ops), waited_out)
         self._match(creates, list(result.create or []), updates, list(result.update or []))
 
     def _pace(self, items: int, seconds: float) -> None:

@@ -253,6 +253,7 @@ class StoreClient:
         self._sleep = sleep
         self._clock = clock
         self.stats = RequestStats()
+        self._local = threading.local()
         self._semaphore = threading.BoundedSemaphore(self.max_concurrency)
         self._root = api_root
         self._root_lock = threading.Lock()
@@ -296,6 +297,13 @@ class StoreClient:
             f"StoreClient(site={self.site!r}, key={mask_key(self.settings.key)!r}, "
             f"auth={self.auth_mode!r}, max_concurrency={self.max_concurrency})"
         )
+
+    @property
+    def last_served_seconds(self) -> float | None:
+        """How long this thread's last answered request took from the moment the limiter let
+        it through: the store's time, without the wait at the gate (a caller pacing its batch
+        sizes must not count the other threads' turns as the store's slowness)."""
+        return getattr(self._local, "served", None)
 
     @property
     def write_limit(self) -> int:
@@ -360,6 +368,7 @@ class StoreClient:
             started = time.perf_counter()
             limiter = self.limiters["reads" if method in ("GET", "HEAD") else "writes"]
             ticket = limiter.acquire()
+            served = time.perf_counter()
             answered: int | None = None
             try:
                 with self._semaphore:
@@ -450,6 +459,7 @@ class StoreClient:
             limiter.release(
                 ticket, items=_work_items(json_body), overloaded=answered in OVERLOAD_STATUSES
             )
+            self._local.served = time.perf_counter() - served
             elapsed = time.perf_counter() - started
             self.stats.record(method, label, response.status_code, elapsed, retry=attempt > 1)
             log.debug(

@@ -186,3 +186,24 @@ def test_small_runs_are_spread_over_the_live_limit_not_the_pool(sandbox_factory:
     with StoreClient(settings(sb), fixed_concurrency=2) as client:
         assert live_concurrency(client, 16) == 2
         assert spread_chunk_size(100, 100, live_concurrency(client, 16)) == 50
+
+
+def test_waiting_at_the_gate_does_not_count_as_a_slow_batch(sandbox_factory: Any) -> None:
+    """16 threads share a client that lets 1 write through at a time: the later chunks wait
+    many batches' time at the gate, but only the store's own time (≈ 0.1 s a chunk, well under
+    the 1 s target) paces the batch size, so every chunk goes whole."""
+    from bulkio.apply import apply_plan
+    from bulkio.plan.model import Plan, PlanItem
+
+    sb = sandbox_factory(faults=FaultPlan(per_item=0.01))
+    items = [
+        PlanItem("create", n + 2, f"GW-{n:03d}", payload={"name": f"P{n}", "sku": f"GW-{n:03d}"})
+        for n in range(160)
+    ]
+    with StoreClient(settings(sb), fixed_concurrency=1) as client:
+        result = apply_plan(
+            client, Plan(creates=items), concurrency=16, batch_size=10, target_seconds=1.0
+        )
+    assert result.counts()["created"] == 160
+    sizes = [e.batch_items for e in sb.request_log if e.route.endswith("/products/batch")]
+    assert sizes == [10] * 16 and result.batch_limit == 10
