@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -201,6 +202,7 @@ def _apply_keeping_items(
     concurrency: int,
     batch_size: int,
     sent: dict[int, PlanItem] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[ItemOutcome]:
     """Apply a product or variation plan; an item the store refused only because it could
     not fetch one of its images is sent again without that image (and so on, once per
@@ -210,7 +212,9 @@ def _apply_keeping_items(
     items = {item.line: item for item in (*plan.creates, *plan.updates)}
     outcomes = {
         o.line: o
-        for o in apply_plan(client, plan, concurrency=concurrency, batch_size=batch_size).outcomes
+        for o in apply_plan(
+            client, plan, concurrency=concurrency, batch_size=batch_size, progress=progress
+        ).outcomes
     }
     for _ in range(20):  # one round per image at most (a product has few)
         retry = Plan(resource=plan.resource)
@@ -327,7 +331,10 @@ def apply_catalog_plan(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> CatalogResult:
+    """Create the terms and attributes, then write products, variations and links.
+    ``progress`` hears the products and variations written (progress bars)."""
     started = time.monotonic()
     before_requests = client.stats.requests
     before_writes = client.stats.writes
@@ -371,7 +378,13 @@ def apply_catalog_plan(
             for item in wave.writes:
                 item.payload = _reuse_media(item.payload, media)
         product_outcomes += _apply_keeping_items(
-            client, wave, result, concurrency=concurrency, batch_size=batch_size, sent=sent
+            client,
+            wave,
+            result,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            sent=sent,
+            progress=progress,
         )
     outcomes = [*failed_terms, *product_outcomes]
     result.products = sorted(outcomes, key=lambda o: o.line)
@@ -429,7 +442,12 @@ def apply_catalog_plan(
     if variation_plan.writes:
         result.variations.extend(
             _apply_keeping_items(
-                client, variation_plan, result, concurrency=concurrency, batch_size=batch_size
+                client,
+                variation_plan,
+                result,
+                concurrency=concurrency,
+                batch_size=batch_size,
+                progress=progress,
             )
         )
     result.images.sort(key=lambda o: o.line)

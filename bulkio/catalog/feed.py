@@ -58,6 +58,7 @@ from bulkio.records import (
     strip_formula_apostrophes,
 )
 from bulkio.sources import LINE, SourceFrame, read_source
+from bulkio.sources.frame import RowsRead
 from bulkio.sources.xml import VALUE_SEPARATOR
 
 __all__ = [
@@ -491,13 +492,16 @@ def _attributes(
 # -- the reader ------------------------------------------------------------------------------
 
 
-def read_feed(mapping: Mapping, path: str | Path) -> CatalogFeed:
+def read_feed(
+    mapping: Mapping, path: str | Path, *, progress: RowsRead | None = None
+) -> CatalogFeed:
     """Read and validate a product feed through its mapping; bad rows are rejected, never
     raised. A column the mapping names but the file lacks is a MappingError, unless the
     mapping says ``[source] missing_columns = "leave"`` (WooCommerce's layout: a file may carry
     only some of its columns; those fields are left as the store has them, named in
-    ``warnings``). The SKU column is always required."""
-    source = read_source(path, mapping.source, paths=mapping.source_columns)
+    ``warnings``). The SKU column is always required. ``progress`` hears the rows read so
+    far (progress bars)."""
+    source = read_source(path, mapping.source, paths=mapping.source_columns, progress=progress)
     if mapping.source.strip_formula_apostrophe:
         source = strip_formula_apostrophes(source)
     layout = _resolve(mapping, list(source.columns))

@@ -12,6 +12,7 @@ variations of products still to be created have no parent id yet: apply resolves
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -827,6 +828,7 @@ def plan_feed(
     mapping_path: str = "",
     on_trashed: str = "restore",
     concurrency: int = 4,
+    progress: Callable[[int], None] | None = None,
 ) -> CatalogPlan:
     """Everything the plan of a read feed needs from the store, then the plan: units
     (converted in place), shipping classes by name, brands (refused up front — UsageError
@@ -855,5 +857,7 @@ def plan_feed(
     tags = TermIndex.load(client, "tags") if needs_terms else TermIndex("tags")
     global_names = sorted({a.name for one in everything for a in one.attributes if a.is_global})
     attributes = AttributeIndex.load(client, global_names)
-    state = fetch_catalog_state(client, feed, concurrency=concurrency, on_trashed=on_trashed)
+    state = fetch_catalog_state(
+        client, feed, concurrency=concurrency, on_trashed=on_trashed, progress=progress
+    )
     return build_catalog_plan(feed, state, categories, tags, attributes, brands)

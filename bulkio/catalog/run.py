@@ -6,6 +6,7 @@ Users run ``bulkio.run_import`` (:mod:`bulkio.engine`), which plans product mapp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,16 @@ class CatalogRun:
 
 
 def plan_from_feed(
-    client: Any, mapping: Mapping, feed: CatalogFeed, *, concurrency: int = 4
+    client: Any,
+    mapping: Mapping,
+    feed: CatalogFeed,
+    *,
+    concurrency: int = 4,
+    progress: Callable[[int], None] | None = None,
 ) -> CatalogRun:
     """Plan a feed already read (units, shipping classes, brands, terms, attributes,
-    products and their variations, as :func:`bulkio.catalog.plan.plan_feed` reads them)."""
+    products and their variations, as :func:`bulkio.catalog.plan.plan_feed` reads them);
+    ``progress`` hears the SKUs looked up in the store."""
     on_trashed = getattr(mapping.target, "on_trashed", None) or "restore"
     plan = plan_feed(
         client,
@@ -36,6 +43,7 @@ def plan_from_feed(
         mapping_path=str(mapping.path),
         on_trashed=on_trashed,
         concurrency=concurrency,
+        progress=progress,
     )
     return CatalogRun(feed, plan)
 

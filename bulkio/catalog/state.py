@@ -7,6 +7,7 @@ parent the feed mentions are listed per parent (``products/<id>/variations``, 10
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,12 +58,18 @@ def _as_variation(product: dict[str, Any]) -> dict[str, Any]:
 
 
 def fetch_catalog_state(
-    client: Any, feed: CatalogFeed, *, concurrency: int = 4, on_trashed: str = "restore"
+    client: Any,
+    feed: CatalogFeed,
+    *,
+    concurrency: int = 4,
+    on_trashed: str = "restore",
+    progress: Callable[[int], None] | None = None,
 ) -> CatalogState:
     """Products by SKU (live; then the trash for feed SKUs no live product holds), and the
     variations of the feed's parents. With ``on_trashed = "restore"`` a trashed product is
     taken as the feed item's product (the plan restores it: WooCommerce 11 refuses a new
-    product whose SKU a trashed one holds, 7.9 would make a second one)."""
+    product whose SKU a trashed one holds, 7.9 would make a second one). ``progress`` hears
+    the number of SKUs looked up as each chunk comes back (progress bars)."""
     state = CatalogState()
     skus = [item.sku for item in feed.items if item.sku]
     skus += [v.sku for item in feed.items for v in item.variations if v.sku]
@@ -79,7 +86,11 @@ def fetch_catalog_state(
         for i in feed.items
         if i.parent_ref.lower().startswith("id:") and i.parent_ref[3:].isdigit()
     ]
-    found = read_products(client, skus, PRODUCT_FIELDS, concurrency=concurrency) if skus else []
+    found = (
+        read_products(client, skus, PRODUCT_FIELDS, concurrency=concurrency, progress=progress)
+        if skus
+        else []
+    )
     if ids:
         for chunk_start in range(0, len(ids), 100):
             chunk = ids[chunk_start : chunk_start + 100]

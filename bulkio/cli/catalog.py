@@ -3,6 +3,8 @@ the default mapping), ``bulkio catalog apply`` and ``bulkio export products``: t
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,8 @@ from bulkio.cli.common import handle_errors, output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, concurrency_options, store_options
 from bulkio.cli.export import export_group
 from bulkio.cli.importing import apply_saved, common_options, import_file
-from bulkio.cli.jsonout import json_errors
+from bulkio.cli.jsonout import emit, json_errors, json_option
+from bulkio.cli.progress import PageBar
 from bulkio.cli.safety_options import SafetyCli, safety_options
 from bulkio.engine import SavedApply
 from bulkio.errors import UsageError
@@ -183,9 +186,11 @@ def catalog_apply_command(
 @click.option("--modified-before", metavar="WHEN", help="Last modified before WHEN.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @concurrency_options
-@click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@json_option
 @store_options
 @handle_errors
+@json_errors("export")
 def export_products_command(
     mapping_path: Path | None,
     output: Path,
@@ -198,6 +203,7 @@ def export_products_command(
     overwrite: bool,
     concurrency: int | None,
     quiet: bool,
+    as_json: bool,
     **options: Any,
 ) -> None:
     """Export products and their variations: WooCommerce's product CSV layout by default, or
@@ -211,7 +217,8 @@ def export_products_command(
           --status publish --category 'Clothing > Shirts'
 
     Exit codes: 0 done; 2 bad option or mapping, or the output exists (nothing written);
-    4 store unreachable or key refused.
+    4 store unreachable or key refused. --json prints one document (bulkio.export/1,
+    docs/cli.md).
     """
     from bulkio.catalog.terms import TermIndex
     from bulkio.cli.export import parse_when
@@ -256,35 +263,78 @@ def export_products_command(
         query = ProductQuery(
             status=status, type=product_type, category=category_id, modified=window
         )
-        if export_mapping is not None:
-            mapped = export_products_with_mapping(
-                client,
-                export_mapping,
-                output,
-                fmt=fmt,
-                query=query,
-                overwrite=overwrite,
-                concurrency=concurrency,
-            )
-            if not quiet:
-                click.echo(
-                    f"{mapped.products} products and {mapped.variations} variations written to "
-                    f"{output} as {mapped.rows} row(s) [{mapped.format}] in {mapped.seconds:.1f}"
-                    f" s ({mapped.requests} requests)"
+        bar = PageBar("exporting products", "page", quiet=quiet, as_json=as_json)
+        try:
+            if export_mapping is not None:
+                mapped = export_products_with_mapping(
+                    client,
+                    export_mapping,
+                    output,
+                    fmt=fmt,
+                    query=query,
+                    overwrite=overwrite,
+                    concurrency=concurrency,
+                    on_page=bar,
                 )
-            return
-        result = export_products(
-            client,
-            output,
-            overwrite=overwrite,
-            concurrency=concurrency or client.max_concurrency,
-            query=query,
+                summary = ProductsExported(
+                    str(mapped.output), mapped.format, mapped.products, mapped.variations
+                )
+                summary.rows, summary.requests = mapped.rows, mapped.requests
+                summary.seconds = mapped.seconds
+            else:
+                started = time.monotonic()
+                result = export_products(
+                    client,
+                    output,
+                    overwrite=overwrite,
+                    concurrency=concurrency or client.max_concurrency,
+                    query=query,
+                    on_page=bar,
+                )
+                summary = ProductsExported(str(output), "csv", result.products, result.variations)
+                summary.rows = result.products + result.variations
+                summary.requests = result.requests
+                summary.seconds = time.monotonic() - started
+        finally:
+            bar.close()
+    if as_json:
+        emit("export", summary.document())
+    elif not quiet:
+        click.echo(summary.text())
+
+
+@dataclass
+class ProductsExported:
+    """What ``bulkio export products`` did, for its summary line and its JSON document."""
+
+    output: str
+    format: str
+    products: int
+    variations: int
+    rows: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        return (
+            f"{self.products} products and {self.variations} variations written to "
+            f"{self.output} as {self.rows} row(s) [{self.format}] in {self.seconds:.1f} s "
+            f"({self.requests} requests)"
         )
-    if not quiet:
-        click.echo(
-            f"{result.products} products and {result.variations} variations written to "
-            f"{output} ({result.requests} requests)"
-        )
+
+    def document(self) -> dict[str, Any]:
+        """The ``bulkio export products --json`` document (bulkio.export/1, docs/cli.md)."""
+        return {
+            "ok": True,
+            "kind": "products",
+            "output": self.output,
+            "format": self.format,
+            "products": self.products,
+            "variations": self.variations,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "requests": self.requests,
+        }
 
 
 COMMANDS: list[click.Command] = [catalog_group]

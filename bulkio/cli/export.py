@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from bulkio.cli.common import FiniteFloatRange, handle_errors
 from bulkio.cli.connection import client_from_options, concurrency_options, store_options
 from bulkio.cli.jsonout import emit, json_errors, json_option
 from bulkio.errors import UsageError
+from bulkio.cli.progress import PageBar
 from bulkio.export import (
     DEFAULT_MARGIN_SECONDS,
     FetchStats,
@@ -196,23 +196,10 @@ def export_orders_command(
         modified=_range(modified_after, modified_before, ("--modified-after", "--modified-before")),
         customer=customer,
     )
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    bar: Any = None
-
-    def on_page(done: int, total: int) -> None:
-        nonlocal bar
-        if not show_progress:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="page", desc="orders", file=sys.stderr, leave=False)
-        bar.total = max(bar.total or 0, total)
-        bar.update(done - bar.n)
+    bar = PageBar("exporting orders", "page", quiet=quiet, as_json=as_json)
 
     def on_fetched(fetched: FetchStats) -> None:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
     incremental = (
         Incremental(state_file=state_file, margin_seconds=safety_margin) if since_last_run else None
@@ -229,12 +216,11 @@ def export_orders_command(
                 mask=mask_emails,  # type: ignore[arg-type]
                 incremental=incremental,
                 concurrency=concurrency,
-                on_page=on_page,
+                on_page=bar,
                 on_fetched=on_fetched,
             )
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
     if as_json:
         emit("export", _export_document(result))
         return

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from tqdm import tqdm
 
 from bulkio.apply import DEFAULT_BATCH_SIZE, ApplyResult
 from bulkio.catalog.render import catalog_details, catalog_layout, render_catalog_result
 from bulkio.cli.common import output_file_in_existing_dir
 from bulkio.cli.connection import client_from_options, concurrency_option_list
 from bulkio.cli.jsonout import document as json_doc
+from bulkio.cli.progress import progress_bar
 from bulkio.cli.safety_options import SafetyCli
 from bulkio.engine import Hooks, ImportResult, SavedApply, apply_plan, run_import
 from bulkio.errors import BulkioError, InputError
@@ -74,20 +74,11 @@ class Output:
         click.echo(message, err=True)
 
     @contextmanager
-    def bar(self, desc: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
-        """A tqdm bar on stderr for long steps (shown after a second; never when piped)."""
-        disabled = self.quiet or self.as_json or not sys.stderr.isatty()
-        with tqdm(
-            total=total,
-            desc=desc,
-            unit=unit,
-            file=sys.stderr,
-            disable=disabled,
-            delay=1.0,
-            leave=False,
-            dynamic_ncols=True,
-        ) as progress:
-            yield progress.update
+    def bar(self, desc: str, total: int | None, unit: str) -> Iterator[Callable[[int], object]]:
+        """A bar on stderr for a long step (:mod:`bulkio.cli.progress`: counts and rates, only
+        on a terminal or with BULKIO_PROGRESS=1, never with --quiet or --json)."""
+        with progress_bar(desc, total, unit, quiet=self.quiet, as_json=self.as_json) as advance:
+            yield advance
 
 
 def rows_read_hook(advance: Callable[[int], object]) -> Callable[[int], None]:

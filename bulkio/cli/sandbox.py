@@ -5,12 +5,14 @@ Thin over :class:`bulkio.sandbox.Sandbox` (imported lazily: product code never n
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import click
 
 from bulkio.cli.common import handle_errors
+from bulkio.cli.jsonout import document, json_errors, json_option, quiet_option
 from bulkio.errors import UsageError
 from bulkio.scrub import echo_unscrubbed
 
@@ -171,7 +173,10 @@ def _seconds_range(value: str, option: str) -> float | tuple[float, float]:
     help="Timings of a small real store: 4 workers, 50 ms a request, 30-60 ms a "
     "written item (explicit options override).",
 )
+@json_option
+@quiet_option
 @handle_errors
+@json_errors("sandbox")
 def sandbox_command(
     port: int,
     db_path: str | None,
@@ -196,11 +201,15 @@ def sandbox_command(
     per_item: str | None,
     per_read_item: float | None,
     php_like: bool,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Run a local WooCommerce REST API (wc/v3) on 127.0.0.1 until Ctrl-C.
 
     Rehearse a mapping, try bulkio's commands, or test a client without touching a real shop.
-    Prints the URL and the sandbox's own throwaway API keys.
+    Prints the URL and the sandbox's own throwaway API keys; with --json one document
+    (bulkio.sandbox/1: url, keys, …) as soon as the store answers, for a script that starts
+    it in the background; with --quiet nothing at all.
 
     \b
     Examples:
@@ -268,10 +277,14 @@ def sandbox_command(
             hint="choose another --port, or --port 0 for a free one",
         ) from None
     try:
-        _announce(sandbox, rules, plan_options)
+        if as_json:
+            _announce_json(sandbox, rules, plan_options)
+        elif not quiet:
+            _announce(sandbox, rules, plan_options)
         run_until_interrupted(sandbox)
     except KeyboardInterrupt:
-        click.echo("\nsandbox stopped.", err=True)
+        if not (quiet or as_json):
+            click.echo("\nsandbox stopped.", err=True)
     finally:
         sandbox.stop()
 
@@ -279,6 +292,30 @@ def sandbox_command(
 def run_until_interrupted(sandbox: Any) -> None:
     """Block until Ctrl-C (a seam for tests, which replace it)."""
     threading.Event().wait()
+
+
+def _announce_json(sandbox: Any, rules: list[Any], plan_options: dict[str, Any]) -> None:
+    """The ``--json`` document (bulkio.sandbox/1, docs/cli.md), keys included on purpose."""
+    body = {
+        "ok": True,
+        "url": sandbox.url,
+        "api": f"{sandbox.url}/wp-json/wc/v3/",
+        "home": sandbox.home,
+        "wc_version": sandbox.version.text,
+        "store": sandbox.db_path or None,
+        "products": sandbox.count("product"),
+        "orders": sandbox.count("shop_order"),
+        "batch_limit": sandbox.batch_limit,
+        "ca_bundle": str(sandbox.ca_cert_path) if sandbox.ca_cert_path else None,
+        "keys": {
+            permission: {"key": key, "secret": secret}
+            for permission, (key, secret) in sandbox.keys.items()
+        },
+        "faults": [rule.describe() for rule in rules],
+        "load_model": {k: list(v) if isinstance(v, tuple) else v for k, v in plan_options.items()},
+    }
+    # Past the scrubber that keeps real keys out of every output: these are throwaway ones.
+    echo_unscrubbed(json.dumps(document("sandbox", body), indent=2, ensure_ascii=False))
 
 
 def _announce(sandbox: Any, rules: list[Any], plan_options: dict[str, Any]) -> None:

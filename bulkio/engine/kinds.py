@@ -119,14 +119,19 @@ class ProductKind:
     name = "product"
 
     def read(self, mapping: Any, source: Path, *, bar: Bar) -> Feed:
-        catalog = read_feed(mapping, source)
+        with bar("reading the feed", None, "row") as advance:
+            catalog = read_feed(mapping, source, progress=_rows_read(advance))
         return Feed(str(source), catalog.total, list(catalog.warnings), catalog=catalog)
 
     def plan(
         self, client: Any, mapping: Any, feed: Feed, *, store_url: str, concurrency: int, bar: Bar
     ) -> Planned:
         assert feed.catalog is not None
-        run = plan_from_feed(client, mapping, feed.catalog, concurrency=concurrency)
+        skus = sum(1 + len(item.variations) for item in feed.catalog.items)
+        with bar("planning: reading the store", skus, "sku") as progress:
+            run = plan_from_feed(
+                client, mapping, feed.catalog, concurrency=concurrency, progress=progress
+            )
         planned = self.view(
             Planned(Plan(), feed, catalog=run.plan), mapping=mapping, store_url=store_url
         )
@@ -159,15 +164,17 @@ class ProductKind:
     ) -> ApplyResult:
         assert planned.catalog is not None
         done = apply_catalog_plan(
-            client, planned.catalog, concurrency=concurrency, batch_size=batch_size
+            client,
+            planned.catalog,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            progress=progress,
         )
         planned.catalog_result = done
         result = apply_result(done, planned.plan, prior=prior)
         for outcome in result.outcomes:
             if on_outcome is not None:
                 on_outcome(outcome)
-        if progress is not None:
-            progress(len(planned.plan.writes))
         return result
 
     def check_saved(

@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import html
 import re
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,16 +282,30 @@ def export_products(
     overwrite: bool = False,
     concurrency: int = 4,
     query: Any = None,
+    on_page: Callable[[int, int | None], None] | None = None,
 ) -> ProductExport:
     """Read every product (100 a page), the variations of variable ones, and write the CSV.
 
     ``query`` (a :class:`~bulkio.export.product_rows.ProductQuery`) selects products by
-    status, type, category or modification time; a selected product's variations all come."""
+    status, type, category or modification time; a selected product's variations all come.
+    ``on_page(done, total)`` hears each page read (products, then each parent's variations;
+    the total is not known ahead), for progress bars."""
     before = client.stats.requests
+    pages = 0
+    lock = threading.Lock()
+
+    def page_read() -> None:
+        nonlocal pages
+        with lock:
+            pages += 1
+            if on_page is not None:
+                on_page(pages, None)
+
     categories = TermIndex.load(client, "categories")
     products: list[dict[str, Any]] = []
     params = query.params() if query is not None else {"orderby": "id", "order": "asc"}
     for page in client.iter_pages("products", params=params, per_page=100):
+        page_read()
         products.extend(
             p for p in page if p.get("type") != "variation" and (query is None or query.matches(p))
         )
@@ -301,6 +317,7 @@ def export_products(
         for page in client.iter_pages(
             f"products/{parent_id}/variations", params=params, per_page=100
         ):
+            page_read()
             found.extend(page)
         return found
 
