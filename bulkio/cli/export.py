@@ -11,9 +11,10 @@ import click
 
 from bulkio.cli.common import FiniteFloatRange, handle_errors
 from bulkio.cli.connection import client_from_options, concurrency_options, store_options
+from bulkio.cli.export_records import export_coupons_command, export_customers_command
 from bulkio.cli.jsonout import emit, json_errors, json_option
-from bulkio.errors import UsageError
 from bulkio.cli.progress import PageBar
+from bulkio.errors import UsageError
 from bulkio.export import (
     DEFAULT_MARGIN_SECONDS,
     FetchStats,
@@ -79,7 +80,7 @@ def _range(start: str | None, end: str | None, names: tuple[str, str]) -> TimeRa
 
 @click.group("export")
 def export_group() -> None:
-    """Export store data to files (orders and products)."""
+    """Export store data to files (orders, products, customers and coupons)."""
 
 
 @export_group.command("orders")
@@ -229,7 +230,6 @@ def export_orders_command(
     click.echo(
         f"exported {result.orders} order(s) as {result.rows} row(s) to {result.output} "
         f"[{result.format}] in {result.seconds:.1f} s ({result.requests} request(s))",
-        err=True,
     )
     if result.window is not None:
         start = (
@@ -238,18 +238,16 @@ def export_orders_command(
             else "the beginning"
         )
         end = result.window.end.strftime("%Y-%m-%d %H:%M:%S") if result.window.end else "now"
-        click.echo(f"window: {start} → {end} UTC; state: {result.state_file}", err=True)
+        click.echo(f"window: {start} → {end} UTC; state: {result.state_file}")
     if result.skipped:
         click.echo(
             f"{result.skipped} changed order(s) were left out: exported by an earlier run "
             "(once = true)",
-            err=True,
         )
     if result.reconciled:
         click.echo(
             f"note: {result.reconciled} order(s) shifted between pages while exporting and were "
             "fetched again",
-            err=True,
         )
 
 
@@ -276,5 +274,8 @@ def _export_document(result: Any) -> dict[str, Any]:
         "state_file": str(result.state_file) if result.state_file else None,
     }
 
+
+export_group.add_command(export_customers_command)
+export_group.add_command(export_coupons_command)
 
 COMMANDS: list[click.Command] = [export_group]
