@@ -317,9 +317,9 @@ class ProductsExported:
 
     def text(self) -> str:
         return (
-            f"{self.products} products and {self.variations} variations written to "
-            f"{self.output} as {self.rows} row(s) [{self.format}] in {self.seconds:.1f} s "
-            f"({self.requests} requests)"
+            f"exported {self.products} product(s) and {self.variations} variation(s) as "
+            f"{self.rows} row(s) to {self.output} [{self.format}] in {self.seconds:.1f} s "
+            f"({self.requests} request(s))"
         )
 
     def document(self) -> dict[str, Any]:

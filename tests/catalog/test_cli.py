@@ -34,7 +34,7 @@ def test_dry_run_then_import_then_export(sandbox: Sandbox, tmp_path: Path) -> No
     out = tmp_path / "products.csv"
     exported = runner.invoke(main, ["export", "products", "-o", str(out), *_store(sandbox)])
     assert exported.exit_code == 0, exported.output
-    assert "2 products and 4 variations" in exported.output
+    assert "exported 2 product(s) and 4 variation(s) as 6 row(s)" in exported.stdout
     text = out.read_text(encoding="utf-8-sig")
     assert "Clothing > Shirts, Sale" in text and "TEE-BLUE-M" in text
     again = runner.invoke(main, ["export", "products", "-o", str(out), *_store(sandbox)])

@@ -124,5 +124,10 @@ def test_export_bars(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.Monke
     orders = run("export", "orders", "-m", mapping, "-o", str(tmp_path / "o.csv"), *store(sandbox))
     assert orders.exit_code == 0, orders.output
     assert re.search(r"exporting orders: .*1/1 .*page/s", orders.stderr), orders.stderr
+    # every export's summary: stdout, one wording; stderr holds the bars only
+    assert re.match(r"exported \d+ product\(s\) and 4 variation\(s\) as \d+ row\(s\) to ",
+                    products.stdout)  # fmt: skip
+    assert orders.stdout.startswith("exported 3 order(s) as ")
+    assert "exported" not in products.stderr + orders.stderr
     quiet = run("export", "products", "-o", str(tmp_path / "q.csv"), "-q", *store(sandbox))
     assert quiet.stderr == "" and quiet.stdout == ""
