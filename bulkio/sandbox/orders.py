@@ -216,6 +216,12 @@ def _simple_lines(
 ) -> list[dict[str, Any]]:
     lines = [dict(line) for line in current]
     for entry, target in _line_edits(lines, given):
+        if target is None and "method_id" in fields and not entry.get("method_id"):
+            # prepare_shipping_lines: a new shipping line (no id) must name its method
+            # (measured on 11.0.1 and 7.9, conformance case orders-import-lines).
+            raise ApiError(
+                "woocommerce_rest_invalid_shipping_item", "Shipping method ID is required.", 400
+            )
         if target is None:
             target = {
                 "id": store.next_meta_id(),

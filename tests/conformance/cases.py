@@ -1867,3 +1867,83 @@ CASES += [
         step("GET", "settings/products/woocommerce_no_such_unit", check=("data.status",)),
     ),
 ]
+
+# The order history import (issue 17, session 4): what bulkio/migrate/orders_build.py sends.
+CASES += [
+    case(
+        "orders-import-lines",
+        "a shipping line needs a method_id; product_id -1 keeps a named line without product; "
+        "a negative fee and line totals below subtotals keep the order's total; the guards "
+        "keep stock where it is",
+        step(
+            "POST",
+            "products",
+            {
+                "name": "{P} G",
+                "sku": "{P}G",
+                "regular_price": "29",
+                "manage_stock": True,
+                "stock_quantity": 10,
+            },
+            save={"p": "id"},
+        ),
+        step(
+            "POST",
+            "orders/batch",
+            {
+                "create": [
+                    {"shipping_lines": [{"method_title": "DHL", "total": "4.90"}]},
+                    {
+                        "status": "completed",
+                        "created_via": "bulkio-import",
+                        "meta_data": [
+                            {"key": "_order_stock_reduced", "value": "yes"},
+                            {"key": "_new_order_email_sent", "value": "true"},
+                            {"key": "_recorded_sales", "value": "yes"},
+                            {"key": "_bulkio_source_number", "value": "#{P}1"},
+                        ],
+                        "line_items": [
+                            {
+                                "product_id": {"$ref": "p"},
+                                "quantity": 2,
+                                "subtotal": "58.00",
+                                "total": "52.20",
+                            },
+                            {
+                                "product_id": -1,
+                                "name": "{P} Gift wrapping",
+                                "quantity": 1,
+                                "subtotal": "3.50",
+                                "total": "3.50",
+                            },
+                        ],
+                        "shipping_lines": [
+                            {"method_id": "bulkio_import", "method_title": "DHL", "total": "4.90"}
+                        ],
+                        "fee_lines": [{"name": "Discount", "total": "-1.60", "tax_status": "none"}],
+                    },
+                ]
+            },
+            check=(
+                "create.*.error",
+                "create.1.status",
+                "create.1.total",
+                "create.1.discount_total",
+                "create.1.shipping_total",
+                "create.1.line_items.1.product_id",
+                "create.1.line_items.*.total",
+                "create.1.line_items.1.name",
+                "create.1.shipping_lines.0.method_id",
+                "create.1.fee_lines.0.total",
+                "create.1.meta_data.*.key",
+            ),
+            refs={"create.1.line_items.0.product_id": "p"},
+        ),
+        step(
+            "GET",
+            "products/{p}",
+            params={"_fields": "stock_quantity,total_sales"},
+            check=("stock_quantity", "total_sales"),
+        ),
+    ),
+]
