@@ -24,19 +24,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from bulkio.apply import ApplyResult, ItemOutcome, apply_plan
+from bulkio.apply import ApplyResult, ItemOutcome
 from bulkio.engine.kinds import Bar, OnOutcome, Planned, Progress
+from bulkio.migrate.coupons_apply import apply_coupons
 from bulkio.migrate.coupons_store import (
     CouponState,
     category_id,
     category_index,
     find_coupons,
     product_ids,
+    product_skus,
+    read_coupon_ids,
     read_coupons,
     read_site_timezone,
 )
@@ -87,8 +89,13 @@ class Context:
     """lower-cased SKU → product / variation id."""
     categories: dict[str, int] = field(default_factory=dict)
     """category path as written → id."""
-    names: dict[int, str] = field(default_factory=dict)
-    """id → the SKU or path the feed gave for it (to show store ids by name)."""
+    product_names: dict[int, str] = field(default_factory=dict)
+    """product / variation id → its SKU (to show ids by name in the plan)."""
+    category_names: dict[int, str] = field(default_factory=dict)
+    """category id → its path."""
+
+    def names(self, path: str) -> dict[int, str]:
+        return self.category_names if path in CATEGORY_LISTS else self.product_names
 
     @property
     def date_only(self) -> str:
@@ -197,7 +204,7 @@ class CouponKind(RecordKind):
             advance(len(keys))
         if "date_expires" in mapping.fields:
             context.site = read_site_timezone(client)
-        self._resolve(client, mapping, rows, context, concurrency)
+        self._resolve(client, mapping, rows, context, state, concurrency)
         on_trashed = str(mapping.options.get("on_trashed", "restore"))
         for row in rows.rows:
             try:
@@ -221,30 +228,50 @@ class CouponKind(RecordKind):
         mapping: RecordMapping,
         rows: RecordRows,
         context: Context,
+        state: CouponState,
         concurrency: int,
     ) -> None:
-        skus = [
-            sku for row in rows.rows for name in PRODUCT_LISTS for sku in row.values.get(name, ())
-        ]
-        if skus:
+        """SKUs and category paths of the feed → ids; and names for the ids the matched store
+        coupons hold, so the plan shows ``#12 HL-001`` rather than ``#12``."""
+        held = [*state.live.values(), *state.trashed.values()]
+        if any(name in mapping.fields for name in PRODUCT_LISTS):
+            skus = [
+                sku
+                for row in rows.rows
+                for name in PRODUCT_LISTS
+                for sku in row.values.get(name, ())
+            ]
             context.skus = product_ids(client, skus, concurrency=concurrency)
             for row in rows.rows:
                 for name in PRODUCT_LISTS:
                     for sku in row.values.get(name, ()):
                         found = context.skus.get(sku.lower())
                         if found is not None:
-                            context.names.setdefault(found, sku)
-        paths = [
-            p for row in rows.rows for name in CATEGORY_LISTS for p in row.values.get(name, ())
-        ]
-        if paths:
+                            context.product_names.setdefault(found, sku)
+            unnamed = {
+                int(i)
+                for coupon in held
+                for name in PRODUCT_LISTS.values()
+                for i in coupon.get(name) or ()
+                if int(i) not in context.product_names
+            }
+            context.product_names.update(product_skus(client, sorted(unnamed)))
+        if any(name in mapping.fields for name in CATEGORY_LISTS):
+            paths = [
+                p for row in rows.rows for name in CATEGORY_LISTS for p in row.values.get(name, ())
+            ]
+            holds = any(coupon.get(n) for coupon in held for n in CATEGORY_LISTS.values())
+            if not paths and not holds:
+                return
             index = category_index(client)
             for path in paths:
-                parts = [part.strip() for part in path.split(context.separator)]
-                found = category_id(index, [p for p in parts if p])
+                parts = [part.strip() for part in path.split(context.separator) if part.strip()]
+                found = category_id(index, parts)
                 if found is not None:
                     context.categories[path] = found
-                    context.names.setdefault(found, " > ".join(p for p in parts if p))
+            context.category_names = {
+                term_id: " > ".join(index.path_of(term_id)) for term_id in index.names
+            }
 
     def wanted(self, row: Row, context: Context) -> dict[str, Any]:
         """The row's values in the form the plan shows and compares (raises _RowProblem)."""
@@ -276,7 +303,7 @@ class CouponKind(RecordKind):
                             sku,
                         )
                     ids.append(found)
-                out[path] = _ids_text(ids, context.names)
+                out[path] = _ids_text(ids, context.product_names)
             elif path in CATEGORY_LISTS:
                 ids = []
                 for category in value:
@@ -290,7 +317,7 @@ class CouponKind(RecordKind):
                             category,
                         )
                     ids.append(found)
-                out[path] = _ids_text(ids, context.names)
+                out[path] = _ids_text(ids, context.category_names)
             elif path == "email_restrictions":
                 out[path] = _emails_text(check_emails(value))
             else:
@@ -370,7 +397,7 @@ class CouponKind(RecordKind):
             rule = context.mapping.fields.get(path)
             if rule is not None and rule.on == "create":
                 continue
-            current = self.stored(record, path, context.names)
+            current = self.stored(record, path, context.names(path))
             if not self.same(path, current, value):
                 changes.append(FieldChange(path, current, value))
         status = str(record.get("status") or "")
@@ -470,7 +497,9 @@ class CouponKind(RecordKind):
                 body[CATEGORY_LISTS[path]] = list(ids_of(value))
             elif path == "email_restrictions":
                 # In the feed's order, each once (the store keeps duplicates it is sent).
-                body[path] = list(check_emails(row.values.get(path, ())))
+                given = row.values.get(path, value) or ()
+                items = given.split(", ") if isinstance(given, str) else given
+                body[path] = list(check_emails(items))
             elif path in LIMIT_FIELDS:
                 body[path] = limit_payload(value if isinstance(value, int) else None)
             elif path == "date_expires":
@@ -494,131 +523,18 @@ class CouponKind(RecordKind):
         on_outcome: OnOutcome | None,
         prior: list[ItemOutcome] | None = None,
     ) -> ApplyResult:
-        """``coupons/batch``; then: creates the store refused because the code exists now (a
-        killed run got that far) are reconciled — done when the coupon holds the planned
-        values, an update otherwise — and restores are checked (7.9 keeps them in the trash)."""
-        plan = planned.plan
-        restores = {i.line: i for i in plan.updates if i.base_status == "trash"}
-        held: list[ItemOutcome] = []
-
-        def forward(outcome: ItemOutcome) -> None:
-            if outcome.action == "create" and outcome.code == CODE_EXISTS:
-                held.append(outcome)  # decided below
-            elif on_outcome is not None and outcome.line not in restores:
-                on_outcome(outcome)
-
-        result = apply_plan(
+        """``coupons/batch``, then reconciles and restore checks
+        (:func:`bulkio.migrate.coupons_apply.apply_coupons`)."""
+        return apply_coupons(
+            self,
             client,
-            plan,
+            planned.plan,
             concurrency=concurrency,
             batch_size=batch_size,
             progress=progress,
-            on_outcome=forward,
-            prior=prior or [],
+            on_outcome=on_outcome,
+            prior=prior,
         )
-        outcomes = [
-            o for o in result.outcomes if not (o.action == "create" and o.code == CODE_EXISTS)
-        ]
-        if restores:
-            outcomes = self._check_restores(client, outcomes, restores, on_outcome)
-        if held:
-            outcomes += self._reconcile(client, plan, held, concurrency, batch_size, on_outcome)
-        result.outcomes = sorted(outcomes, key=lambda o: o.line)
-        return result
-
-    def _check_restores(
-        self,
-        client: Any,
-        outcomes: list[ItemOutcome],
-        restores: dict[int, PlanItem],
-        on_outcome: OnOutcome | None,
-    ) -> list[ItemOutcome]:
-        ids = [i.id for i in restores.values() if i.id is not None]
-        live = self.read_ids(client, ids) if ids else {}
-        out: list[ItemOutcome] = []
-        for outcome in outcomes:
-            item = restores.get(outcome.line)
-            if item is not None and outcome.outcome == "updated":
-                record = live.get(int(item.id or 0))
-                if record is None or record.get("status") == "trash":
-                    outcome = replace(
-                        outcome,
-                        outcome="failed",
-                        code="restore_refused",
-                        message=(
-                            f"coupon #{item.id} is still in the trash: this WooCommerce does not "
-                            "restore coupons through its API (7.9 ignores status). Restore it in "
-                            "wp-admin (Marketing > Coupons > Trash > Restore) and run again, or "
-                            'set [coupon] on_trashed = "create" to make a new coupon'
-                        ),
-                    )
-                else:
-                    outcome = replace(outcome, code=None, message=None)
-            if item is not None and on_outcome is not None:
-                on_outcome(outcome)
-            out.append(outcome)
-        return out
-
-    def _reconcile(
-        self,
-        client: Any,
-        plan: Plan,
-        held: list[ItemOutcome],
-        concurrency: int,
-        batch_size: int,
-        on_outcome: OnOutcome | None,
-    ) -> list[ItemOutcome]:
-        """Creates answered "code already exists": compare with the coupon now holding it."""
-        items = {i.line: i for i in plan.creates}
-        found = find_coupons(client, [o.sku for o in held], concurrency=concurrency)
-        done: list[ItemOutcome] = []
-        follow: list[PlanItem] = []
-        for outcome in held:
-            item = items[outcome.line]
-            record = found.get(item.sku)
-            if record is None:
-                done.append(outcome)
-                continue
-            remaining = [c for c in self.still_to_change(item.changes, record) if c.field != "code"]
-            coupon_id = int(record["id"])
-            if not remaining:
-                done.append(
-                    ItemOutcome(
-                        item.line,
-                        item.sku,
-                        "create",
-                        "created",
-                        coupon_id,
-                        "reconciled",
-                        f"already in the store as #{coupon_id} with the planned values (an "
-                        "earlier attempt was committed)",
-                    )
-                )
-                continue
-            row = Row(item.line, {c.field: c.new for c in item.changes})
-            follow.append(
-                replace(
-                    item,
-                    action="update",
-                    id=coupon_id,
-                    changes=remaining,
-                    payload=self.payload(remaining, row, item_id=coupon_id),
-                    note=f"code already held by #{coupon_id}; updated instead of duplicated",
-                )
-            )
-        for outcome in done:
-            if on_outcome is not None:
-                on_outcome(outcome)
-        if follow:
-            again = apply_plan(
-                client,
-                Plan(resource=plan.resource, updates=follow),
-                concurrency=concurrency,
-                batch_size=batch_size,
-                on_outcome=on_outcome,
-            )
-            done += again.outcomes
-        return done
 
     # -- saved plans --------------------------------------------------------------------------
 
@@ -630,31 +546,8 @@ class CouponKind(RecordKind):
     def read_ids(
         self, client: Any, ids: Sequence[int], *, concurrency: int = 4
     ) -> dict[int, dict[str, Any]]:
-        """Coupons by id, in ``edit`` context (the trash included: a restore's re-check)."""
-        found: dict[int, dict[str, Any]] = {}
-        unique = list(dict.fromkeys(ids))
-        chunks = [unique[i : i + 100] for i in range(0, len(unique), 100)]
-
-        def read(chunk: list[int], status: str) -> list[dict[str, Any]]:
-            params = {
-                "include": ",".join(map(str, chunk)),
-                "context": "edit",
-                "status": status,
-            }
-            out: list[dict[str, Any]] = []
-            for page in client.iter_pages(self.route, params, per_page=100):
-                out.extend(page)
-            return out
-
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, 2 * len(chunks) or 1))) as pool:
-            jobs = [(c, s) for c in chunks for s in ("any", "trash")]
-            for records in pool.map(lambda job: read(*job), jobs):
-                for record in records:
-                    found[int(record["id"])] = record
-        return found
-
-
-CODE_EXISTS = "woocommerce_rest_coupon_code_already_exists"
+        """Coupons by id, the trash included (a restore's re-check)."""
+        return read_coupon_ids(client, ids, concurrency=concurrency)
 
 
 class _RowProblem(ValueError):

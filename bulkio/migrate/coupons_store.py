@@ -136,6 +136,25 @@ def product_ids(client: Any, skus: Sequence[str], *, concurrency: int = 4) -> di
     return found
 
 
+def product_skus(client: Any, ids: Sequence[int]) -> dict[int, str]:
+    """id → SKU of the products among ``ids`` (``products?include=``, 100 a request), to name
+    the ids a store coupon holds in the plan. Variations are not listed by that route (they
+    stay shown by id); ids of deleted products are simply not found."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), PER_PAGE):
+        chunk = ids[start : start + PER_PAGE]
+        params = {
+            "include": ",".join(map(str, chunk)),
+            "_fields": "id,sku",
+            "per_page": PER_PAGE,
+            "status": "any",
+        }
+        for product in client.get("products", params=params):
+            if product.get("sku"):
+                found[int(product["id"])] = str(product["sku"])
+    return found
+
+
 def category_index(client: Any) -> TermIndex:
     """Every product category, by parent and name (one read per 100 categories)."""
     return TermIndex.load(client, "categories")
@@ -164,3 +183,27 @@ def read_site_timezone(client: Any) -> tzinfo:
     except ValueError:
         index = {}
     return site_timezone(index if isinstance(index, dict) else {})
+
+
+def read_coupon_ids(
+    client: Any, ids: Sequence[int], *, concurrency: int = 4
+) -> dict[int, dict[str, Any]]:
+    """Coupons by id in ``edit`` context, live ones and the trash (``include=`` lists of 100)."""
+    found: dict[int, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(ids))
+    chunks = [unique[i : i + PER_PAGE] for i in range(0, len(unique), PER_PAGE)]
+
+    def read(job: tuple[list[int], str]) -> list[dict[str, Any]]:
+        chunk, status = job
+        params = {"include": ",".join(map(str, chunk)), "context": "edit", "status": status}
+        out: list[dict[str, Any]] = []
+        for page in client.iter_pages("coupons", params, per_page=PER_PAGE):
+            out.extend(page)
+        return out
+
+    jobs = [(chunk, status) for chunk in chunks for status in ("any", "trash")]
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(jobs) or 1))) as pool:
+        for records in pool.map(read, jobs):
+            for record in records:
+                found[int(record["id"])] = record
+    return found

@@ -340,7 +340,10 @@ def test_a_create_whose_code_appeared_meanwhile_is_reconciled(
 ) -> None:
     """A killed run may have created some coupons: a saved plan applied later, or a plan raced
     by another writer, converges instead of failing or duplicating."""
-    source = write(tmp_path / "r.csv", [row("RACE-1", Amount="5"), row("RACE-2", Amount="6")])
+    emails = {"Allowed emails": "x@example.com|Y@example.com"}
+    source = write(
+        tmp_path / "r.csv", [row("RACE-1", Amount="5"), row("RACE-2", Amount="6", **emails)]
+    )
     planned = run(client, source, dry_run=True)
     client.post("coupons", {"code": "race-1", "amount": "5", "discount_type": "fixed_cart"})
     client.post("coupons", {"code": "RACE-2", "amount": "1"})
@@ -357,7 +360,9 @@ def test_a_create_whose_code_appeared_meanwhile_is_reconciled(
     by_sku = {o.sku: o for o in result.outcomes}
     assert by_sku["race-1"].outcome == "created" and by_sku["race-1"].code == "reconciled"
     assert by_sku["race-2"].outcome == "updated"
-    assert coupon(client, "race-2")["amount"] == "6.00"
+    race = coupon(client, "race-2")
+    assert race["amount"] == "6.00"
+    assert race["email_restrictions"] == ["x@example.com", "y@example.com"]
     assert len(client.get("coupons", params={"search": "race-"})) == 2
 
 
