@@ -210,7 +210,8 @@ def _validate_export(mapping_path: str, sample: str | None, as_json: bool, quiet
     click.echo(f"  {len(mapping.columns)} columns:")
     width = max(len(column.header) for column in mapping.columns)
     for column in mapping.columns:
-        click.echo(f"    {column.header:<{width}}  {describe_column(column)}")
+        # Headers and templates are the mapping's text: shown escaped like feed values.
+        click.echo(f"    {printable(column.header):<{width}}  {printable(describe_column(column))}")
 
 
 def describe_column(column: Column) -> str:
@@ -300,7 +301,7 @@ def _print_mapping(mapping: Mapping) -> None:
     click.echo(f"  owns {len(mapping.fields)} fields (no other field is ever compared or written):")
     width = max(len(name) for name in mapping.fields)
     for name, rule in mapping.fields.items():
-        click.echo(f"    {name:<{width}}  {describe_rule(rule)}")
+        click.echo(f"    {name:<{width}}  {printable(describe_rule(rule))}")
     for flt in mapping.filters:
         operand = flt.operand if not isinstance(flt.operand, tuple) else list(flt.operand)
         click.echo(f"  filter: {flt.action} rows where {flt.column!r} {flt.op} {operand!r}")
@@ -308,7 +309,7 @@ def _print_mapping(mapping: Mapping) -> None:
         limits = ", ".join(f"{k} = {v}" for k, v in mapping.limits.items())
         click.echo(f"  limits: {limits}")
     for warning in mapping.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {printable(warning)}", err=True)
 
 
 def _print_records(records: RecordSet, rows: int) -> None:

@@ -104,7 +104,7 @@ def test_simple_mapping_writes_products_and_variations_with_decimal_comma(
                 f"{a['name']}: {a['option']}" for a in variation["attributes"]
             )
     assert variations_seen > 0
-    assert f"as {len(rows)} row(s) [csv]" in result.output
+    assert f"as {len(rows)} row(s) to {out}" in result.output and "[csv]" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xml", "parquet", "jsonl"])

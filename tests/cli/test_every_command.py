@@ -170,3 +170,18 @@ def test_sandbox_json_and_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run("sandbox", "--port", "0", "--fault", "nonsense", "--json")
     assert bad.exit_code == 2 and document(bad, "sandbox")["ok"] is False
     assert seen == ["served", "served"]
+
+
+def test_mapping_text_is_shown_escaped(tmp_path: Path) -> None:
+    """A mapping passed along (a supplier's, a colleague's) is text like a feed: a header
+    holding ESC or a bidi override never reaches the terminal raw."""
+    export = tmp_path / "export.toml"
+    export.write_text(
+        '[output]\nlayout = "order"\n[[columns]]\nheader = "Nr\\u001b[2J"\nfield = "number"\n'
+        '[[columns]]\nheader = "Total"\ntemplate = "{total}\\u202e"\n',
+        encoding="utf-8",
+    )
+    result = run("mapping", "validate", str(export))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "Nr\\x1b[2J" in result.output and "\\u202e" in result.output
