@@ -48,9 +48,10 @@ def _listing(
     params: dict[str, Any],
     one: Callable[[str], list[dict[str, Any]]],
     concurrency: int,
+    cost: int = 1,
 ) -> dict[str, list[dict[str, Any]]]:
     """Coupons holding ``keys``: the first page of the listing, then either the other pages
-    or one look-up per code still missing, whichever takes fewer requests."""
+    or a look-up per code still missing (``cost`` requests at most), whichever takes fewer."""
     wanted = set(keys)
     found: dict[str, list[dict[str, Any]]] = {}
     first = client.get_page("coupons", params, page=1, per_page=PER_PAGE)
@@ -61,7 +62,7 @@ def _listing(
     missing = [key for key in keys if key not in found]
     if pages <= 1 or not missing:
         return found
-    if pages - 1 <= len(missing):
+    if pages - 1 <= cost * len(missing):
         for page in client.iter_pages("coupons", params, per_page=PER_PAGE):
             for coupon in page:
                 if coupon_key(coupon.get("code")) in wanted:
@@ -79,7 +80,9 @@ def read_coupons(client: Any, keys: Sequence[str], *, concurrency: int = 4) -> C
     """The live coupons holding ``keys``, then the trash for keys none holds.
 
     ``GET coupons?code=`` finds only a *published* coupon (``wc_get_coupon_id_by_code``), and
-    never one in the trash (nor with ``status=trash``); the trash is searched by text instead.
+    never one in the trash (nor with ``status=trash``). A code it misses is searched by text
+    among the other statuses (a draft holding the code is the coupon the row means: updated,
+    left a draft — not a second, published coupon beside it), then in the trash.
     """
     state = CouponState()
     keys = list(dict.fromkeys(keys))
@@ -87,9 +90,13 @@ def read_coupons(client: Any, keys: Sequence[str], *, concurrency: int = 4) -> C
         return state
 
     def by_code(key: str) -> list[dict[str, Any]]:
-        return list(client.get("coupons", params={**COUPON_PARAMS, "code": key}))
+        found = list(client.get("coupons", params={**COUPON_PARAMS, "code": key}))
+        if found:
+            return found
+        params = {**COUPON_PARAMS, "search": key, "per_page": PER_PAGE}
+        return [c for c in client.get("coupons", params=params) if coupon_key(c["code"]) == key]
 
-    live = _listing(client, keys, dict(COUPON_PARAMS), by_code, concurrency)
+    live = _listing(client, keys, dict(COUPON_PARAMS), by_code, concurrency, cost=2)
     for key, coupons in live.items():
         state.live[key] = coupons[0]
         if len(coupons) > 1:
@@ -100,7 +107,8 @@ def read_coupons(client: Any, keys: Sequence[str], *, concurrency: int = 4) -> C
     trash_params = {**COUPON_PARAMS, "status": "trash"}
 
     def in_trash(key: str) -> list[dict[str, Any]]:
-        return list(client.get("coupons", params={**trash_params, "search": key}))
+        params = {**trash_params, "search": key, "per_page": PER_PAGE}
+        return list(client.get("coupons", params=params))
 
     for key, coupons in _listing(client, missing, trash_params, in_trash, concurrency).items():
         state.trashed[key] = max(coupons, key=lambda c: int(c["id"]))

@@ -385,20 +385,36 @@ def test_a_saved_plan_applied_twice_writes_once(client: StoreClient, tmp_path: P
 def test_few_codes_in_a_big_store_are_looked_up_one_by_one(
     sandbox_factory: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
+    """Nine pages of coupons, three codes: a look-up each instead of paging — and a draft
+    holding a code (``?code=`` finds only published coupons) is still the coupon the row means,
+    updated and left a draft, not duplicated by a published one."""
     store = sandbox_factory()
     with open_client(store) as client:
-        for start in range(0, 600, 100):
+        for start in range(0, 800, 100):
             client.batch(
                 "coupons",
                 create=[{"code": f"bulk-{n}", "amount": "1"} for n in range(start, start + 100)],
             )
-        source = write(tmp_path / "few.csv", [row("BULK-599", Amount="1"), row("NEW-ONE")])
+        draft = client.post("coupons", {"code": "paused-1", "amount": "2", "status": "draft"})
+        source = write(
+            tmp_path / "few.csv",
+            [row("BULK-799", Amount="1"), row("NEW-ONE"), row("PAUSED-1", Amount="3")],
+        )
         store.clear_log()
         result = run(client, source, dry_run=True)
-        assert [i.sku for i in result.plan.unchanged] == ["bulk-599"]
+        assert [i.sku for i in result.plan.unchanged] == ["bulk-799"]
+        assert [i.sku for i in result.plan.creates] == ["new-one"]
+        (update,) = result.plan.updates
+        assert update.id == draft["id"] and "status" not in update.payload
         coupon_reads = [e for e in store.request_log if "coupons" in e.path]
-        # page 1 of 6, then one ?code= look-up, then the trash for the missing code
-        assert len(coupon_reads) <= 4, [e.path for e in coupon_reads]
+        # page 1 of 9; ?code= for each; a text search for the two it misses; the trash
+        shown = [
+            {k: v for k, v in e.query.items() if not k.startswith("oauth")} for e in coupon_reads
+        ]
+        assert len(coupon_reads) <= 7, shown
+        run(client, source)
+        paused = client.get(f"coupons/{draft['id']}")
+        assert paused["amount"] == "3.00" and paused["status"] == "draft"
 
 
 def test_the_dry_run_shows_the_changes(berlin: Sandbox, tmp_path: Path) -> None:
