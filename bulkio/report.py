@@ -136,14 +136,17 @@ def warning_rows(
     ]
 
 
-def render_warnings(rows: Sequence[ProblemRow], *, limit: int = DEFAULT_SHOWN) -> str:
-    """The written-but-stored-differently rows, for the terminal."""
+def render_warnings(
+    rows: Sequence[ProblemRow], *, limit: int = DEFAULT_SHOWN, label: str = "SKU"
+) -> str:
+    """The written-but-stored-differently rows, for the terminal (``label``: what the key is
+    called, as the diff calls it: SKU, e-mail, code, order number)."""
     if not rows:
         return ""
     lines = [f"{len(rows)} row(s) written, but the store kept other values:"]
     for row in rows[:limit]:
         where = printable(row.where())
-        lines.append(f"  {where}  sku {printable(row.sku or '?')}: {_message(row)}")
+        lines.append(f"  {where}  {label} {printable(row.sku or '?')}: {_message(row)}")
     if len(rows) > limit:
         lines.append(f"  … and {len(rows) - limit} more")
     return "\n".join(lines)
@@ -176,9 +179,15 @@ def _message(row: ProblemRow) -> str:
 
 
 def render_problems(
-    rows: Sequence[ProblemRow], *, limit: int = DEFAULT_SHOWN, report_path: str | None = None
+    rows: Sequence[ProblemRow],
+    *,
+    limit: int = DEFAULT_SHOWN,
+    report_path: str | None = None,
+    label: str = "SKU",
 ) -> str:
-    """The first ``limit`` problem rows for the terminal, then a pointer to the full list."""
+    """The first ``limit`` problem rows for the terminal, then a pointer to the full list
+    (``label``: what the key is called, as the diff calls it: SKU, e-mail, code, order
+    number)."""
     if not rows:
         return ""
     lines = [f"{len(rows)} row(s) not applied:"]
@@ -187,7 +196,7 @@ def render_problems(
         column = f" [{printable(row.column)}]" if row.column else ""
         value = f" value '{_short(row.value, 30)}'" if row.value not in (None, "") else ""
         lines.append(
-            f"  {row.kind:<8} {where}  sku {printable(row.sku or '?')}{column}{value}: "
+            f"  {row.kind:<8} {where}  {label} {printable(row.sku or '?')}{column}{value}: "
             f"{printable(row.code)}: {_message(row)}"
         )
     if len(rows) > limit:

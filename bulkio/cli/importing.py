@@ -35,6 +35,7 @@ from bulkio.engine import Hooks, ImportResult, SavedApply, apply_plan, run_impor
 from bulkio.errors import BulkioError, InputError
 from bulkio.htmlreport import write_html_report
 from bulkio.plan import Plan, render_diff, render_summary
+from bulkio.plan.render import KEY_LABELS
 from bulkio.report import (
     problem_rows,
     render_problems,
@@ -238,13 +239,15 @@ def report_and_exit(
         click.echo(json.dumps(document, ensure_ascii=False, default=str))
     elif result.stopped is None:
         _text_end(out, result, plan_out)
-    out.problem(render_problems(rows, report_path=str(report_path) if report_path else None))
+    label = KEY_LABELS.get(plan.resource, "key")
+    shown_report = str(report_path) if report_path else None
+    out.problem(render_problems(rows, report_path=shown_report, label=label))
     if result.stopped is not None:
         if out.as_json:  # the document says so already (ok false, stopped_by_limits): one only
             click.echo(f"error: {printable(str(result.stopped), keep_newlines=True)}", err=True)
             sys.exit(int(result.stopped.exit_code))
         raise result.stopped
-    out.problem(render_warnings(warnings))
+    out.problem(render_warnings(warnings, label=label))
     if applied is not None:
         out.text(render_result(applied))
         breakdown = render_catalog_result(result.catalog_result) if result.catalog_result else ""

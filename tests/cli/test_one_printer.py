@@ -166,3 +166,28 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     assert use_colour(FakeTty()) is False
     plan = Plan(creates=[PlanItem("create", 2, "A", changes=[FieldChange("name", None, "n")])])
     assert ANSI in render_diff(plan, colour=True) and ANSI not in render_diff(plan)
+
+
+@pytest.mark.parametrize(
+    ("sample", "mapping", "label", "noun"),
+    [
+        ("shopify-customers.csv", "shopify-customers", "e-mail", "customer"),
+        ("coupons.csv", "coupons-csv", "code", "coupon"),
+    ],
+)
+def test_customer_and_coupon_imports_speak_the_same_way(
+    sandbox: Sandbox, sample: str, mapping: str, label: str, noun: str
+) -> None:
+    """The record kinds (bulkio.migrate) go through the one printer: their key is labelled
+    in the diff and in the problem rows alike."""
+    result = run("import", str(ROOT / "samples" / sample), "-m", mapping, "--dry-run",
+                 *store(sandbox))  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert not OLD_FORMS.search(result.stdout)
+    heads = [line for line in result.stdout.splitlines() if ITEM_HEAD.match(line)]
+    assert heads and all(line.startswith(f"+ {label} ") for line in heads)
+    assert all(line.endswith(f"create {noun}") for line in heads)
+    assert re.search(r"^plan: \d+ to create, 0 to update", result.stdout, re.M)
+    problems = [line for line in result.stdout.splitlines() if line.startswith("  rejected ")]
+    assert all(f"  {label} " in line for line in problems)
+    assert " sku " not in result.stdout

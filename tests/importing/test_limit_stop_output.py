@@ -55,7 +55,7 @@ def test_a_limit_stop_lists_the_rejected_rows(
     assert result.exit_code == 3, result.output
     assert "max_changes" in result.stderr
     assert "1 row(s) not applied" in result.output
-    assert "sku A-2 [price] value 'abc'" in result.output
+    assert "SKU A-2 [price] value 'abc'" in result.output
     rows = list(csv.DictReader(report.open(encoding="utf-8-sig")))
     assert [(r["sku"], r["code"]) for r in rows] == [("A-2", "invalid-number")]
     assert sandbox.writes() == 0

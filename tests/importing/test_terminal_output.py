@@ -183,7 +183,7 @@ def test_a_csv_import_dry_run_escapes_control_characters(sandbox: Sandbox, tmp_p
     assert not RAW_CONTROLS.search(output), repr(output)
     assert '"Al\\x1bpha\\x07"' in output
     # a SKU with a line break is one the store would not keep: rejected, shown escaped
-    assert "sku B\\n2 " in output, output
+    assert "SKU B\\n2 " in output, output
     assert "sku-changed-by-store" in output
 
 
