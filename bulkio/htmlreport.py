@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.atomicfile import write_atomically
+from bulkio.plan.render import KEY_LABELS
 from bulkio.terminal import printable
 
 PRICE_FIELDS = ("regular_price", "sale_price")
@@ -209,6 +210,7 @@ def render_html_report(document: Mapping[str, Any], *, title: str = "bulkio run 
     mapping_path = mapping.get("path") if isinstance(mapping, Mapping) else mapping
     dry_run = bool(document.get("dry_run"))
     changes = price_changes(document)
+    label = KEY_LABELS.get(str(plan.get("resource") or "product"), "key")  # as the diff says
     parts: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -245,8 +247,9 @@ def render_html_report(document: Mapping[str, Any], *, title: str = "bulkio run 
     parts += _histogram_section(changes)
     parts += _biggest_section(changes)
     parts += _fields_section(field_counts(document))
-    parts += _problems_section(document.get("problems") or [], document.get("warnings") or [])
-    parts += _limits_section(limits)
+    problems, warnings = document.get("problems") or [], document.get("warnings") or []
+    parts += _problems_section(problems, warnings, label)
+    parts += _limits_section(limits, label)
     parts += _timings_section(document)
     parts.append(
         f'<p class="sub">Made by bulkio on {esc(datetime.now(UTC).strftime("%Y-%m-%d %H:%M"))}'
@@ -375,7 +378,7 @@ def _where(row: Mapping[str, Any]) -> str:
     return f"{file}:{line}" if file else f"line {line}"
 
 
-def _problems_section(problems: list[Any], warnings: list[Any]) -> list[str]:
+def _problems_section(problems: list[Any], warnings: list[Any], label: str = "SKU") -> list[str]:
     out = ["<h2>Rows not applied</h2>"]
     rows = [p for p in problems if isinstance(p, Mapping)]
     if not rows:
@@ -394,8 +397,8 @@ def _problems_section(problems: list[Any], warnings: list[Any]) -> list[str]:
             + "</p>"
         )
         out.append(
-            '<table id="problems"><tr><th>kind</th><th>where</th><th>SKU</th><th>column</th>'
-            "<th>value</th><th>reason</th></tr>"
+            '<table id="problems"><tr><th>kind</th><th>where</th>'
+            f"<th>{esc(label)}</th><th>column</th><th>value</th><th>reason</th></tr>"
         )
         for row in rows[:PROBLEMS_SHOWN]:
             out.append(
@@ -416,7 +419,7 @@ def _problems_section(problems: list[Any], warnings: list[Any]) -> list[str]:
         out.append('<h2>Warnings</h2><ul id="warnings">')
         for note in notes[:PROBLEMS_SHOWN]:
             if isinstance(note, Mapping):
-                text = f"{_where(note)} sku {note.get('sku') or '?'}: {note.get('message')}"
+                text = f"{_where(note)} {label} {note.get('sku') or '?'}: {note.get('message')}"
             else:
                 text = str(note)
             out.append(f"<li>{esc(text)}</li>")
@@ -424,14 +427,14 @@ def _problems_section(problems: list[Any], warnings: list[Any]) -> list[str]:
     return out
 
 
-def _limits_section(limits: list[dict[str, Any]]) -> list[str]:
+def _limits_section(limits: list[dict[str, Any]], label: str = "SKU") -> list[str]:
     out = ["<h2>Safety limits</h2>"]
     if not limits:
         out.append('<p class="none" id="limits">No limit was hit.</p>')
         return out
     out.append(
         '<table id="limits"><tr><th>limit</th><th>allowed</th><th>actual</th><th>why</th>'
-        "<th>SKUs</th></tr>"
+        f"<th>{esc(label)}s</th></tr>"
     )
     for breach in limits:
         skus = breach.get("skus") or []

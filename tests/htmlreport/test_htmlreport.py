@@ -317,3 +317,26 @@ def test_a_dry_run_writes_the_page_asked_for_but_keeps_no_run_copy(
     assert "dry run" in lxml_html.fromstring(page_path.read_bytes()).text_content().casefold()
     assert not list(runs.rglob("report.html"))
     assert sandbox.writes() == 0
+
+
+def test_the_key_is_named_as_the_diff_names_it() -> None:
+    """A customer run's page says e-mail where a product run's says SKU (one way of speaking)."""
+    from bulkio.htmlreport import render_html_report
+
+    problem = {
+        "kind": "rejected",
+        "file": "customers.csv",
+        "line": 4,
+        "sku": "anna@example.com",
+        "column": "Email",
+        "value": "x",
+        "code": "invalid-email",
+        "message": "not an e-mail address",
+        "unit": "line",
+        "source_line": None,
+    }
+    for resource, label in (("customer", "e-mail"), ("coupon", "code"), ("product", "SKU")):
+        page = render_html_report(
+            {"dry_run": True, "plan": {"resource": resource, "counts": {}}, "problems": [problem]}
+        )
+        assert f"<th>where</th><th>{label}</th>" in page, resource
