@@ -118,8 +118,9 @@ def _run(
         return
     if not quiet:
         click.echo(
-            f"exported {result.records} {resource} as {result.rows} row(s) to {result.output} "
-            f"[{result.format}] in {result.seconds:.1f} s ({result.requests} request(s))",
+            f"exported {result.records} {resource[:-1]}(s) as {result.rows} row(s) to "
+            f"{result.output} [{result.format}] in {result.seconds:.1f} s "
+            f"({result.requests} request(s))",
         )
 
 

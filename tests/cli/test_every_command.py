@@ -185,3 +185,20 @@ def test_mapping_text_is_shown_escaped(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert "Nr\\x1b[2J" in result.output and "\\u202e" in result.output
+
+
+@pytest.mark.parametrize("resource", ["customers", "coupons"])
+def test_export_customers_and_coupons_json_and_quiet(
+    sandbox: Sandbox, tmp_path: Path, resource: str
+) -> None:
+    mapping = str(ROOT / "mappings" / f"export-{resource}.toml")
+    out = tmp_path / f"{resource}.csv"
+    result = run("export", resource, "-m", mapping, "-o", str(out), "--json", *store(sandbox))
+    assert result.exit_code == 0, result.output
+    body = document(result, "export")
+    assert body["kind"] == resource and body["output"] == str(out) and result.stderr == ""
+    quiet = run("export", resource, "-m", mapping, "-o", str(out), "--overwrite", "-q",
+                *store(sandbox))  # fmt: skip
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    text = run("export", resource, "-m", mapping, "-o", str(out), "--overwrite", *store(sandbox))
+    assert text.stdout.startswith(f"exported 0 {resource[:-1]}(s) as 0 row(s) to ")
