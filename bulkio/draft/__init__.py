@@ -380,6 +380,14 @@ def _known_layout(header: list[str]) -> Layout | None:
             None,
             "customers are not products: bulkio init drafts product and stock mappings",
         )
+    if {"Code", "Amount"} <= names and names & {"Valid until", "Usage limit", "Allowed emails"}:
+        return Layout(
+            "coupons",
+            "a coupon list",
+            None,
+            "coupons are not products: import it with the shipped coupons-csv mapping "
+            "(bulkio import FILE -m coupons-csv; docs/coupons-import.md)",
+        )
     if {"Financial Status", "Lineitem sku", "Lineitem quantity"} <= names:
         return Layout(
             "shopify-orders",

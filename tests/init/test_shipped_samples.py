@@ -73,6 +73,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 
 # samples that are not product or stock feeds: init says what they are and writes nothing
 NOT_FEEDS = {
+    "coupons.csv": "a coupon list",
     "shopify-customers.csv": "Shopify's customer export",
     "shopify-orders.csv": "Shopify's order export",
 }
