@@ -172,7 +172,9 @@ def _check_and_apply(
     actions, each re-checked)."""
     width = pool_width(client, options.concurrency)
     kind = kind_for_plan(plan)
-    fresh, refused = kind.check_saved(client, plan, concurrency=width)
+    with hooks.bar("checking the plan: reading the store", len(plan.writes), "row") as advance:
+        fresh, refused = kind.check_saved(client, plan, concurrency=width)
+        advance(len(plan.writes))
     # Rejected rows were reported when the plan was made; applying does not repeat them.
     result.plan = replace(fresh, rejected=[])
     result.check = check_line(plan, fresh, refused)

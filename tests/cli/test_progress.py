@@ -131,3 +131,24 @@ def test_export_bars(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.Monke
     assert "exported" not in products.stderr + orders.stderr
     quiet = run("export", "products", "-o", str(tmp_path / "q.csv"), "-q", *store(sandbox))
     assert quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_applying_a_saved_plan_calls_the_bar_hook(sandbox: Sandbox, tmp_path: Path) -> None:
+    from bulkio.engine import SavedApply, apply_plan
+
+    feeds = write_feeds(tmp_path)
+    plan = tmp_path / "plan.json"
+    key, secret = sandbox.keys["read_write"]
+    settings = ConnectionSettings(url=sandbox.url, key=key, secret=secret)
+    with StoreClient(settings) as client:
+        mapping = load_mapping(feeds["flat_mapping"])
+        run_import(client, mapping, feeds["flat"], dry_run=True, plan_out=plan)
+        steps: list[tuple[str, int | None, str, int]] = []
+        result = apply_plan(
+            client, plan, options=SavedApply(), hooks=Hooks(bar=recording_bar(steps))
+        )
+    assert result.exit_code == 0
+    assert steps == [
+        ("checking the plan: reading the store", 3, "row", 3),
+        ("applying", 3, "row", 3),
+    ]
