@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bulkio.apply import ApplyResult, ItemOutcome
@@ -45,6 +45,7 @@ from bulkio.migrate.coupons_store import (
 from bulkio.migrate.coupons_values import (
     DATE_ONLY,
     DISCOUNT_TYPES,
+    STORE_DATE,
     ValueProblem,
     check_amount,
     check_code,
@@ -206,12 +207,16 @@ class CouponKind(RecordKind):
             context.site = read_site_timezone(client)
         self._resolve(client, mapping, rows, context, state, concurrency)
         on_trashed = str(mapping.options.get("on_trashed", "restore"))
+        now = datetime.now(context.site).strftime(STORE_DATE)
+        expired: list[str] = []
         for row in rows.rows:
             try:
                 wanted = self.wanted(row, context)
             except _RowProblem as problem:
                 plan.rejected.append(_rejection(rows, row, mapping, problem))
                 continue
+            if wanted.get("date_expires") and str(wanted["date_expires"]) < now:
+                expired.append(f"{row.key} ({rows.unit} {row.line})")
             self._plan_row(plan, rows, row, wanted, state, context, on_trashed)
         plan.rejected.sort(key=lambda r: r.line or 0)
         trashed = [i for i in plan.updates if i.base_status == "trash"]
@@ -219,6 +224,14 @@ class CouponKind(RecordKind):
             notes.append(
                 f"{len(trashed)} coupon code(s) are held by coupons in the trash; they are "
                 'restored and updated ([coupon] on_trashed = "restore")'
+            )
+        if expired:
+            shown = ", ".join(expired[:3]) + (
+                f" and {len(expired) - 3} more" if len(expired) > 3 else ""
+            )
+            notes.append(
+                f"{len(expired)} coupon(s) have already expired (in the store's time): {shown} "
+                "(imported as written; WooCommerce refuses them at checkout)"
             )
         return notes
 

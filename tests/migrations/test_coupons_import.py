@@ -117,6 +117,8 @@ def test_the_sample_imports_and_a_second_run_writes_nothing(
     assert rejected[15].code == "invalid-number" and rejected[15].value == "5,50"
     assert rejected[16].code == "unknown-sku" and "'HL-999'" in rejected[16].message
     assert rejected[16].column == "Products"
+    (expired,) = [note for note in dry.notes if "expired" in note]
+    assert "1 coupon(s)" in expired and "xmas2025 (line 11)" in expired
 
     done = run(client, SAMPLE)
     assert done.counts()["created"] == 133 and done.counts()["failed"] == 0
