@@ -387,7 +387,11 @@ class CouponKind(RecordKind):
         if trashed is not None and on_trashed == "restore":
             record = trashed
         if record is None:
-            changes = [FieldChange(path, None, value) for path, value in wanted.items()]
+            changes = [
+                FieldChange(path, None, value)
+                for path, value in wanted.items()
+                if not _is_default(path, value)
+            ]
             note = None
             if trashed is not None:
                 note = (
@@ -617,6 +621,16 @@ def _check_row(row: Row) -> None:
             raise _RowProblem(
                 "date_expires", problem.code, str(problem), values["date_expires"]
             ) from None
+
+
+def _is_default(path: str, value: Any) -> bool:
+    """What a new coupon holds anyway (no date, no limit, no restriction, unset flags,
+    minimum / maximum 0.00): left out of a create, so the plan shows what the row sets."""
+    if path in ("code", "amount", "discount_type"):
+        return False
+    if value in (None, "", ()) or value is False:
+        return True
+    return path in ("minimum_amount", "maximum_amount") and value == "0.00"
 
 
 def _date_only(row: Row, mapping: RecordMapping, value: Any) -> Any:
