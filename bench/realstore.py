@@ -64,6 +64,10 @@ REFSTORE_DIR = Path(os.environ.get("BULKIO_REFSTORE_DIR", ROOT.parent / "shared"
 REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))
 BULKIO = str(Path(sys.executable).with_name("bulkio"))
 PARTS = ("creates", "rerun", "stock", "export", "payload", "adaptive")
+RESULTS_PATH = ["/tmp/bulkio-realstore-results.json"]
+"""Where each store's figures are kept as soon as they are measured (``--out``)."""
+MORE_PARTS = ("big", "workers")
+"""Parts run only when asked for (``--parts big`` …): they take 10–20 minutes a store."""
 CATEGORIES = ["Bench Apparel > Shirts", "Bench Apparel > Trousers", "Bench Home > Kitchen"]
 TAGS = [f"bench-tag-{n}" for n in range(12)]
 CSV_HEADER = [
@@ -334,7 +338,7 @@ def run_bulkio(
     started = time.perf_counter()
     done = subprocess.run(
         [BULKIO, *args, *flags],
-        env=bulkio_env(env, home),
+        env={**bulkio_env(env, home), "BULKIO_DEBUG_HTTP": "1"},
         capture_output=True,
         text=True,
         check=False,
@@ -350,6 +354,14 @@ def run_bulkio(
     result = document.get("result", {})
     figures["result"] = {k: v for k, v in result.items() if k != "outcomes"}
     figures["log"] = run_log(home)
+    # The limiter's changes, from the debug log on stderr ("writes in flight: 4 → 8 (why)").
+    figures["limits"] = [
+        line.split(" in flight: ", 1)[0].rsplit(" ", 1)[-1]
+        + ": "
+        + line.split(" in flight: ", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if " in flight: " in line
+    ]
     if done.returncode not in (0,):
         figures["error"] = (done.stderr or done.stdout)[-1500:]
         print(
@@ -421,21 +433,35 @@ def bench_store(name: str, env: dict[str, str], sizes: dict[str, int], parts: li
         terms = ensure_terms(raw)
         products = sizes["products"]
         if "creates" in parts or "rerun" in parts or "stock" in parts or "payload" in parts:
-            items = {way: rich_products(f"BN{run_id}{way}-", products) for way in "SBPKW"}
+            items = {way: rich_products(f"BN{run_id}{way}-", products) for way in "SBPKWQR"}
         if "creates" in parts:
             ways: dict[str, Any] = {}
             single = min(sizes["single"], products)
-            bodies = {w: [raw_body(i, terms) for i in items[w]] for w in "SBP"}
+            bodies = {w: [raw_body(i, terms) for i in items[w]] for w in "SBPR"}
             csv_bulkio = write_wc_csv(tmp / "bulkio.csv", items["K"])
+            csv_again = write_wc_csv(tmp / "bulkio-2.csv", items["Q"])
             csv_core = write_wc_csv(tmp / "core.csv", items["W"])
             out["startup"] = startup_seconds()
-            # Saturation first and bulkio right after it, so both meet the store in the same
-            # state; then the importer, batches one at a time, and single POSTs.
-            print(f"  [{name}] batches of 100, 4 in flight…", flush=True)
-            ways["parallel"] = way_batches(raw, bodies["P"], 4)
-            print(f"  [{name}] bulkio catalog import…", flush=True)
-            ways["bulkio"] = run_bulkio(["catalog", "import", str(csv_bulkio)], env, home)
-            ways["bulkio"]["products"] = products
+            # Saturation and bulkio twice each, A B B A, so that the store's growth and the
+            # machine's load meet both alike; then the importer, batches one at a time, and
+            # single POSTs.
+            runs: dict[str, list[dict[str, Any]]] = {"parallel": [], "bulkio": []}
+            for way in ("parallel", "bulkio", "bulkio", "parallel"):
+                print(f"  [{name}] {way} ({len(runs[way]) + 1})…", flush=True)
+                if way == "parallel":
+                    batch_bodies = bodies["P"] if not runs[way] else bodies["R"]
+                    runs[way].append(way_batches(raw, batch_bodies, 4))
+                else:
+                    feed = csv_bulkio if not runs[way] else csv_again
+                    figures = run_bulkio(["catalog", "import", str(feed)], env, home)
+                    figures["load"] = os.getloadavg()
+                    runs[way].append(figures)
+                print(f"    {runs[way][-1]['seconds']:.1f} s", flush=True)
+            for way, done_runs in runs.items():
+                ways[way] = dict(done_runs[0])
+                ways[way]["runs"] = [round(r["seconds"], 2) for r in done_runs]
+                ways[way]["seconds"] = sum(r["seconds"] for r in done_runs)
+                ways[way]["products"] = products * len(done_runs)
             print(f"  [{name}] WooCommerce's importer…", flush=True)
             ways["core"] = way_core_importer(env, csv_core)
             ways["core"]["products"] = products
@@ -470,6 +496,14 @@ def bench_store(name: str, env: dict[str, str], sizes: dict[str, int], parts: li
         if "adaptive" in parts:
             print(f"  [{name}] adaptive vs fixed 4 ({sizes['products']})…", flush=True)
             out["adaptive"] = bench_adaptive(env, terms, run_id, sizes["products"])
+        if "big" in parts:
+            print(f"  [{name}] {sizes['big']:,}-product catalog: create, re-run, stock…")
+            out["big"] = bench_big(raw, env, home, tmp, terms, run_id, sizes["big"])
+        if "workers" in parts:
+            print(f"  [{name}] adaptive vs fixed 2/4/8 ({sizes['products']})…", flush=True)
+            out[f"workers_run_{out['workers']}"] = bench_workers(
+                env, terms, run_id, sizes["products"]
+            )
         if "payload" in parts:
             print(f"  [{name}] payload A/B…", flush=True)
             out["payload"] = bench_payload(raw, terms, run_id)
@@ -497,9 +531,10 @@ def bench_stock(
     items: dict[str, list[dict[str, Any]]],
     size: int,
     terms: dict[str, int],
+    ways: str = "KBP",
 ) -> dict[str, Any]:
     """bulkio's stock import of ``size`` SKUs with 2 % changed, against its floor."""
-    pool = [item for way in "KBP" for item in items[way]]
+    pool = [item for way in ways for item in items[way]]
     extra = size - len(pool)
     if extra > 0:  # more SKUs than created so far: add plain products (untimed)
         more = rich_products(f"{pool[0]['sku'][:8]}X-", extra)
@@ -633,21 +668,30 @@ def bench_export(
     }
 
 
-def bench_adaptive(env: dict[str, str], terms: dict[str, int], run_id: str, count: int) -> dict:
-    """The same creates through bulkio's StoreClient: adaptive (up to 16) against a fixed 4
-    (the saturation setting of a 4-worker store), batches of 100 from a pool of 16 threads."""
+def bench_adaptive(
+    env: dict[str, str],
+    terms: dict[str, int],
+    run_id: str,
+    count: int,
+    settings_list: tuple[tuple[str, dict[str, int]], ...] = (
+        ("fixed 4", {"fixed_concurrency": 4}),
+        ("adaptive", {"max_concurrency": 16}),
+    ),
+    batch: int = 100,
+) -> dict:
+    """The same creates through bulkio's StoreClient: adaptive (up to 16) against fixed
+    settings (4: the saturation setting of a 4-worker store), batches of ``batch`` from a pool
+    of 16 threads. A setting named twice runs twice (A B … B A against the store's growth);
+    its figures are then the sum of both runs."""
     from bulkio.config import ConnectionSettings
     from bulkio.store import StoreClient
 
     settings = ConnectionSettings(
         url=env["HTTPS_URL"], key=env["RW_KEY"], secret=env["RW_SECRET"], verify=env["CA_BUNDLE"]
     )
-    out: dict[str, Any] = {"products": count}
-    for name, options in (
-        ("fixed 4", {"fixed_concurrency": 4}),
-        ("adaptive", {"max_concurrency": 16}),
-    ):
-        items = rich_products(f"BN{run_id}{'F' if name == 'fixed 4' else 'A'}-", count)
+    out: dict[str, Any] = {"products": count, "batch": batch}
+    for number, (name, options) in enumerate(settings_list):
+        items = rich_products(f"BN{run_id}{number}{name[0].upper()}-", count)
         bodies = [raw_body(i, terms) for i in items]
         with StoreClient(settings, **options) as client:
             _ = client.api_root
@@ -656,20 +700,95 @@ def bench_adaptive(env: dict[str, str], terms: dict[str, int], run_id: str, coun
                 failed = sum(
                     pool.map(
                         lambda part, c=client: len(c.batch("products", create=part).errors),
-                        chunks(bodies, 100),
+                        chunks(bodies, batch),
                     )
                 )
             seconds = time.perf_counter() - started
             limiter = client.limiters["writes"]
-            out[name] = {
+            figures = {
                 "seconds": seconds,
                 "rate": count / seconds,
                 "failed": failed,
                 "history": [(round(at, 1), limit, why) for at, limit, why in limiter.history],
                 "peak": limiter.peak,
                 "statuses": dict(client.stats.snapshot()["by_status"]),
+                "load": os.getloadavg()[0],
             }
+        if name in out:  # a second run of the same setting: add it up
+            first = out[name]
+            figures["runs"] = [*first.get("runs", [round(first["seconds"], 2)]), round(seconds, 2)]
+            figures["seconds"] += first["seconds"]
+            figures["rate"] = count * len(figures["runs"]) / figures["seconds"]
+            figures["statuses"] = {
+                k: first["statuses"].get(k, 0) + figures["statuses"].get(k, 0)
+                for k in {*first["statuses"], *figures["statuses"]}
+            }
+            figures["first_history"] = first["history"]
+            figures["peak"] = max(first["peak"], figures["peak"])
+        out[name] = figures
         print(f"    {name}: {count / seconds:.1f} products/s, peak {limiter.peak}", flush=True)
+    return out
+
+
+WORKER_SETTINGS = (
+    ("adaptive", {"max_concurrency": 16}),
+    ("fixed 2", {"fixed_concurrency": 2}),
+    ("fixed 4", {"fixed_concurrency": 4}),
+    ("fixed 8", {"fixed_concurrency": 8}),
+    ("adaptive", {"max_concurrency": 16}),
+)
+"""The ``workers`` part: adaptive first and last, the fixed settings between."""
+
+
+def bench_workers(env: dict[str, str], terms: dict[str, int], run_id: str, count: int) -> dict:
+    """Adaptive against the best fixed setting on this store's PHP workers (``WORKERS=N
+    setup.sh``): ``count`` creates per run in batches of 50 (enough windows for the limiter
+    to move), through bulkio's client."""
+    out = bench_adaptive(env, terms, run_id, count, WORKER_SETTINGS, batch=50)
+    fixed = {k: v for k, v in out.items() if k.startswith("fixed")}
+    best = min(fixed, key=lambda k: fixed[k]["seconds"])
+    auto = out["adaptive"]
+    out["best_fixed"] = best
+    # Adaptive ran twice (first and last): its time per run against the best fixed run.
+    out["ratio"] = (auto["seconds"] / len(auto.get("runs", [0]))) / fixed[best]["seconds"]
+    return out
+
+
+def bench_big(
+    raw: Raw,
+    env: dict[str, str],
+    home: Path,
+    tmp: Path,
+    terms: dict[str, int],
+    run_id: str,
+    size: int,
+) -> dict[str, Any]:
+    """A ``size``-product catalog created by ``bulkio catalog import`` (timed), its unchanged
+    re-run against the reads it needs, and a stock feed of the same SKUs with 2 % changed."""
+    items = rich_products(f"BN{run_id}G-", size)
+    feed = write_wc_csv(tmp / "big.csv", items)
+    out: dict[str, Any] = {"products": size}
+    print(f"    creating {size:,} with bulkio…", flush=True)
+    out["create"] = run_bulkio(["catalog", "import", str(feed)], env, home)
+    out["create"]["load"] = os.getloadavg()
+    print(f"    {out['create']['seconds']:.1f} s", flush=True)
+    skus = [item["sku"] for item in items]
+    fields = "id,sku,name,status,description,short_description,regular_price,categories,tags"
+    floors = {"by_sku": [read_by_sku(raw, skus, None)]}
+    rerun = run_bulkio(["catalog", "import", str(feed)], env, home)
+    rerun["load"] = os.getloadavg()
+    floors["by_sku"].append(read_by_sku(raw, skus, None))
+    floors["by_sku_fields"] = [read_by_sku(raw, skus, fields)]
+    print(f"    re-run {rerun['seconds']:.1f} s, floor {min(floors['by_sku']):.1f} s", flush=True)
+    out["rerun"] = {
+        "products": size,
+        "bulkio": rerun,
+        "floor": min(min(v) for v in floors.values()),
+        "floors": floors,
+        "floor_requests": -(-size // 100),
+    }
+    print(f"    stock feed of {size:,}, 2 % changed…", flush=True)
+    out["stock"] = bench_stock(raw, env, home, tmp, {"G": items}, size, terms, ways="G")
     return out
 
 
@@ -777,11 +896,15 @@ def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str,
         print(f"[realstore] {name} (WooCommerce {env.get('WC_VERSION')})", flush=True)
         results["stores"][name] = bench_store(name, env, sizes, parts)
         with contextlib.suppress(OSError):  # a store's figures survive a later failure
-            Path("/tmp/bulkio-realstore-results.json").write_text(
+            Path(RESULTS_PATH[0]).write_text(
                 json.dumps(results, default=str, indent=1), encoding="utf-8"
             )
     results["machine_after"] = benchlib.machine()
     return results
+
+
+def products_each(figures: dict[str, Any]) -> str:
+    return f"{figures['products'] // max(1, len(figures.get('runs', [0]))):,}"
 
 
 def _ratio(a: float, b: float) -> str:
@@ -851,6 +974,42 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     "yes" if ratio <= 1.10 else "no (see Real stores)",
                 )
             )
+        big = store.get("big")
+        if big:
+            rerun = big["rerun"]
+            ratio = rerun["bulkio"]["seconds"] / rerun["floor"]
+            rows.append(
+                (
+                    f"{label}: unchanged re-run of {rerun['products']:,} products vs its reads",
+                    f"{rerun['bulkio']['seconds']:.1f} s vs {rerun['floor']:.1f} s = {ratio:.2f}×",
+                    "≤ 1.2×",
+                    "yes" if ratio <= 1.2 else "no (see Real stores)",
+                )
+            )
+            stock = big["stock"]
+            ratio = stock["bulkio"]["seconds"] / stock["floor"]
+            rows.append(
+                (
+                    f"{label}: stock feed of {stock['skus']:,} SKUs, 2 % changed, vs its floor",
+                    f"{stock['bulkio']['seconds']:.1f} s vs {stock['floor']:.1f} s = {ratio:.2f}×",
+                    "≤ 1.2×",
+                    "yes" if ratio <= 1.2 else "no (see Real stores)",
+                )
+            )
+        for key in sorted(k for k in store if k.startswith("workers_run_")):
+            run_ = store[key]
+            best = run_["best_fixed"]
+            rows.append(
+                (
+                    f"{label}, {key.rsplit('_', 1)[1]} PHP workers: adaptive vs best fixed "
+                    f"({best})",
+                    f"{run_['adaptive']['seconds'] / len(run_['adaptive'].get('runs', [0])):.1f} s"
+                    f" vs {run_[best]['seconds']:.1f} s = {run_['ratio']:.2f}× "
+                    f"(answers {run_['adaptive']['statuses']})",
+                    "≤ 1.10×, no 5xx storm",
+                    "yes" if run_["ratio"] <= 1.10 else "no (see Real stores)",
+                )
+            )
         export = store.get("export")
         if export:
             ratio = export["parallel"] / export["bulkio"]
@@ -886,6 +1045,21 @@ def section(results: dict[str, Any]) -> str:
         "machine was); each ratio compares runs made minutes apart in this one run.",
         "",
     ]
+    if results.get("windows"):
+        lines += [
+            "Runs (each under `flock -x /tmp/refstore.lock`, the stores rebuilt fresh by "
+            "`setup.sh` before it and left rebuilt with 4 workers after it; load = 1/5/15-minute "
+            "load average of the 2 cores, which other work shared):",
+            "",
+            "| stores | parts | from (load) | to (load) |",
+            "|---|---|---|---|",
+            *(
+                f"| {w['stores']} | {w['parts']} | {w['from']} ({w['load']}) "
+                f"| {w['to']} ({w['load_after']}) |"
+                for w in results["windows"]
+            ),
+            "",
+        ]
     for name, store in results["stores"].items():
         lines += [
             f"### WooCommerce {store['wc']} (WordPress {store['wp']}, `{name}`, PHP workers: "
@@ -916,6 +1090,16 @@ def section(results: dict[str, Any]) -> str:
                     f"{figures['rate']:.1f} | {_ratio(figures['rate'], sat)} |"
                 )
             bulk = creates["bulkio"]
+            if "runs" in bulk:
+                lines += [
+                    "",
+                    f"Saturation and bulkio ran twice each, A B B A (saturation "
+                    f"{' s, '.join(str(r) for r in creates['parallel']['runs'])} s; bulkio "
+                    f"{' s, '.join(str(r) for r in bulk['runs'])} s), {products_each(bulk)} "
+                    "products a run, so that the store's growth and the machine's load meet both "
+                    "alike; their rows add both runs up. bulkio's limit: "
+                    f"{'; '.join(bulk.get('limits', [])) or 'no change'}.",
+                ]
             core_output = creates["core"].get("output", "")
             core_line = core_output.splitlines()[-1] if core_output else ""
             lines += [
@@ -981,6 +1165,57 @@ def section(results: dict[str, Any]) -> str:
                 f"{steps} (peak {auto['peak']} in flight; answers {auto['statuses']}).",
                 "",
             ]
+        big = store.get("big")
+        if big:
+            create, rerun, stock = big["create"], big["rerun"], big["stock"]
+            stats, sstats = rerun["bulkio"].get("stats", {}), stock["bulkio"].get("stats", {})
+            floors = rerun["floors"]
+            lines += [
+                f"**{big['products']:,}-product catalog.** `bulkio catalog import` created "
+                f"{big['products']:,} rich products in {create['seconds']:.0f} s "
+                f"({big['products'] / create['seconds']:.1f}/s; limit: "
+                f"{'; '.join(create.get('limits', [])) or 'no change'}; load "
+                f"{create.get('load', ['?'])[0]}). Unchanged re-run: "
+                f"**{rerun['bulkio']['seconds']:.1f} s**, {stats.get('requests', '?')} requests "
+                f"({stats.get('writes', '?')} writes), against the floor of the reads it needs: "
+                f"the same products by SKU, 100 a request, 4 in flight "
+                f"({', '.join(f'{v:.1f}' for v in floors['by_sku'])} s before and after; with "
+                f"`_fields` {', '.join(f'{v:.1f}' for v in floors['by_sku_fields'])} s), best "
+                f"{rerun['floor']:.1f} s and {rerun['floor_requests']} requests = "
+                f"**{_ratio(rerun['bulkio']['seconds'], rerun['floor'])}** (load "
+                f"{rerun['bulkio'].get('load', ['?'])[0]}). Stock feed of {stock['skus']:,} SKUs "
+                f"with {stock['changed']} changed: **{stock['bulkio']['seconds']:.1f} s**, "
+                f"{sstats.get('requests', '?')} requests ({sstats.get('writes', '?')} writes); "
+                f"floor {stock['floor_reads']:.1f} s of reads by SKU + "
+                f"{stock['floor_writes']:.1f} s of writes = {stock['floor']:.1f} s, "
+                f"{stock['floor_requests']} requests = "
+                f"**{_ratio(stock['bulkio']['seconds'], stock['floor'])}**.",
+                "",
+            ]
+        for key in sorted(k for k in store if k.startswith("workers_run_")):
+            run_ = store[key]
+            settings = [k for k in run_ if k.startswith("fixed") or k == "adaptive"]
+            cells = []
+            for name_ in settings:
+                figures = run_[name_]
+                count = len(figures.get("runs", [0]))
+                cells.append(
+                    f"{name_} {figures['seconds'] / count:.1f} s"
+                    + (f" (runs {figures['runs']})" if "runs" in figures else "")
+                )
+            auto = run_["adaptive"]
+            first = " → ".join(str(limit) for _, limit, _ in auto.get("first_history", []))
+            last = " → ".join(str(limit) for _, limit, _ in auto["history"])
+            lines += [
+                f"**{key.rsplit('_', 1)[1]} PHP workers** (`WORKERS={key.rsplit('_', 1)[1]} "
+                f"setup.sh`): {run_['products']:,} creates a run in batches of "
+                f"{run_['batch']} through bulkio's client, 16 threads; adaptive first and last: "
+                + "; ".join(cells)
+                + f". Adaptive per run vs the best fixed ({run_['best_fixed']}): "
+                f"**{run_['ratio']:.2f}×**; its limit went {first or '–'} (first run) and "
+                f"{last} (last run), peak {auto['peak']} in flight, answers {auto['statuses']}.",
+                "",
+            ]
         payload = store.get("payload")
         if payload and "raw" in payload:
             lines += [
@@ -999,6 +1234,32 @@ def section(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def merged(names: list[str]) -> dict[str, Any]:
+    """Saved results (``--out`` files of runs made in separate lock windows) as one."""
+    saved: dict[str, Any] = {}
+    for name in names:
+        part = json.loads(Path(name).read_text(encoding="utf-8"))
+        window = {
+            "stores": ",".join(part["stores"]),
+            "parts": ",".join(part.get("parts", [])),
+            "from": part["machine"]["date"],
+            "load": part["machine"]["load"],
+            "to": part.get("machine_after", {}).get("date", "?"),
+            "load_after": part.get("machine_after", {}).get("load", "?"),
+        }
+        if not saved:
+            saved = part
+            saved["windows"] = [window]
+            continue
+        saved["windows"].append(window)
+        for store, figures in part["stores"].items():  # runs of other parts add up
+            into = saved["stores"].setdefault(store, {})
+            # A WORKERS=N run's own pool size is in its workers_run_N key, not the store's.
+            into.update({k: v for k, v in figures.items() if k != "workers" or k not in into})
+        saved["skipped"] = [*saved.get("skipped", []), *part.get("skipped", [])]
+    return saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     env = os.environ
@@ -1007,6 +1268,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=int(env.get("BENCH_SINGLE", 250)))
     parser.add_argument("--stock", type=int, default=int(env.get("BENCH_STOCK", 1000)))
     parser.add_argument("--orders", type=int, default=int(env.get("BENCH_ORDERS", 1000)))
+    parser.add_argument("--big", type=int, default=int(env.get("BENCH_BIG", 10000)))
+    parser.add_argument("--out", default="/tmp/bulkio-realstore-results.json")
     parser.add_argument("--parts", default=",".join(PARTS))
     parser.add_argument("--capture-payload", action="store_true", help=capture_payload.__doc__)
     parser.add_argument("--no-results", action="store_true")
@@ -1014,14 +1277,9 @@ def main() -> None:
         "--from-json", help="write RESULTS.md from a saved results file (merging several runs)"
     )
     args = parser.parse_args()
+    RESULTS_PATH[0] = args.out
     if args.from_json:
-        saved: dict[str, Any] = {}
-        for name in args.from_json.split(","):
-            part = json.loads(Path(name).read_text(encoding="utf-8"))
-            if not saved:
-                saved = part
-            else:
-                saved["stores"].update(part["stores"])
+        saved = merged(args.from_json.split(","))
         for row in summary_rows(saved):
             print(" | ".join(row))
         if not args.no_results:
@@ -1035,13 +1293,12 @@ def main() -> None:
         "single": args.single,
         "stock": args.stock,
         "orders": args.orders,
+        "big": args.big,
     }
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     results = run([s.strip() for s in args.stores.split(",") if s.strip()], sizes, parts)
     with contextlib.suppress(OSError):
-        Path("/tmp/bulkio-realstore-results.json").write_text(
-            json.dumps(results, default=str, indent=1), encoding="utf-8"
-        )
+        Path(args.out).write_text(json.dumps(results, default=str, indent=1), encoding="utf-8")
     for row in summary_rows(results):
         print(" | ".join(row))
     if not args.no_results:

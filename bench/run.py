@@ -137,6 +137,12 @@ def main() -> None:
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"comma-separated parts to run ({', '.join(PARTS)})"
     )
+    parser.add_argument(
+        "--realstore-json",
+        help="the realstore part from saved `realstore.py --out` files (comma-separated, merged) "
+        "instead of running it: the real-store runs are made in windows under "
+        "`flock -x /tmp/refstore.lock`",
+    )
     args = parser.parse_args()
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = set(parts) - set(PARTS)
@@ -220,15 +226,19 @@ def main() -> None:
     if "realstore" in parts:
         import realstore
 
-        quick_sizes = {"products": 100, "single": 50, "stock": 100, "orders": 100}
+        quick_sizes = {"products": 100, "single": 50, "stock": 100, "orders": 100, "big": 500}
         full_sizes = {"products": 1000, "single": 250, "stock": 1000, "orders": 1000}
-        results = timed(
-            "realstore",
-            realstore.run,
-            ["wc11", "wc79"],
-            quick_sizes if args.quick else full_sizes,
-            list(realstore.PARTS),
-        )
+        full_sizes["big"] = 10_000
+        if args.realstore_json:
+            results = realstore.merged(args.realstore_json.split(","))
+        else:
+            results = timed(
+                "realstore",
+                realstore.run,
+                ["wc11", "wc79"],
+                quick_sizes if args.quick else full_sizes,
+                [*realstore.PARTS, "big"],
+            )
         rows["realstore"] = realstore.summary_rows(results)
         if write:
             benchlib.update_section("Real stores", realstore.section(results))
