@@ -435,7 +435,9 @@ def build_catalog_plan(
             store is None or store.get("type") != item.kind
         ):
             differ.payload["type"] = item.kind
-            differ.changes.append(Change("type", _show((store or {}).get("type")), _show(item.kind)))
+            differ.changes.append(
+                Change("type", _show((store or {}).get("type")), _show(item.kind))
+            )
         pending_links, unknown = _links(item, store, state, feed_skus, differ)
         for name, ref in unknown:
             # WooCommerce's importer drops such a link and saves the product; so does bulkio,
