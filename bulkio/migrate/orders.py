@@ -34,6 +34,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -235,6 +236,82 @@ class OrderKind(RecordKind):
         )
 
     # -- saved plans --------------------------------------------------------------------------
+
+    def check_saved(
+        self, client: Any, plan: Plan, *, concurrency: int
+    ) -> tuple[Plan, list[ItemOutcome]]:
+        """``bulkio apply plan.json``: a planned create whose number the store holds now is
+        done (``unchanged``), or — created but its second write missing (a killed apply) —
+        becomes that second write; a planned second write already in the store is done."""
+        found, _twice = find_orders(client, [item.sku for item in plan.writes])
+        outcomes: list[ItemOutcome] = []
+        creates: list[PlanItem] = []
+        updates: list[PlanItem] = []
+        for item in plan.writes:
+            held = found.get(item.sku)
+            if held is None:
+                if item.action == "create":
+                    creates.append(item)
+                else:
+                    outcomes.append(
+                        ItemOutcome(
+                            item.line,
+                            item.sku,
+                            "update",
+                            "refused",
+                            item.id,
+                            "gone",
+                            f"order #{item.id} is no longer in the store; make a new plan",
+                        )
+                    )
+                continue
+            wanted = {c.field: c.new for c in item.changes}
+            customer = wanted.get("customer_id")
+            follow = customer_payload(
+                int(held["id"]),
+                str(wanted.get("billing.email") or ""),
+                customer if isinstance(customer, int) else None,
+                held,
+            )
+            if follow is None:
+                outcomes.append(
+                    ItemOutcome(
+                        item.line,
+                        item.sku,
+                        item.action,
+                        "unchanged",
+                        int(held["id"]),
+                        "already_applied",
+                        f"already in the store as order #{held['id']}",
+                    )
+                )
+                continue
+            draft = OrderDraft(item.sku, item.line, {}, [], [item.line])
+            updates.append(_update_item(draft, held, follow))
+        return replace(plan, creates=creates, updates=updates), outcomes
+
+    def apply_saved(
+        self,
+        client: Any,
+        plan: Plan,
+        *,
+        concurrency: int,
+        batch_size: int,
+        progress: Progress | None = None,
+        prior: Sequence[ItemOutcome] = (),
+        on_outcome: Any = None,
+    ) -> ApplyResult:
+        """A saved plan's writes, the way an import sends them (creates without retries,
+        each followed by its second write)."""
+        return apply_orders(
+            client,
+            plan,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            progress=progress,
+            on_outcome=on_outcome,
+            prior=prior,
+        )
 
     def find_keys(
         self, client: Any, keys: Sequence[str], *, concurrency: int = 4

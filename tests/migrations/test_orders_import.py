@@ -228,3 +228,23 @@ def test_row_errors_name_file_line_and_column(
     assert all(r.file == str(feed) for r in result.plan.rejected)
     assert "#1001" not in by_number(sandbox)  # the whole order is left out
     assert result.exit_code == 1
+
+
+def test_a_saved_plan_is_applied_like_an_import_and_a_second_apply_writes_nothing(
+    sandbox: Sandbox, client: StoreClient, tmp_path: Path
+) -> None:
+    from bulkio.engine.saved import apply_plan
+
+    rows = sample_orders(5)
+    seed_products(sandbox, rows)
+    saved = tmp_path / "plan.json"
+    run(client, write(tmp_path / "orders.csv", rows), dry_run=True, plan_out=saved)
+    assert sandbox.orders() == []
+    first = apply_plan(client, saved)
+    assert first.counts()["created"] == 5 and not first.problems
+    stored = by_number(sandbox)
+    assert all(o["billing"]["email"] for o in stored.values())  # the second writes were sent
+    writes = sandbox.writes()
+    second = apply_plan(client, saved)
+    assert second.counts()["unchanged"] == 5 and sandbox.writes() == writes
+    assert len(sandbox.orders()) == 5
