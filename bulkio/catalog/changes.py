@@ -45,8 +45,10 @@ def op_changes(op: CatalogOp) -> list[FieldChange]:
     ]
     for change in op.changes:
         # "restore" (a trashed product taken back) is the plan's trashed list, not a field.
-        if change.field not in canonical and change.field != "restore":
-            changes.append(
-                FieldChange(change.field, shown_value(change.old), shown_value(change.new))
-            )
+        if change.field in canonical or change.field == "restore":
+            continue
+        new = shown_value(change.new)
+        if op.action == "create" and change.field == "type" and new == "simple":
+            continue
+        changes.append(FieldChange(change.field, shown_value(change.old), new))
     return changes
