@@ -173,9 +173,10 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     [
         ("shopify-customers.csv", "shopify-customers", "e-mail", "customer"),
         ("coupons.csv", "coupons-csv", "code", "coupon"),
+        ("shopify-orders.csv", "shopify-orders", "order number", "order"),
     ],
 )
-def test_customer_and_coupon_imports_speak_the_same_way(
+def test_customer_coupon_and_order_imports_speak_the_same_way(
     sandbox: Sandbox, sample: str, mapping: str, label: str, noun: str
 ) -> None:
     """The record kinds (bulkio.migrate) go through the one printer: their key is labelled
