@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
@@ -178,6 +179,29 @@ def item_lines(
             yield f"{indent}    {name}: {old} → {new}"
 
 
+def missing_lines(entry: Any, *, label: str, noun: str, colour: bool = False) -> Iterator[str]:
+    """A managed record the feed no longer lists, as an item of the diff: ``~`` for a hide
+    (``set private``, ``set draft``, ``set out-of-stock``) with its field lines, ``-`` for a
+    move to the trash (a delete, for records without a trash)."""
+    style = _styler(colour)
+    key = f"{label} {printable(str(entry.sku))}" if entry.sku else f"(no {label})"
+    if entry.policy == "delete":
+        head = style(f"- {key}", fg="red", bold=True)
+        # products go to the trash; other records (customers …) have none: deleted
+        if noun == "product":
+            what = f"move product #{entry.id} to the trash"
+        else:
+            what = f"delete {noun} #{entry.id}"
+        yield f"{head}  (missing from the feed) {what}"
+        return
+    head = style(f"~ {key}", fg="yellow", bold=True)
+    yield f"{head}  (missing from the feed) set {entry.policy}, {noun} #{entry.id}"
+    for change in entry.changes:
+        old = style(show_value(change.old), fg="red")
+        new = style(show_value(change.new), fg="green")
+        yield f"    {printable(change.field)}: {old} → {new}"
+
+
 def render_diff(
     plan: Plan,
     *,
@@ -212,19 +236,13 @@ def render_diff(
             )
     if plan.missing:
         lines.append("")
-        noun = "product" if plan.resource in ("product", "variation", "stock") else plan.resource
+        noun = item_shape(plan, PlanItem("update", 0, "")).noun
         lines.append(f"Managed {noun}s missing from the feed:")
         shown_missing = plan.missing if limit is None else plan.missing[:limit]
         for entry in shown_missing:
-            action = "move to the trash" if entry.policy == "delete" else f"set {entry.policy}"
-            changes = ", ".join(
-                f"{c.field}: {show_value(c.old)} → {show_value(c.new)}" for c in entry.changes
-            )
-            lines.append(
-                f"  - {label} {printable(str(entry.sku))} #{entry.id}: {action} ({changes})"
-            )
+            lines.extend(missing_lines(entry, label=label, noun=noun, colour=colour))
         if len(plan.missing) > len(shown_missing):
-            lines.append(f"  … and {len(plan.missing) - len(shown_missing)} more")
+            lines.append(f"… and {len(plan.missing) - len(shown_missing)} more")
     return "\n".join(lines)
 
 

@@ -192,3 +192,26 @@ def test_customer_coupon_and_order_imports_speak_the_same_way(
     problems = [line for line in result.stdout.splitlines() if line.startswith("  rejected ")]
     assert all(f"  {label} " in line for line in problems)
     assert " sku " not in result.stdout
+
+
+def test_records_missing_from_the_feed_are_items_of_the_diff() -> None:
+    from bulkio.plan.missing import MissingItem
+
+    plan = Plan(
+        missing=[
+            MissingItem(
+                "private", 12, "OLD-1", changes=[FieldChange("status", "publish", "private")]
+            ),
+            MissingItem("delete", 13, "OLD\x1b2"),
+        ]
+    )
+    text = render_diff(plan)
+    assert text.splitlines() == [
+        "",
+        "Managed products missing from the feed:",
+        "~ SKU OLD-1  (missing from the feed) set private, product #12",
+        '    status: "publish" → "private"',
+        "- SKU OLD\\x1b2  (missing from the feed) move product #13 to the trash",
+    ]
+    customers = render_diff(Plan(resource="customer", missing=[MissingItem("delete", 5, "a@b.c")]))
+    assert "- e-mail a@b.c  (missing from the feed) delete customer #5" in customers

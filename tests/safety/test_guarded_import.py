@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -216,10 +217,12 @@ def test_dry_run_shows_missing_actions(sandbox: Sandbox, tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     assert "Managed products missing from the feed:" in result.stdout
-    assert (
-        "P-0012 #" in result.stdout
-        and 'set private (status: "publish" → "private")' in result.stdout
-    )
+    assert re.search(
+        r"^~ SKU P-0012  \(missing from the feed\) set private, product #\d+\n"
+        r'    status: "publish" → "private"$',
+        result.stdout,
+        re.M,
+    ), result.stdout
     assert "1 missing from the feed to hide" in result.stdout
     assert sandbox.writes() == 0
 
