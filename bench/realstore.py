@@ -742,9 +742,9 @@ WORKER_SETTINGS = (
 
 def bench_workers(env: dict[str, str], terms: dict[str, int], run_id: str, count: int) -> dict:
     """Adaptive against the best fixed setting on this store's PHP workers (``WORKERS=N
-    setup.sh``): ``count`` creates per run in batches of 50 (enough windows for the limiter
+    setup.sh``): ``count`` creates per run in batches of 25 (enough windows for the limiter
     to move), through bulkio's client."""
-    out = bench_adaptive(env, terms, run_id, count, WORKER_SETTINGS, batch=50)
+    out = bench_adaptive(env, terms, run_id, count, WORKER_SETTINGS, batch=25)
     fixed = {k: v for k, v in out.items() if k.startswith("fixed")}
     best = min(fixed, key=lambda k: fixed[k]["seconds"])
     auto = out["adaptive"]
@@ -772,6 +772,8 @@ def bench_big(
     out["create"] = run_bulkio(["catalog", "import", str(feed)], env, home)
     out["create"]["load"] = os.getloadavg()
     print(f"    {out['create']['seconds']:.1f} s", flush=True)
+    partial = Path(RESULTS_PATH[0]).with_suffix(".partial.json")
+    partial.write_text(json.dumps(out, default=str), encoding="utf-8")
     skus = [item["sku"] for item in items]
     fields = "id,sku,name,status,description,short_description,regular_price,categories,tags"
     floors = {"by_sku": [read_by_sku(raw, skus, None)]}
@@ -787,6 +789,7 @@ def bench_big(
         "floors": floors,
         "floor_requests": -(-size // 100),
     }
+    partial.write_text(json.dumps(out, default=str), encoding="utf-8")
     print(f"    stock feed of {size:,}, 2 % changed…", flush=True)
     out["stock"] = bench_stock(raw, env, home, tmp, {"G": items}, size, terms, ways="G")
     return out

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -24,6 +25,12 @@ def main() -> None:
     parser.add_argument("--store", default="wc11")
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--kinds",
+        default="raw,bulkio",
+        help="raw (batches of 100, 4 in flight), bulkio (catalog import, default settings), "
+        "bulkio4 (catalog import --concurrency 4); rounds alternate their order",
+    )
     args = parser.parse_args()
     env = realstore.store_env(args.store)
     if env is None or realstore.unavailable():
@@ -32,23 +39,25 @@ def main() -> None:
     raw = realstore.Raw(env)
     terms = realstore.ensure_terms(raw)
     run_id = uuid.uuid4().hex[:5].upper()
-    out: dict[str, list[dict[str, float]]] = {"raw": [], "bulkio": []}
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="bulkio-ab-") as tmp:
         base = Path(tmp)
         base.chmod(0o755)
         for round_ in range(args.rounds):
-            order = ("raw", "bulkio") if round_ % 2 == 0 else ("bulkio", "raw")
-            for kind in order:
+            order = kinds if round_ % 2 == 0 else kinds[::-1]
+            for number, kind in enumerate(order):
                 items = realstore.rich_products(
-                    f"BN{run_id}{kind[0].upper()}{round_}-", args.products
+                    f"BN{run_id}{kind[0].upper()}{number}{round_}-", args.products
                 )
                 if kind == "raw":
                     bodies = [realstore.raw_body(i, terms) for i in items]
                     figures = realstore.way_batches(raw, bodies, 4)
                 else:
                     feed = realstore.write_wc_csv(base / f"ab{round_}.csv", items)
+                    extra = ["--concurrency", "4"] if kind == "bulkio4" else []
                     figures = realstore.run_bulkio(
-                        ["catalog", "import", str(feed)], env, base / "home"
+                        ["catalog", "import", str(feed), *extra], env, base / "home"
                     )
                     figures = {
                         "seconds": figures["seconds"],
@@ -57,10 +66,13 @@ def main() -> None:
                         "after_plan": figures["log"].get("after_plan"),
                         "requests": figures["stats"].get("requests"),
                         "writes": figures["log"].get("writes"),
+                        "limits": figures.get("limits"),
                     }
                 out[kind].append(figures)
                 print(kind, round_, json.dumps(figures), flush=True)
     raw.close()
+    totals = {kind: round(sum(r["seconds"] for r in runs), 1) for kind, runs in out.items()}
+    print("totals", json.dumps(totals), flush=True)
     Path(f"/tmp/bulkio-ab-{args.store}.json").write_text(json.dumps(out, indent=1))
 
 
