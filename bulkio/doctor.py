@@ -740,6 +740,20 @@ class Doctor:
                 skew_seconds=round(skew),
             )
 
+    def check_account_emails(self) -> None:
+        """A customers import that turned the store's new-account e-mail off and was stopped
+        before turning it back on leaves a marker (:mod:`bulkio.migrate.account_emails`)."""
+        from bulkio.migrate.account_emails import left_off_note
+
+        note = left_off_note(self.settings.url)
+        if note is not None:
+            self.add(
+                "account-emails",
+                "warn",
+                "the store's new-account e-mail may still be off",
+                note,
+            )
+
     def run(self) -> list[CheckResult]:
         try:
             if not self.check_connection():
@@ -753,6 +767,7 @@ class Doctor:
                     self.check_batch_limit()
                 self.check_latency()
             self.check_clock()
+            self.check_account_emails()
             return self.results
         finally:
             for client in self._clients:

@@ -378,7 +378,8 @@ def _known_layout(header: list[str]) -> Layout | None:
             "shopify-customers",
             "Shopify's customer export",
             None,
-            "customers are not products: bulkio init drafts product and stock mappings",
+            "customers are not products: import it with the shipped shopify-customers mapping "
+            "(bulkio import FILE -m shopify-customers; docs/migrations.md)",
         )
     if {"Code", "Amount"} <= names and names & {"Valid until", "Usage limit", "Allowed emails"}:
         return Layout(

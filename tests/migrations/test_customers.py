@@ -14,9 +14,10 @@ from click.testing import CliRunner, Result
 
 from bulkio.cli import main
 from bulkio.config import ConnectionSettings
+from bulkio.doctor import diagnose
 from bulkio.engine import apply_plan, run_import
 from bulkio.migrate import account_emails
-from bulkio.migrate.account_emails import account_emails_off, left_off_note, marker_path
+from bulkio.migrate.account_emails import left_off_note, marker_path
 from bulkio.sandbox import Sandbox
 from bulkio.store import StoreClient, StoreError
 
@@ -184,17 +185,24 @@ def test_the_setting_comes_back_when_the_writes_fail(
 def test_a_killed_run_is_restored_by_the_next_and_doctor_says_so(
     client: StoreClient, files: Callable[..., tuple[Path, Path]]
 ) -> None:
-    # A run killed between turning the e-mail off and back: the marker and the setting stay.
-    context = account_emails_off(client)
-    context.__enter__()  # never exited: as if the process died here
-    assert setting(client) == "no"
+    # What a run killed between turning the e-mail off and back leaves: the marker, and the
+    # setting off (written here as account_emails_off writes them).
+    marker = marker_path(client.site)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"since": "2026-12-05T03:00:00+00:00", "pid": 1}), "utf-8")
+    client.put(account_emails.SETTING_ROUTE, {"value": "no"})
     note = left_off_note(client.site)
     assert note is not None and "did not turn it back" in note
+    warned = [r for r in diagnose(client.settings, latency_samples=1) if r.name == "account-emails"]
+    assert [r.status for r in warned] == ["warn"]
     mapping, feed = files("k@example.com,K,,,,,\n")
     result = run_import(client, mapping, feed, dry_run=True)
     assert any("e-mail is off" in n for n in result.notes)  # the plan says it as it finds it
     run_import(client, mapping, feed)
     assert setting(client) == "yes" and left_off_note(client.site) is None
+    assert not [
+        r for r in diagnose(client.settings, latency_samples=1) if r.name == "account-emails"
+    ]
 
 
 def test_a_setting_already_off_is_left_off(
