@@ -21,12 +21,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulkio.errors import BulkioError, LockedError
+from bulkio.runlock import RunLock
 from bulkio.runs import runs_home, store_slug
-from bulkio.store import AuthenticationError, StoreError
+from bulkio.store import AuthenticationError, StoreError, WooError
 
 SETTING_ROUTE = "settings/email_customer_new_account/enabled"
 SETTING_LABEL = '"new account" (settings → emails → email_customer_new_account)'
 MARKER_NAME = "account-emails-off.json"
+LOCK_NAME = "account-emails.lock"
+LOCK_WAIT = 3600.0
+"""How long a customers import waits for another one's creates (same store) to finish."""
 
 
 def marker_path(store_url: str) -> Path:
@@ -67,13 +72,25 @@ def restore_left_off(client: Any) -> str | None:
     )
 
 
+def _lock(store_url: str, wait: float) -> RunLock:
+    return RunLock(marker_path(store_url).with_name(LOCK_NAME), run_id="account-emails", wait=wait)
+
+
 @contextlib.contextmanager
-def account_emails_off(client: Any) -> Iterator[bool]:
+def account_emails_off(client: Any, *, wait: float = LOCK_WAIT) -> Iterator[bool]:
     """Turn the new-account e-mail off for the block when it is on; yields whether it did.
 
     The setting is turned back on when the block ends, however it ends; a marker file covers
-    a kill in between (see the module docstring)."""
-    restore_left_off(client)
+    a kill in between (see the module docstring). Customer imports of the same store (other
+    mappings) take turns through a lock held for the block: one run must not turn the e-mail
+    back on while another is still creating customers."""
+    with _lock(client.site, wait), _switched_off(client) as switched:
+        yield switched
+
+
+@contextlib.contextmanager
+def _switched_off(client: Any) -> Iterator[bool]:
+    restore_left_off(client)  # under the lock: a marker here is a dead run's
     if read_new_account_setting(client) is not True:
         yield False
         return
@@ -91,17 +108,51 @@ def account_emails_off(client: Any) -> Iterator[bool]:
         ),
         encoding="utf-8",
     )
+    refused = False
     try:
-        _set(client, False)
+        try:
+            _set(client, False)
+        except WooError as error:
+            refused = True  # the store said no: the setting is as it was
+            raise BulkioError(
+                f"could not turn the store's new-account e-mail off ({error.code}: "
+                f"{error.woo_message or error}); no customer was created",
+                hint="use a key of a user who may change WooCommerce settings (an "
+                'administrator), or set [customer] account_emails = "send" to let '
+                "WooCommerce mail every new customer",
+            ) from error
         yield True
     finally:
+        if not refused:
+            _restore(client, marker)
+        else:
+            marker.unlink(missing_ok=True)
+
+
+def _restore(client: Any, marker: Path) -> None:
+    """Turn the e-mail back on and drop the marker; when the store cannot be told (it stopped
+    answering), the marker stays for the next run and ``bulkio doctor``."""
+    try:
         _set(client, True)
-        marker.unlink(missing_ok=True)
+    except StoreError:
+        return
+    marker.unlink(missing_ok=True)
 
 
 def left_off_note(store_url: str) -> str | None:
-    """For ``bulkio doctor``: a marker of a run that turned the e-mail off and never back."""
+    """For ``bulkio doctor``: a marker of a run that turned the e-mail off and never back
+    (a marker while a run holds the lock is that run at work)."""
     marker = marker_path(store_url)
+    if not marker.is_file():
+        return None
+    try:
+        with _lock(store_url, 0.0):
+            pass
+    except LockedError:
+        return (
+            "a customers import is creating customers with the store's new-account e-mail "
+            "turned off right now; it turns it back on when its creates are done"
+        )
     if not marker.is_file():
         return None
     return (

@@ -41,7 +41,6 @@ from bulkio.migrate.kind import RecordKind, payload_of
 from bulkio.migrate.mapping import FieldDef, RecordMapping
 from bulkio.migrate.rows import RecordRows
 from bulkio.plan.model import Plan, PlanItem, PlanRejection
-from bulkio.store import StoreError
 
 ADDRESS = (
     "first_name",
@@ -173,6 +172,15 @@ class CustomerKind(RecordKind):
 
         return read_ids(client, self.route, ids, params={"role": "all"}, concurrency=concurrency)
 
+    def refuse_update(self, record: dict[str, Any]) -> str | None:
+        role = str(record.get("role") or "")
+        if role in EDITABLE_ROLES:
+            return None
+        return (
+            f"user #{record.get('id')} has role {role or 'unknown'} now, not customer: bulkio "
+            "never writes to such a user; make a new plan"
+        )
+
     # -- planning -----------------------------------------------------------------------------
 
     def plan_rows(
@@ -238,12 +246,12 @@ class CustomerKind(RecordKind):
         plan.options["account_emails"] = choice
         if not plan.creates:
             return []
-        creates = len(plan.creates)
+        creates = _customers(len(plan.creates))
         enabled = read_new_account_setting(client)
         if enabled is None:
             return [
                 f"could not read the store's {SETTING_LABEL} setting: WooCommerce normally "
-                f"e-mails each of the {creates} customers created; account_emails = "
+                f"e-mails every customer it creates ({creates} here); account_emails = "
                 f"{choice!r}"
                 + (
                     " — the run will try to turn it off for the creates"
@@ -253,18 +261,17 @@ class CustomerKind(RecordKind):
             ]
         if not enabled:
             return [
-                f"the store's {SETTING_LABEL} e-mail is off: none of the {creates} customers "
-                "created is e-mailed (if a stopped bulkio run left it off, `bulkio doctor` says "
-                "so)"
+                f"the store's {SETTING_LABEL} e-mail is off: the {creates} created get no "
+                "e-mail (if a stopped bulkio run left it off, `bulkio doctor` says so)"
             ]
         if choice == "send":
             return [
-                f"WooCommerce will e-mail each of the {creates} customers created "
+                f"WooCommerce will e-mail the {creates} created "
                 '"Your account has been created" ([customer] account_emails = "send")'
             ]
         return [
             f"WooCommerce e-mails every customer created through the API: this run turns the "
-            f"store's {SETTING_LABEL} e-mail off while it creates {creates} customers and back "
+            f"store's {SETTING_LABEL} e-mail off while it creates {creates} and back "
             'on afterwards ([customer] account_emails = "suppress", the default; "send" lets '
             "the store mail them)"
         ]
@@ -301,6 +308,10 @@ class CustomerKind(RecordKind):
                 on_outcome=on_outcome,
                 prior=prior or [],
             )
+
+
+def _customers(count: int) -> str:
+    return f"{count} customer" + ("" if count == 1 else "s")
 
 
 def _meta_text(value: Any) -> str:
@@ -342,10 +353,7 @@ def find_users(
         return {k: found[k] for k in wanted if k in found}
 
     def look_up(email: str) -> list[dict[str, Any]]:
-        try:
-            items = client.get("customers", {**params, "email": email})
-        except StoreError:
-            raise
+        items = client.get("customers", {**params, "email": email})
         return items if isinstance(items, list) else []
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:

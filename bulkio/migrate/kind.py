@@ -206,6 +206,15 @@ class RecordKind:
         outcomes: list[ItemOutcome] = []
         keep_updates: list[PlanItem] = []
         for item in plan.updates:
+            record = current.get(item.id or 0)
+            refusal = None if record is None else self.refuse_update(record)
+            if refusal is not None:
+                outcomes.append(
+                    ItemOutcome(
+                        item.line, item.sku, "update", "refused", item.id, "not_writable", refusal
+                    )
+                )
+                continue
             dropped = recheck_update(
                 item,
                 current.get(item.id or 0),
@@ -248,6 +257,11 @@ class RecordKind:
                     )
                 )
         return replace(plan, creates=keep_creates, updates=keep_updates), outcomes
+
+    def refuse_update(self, record: dict[str, Any]) -> str | None:
+        """Why a saved plan's update must not be sent to ``record`` as it is now (None: it
+        may). Customers: the user's role changed to one bulkio never writes."""
+        return None
 
     def read_ids(
         self, client: Any, ids: Sequence[int], *, concurrency: int = DEFAULT_CONCURRENCY

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bulkio.errors import MappingError
 from bulkio.mapping.load import _did_you_mean, _MappingParser, _type_name, key_path
 from bulkio.mapping.model import (
     DEFAULT_FALSE_WORDS,
@@ -421,11 +420,6 @@ def _with_warnings(mapping: RecordMapping, warnings: tuple[str, ...]) -> RecordM
     from dataclasses import replace
 
     return replace(mapping, warnings=(*mapping.warnings, *warnings))
-
-
-def mapping_error(mapping: RecordMapping, key: str, message: str, hint: str | None = None) -> Any:
-    """A :class:`MappingError` about ``mapping`` (for kinds checking combinations)."""
-    return MappingError(mapping.path, key, message, hint=hint)
 
 
 __all__ = [

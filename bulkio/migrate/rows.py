@@ -19,7 +19,7 @@ canonical decimal text (``"12.5"``); ``int``; ``bool``; date ``"YYYY-MM-DD"``; d
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -361,9 +361,6 @@ def _date(text: str, formats: tuple[str, ...], kind: str) -> str:
         f"{text!r} is not a date in the format {shown}; fix the cell or add its format to the "
         "field's format list",
     )
-
-
-RowCheck = Callable[[Row], None]
 
 
 __all__ = ["EMPTY", "ROW_ERROR_CODES", "CellError", "RecordRows", "Row", "cast_value", "read_rows"]

@@ -16,8 +16,9 @@ from bulkio.cli import main
 from bulkio.config import ConnectionSettings
 from bulkio.doctor import diagnose
 from bulkio.engine import apply_plan, run_import
+from bulkio.errors import LockedError
 from bulkio.migrate import account_emails
-from bulkio.migrate.account_emails import left_off_note, marker_path
+from bulkio.migrate.account_emails import account_emails_off, left_off_note, marker_path
 from bulkio.sandbox import Sandbox
 from bulkio.store import StoreClient, StoreError
 
@@ -112,7 +113,7 @@ def test_plan_creates_updates_keeps_and_reports_a_non_customer(
     assert (admin.line, admin.code) == (4, "not-a-customer")
     assert "user #1 with role administrator" in admin.message
     assert result.exit_code == 1  # a row was not imported
-    assert any("turns the store's" in note and "1 customers" in note for note in result.notes)
+    assert any("turns the store's" in note and "1 customer " in note for note in result.notes)
 
 
 def test_apply_then_rerun_writes_nothing(
@@ -203,6 +204,19 @@ def test_a_killed_run_is_restored_by_the_next_and_doctor_says_so(
     assert not [
         r for r in diagnose(client.settings, latency_samples=1) if r.name == "account-emails"
     ]
+
+
+def test_two_runs_take_turns_and_doctor_tells_a_run_at_work_from_a_dead_one(
+    client: StoreClient,
+) -> None:
+    with account_emails_off(client) as switched:
+        assert switched and setting(client) == "no"
+        note = left_off_note(client.site)
+        assert note is not None and "right now" in note  # the lock is held: not a dead run
+        with pytest.raises(LockedError), account_emails_off(client, wait=0.2):
+            pass  # a second import of the same store waits for the first one's creates
+        assert setting(client) == "no"  # and did not turn it back on
+    assert setting(client) == "yes" and left_off_note(client.site) is None
 
 
 def test_a_setting_already_off_is_left_off(
