@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,8 +73,14 @@ def restore_left_off(client: Any) -> str | None:
     )
 
 
+def lock_path(store_url: str) -> Path:
+    """The switch's lock: one per store for the whole machine (not per runs directory), so
+    imports with different ``--runs-dir`` / ``BULKIO_HOME`` take turns too."""
+    return Path(tempfile.gettempdir()) / "bulkio-locks" / f"{store_slug(store_url)}-{LOCK_NAME}"
+
+
 def _lock(store_url: str, wait: float) -> RunLock:
-    return RunLock(marker_path(store_url).with_name(LOCK_NAME), run_id="account-emails", wait=wait)
+    return RunLock(lock_path(store_url), run_id="account-emails", wait=wait)
 
 
 @contextlib.contextmanager
