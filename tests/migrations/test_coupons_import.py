@@ -20,7 +20,7 @@ from bulkio.cli import main
 from bulkio.config import ConnectionSettings
 from bulkio.engine.run import ImportResult, run_import
 from bulkio.engine.saved import apply_plan as apply_saved
-from bulkio.sandbox import Sandbox
+from bulkio.sandbox import FaultPlan, FaultRule, Sandbox
 from bulkio.store import StoreClient, WooError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -366,6 +366,26 @@ def test_a_create_whose_code_appeared_meanwhile_is_reconciled(
     assert race["amount"] == "6.00"
     assert race["email_restrictions"] == ["x@example.com", "y@example.com"]
     assert len(client.get("coupons", params={"search": "race-"})) == 2
+
+
+def test_a_batch_whose_answer_was_lost_converges(berlin: Sandbox, client: StoreClient) -> None:
+    """The store saved the coupons but the answer never came (a proxy timeout, a killed run):
+    whatever the client does next, the run ends with every coupon created once, and the next
+    run writes nothing."""
+    berlin.faults = FaultPlan(
+        rules=[FaultRule.drop_after_commit(route="coupons/batch", method="POST", times=1)]
+    )
+    result = run(client, SAMPLE)
+    berlin.faults = FaultPlan(rules=[])
+    done = {o.sku: o for o in result.outcomes}
+    assert len(done) == 133 and {o.outcome for o in done.values()} == {"created"}
+    # the client sent the lost batch again: its coupons existed, each was compared and counted
+    reconciled = [o for o in done.values() if o.code == "reconciled"]
+    assert reconciled and all("already in the store" in (o.message or "") for o in reconciled)
+    listed = client.get_page("coupons", {"per_page": 100}, page=1, per_page=100)
+    assert listed.total == 133  # each code once
+    again = run(client, SAMPLE)
+    assert again.counts()["unchanged"] == 133 and again.counts()["created"] == 0
 
 
 def _planned(result: ImportResult) -> Any:
