@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bulkio.migrate.orders_build import CREATED_VIA, NUMBER_META, Product, meta_value
@@ -27,6 +26,7 @@ ORDER_FIELDS = (
     "id,status,total,currency,customer_id,billing,meta_data,date_created_gmt,date_modified_gmt"
 )
 PER_PAGE = 100
+CUSTOMER_ROLES = ("customer", "subscriber")
 
 
 def find_orders(
@@ -78,25 +78,20 @@ def resolve_skus(client: Any, skus: Sequence[str], *, concurrency: int) -> dict[
 
 
 def find_customers(client: Any, emails: Sequence[str], *, concurrency: int) -> dict[str, int]:
-    """Lower-cased e-mail → customer id, for the e-mails that belong to a customer (WordPress
-    compares addresses without case; ``GET customers?email=`` lists role customer only)."""
-    unique = list(dict.fromkeys(e.strip().lower() for e in emails if e and "@" in e))
+    """Lower-cased e-mail → customer id, for the e-mails that belong to a customer of the
+    store (role customer or subscriber; WordPress compares addresses without case). Read the
+    way the customers import reads users: every user listed, or one ``?email=`` per address,
+    whichever costs fewer requests. A user of another role (an administrator, a shop manager)
+    is not made the customer of an imported order: the order is a guest order."""
+    from bulkio.migrate.customers import find_users
 
-    def one(email: str) -> tuple[str, int | None]:
-        found = client.get("customers", {"email": email, "_fields": "id,email"})
-        for customer in found if isinstance(found, list) else []:
-            if str(customer.get("email") or "").lower() == email:
-                return email, int(customer["id"])
-        return email, None
-
-    out: dict[str, int] = {}
-    if not unique:
-        return out
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(unique)))) as pool:
-        for email, customer_id in pool.map(one, unique):
-            if customer_id:
-                out[email] = customer_id
-    return out
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and "@" in e))
+    users = find_users(client, wanted, concurrency=concurrency)
+    return {
+        email: int(user["id"])
+        for email, user in users.items()
+        if str(user.get("role") or "") in CUSTOMER_ROLES and user.get("id")
+    }
 
 
 def post_batch_once(client: Any, route: str, body: dict[str, Any]) -> dict[str, Any]:
