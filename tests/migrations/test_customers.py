@@ -19,6 +19,7 @@ from bulkio.engine import apply_plan, run_import
 from bulkio.errors import LockedError
 from bulkio.migrate import account_emails
 from bulkio.migrate.account_emails import account_emails_off, left_off_note, marker_path
+from bulkio.migrate.customers import sanitize_text
 from bulkio.sandbox import Sandbox
 from bulkio.store import StoreClient, StoreError
 
@@ -375,3 +376,18 @@ def test_store_errors_reading_the_setting_are_said_not_fatal(
 
     monkeypatch.setattr(client, "get", fail)
     assert account_emails.read_new_account_setting(client) is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("  Muster <b>x</b> ", "Muster x"),  # measured on both stores (docs/migrations.md)
+        ("A%41B", "AB"),
+        ("von  Berg", "von Berg"),
+        ("Lotte <3", "Lotte &lt;3"),
+        ("Tab\there", "Tab here"),
+        ("Zoë", "Zoë"),
+    ],
+)
+def test_names_are_compared_as_sanitize_text_field_stores_them(sent: str, stored: str) -> None:
+    assert sanitize_text(sent) == stored
