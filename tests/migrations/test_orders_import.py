@@ -248,3 +248,40 @@ def test_a_saved_plan_is_applied_like_an_import_and_a_second_apply_writes_nothin
     second = apply_plan(client, saved)
     assert second.counts()["unchanged"] == 5 and sandbox.writes() == writes
     assert len(sandbox.orders()) == 5
+
+
+def test_line_skus_resolve_to_products_and_variations(
+    sandbox: Sandbox, client: StoreClient, tmp_path: Path
+) -> None:
+    rows = sample_orders(1)  # #1001: HL-029, HL-039, HL-001-M-OAT
+    knife = client.post("products", {"sku": "HL-029", "name": "Knife", "regular_price": "44"})
+    sweater = client.post(
+        "products",
+        {
+            "sku": "HL-001",
+            "name": "Sweater",
+            "type": "variable",
+            "attributes": [{"name": "Size", "options": ["M"], "variation": True}],
+        },
+    )
+    oat = client.post(
+        f"products/{sweater['id']}/variations",
+        {
+            "sku": "HL-001-M-OAT",
+            "regular_price": "89",
+            "attributes": [{"name": "Size", "option": "M"}],
+        },
+    )
+    result = run(client, write(tmp_path / "orders.csv", rows))
+    (item,) = result.plan.creates
+    lines = {line["name"]: line for line in item.payload["line_items"]}
+    assert lines["Bread Knife"]["product_id"] == knife["id"]
+    merino = lines["Merino Crew Sweater - M / Oat"]
+    assert (merino["product_id"], merino["variation_id"]) == (sweater["id"], oat["id"])
+    assert lines["Poster Harbour at Dusk (old edition)"]["sku"] == "HL-039"  # not in the store
+    stored = by_number(sandbox)["#1001"]["line_items"]
+    assert [(i["product_id"], i["variation_id"]) for i in stored] == [
+        (knife["id"], 0),
+        (0, 0),
+        (sweater["id"], oat["id"]),
+    ]
