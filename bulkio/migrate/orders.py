@@ -32,6 +32,7 @@ file's status words to WooCommerce statuses, for files with a plain status colum
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -72,6 +73,8 @@ CREATE_CHUNK = 20
 """Orders per create request: an order is a dozen rows in the store (items, meta, lookup
 tables), far more work than a product, so requests stay short."""
 TAX_MODES = ("auto", "included", "excluded")
+RECONCILE_WAIT = 2.0
+"""Seconds to wait before looking up the orders of a create request that got no answer."""
 
 
 def _field_defs() -> tuple[FieldDef, ...]:
@@ -468,7 +471,7 @@ class _OrderApplier:
         if self.progress is not None:
             self.progress(1)
 
-    def create_chunk(self, chunk: list[PlanItem]) -> None:
+    def create_chunk(self, chunk: list[PlanItem], attempt: int = 1) -> None:
         if self.store_down:
             for item in chunk:
                 self.record(self._failed(item, "not_sent", "not sent, the store stopped answering"))
@@ -478,12 +481,12 @@ class _OrderApplier:
         except AuthenticationError:
             raise
         except StoreError as error:
-            self._reconcile(chunk, error)
+            self._reconcile(chunk, error, attempt)
             return
         found = answer.get("create")
         created: list[Any] = found if isinstance(found, list) else []
         if len(created) != len(chunk):
-            self._reconcile(chunk, None)
+            self._reconcile(chunk, None, attempt)
             return
         self._finish([(item, result) for item, result in zip(chunk, created, strict=True)])
 
@@ -529,9 +532,12 @@ class _OrderApplier:
                 )
             )
 
-    def _reconcile(self, chunk: list[PlanItem], error: StoreError | None) -> None:
+    def _reconcile(self, chunk: list[PlanItem], error: StoreError | None, attempt: int) -> None:
         """A create request without a usable answer: which of its orders exist now? Those are
-        done (their second write still sent); the others are sent once more, one request."""
+        done (their second write still sent); the others are sent once more, one request
+        each (a single bad order must not take the others down). The look-up waits a moment
+        first: a store that timed out may still be saving."""
+        time.sleep(RECONCILE_WAIT)
         try:
             found, _twice = find_orders(self.client, [item.sku for item in chunk])
         except AuthenticationError:
@@ -555,13 +561,20 @@ class _OrderApplier:
         again = [item for item in chunk if item.sku not in found]
         if not again:
             return
-        if error is None or (len(chunk) == 1 and not done):
+        if attempt > 1:
             for item in again:
                 code, message = _error_text(error) if error else ("bad_batch_response", "")
-                self.record(self._failed(item, code, message or "the store's answer was unusable"))
+                self.record(
+                    self._failed(
+                        item,
+                        code,
+                        (message or "the store's answer was unusable")
+                        + "; not in the store after a second attempt — run again",
+                    )
+                )
             return
-        for item in again:  # one by one: a single bad order must not take the others down
-            self.create_chunk([item])
+        for item in again:
+            self.create_chunk([item], attempt + 1)
 
     @staticmethod
     def _created(item: PlanItem, result: dict[str, Any]) -> ItemOutcome:
@@ -615,8 +628,6 @@ def apply_orders(
     prior: Sequence[ItemOutcome] = (),
 ) -> ApplyResult:
     """Create the plan's orders (each followed by its second write) and send its updates."""
-    import time
-
     started = time.monotonic()
     stats = _Stats(client)
     applier = _OrderApplier(client, on_outcome=on_outcome, progress=progress)

@@ -197,6 +197,13 @@ def test_an_order_created_by_a_killed_run_is_found_again_not_duplicated(
     assert stored["#1002"]["billing"]["email"] == "paul.meyer5@example.com"
 
 
+@pytest.fixture
+def no_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pause before the look-up that follows a create without answer."""
+    monkeypatch.setattr("bulkio.migrate.orders.RECONCILE_WAIT", 0.0)
+
+
+@pytest.mark.usefixtures("no_wait")
 def test_a_create_answer_lost_after_commit_is_not_sent_twice(
     sandbox: Sandbox, client: StoreClient, tmp_path: Path
 ) -> None:
@@ -211,6 +218,26 @@ def test_a_create_answer_lost_after_commit_is_not_sent_twice(
     stored = by_number(sandbox)  # asserts no number twice
     assert len(stored) == 8 == len(sandbox.orders())
     assert all(o["billing"]["email"] for o in stored.values())
+
+
+@pytest.mark.usefixtures("no_wait")
+def test_a_create_refused_before_saving_is_sent_once_more_then_reported(
+    sandbox: Sandbox, client: StoreClient, tmp_path: Path
+) -> None:
+    rows = sample_orders(3)
+    seed_products(sandbox, rows)
+    feed = write(tmp_path / "orders.csv", rows)
+    sandbox.faults = FaultPlan(rules=[FaultRule.error(503, route="orders/batch", times=1)])
+    result = run(client, feed)
+    assert result.counts()["created"] == 3 and not result.problems
+    assert len(by_number(sandbox)) == 3
+    # a store that keeps refusing: each order tried twice, then reported, nothing created
+    sandbox.faults = FaultPlan(rules=[FaultRule.error(503, route="orders/batch")])
+    more = sample_orders(5)[len(rows) :]
+    failed = run(client, write(tmp_path / "more.csv", more)).outcomes
+    assert [o.outcome for o in failed] == ["failed", "failed"]
+    assert all("second attempt" in (o.message or "") for o in failed)
+    assert len(sandbox.orders()) == 3
 
 
 def test_row_errors_name_file_line_and_column(
