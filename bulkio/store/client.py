@@ -73,6 +73,13 @@ def read_params(route: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 _DEFAULT_AUTH = object()
 
+SLOW_ANSWER_SHARE = 0.75
+"""An answer slower than this share of the request timeout counts as an overload for the
+adaptive limit (the store is about to time out)."""
+LATENCY_CAP_SHARE = 0.5
+"""The adaptive limit takes no step up that would bring the answers' mean latency past this
+share of the timeout (:attr:`bulkio.store.limiter.ConcurrencyController.latency_cap`)."""
+
 
 @dataclass(frozen=True)
 class Page:
@@ -221,9 +228,11 @@ class StoreClient:
         self.limiters = {
             kind: (
                 ConcurrencyLimiter(
-                    ConcurrencyController(self.max_concurrency),
+                    ConcurrencyController(
+                        self.max_concurrency, latency_cap=settings.timeout * LATENCY_CAP_SHARE
+                    ),
                     name=kind,
-                    slow=settings.timeout / 2,
+                    slow=settings.timeout * SLOW_ANSWER_SHARE,
                 )
                 if self.adaptive
                 else ConcurrencyLimiter(fixed=self.max_concurrency, name=kind)

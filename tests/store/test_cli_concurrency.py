@@ -152,19 +152,20 @@ def read_pages(client: StoreClient, pages: int) -> None:
         list(pool.map(lambda n: client.get("products", params={"page": n + 1}), range(pages)))
 
 
-def test_answers_slower_than_half_the_timeout_make_the_limit_back_off(
-    sandbox_factory: Any,
-) -> None:
-    # Every answer takes 0.8 s against a 1.2 s timeout: each is an overload (a store that slow
-    # is about to time out), so the limit halves from its start of 4 instead of doubling.
-    sb = sandbox_factory(faults=FaultPlan(per_request=0.8))
-    with StoreClient(settings(sb, timeout=1.2), max_concurrency=16) as client:
+def test_answers_near_the_timeout_make_the_limit_back_off(sandbox_factory: Any) -> None:
+    # Every answer takes 1.0 s against a 1.25 s timeout (past three quarters of it): each is an
+    # overload (a store that slow is about to time out), so the limit halves from its start of
+    # 4 instead of doubling.
+    sb = sandbox_factory(faults=FaultPlan(per_request=1.0))
+    with StoreClient(settings(sb, timeout=1.25), max_concurrency=16) as client:
         read_pages(client, 12)
         reads = client.limiters["reads"]
     assert reads.overloads >= 1
     assert reads.limit < 4
     assert all(limit <= 4 for _, limit, _ in reads.history), reads.history
     assert {reason for _, _, reason in reads.history[1:]} == {"overload"}
+    assert client.limiters["reads"].controller is not None
+    assert client.limiters["reads"].controller.latency_cap == pytest.approx(0.625)
 
 
 def test_answers_well_inside_the_timeout_do_not(sandbox_factory: Any) -> None:

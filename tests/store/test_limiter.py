@@ -164,3 +164,22 @@ def test_an_answer_slower_than_half_the_timeout_counts_as_an_overload() -> None:
     clock.now = 31.0
     limiter.release(tickets[0], items=100)
     assert limiter.limit == 2 and limiter.history[-1][2] == "overload"
+
+
+def test_no_step_up_that_would_bring_answers_near_the_timeout() -> None:
+    """WooCommerce 7.9 on 2 cores: batches of 100 take 30 s at 4 in flight; doubling would
+    take them to ~60 s, the client's timeout. With a cap of 30 s the limit holds at 4."""
+    slow_store = ConcurrencyController(maximum=16, latency_cap=30.0)
+    assert slow_store.on_window(Window(items=400, seconds=32, latency=31.0)) == 4
+    assert slow_store.reason == "step up would near the timeout"
+    for _ in range(10):  # later probes up are refused too, probes down still happen
+        assert slow_store.on_window(Window(items=400, seconds=32, latency=31.0)) <= 4
+    quick_store = ConcurrencyController(maximum=16, latency_cap=30.0)
+    assert quick_store.on_window(Window(items=400, seconds=11, latency=11.0)) == 8
+    # 8 paid (+46 %); 16 would make ~28 s answers: still inside the cap.
+    assert quick_store.on_window(Window(items=800, seconds=15, latency=14.0)) == 16
+    middle_store = ConcurrencyController(maximum=16, latency_cap=30.0)
+    assert middle_store.on_window(Window(items=400, seconds=11, latency=11.0)) == 8
+    # 8 paid, but 16 would make ~34 s answers: it keeps 8.
+    assert middle_store.on_window(Window(items=800, seconds=17, latency=17.0)) == 8
+    assert middle_store.reason == "step up would near the timeout"
