@@ -1946,4 +1946,59 @@ CASES += [
             check=("stock_quantity", "total_sales"),
         ),
     ),
+    case(
+        "orders-created-via-filter",
+        "GET orders?created_via= lists only the orders created that way on 11.0.1; 7.9 has no "
+        "such filter (and keeps rest-api as every order's created_via)",
+        step(
+            "POST",
+            "orders",
+            {"created_via": "{P}via", "line_items": [{"product_id": -1, "name": "{P} a"}]},
+            check=("created_via",),
+            save={"a": "id"},
+        ),
+        step(
+            "POST",
+            "orders",
+            {"line_items": [{"product_id": -1, "name": "{P} b"}]},
+            check=("created_via",),
+            save={"b": "id"},
+        ),
+        step(
+            "GET",
+            "orders",
+            params={"include": "{a},{b}", "created_via": "{P}via", "orderby": "id", "order": "asc"},
+            check=("#", "*.line_items.0.name"),
+        ),
+    ),
+]
+
+# Customers import (issue 17): the store setting the import turns off while it creates
+# customers, and back on (bulkio/migrate/account_emails.py). Ends as it started: enabled.
+CASES += [
+    case(
+        "account-email-setting",
+        "settings/email_customer_new_account/enabled: read, turned off and on again (PUT value "
+        "no / yes), and a value that is neither",
+        step("GET", "settings/email_customer_new_account/enabled", check=("id", "value", "type")),
+        step(
+            "PUT",
+            "settings/email_customer_new_account/enabled",
+            {"value": "no"},
+            check=("id", "value"),
+        ),
+        step("GET", "settings/email_customer_new_account/enabled", check=("value",)),
+        step(
+            "PUT",
+            "settings/email_customer_new_account/enabled",
+            {"value": "maybe"},
+            check=("code", "data.status"),
+        ),
+        step(
+            "PUT",
+            "settings/email_customer_new_account/enabled",
+            {"value": "yes"},
+            check=("id", "value"),
+        ),
+    ),
 ]
