@@ -522,9 +522,12 @@ def read_feed(
             reader.reasons.setdefault(error.sku.casefold(), f"{error.message} [{error.code}]")
     with paused_gc():
         accepted = dict(records.iter_rows())
+        # The values now live in ``accepted`` (and then in the items): the records' frame,
+        # every accepted row's canonical columns, can go before the items are made.
+        records = replace(records, frame=records.frame.clear())
         skuless = {e.line for e in reader.rejected if e.code == "missing-sku"}
         for row in source.frame.iter_rows(named=True):
-            values = accepted.get(int(row[LINE]))
+            values = accepted.pop(int(row[LINE]), None)
             if values is not None:
                 reader.row(row, values)
             elif int(row[LINE]) in skuless:
