@@ -142,12 +142,19 @@ class RecordSet:
         Term lists come back as sorted tuples, as :func:`bulkio.fields.canonicalise` makes them.
         """
         names = [LINE, *self.fields]
-        for row in self.frame.select(names).iter_rows():
-            values: dict[str, CanonicalValue] = {}
-            for name, value in zip(self.fields, row[1:], strict=True):
-                if value is None:
-                    continue
-                values[name] = tuple(value) if isinstance(value, list) else value
+        frame = self.frame.select(names)
+        lists = {n for n, dtype in frame.schema.items() if isinstance(dtype, pl.List)}
+        fields = self.fields
+        for row in frame.iter_rows():
+            # A dict comprehension per row (no per-value branches): this runs once per row of
+            # every product feed (bulkio.catalog.feed.read_feed).
+            values: dict[str, CanonicalValue] = {
+                name: value
+                for name, value in zip(fields, row[1:], strict=True)
+                if value is not None
+            }
+            for name in lists.intersection(values):
+                values[name] = tuple(values[name])  # type: ignore[arg-type]
             yield int(row[0]), values
 
 
