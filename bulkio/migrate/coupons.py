@@ -553,6 +553,30 @@ class CouponKind(RecordKind):
             prior=prior,
         )
 
+    def apply_saved(
+        self,
+        client: Any,
+        plan: Plan,
+        *,
+        concurrency: int,
+        batch_size: int,
+        progress: Progress | None = None,
+        prior: Sequence[ItemOutcome] = (),
+        on_outcome: OnOutcome | None = None,
+    ) -> ApplyResult:
+        """A saved plan (``bulkio apply``) is written as an import writes it: reconciled
+        creates, restores checked."""
+        return apply_coupons(
+            self,
+            client,
+            plan,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            progress=progress,
+            on_outcome=on_outcome,
+            prior=list(prior),
+        )
+
     # -- saved plans --------------------------------------------------------------------------
 
     def find_keys(

@@ -315,6 +315,20 @@ def test_woocommerce_79_keeps_it_in_the_trash_and_the_row_says_what_to_do(
         assert done.exit_code == 1
 
 
+def test_a_saved_plan_restoring_on_79_fails_the_same_way(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    store = sandbox_factory(wc_version="7.9.0")
+    with open_client(store) as client:
+        trashed = trash(client, "saved-flyer")
+        source = write(tmp_path / "t.csv", [row("SAVED-FLYER", Amount="4")])
+        plan_file = tmp_path / "plan.json"
+        run(client, source, dry_run=True, plan_out=plan_file)
+        done = apply_saved(client, plan_file)
+        (failed,) = done.problems
+        assert failed.code == "restore_refused" and failed.id == trashed
+
+
 @pytest.mark.parametrize("policy", ["create", "reject"])
 def test_on_trashed_create_or_reject(client: StoreClient, tmp_path: Path, policy: str) -> None:
     trashed = trash(client, f"trashed-{policy}")
