@@ -93,6 +93,7 @@ class CustomerKind(RecordKind):
     name = "customer"
     route = "customers"
     key_field = "email"
+    key_label = "e-mail"
     fields = (
         FieldDef("email", help="the match key (without case); sent on create only"),
         FieldDef("first_name"),

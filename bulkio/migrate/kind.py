@@ -57,6 +57,8 @@ class RecordKind:
     """Whether ``[target] group_by`` is allowed (several rows make one record: orders)."""
     option_keys: tuple[str, ...] = ()
     """Keys of the kind's own table (``[customer]``)."""
+    key_label: str = ""
+    """How messages name a row's key ("e-mail"); default: ``key_field``."""
 
     # -- mapping ------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@ class RecordKind:
         """Keys set; rows without one, or (one row per record) repeating one, rejected."""
         first: dict[str, int] = {}
         rule = mapping.fields[self.key_field]
+        rows.key_label = self.key_label or self.key_field
         for row in list(rows.rows):
             value = row.values.get(self.key_field)
             if value is None or str(value).strip() == "":

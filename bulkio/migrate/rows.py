@@ -57,6 +57,25 @@ EMPTY = object()
 """A field with no value in this row (leave the store's value)."""
 
 
+@dataclass(frozen=True)
+class RecordRowError(RowError):
+    """A :class:`RowError` of a record feed: its key is an e-mail, a code, an order number —
+    said as such in messages, where product rows say "SKU"."""
+
+    key_label: str = "key"
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if not self.sku:
+            return text
+        return text.replace(f" SKU {self.sku!r}", f" {self.key_label} {self.sku!r}", 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.pop("key_label", None)
+        return data
+
+
 @dataclass
 class Row:
     """One accepted row (or, for grouping kinds, one row of a group)."""
@@ -87,11 +106,13 @@ class RecordRows:
     total: int = 0
     """Data rows read (accepted + rejected + skipped)."""
     warnings: list[str] = field(default_factory=list)
+    key_label: str = "key"
+    """How messages name the match key ("e-mail", "code", "order"; set by the kind)."""
 
     def reject(self, row: Row, column: str, value: Any, code: str, message: str, **kw: Any) -> None:
         """Reject an accepted row (kinds' own checks); it leaves :attr:`rows`."""
         self.rejected.append(
-            RowError(
+            RecordRowError(
                 self.source,
                 row.line,
                 row.key or None,
@@ -101,6 +122,7 @@ class RecordRows:
                 message,
                 unit=self.unit,
                 source_line=row.source_line,
+                key_label=self.key_label,
                 **kw,
             )
         )

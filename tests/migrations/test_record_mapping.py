@@ -231,6 +231,8 @@ def test_missing_and_repeated_keys_and_invalid_emails_are_rejected(tmp_path: Pat
     assert codes == {3: "missing-key", 4: "duplicate-key", 5: "invalid-email", 6: "invalid-email"}
     duplicate = next(e for e in rows.rejected if e.code == "duplicate-key")
     assert "already on line 2" in duplicate.message
+    assert f"{path}:4: e-mail 'ann@example.com' column 'Email'" in str(duplicate)
+    assert "key_label" not in duplicate.to_dict()
 
 
 def test_filters_and_xml_record_numbers(tmp_path: Path) -> None:
