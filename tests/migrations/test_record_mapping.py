@@ -7,14 +7,17 @@ imported."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bulkio.apply import apply_plan
 from bulkio.errors import MappingError
 from bulkio.mapping import Mapping, load_mapping
 from bulkio.migrate.customers import KIND as CUSTOMERS
 from bulkio.migrate.mapping import RecordMapping
 from bulkio.migrate.rows import read_rows
+from bulkio.plan.model import Plan, PlanItem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -255,3 +258,41 @@ def test_filters_and_xml_record_numbers(tmp_path: Path) -> None:
     rows = read_rows(mapping, xml)
     assert rows.unit == "record" and rows.skipped == 1 and rows.total == 3
     assert [(row.line, row.values["last_name"]) for row in rows.rows] == [(1, "A"), (3, "C")]
+
+
+class _Recorder:
+    """A store client that answers every batch item with one error and records each call."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.calls: list[str] = []
+
+    def batch(self, route: str, *, create: Any = (), update: Any = ()) -> Any:
+        from bulkio.store.client import BatchResult, ItemResult
+        from bulkio.store.errors import woo_error
+
+        self.calls.append(f"batch {route}")
+        error = woo_error(self.code, "taken", 400)
+        return BatchResult(create=[ItemResult(i, False, {}, error) for i, _ in enumerate(create)])
+
+    def __getattr__(self, name: str) -> Any:  # any read (get_page, iter_pages, get…)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(f"{name} {args[0] if args else ''}")
+            raise AssertionError(f"unexpected read {name}")
+
+        return read
+
+
+@pytest.mark.parametrize(
+    ("resource", "route"), [("customer", "customers"), ("coupon", "coupons"), ("order", "orders")]
+)
+def test_record_plans_go_to_their_batch_route_without_product_reads(
+    resource: str, route: str
+) -> None:
+    plan = Plan(resource=resource)
+    plan.creates.append(PlanItem("create", 2, "k@example.com", payload={"email": "k@example.com"}))
+    store = _Recorder("product_invalid_sku")  # a code that makes product plans read products
+    result = apply_plan(store, plan, concurrency=1)
+    assert store.calls == [f"batch {route}"]
+    (outcome,) = result.outcomes
+    assert (outcome.outcome, outcome.code) == ("failed", "product_invalid_sku")
