@@ -183,3 +183,22 @@ def test_no_step_up_that_would_bring_answers_near_the_timeout() -> None:
     # 8 paid, but 16 would make ~34 s answers: it keeps 8.
     assert middle_store.on_window(Window(items=800, seconds=17, latency=17.0)) == 8
     assert middle_store.reason == "step up would near the timeout"
+
+
+def test_probes_thin_out_at_the_knee() -> None:
+    """At the host's workers every probe costs (down: less throughput; up: only queueing), so
+    the hold between probes doubles after each one that did not pay: over 120 windows on a
+    4-worker host fewer than one window in twelve is spent off the knee after the start."""
+    controller = ConcurrencyController(maximum=16)
+    seen = settle(controller, 4, windows=120)
+    off = sum(1 for limit in seen[10:] if limit != 4)
+    assert off <= len(seen[10:]) / 12, seen
+    assert controller.patience > controller.hold
+
+
+def test_a_probe_that_pays_brings_probing_back_to_its_pace() -> None:
+    controller = ConcurrencyController(maximum=16)
+    settle(controller, 4, windows=60)
+    assert controller.patience > controller.hold
+    settle(controller, 8, windows=80)  # the host got bigger (more workers, less traffic)
+    assert controller.limit >= 7
