@@ -2001,4 +2001,26 @@ CASES += [
             check=("id", "value"),
         ),
     ),
+    case(
+        "orders-refunded-status",
+        "an order created as refunded gets a refund of its whole total from WooCommerce itself "
+        "(wc_order_fully_refunded); its total stays",
+        step(
+            "POST",
+            "orders",
+            {
+                "status": "refunded",
+                "line_items": [
+                    {
+                        "product_id": -1,
+                        "name": "{P} r",
+                        "quantity": 2,
+                        "subtotal": "58.00",
+                        "total": "58.00",
+                    }
+                ],
+            },
+            check=("status", "total", "refunds.*.total", "refunds.*.reason", "refunds.*.total_tax"),
+        ),
+    ),
 ]
