@@ -180,8 +180,12 @@ class _Applier:
             return
         limit = self.limit
         if len(ops) > limit:
-            for start in range(0, len(ops), limit):
-                self.send(ops[start : start + limit])
+            # Even parts (100 over a limit of 77: 50 + 50, not 77 + 23), so that no short
+            # request trails at the end of the run.
+            parts = -(-len(ops) // limit)
+            size = -(-len(ops) // parts)
+            for start in range(0, len(ops), size):
+                self.send(ops[start : start + size])
             return
         creates = [op for op in ops if op.action == "create"]
         updates = [op for op in ops if op.action != "create"]
