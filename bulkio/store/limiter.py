@@ -45,6 +45,9 @@ the "resource limit reached" of LiteSpeed/cPanel shared hosting)."""
 
 DEFAULT_INITIAL = 4
 CEILING_HOLD_MAX = 64
+HALVING_FLOOR = 2
+"""The start's halving stops here: with one request in flight the store idles through every
+round trip (and a PHP store uses one core); below 2 only refusals and probes one step down go."""
 PATIENCE_MAX = 24
 """Most windows between two probes after probes keep failing (the hold doubles each time)."""
 PARTIAL_GAIN = 0.05
@@ -251,11 +254,11 @@ class ConcurrencyController:
             self.limit = self.base_limit
             self.waiting = self.patience
             self.reason = "probe up gave nothing"
-            if never_doubled and self.limit > self.minimum:
+            if never_doubled and self.limit > max(self.minimum, HALVING_FLOOR):
                 # Even the first step up gave nothing: the host may take fewer than we began
                 # with; halve while that costs no throughput.
                 self.halving = True
-                return self._probe(self.limit // 2, "start: halving")
+                return self._probe(max(self.limit // 2, HALVING_FLOOR), "start: halving")
             return self.limit
         step = (self.base_limit - self.limit) / self.base_limit
         if throughput >= base * (1 - min(0.10, max(0.03, self.gain * step))):
@@ -267,8 +270,8 @@ class ConcurrencyController:
             self.waiting = self.hold
             self.patience = self.hold
             self.reason = "probe down kept"
-            if self.halving and self.limit > self.minimum:
-                return self._probe(self.limit // 2, "start: halving")
+            if self.halving and self.limit > max(self.minimum, HALVING_FLOOR):
+                return self._probe(max(self.limit // 2, HALVING_FLOOR), "start: halving")
             self.halving = False
             return self.limit
         if not self.halving:
