@@ -906,6 +906,11 @@ def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str,
     return results
 
 
+def _load(figures: dict[str, Any]) -> str:
+    load = figures.get("load")
+    return f"{float(load[0]):.1f}" if load else "?"
+
+
 def _small_met(ratio: float, size: int) -> str:
     """The re-run aims are for 10,000 items; a smaller run shows the fixed costs."""
     if ratio <= 1.2:
@@ -1187,7 +1192,7 @@ def section(results: dict[str, Any]) -> str:
                 f"{big['products']:,} rich products in {create['seconds']:.0f} s "
                 f"({big['products'] / create['seconds']:.1f}/s; limit: "
                 f"{'; '.join(create.get('limits', [])) or 'no change'}; load "
-                f"{create.get('load', ['?'])[0]}). Unchanged re-run: "
+                f"{_load(create)}). Unchanged re-run: "
                 f"**{rerun['bulkio']['seconds']:.1f} s**, {stats.get('requests', '?')} requests "
                 f"({stats.get('writes', '?')} writes), against the floor of the reads it needs: "
                 f"the same products by SKU, 100 a request, 4 in flight "
@@ -1195,7 +1200,7 @@ def section(results: dict[str, Any]) -> str:
                 f"`_fields` {', '.join(f'{v:.1f}' for v in floors['by_sku_fields'])} s), best "
                 f"{rerun['floor']:.1f} s and {rerun['floor_requests']} requests = "
                 f"**{_ratio(rerun['bulkio']['seconds'], rerun['floor'])}** (load "
-                f"{rerun['bulkio'].get('load', ['?'])[0]}). Stock feed of {stock['skus']:,} SKUs "
+                f"{_load(rerun['bulkio'])}). Stock feed of {stock['skus']:,} SKUs "
                 f"with {stock['changed']} changed: **{stock['bulkio']['seconds']:.1f} s**, "
                 f"{sstats.get('requests', '?')} requests ({sstats.get('writes', '?')} writes); "
                 f"floor {stock['floor_reads']:.1f} s of reads by SKU + "
@@ -1240,8 +1245,12 @@ def section(results: dict[str, Any]) -> str:
                 "",
             ]
     lines.append(
-        "Reproduce: `.venv/bin/python bench/realstore.py` (`--stores`, `--products`, "
-        "`--single`, `--stock`, `--orders`, `--parts`; or `BENCH_*` variables)."
+        "Reproduce: `flock -x /tmp/refstore.lock .venv/bin/python bench/realstore.py` "
+        "(`--stores`, `--products`, `--single`, `--stock`, `--orders`, `--big`, `--parts` "
+        "with `big` and `workers` on request, `--out FILE`; or `BENCH_*` variables); "
+        "`WORKERS=N bash ../shared/refstore/setup.sh all` before `--parts workers`, and "
+        "`bash ../shared/refstore/setup.sh all` after it; several `--out` files become this "
+        "section with `bench/run.py --only realstore --realstore-json A.json,B.json,…`."
     )
     return "\n".join(lines)
 
