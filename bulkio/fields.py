@@ -608,7 +608,8 @@ def text_key(text: str) -> str:
 
 
 def same_value(spec: FieldSpec, a: Any, b: Any) -> bool:
-    """Whether two values of a field are the same to the store, in either direction.
+    """Whether two values of a field are the same to the store, in either direction (slugs:
+    ``a`` is the store's, ``b`` the feed's).
 
     Names and descriptions are compared as the store keeps them when bulkio can predict that
     for both (:func:`stored_text`), and without their markup when it cannot predict one of
@@ -616,6 +617,11 @@ def same_value(spec: FieldSpec, a: Any, b: Any) -> bool:
     what WordPress kept), so comparing the two per-value keys of :func:`text_key` would find
     them different on every run. Everything else compares canonically (:func:`canonicalise`).
     """
+    if spec.name == "slug" and isinstance(a, str) and isinstance(b, str) and a != b:
+        # WordPress makes post slugs unique (wp_unique_post_slug): a slug another product
+        # holds is stored as "<slug>-<n>". The store's side (``a``) answering the feed's slug
+        # with such a suffix is the store's last word, not a change to send again on every run.
+        return re.fullmatch(re.escape(b) + r"-[0-9]+", a) is not None
     if spec.kind == "text" and spec.name in TEXT_FIELDS and a is not None and b is not None:
         first, second = stored_text(str(a)), stored_text(str(b))
         if first is None or second is None:

@@ -7,6 +7,7 @@ from bulkio.fields import (
     canonical_from_store,
     canonicalise,
     field_spec,
+    same_value,
     store_fields_param,
     to_payload,
 )
@@ -109,3 +110,11 @@ def test_markup_the_two_wordpress_versions_keep_differently_is_compared_loosely(
         assert same_value(description, kept, link)
     assert not same_value(description, '<img src="a.png" alt="q"> Foto', image)
     assert stored_text("&#38; a") == "&#038; a"
+
+
+def test_a_store_slug_suffixed_by_wordpress_is_the_feeds_slug() -> None:
+    slug = field_spec("slug")
+    assert slug is not None
+    assert same_value(slug, "beanie-5", "beanie") and same_value(slug, "beanie", "beanie")
+    assert not same_value(slug, "beanie", "beanie-5")  # the feed asks for another slug
+    assert not same_value(slug, "beanie-x", "beanie") and not same_value(slug, "cap-2", "beanie")

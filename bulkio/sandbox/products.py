@@ -593,6 +593,10 @@ def update_product(
         _apply_product(store, doc, payload, product_id, checked)
         if "name" in payload and "slug" not in payload and not doc["slug"]:
             doc["slug"] = store.unique_post_slug("product", sanitize_title(doc["name"]), product_id)
+        elif payload.get("slug"):
+            # wp_unique_post_slug runs on updates too: a slug another product holds is kept
+            # with a suffix (sent "beanie", stored "beanie-5" on 11.0.1 and 7.9).
+            doc["slug"] = store.unique_post_slug("product", doc["slug"], product_id)
         now = store.now_text()
         columns = _columns(doc, "product", doc["parent_id"], now)
         if payload.get("date_created") or payload.get("date_created_gmt"):

@@ -2024,3 +2024,20 @@ CASES += [
         ),
     ),
 ]
+
+CASES += [
+    case(
+        "slug-taken-on-update",
+        "a slug another product holds, sent in an update: kept with a suffix (wp_unique_post_slug"
+        " runs on updates too), which a re-run must take as the feed's slug",
+        step(
+            "POST",
+            "products",
+            {"name": "{P} Old beanie", "sku": "{P}OB", "slug": "{pl}-beanie"},
+            check=("slug",),
+        ),
+        step("POST", "products", {"name": "{P} Cap", "sku": "{P}CAP"}, save={"c": "id"}),
+        step("PUT", "products/{c}", {"slug": "{pl}-beanie"}, check=("slug",)),
+        get_edit("products/{c}", "slug"),
+    ),
+]
