@@ -162,8 +162,8 @@ class OrderKind(RecordKind):
                     problem.message,
                 )
             )
-        with bar("planning: reading the store's orders", None, "order"):
-            existing, twice = find_orders(client)
+        with bar("planning: reading the store's orders", None, "order") as advance:
+            existing, twice = find_orders(client, progress=advance)
         messages: list[str] = []
         for number, ids in twice.items():
             messages.append(
@@ -172,8 +172,9 @@ class OrderKind(RecordKind):
             )
         new = [d for d in drafts if d.number not in existing]
         skus = [line.sku for d in new for line in d.lines if line.sku]
-        with bar("planning: resolving SKUs and customers", None, "sku"):
-            products = resolve_skus(client, skus, concurrency=concurrency)
+        unique_skus = len(set(skus))
+        with bar("planning: resolving SKUs and customers", unique_skus, "sku") as advance:
+            products = resolve_skus(client, skus, concurrency=concurrency, progress=advance)
             # Existing orders only need a look-up while they have no customer (a customer
             # imported after them is linked then); orders with one are left alone.
             emails = [

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bulkio.migrate.orders_build import CREATED_VIA, NUMBER_META, Product, meta_value
@@ -30,10 +30,14 @@ CUSTOMER_ROLES = ("customer", "subscriber")
 
 
 def find_orders(
-    client: Any, numbers: Sequence[str] | None = None
+    client: Any,
+    numbers: Sequence[str] | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[int]]]:
     """Imported orders by original number (all of them, or only ``numbers``), and the numbers
-    held by more than one order (ids, lowest first — the lowest is the one kept)."""
+    held by more than one order (ids, lowest first — the lowest is the one kept).
+    ``progress`` is called with the orders of each page read."""
     wanted = None if numbers is None else set(numbers)
     found: dict[str, dict[str, Any]] = {}
     twice: dict[str, list[int]] = {}
@@ -44,6 +48,8 @@ def find_orders(
         "order": "asc",
     }
     for items in client.iter_pages("orders", params=params, per_page=PER_PAGE):
+        if progress is not None:
+            progress(len(items))
         for order in items:
             number = meta_value(order, NUMBER_META)
             if number is None or (wanted is not None and number not in wanted):
@@ -56,7 +62,13 @@ def find_orders(
     return found, twice
 
 
-def resolve_skus(client: Any, skus: Sequence[str], *, concurrency: int) -> dict[str, Product]:
+def resolve_skus(
+    client: Any,
+    skus: Sequence[str],
+    *,
+    concurrency: int,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Product]:
     """Lower-cased SKU → the product (or variation with its parent) holding it (the stock
     kind's reader: ``products?sku=`` finds variations too; a whole-catalog read reaches them
     under their parents)."""
@@ -64,7 +76,7 @@ def resolve_skus(client: Any, skus: Sequence[str], *, concurrency: int) -> dict[
     if not unique:
         return {}
     out: dict[str, Product] = {}
-    items, _report = read_stock_items(client, unique, concurrency=concurrency)
+    items, _report = read_stock_items(client, unique, concurrency=concurrency, progress=progress)
     for item in items:
         sku = str(item.get("sku") or "").lower()
         if not sku or sku in out:

@@ -152,3 +152,24 @@ def test_applying_a_saved_plan_calls_the_bar_hook(sandbox: Sandbox, tmp_path: Pa
         ("checking the plan: reading the store", 3, "row", 3),
         ("applying", 3, "row", 3),
     ]
+
+
+def test_order_planning_bars_count_orders_and_skus(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The order kind's two planning reads advance their bars: the imported orders listed and
+    the distinct SKUs of the new orders' lines."""
+    lines = (ROOT / "samples" / "shopify-orders.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], [ln for ln in lines[1:] if ln.split(",", 1)[0] in ("#1001", "#1002")]
+    feed = tmp_path / "orders.csv"
+    feed.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    skus = {ln.split(",")[20] for ln in rows} - {""}
+    key, secret = sandbox.keys["read_write"]
+    settings = ConnectionSettings(url=sandbox.url, key=key, secret=secret)
+    mapping = load_mapping(shipped_mapping("shopify-orders"))  # type: ignore[arg-type]
+    with StoreClient(settings) as client:
+        first: list[tuple[str, int | None, str, int]] = []
+        run_import(client, mapping, feed, hooks=Hooks(bar=recording_bar(first)))
+        again: list[tuple[str, int | None, str, int]] = []
+        run_import(client, mapping, feed, hooks=Hooks(bar=recording_bar(again)))
+    resolving = [s for s in first if s[0] == "planning: resolving SKUs and customers"]
+    assert [s[1:3] for s in resolving] == [(len(skus), "sku")] and resolving[0][3] >= 1
+    assert ("planning: reading the store's orders", None, "order", 2) in again
