@@ -589,33 +589,17 @@ def check_plan(
     keep_creates: list[PlanItem] = []
     for item in plan.creates:
         existing = by_sku.get(item.sku.lower())
-        if existing is None:
+        dropped = recheck_create(
+            item,
+            existing,
+            _differences,
+            code="sku_appeared",
+            appeared=f"a product with this SKU (#{(existing or {}).get('id')})",
+        )
+        if dropped is None:
             keep_creates.append(item)
-        elif not _differences(item.changes, existing):
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "create",
-                    "unchanged",
-                    int(existing["id"]),
-                    "already_applied",
-                    "already in the store with the planned values",
-                )
-            )
         else:
-            outcomes.append(
-                ItemOutcome(
-                    item.line,
-                    item.sku,
-                    "create",
-                    "refused",
-                    int(existing["id"]),
-                    "sku_appeared",
-                    f"a product with this SKU (#{existing['id']}) appeared in the store since "
-                    "the plan was made; not overwritten, make a new plan",
-                )
-            )
+            outcomes.append(dropped)
     return replace(plan, creates=keep_creates, updates=keep_updates), outcomes
 
 
@@ -663,6 +647,46 @@ def recheck_update(
     )
 
 
+def recheck_create(
+    item: PlanItem,
+    existing: dict[str, Any] | None,
+    still_to_change: Callable[[Sequence[FieldChange], dict[str, Any]], list[FieldChange]],
+    *,
+    code: str,
+    appeared: str,
+) -> ItemOutcome | None:
+    """Is a saved plan's create still safe to send? ``None`` when nothing holds its key yet.
+
+    ``existing`` is the record that holds the key now: one that already holds the planned
+    values is ``unchanged`` (the plan applied before, or a run killed after the store saved
+    it); any other is refused with ``code`` — ``appeared`` names it ("a product with this SKU
+    (#12)") — rather than overwritten. The twin of :func:`recheck_update`, shared by product
+    and record plans.
+    """
+    if existing is None:
+        return None
+    if not still_to_change(item.changes, existing):
+        return ItemOutcome(
+            item.line,
+            item.sku,
+            "create",
+            "unchanged",
+            int(existing["id"]),
+            "already_applied",
+            "already in the store with the planned values",
+        )
+    return ItemOutcome(
+        item.line,
+        item.sku,
+        "create",
+        "refused",
+        int(existing["id"]),
+        code,
+        f"{appeared} appeared in the store since the plan was made; not overwritten, make a "
+        "new plan",
+    )
+
+
 def _read_by_ids(
     client: Any,
     ids: Sequence[int],
@@ -703,5 +727,6 @@ __all__ = [
     "batch_route",
     "check_plan",
     "chunk_skus",
+    "recheck_create",
     "recheck_update",
 ]

@@ -31,6 +31,7 @@ from bulkio.apply import (
     ApplyResult,
     ItemOutcome,
     apply_plan,
+    recheck_create,
     recheck_update,
 )
 from bulkio.engine.kinds import Bar, Feed, OnOutcome, Planned, Progress
@@ -232,33 +233,18 @@ class RecordKind:
         keep_creates: list[PlanItem] = []
         for item in plan.creates:
             existing = found.get(item.sku)
-            if existing is None:
+            dropped = recheck_create(
+                item,
+                existing,
+                self.still_to_change,
+                code="key_appeared",
+                appeared=f"a {self.name} with this {self.key_field} "
+                f"(#{(existing or {}).get('id')})",
+            )
+            if dropped is None:
                 keep_creates.append(item)
-            elif not self.still_to_change(item.changes, existing):
-                outcomes.append(
-                    ItemOutcome(
-                        item.line,
-                        item.sku,
-                        "create",
-                        "unchanged",
-                        int(existing["id"]),
-                        "already_applied",
-                        "already in the store with the planned values",
-                    )
-                )
             else:
-                outcomes.append(
-                    ItemOutcome(
-                        item.line,
-                        item.sku,
-                        "create",
-                        "refused",
-                        int(existing["id"]),
-                        "key_appeared",
-                        f"a {self.name} with this {self.key_field} (#{existing['id']}) appeared "
-                        "in the store since the plan was made; not overwritten, make a new plan",
-                    )
-                )
+                outcomes.append(dropped)
         return replace(plan, creates=keep_creates, updates=keep_updates), outcomes
 
     def refuse_update(self, record: dict[str, Any]) -> str | None:
