@@ -10,12 +10,15 @@ order numbers (the store is shared and never reset):
   would leave a draft order behind);
 * tax added on top of the prices becomes a fee line; VAT included stays in meta; every total
   is the file's; a SKU the store lacks and a line without SKU are named lines without product;
-* a second run writes nothing.
+* a second run writes nothing;
+* ``bulkio export orders`` finds each imported order once, with the file's number, total,
+  status, customer e-mail and line SKUs (import, re-run, export and compare).
 """
 
 from __future__ import annotations
 
 import csv
+import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +28,7 @@ from bulkio.config import ConnectionSettings
 from bulkio.engine.run import ImportResult, run_import
 from bulkio.migrate.orders_build import NUMBER_META, meta_value
 from bulkio.store import StoreClient
+from tests.realstore.helpers import bulkio
 from tests.realstore.mailtrap import mail_trap
 from tests.realstore.refstore import RealStore
 
@@ -152,9 +156,53 @@ def ours(store: RealStore, tag: str) -> list[dict[str, Any]]:
     ]
 
 
+EXPORT_MAPPING = f"""
+[output]
+layout = "order"
+delimiter = ","
+decimals = 2
+join_separator = "|"
+
+[[columns]]
+header = "Number"
+field = "meta:{NUMBER_META}"
+
+[[columns]]
+header = "Total"
+field = "total"
+
+[[columns]]
+header = "Status"
+field = "status"
+
+[[columns]]
+header = "Email"
+field = "billing.email"
+
+[[columns]]
+header = "SKUs"
+field = "line_items.sku"
+"""
+
+
+def exported_orders(tmp_path: Path, tag: str, since: str) -> list[dict[str, str]]:
+    """``bulkio export orders`` of the orders created since ``since``: this test's rows."""
+    mapping = tmp_path / "export-imported.toml"
+    mapping.write_text(EXPORT_MAPPING, encoding="utf-8")
+    out = tmp_path / "exported.csv"
+    code, _, err = bulkio(
+        "export", "orders", "-m", str(mapping), "-o", str(out), "--after", since, "-q"
+    )
+    assert code == 0, err
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row["Number"].startswith(f"#{tag}-")]
+
+
 def test_orders_import_converges_keeps_totals_stock_and_mails_nobody(
-    store: RealStore, tmp_path: Path
+    store_env: RealStore, tmp_path: Path
 ) -> None:
+    store = store_env
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 120))
     tag = f"O{uuid.uuid4().hex[:6].upper()}"
     email = f"kunde-{tag.lower()}@example.com"
     mug = store.post(
@@ -247,3 +295,14 @@ def test_orders_import_converges_keeps_totals_stock_and_mails_nobody(
         ("Gift wrapping", 0),
     ]
     assert meta_value(refunded, "_bulkio_date_created") == "2022-11-05T10:00:00+01:00"
+    # export and compare: each order once, as the file has it
+    exported = exported_orders(tmp_path, tag, since)
+    assert sorted(row["Number"] for row in exported) == [f"#{tag}-{n}" for n in (1, 2, 3, 4)]
+    by_number = {row["Number"]: row for row in exported}
+    assert {n: Decimal(row["Total"]) for n, row in by_number.items()} == {
+        n: Decimal(o["total"]) for n, o in orders.items()
+    }
+    assert by_number[f"#{tag}-1"]["SKUs"] == f"{tag}-MUG|{tag}-TEE-M"
+    assert by_number[f"#{tag}-1"]["Email"].lower() == email
+    assert by_number[f"#{tag}-2"]["Status"] == "processing"
+    assert by_number[f"#{tag}-3"]["Status"] == "cancelled"
