@@ -30,8 +30,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bulkio.apply import DEFAULT_CONCURRENCY, ApplyResult, ItemOutcome, apply_plan
-from bulkio.engine.kinds import Bar, OnOutcome, Planned, Progress
+from bulkio.apply import DEFAULT_CONCURRENCY
+from bulkio.engine.kinds import Bar, Progress
 from bulkio.migrate.account_emails import (
     SETTING_LABEL,
     account_emails_off,
@@ -287,28 +287,6 @@ class CustomerKind(RecordKind):
                 yield
         else:
             yield
-
-    def apply(
-        self,
-        client: Any,
-        planned: Planned,
-        *,
-        concurrency: int,
-        batch_size: int,
-        progress: Progress | None,
-        on_outcome: OnOutcome | None,
-        prior: list[ItemOutcome] | None = None,
-    ) -> ApplyResult:
-        with self.applying(client, planned.plan):
-            return apply_plan(
-                client,
-                planned.plan,
-                concurrency=concurrency,
-                batch_size=batch_size,
-                progress=progress,
-                on_outcome=on_outcome,
-                prior=prior or [],
-            )
 
 
 def _customers(count: int) -> str:

@@ -20,7 +20,8 @@ Helpers for kinds: :func:`get_path` / :func:`stored_value` read a store record b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -172,6 +173,13 @@ class RecordKind:
 
     # -- apply --------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def applying(self, client: Any, plan: Plan) -> Iterator[None]:
+        """Around a plan's writes (a fresh run's and a saved plan's alike): a kind that must
+        change a store setting while it writes (customers: the new-account e-mail) does it
+        here, and puts it back however the writes end."""
+        yield
+
     def apply(
         self,
         client: Any,
@@ -183,15 +191,16 @@ class RecordKind:
         on_outcome: OnOutcome | None,
         prior: list[ItemOutcome] | None = None,
     ) -> ApplyResult:
-        return apply_plan(
-            client,
-            planned.plan,
-            concurrency=concurrency,
-            batch_size=batch_size,
-            progress=progress,
-            on_outcome=on_outcome,
-            prior=prior or [],
-        )
+        with self.applying(client, planned.plan):
+            return apply_plan(
+                client,
+                planned.plan,
+                concurrency=concurrency,
+                batch_size=batch_size,
+                progress=progress,
+                on_outcome=on_outcome,
+                prior=prior or [],
+            )
 
     def saved_text(self, planned: Planned, *, mapping: Any, store_url: str) -> str:
         return planned.plan.to_json()
