@@ -351,6 +351,10 @@ def run_bulkio(
     except (ValueError, IndexError):
         document = {}
     figures["stats"] = document.get("stats", {})
+    # Commands whose document has its figures at the top (``bulkio export``: seconds, requests).
+    figures["document"] = {
+        k: v for k, v in document.items() if isinstance(v, (int, float, str)) and k != "output"
+    }
     result = document.get("result", {})
     figures["result"] = {k: v for k, v in result.items() if k != "outcomes"}
     figures["log"] = run_log(home)
@@ -491,8 +495,10 @@ def bench_store(name: str, env: dict[str, str], sizes: dict[str, int], parts: li
             print(f"  [{name}] stock feed, 2 % changed…", flush=True)
             out["stock"] = bench_stock(raw, env, home, tmp, items, sizes["stock"], terms)
         if "export" in parts:
-            print(f"  [{name}] orders: seeding {sizes['orders']}…", flush=True)
-            out["export"] = bench_export(raw, env, home, tmp, sizes["orders"], terms)
+            print(f"  [{name}] orders: export of {sizes['orders']}…", flush=True)
+            out["export"] = bench_export(
+                raw, env, home, tmp, sizes["orders"], run_id, keep=KEEP_ORDERS[0]
+            )
         if "adaptive" in parts:
             print(f"  [{name}] adaptive vs fixed 4 ({sizes['products']})…", flush=True)
             out["adaptive"] = bench_adaptive(env, terms, run_id, sizes["products"])
@@ -589,83 +595,292 @@ def bench_stock(
     }
 
 
-def bench_export(
-    raw: Raw, env: dict[str, str], home: Path, tmp: Path, count: int, terms: dict[str, int]
-) -> dict[str, Any]:
-    product_ids = [
-        p["id"]
-        for p in raw.call(
-            "GET", "products", params={"per_page": 20, "_fields": "id", "status": "publish"}
-        ).json()
-    ]
-    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 2))
-    rng = random.Random(3)
+SEED_SCRIPT = ROOT / "bench" / "seed_orders.php"
+LOCK_PATH = Path("/tmp/refstore.lock")
+LOCK_WINDOWS = [False]
+"""``--lock-windows``: the export part takes ``flock -x`` on :data:`LOCK_PATH` itself, one
+window per phase (seeding a store, measuring one size, deleting), each well under 15 minutes.
+Without it the caller holds the lock (``flock -x /tmp/refstore.lock python bench/realstore.py``)."""
+KEEP_ORDERS = [False]
+"""``--keep-orders``: leave the seeded orders in the stores (deleted by default)."""
+WINDOWS: list[dict[str, Any]] = []
+"""The lock windows this run took (from, to, load), for the report."""
 
-    def order(n: int) -> dict[str, Any]:
-        return {
-            "status": "completed",
-            "billing": {
-                "first_name": f"Bench{n}",
-                "last_name": "Buyer",
-                "email": f"bench{n}@example.org",
-                "address_1": f"{n} Bench Street",
-                "city": "Berlin",
-                "postcode": "10115",
-                "country": "DE",
-            },
-            "line_items": [
-                {"product_id": rng.choice(product_ids), "quantity": 1 + n % 3}
-                for _ in range(1 + n % 3)
-            ],
-        }
 
-    seeded_at = time.perf_counter()
-    bodies = [order(n) for n in range(count)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(
-            pool.map(
-                lambda part: raw.call("POST", "orders/batch", json={"create": part}),
-                chunks(bodies, 50),
-            )
-        )
-    seeding = time.perf_counter() - seeded_at
-    params = {"after": since, "per_page": 100, "orderby": "id", "order": "asc"}
-    pages = -(-count // 100)
+@contextlib.contextmanager
+def lock_window(label: str) -> Any:
+    """One exclusive window on the stores' lock (when ``--lock-windows``), timed for the report."""
+    handle = None
+    if LOCK_WINDOWS[0]:
+        import fcntl
 
-    def page(number: int) -> int:
-        return len(raw.call("GET", "orders", params={**params, "page": number}).json())
-
-    def paging(in_flight: int) -> tuple[float, int]:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=in_flight) as pool:
-            got = sum(pool.map(page, range(1, pages + 1)))
-        return time.perf_counter() - started, got
-
-    mapping = str(ROOT / "mappings" / "export-accounting.toml")
-    runs: dict[str, list[float]] = {"sequential": [], "parallel": [], "bulkio": []}
-    found = 0
-    for round_ in range(2):  # interleaved
-        seconds, found = paging(1)
-        runs["sequential"].append(seconds)
-        seconds, found = paging(4)
-        runs["parallel"].append(seconds)
-        target = tmp / f"orders-{round_}.csv"
-        figures = run_bulkio(
-            ["export", "orders", "-m", mapping, "-o", str(target), "--after", since, "-q"],
-            env,
-            home,
-            flags=(),
-        )
-        runs["bulkio"].append(figures["seconds"])
-    return {
-        "orders": count,
-        "found": found,
-        "seeding": seeding,
-        "sequential": min(runs["sequential"]),
-        "parallel": min(runs["parallel"]),
-        "bulkio": min(runs["bulkio"]),
-        "runs": runs,
+        handle = LOCK_PATH.open("a")
+        print(f"    waiting for flock -x {LOCK_PATH} ({label})…", flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    window = {
+        "label": label,
+        "from": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "load": " ".join(f"{v:.1f}" for v in os.getloadavg()),
     }
+    try:
+        yield window
+    finally:
+        window["to"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        window["load_after"] = " ".join(f"{v:.1f}" for v in os.getloadavg())
+        WINDOWS.append(window)
+        if handle is not None:
+            handle.close()  # releases the lock
+
+
+def order_sizes(value: int | str | list[int]) -> list[int]:
+    """``--orders 1000,10000`` (or one int, as ``bench/run.py`` passes it) as sorted sizes."""
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        value = [int(part) for part in value.split(",") if part.strip()]
+    return sorted(set(value))
+
+
+def _seed_php(env: dict[str, str], tmp: Path, *args: str) -> dict[str, Any]:
+    """``bench/seed_orders.php`` in-process in the store, as the web server's user."""
+    script = tmp / "seed_orders.php"  # www-data must read it: a copy in the 755 temp dir
+    shutil.copyfile(SEED_SCRIPT, script)
+    script.chmod(0o644)
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["runuser", "-u", "www-data", "--", "php", str(script), env["WP_DIR"], *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        why = (done.stderr or done.stdout)[-800:]
+        raise RuntimeError(f"seed_orders.php {' '.join(args)}: {why}")
+    answer: dict[str, Any] = json.loads(lines[-1])
+    answer["wall"] = seconds
+    return answer
+
+
+def _next_second(after: float | None = None) -> float:
+    """A whole second at least one full second after ``after`` (now), once it has passed.
+
+    Seeded chunks are separated by such a boundary: the second before it holds no order, so
+    an ``after``/``before`` filter at the boundary cuts between chunks whichever way a server
+    treats the boundary second."""
+    import math
+
+    moment = math.ceil(after if after is not None else time.time()) + 1
+    while time.time() < moment:
+        time.sleep(min(0.2, max(0.01, moment - time.time())))
+    return float(moment)
+
+
+def _utc(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+
+
+def seed_orders(env: dict[str, str], tmp: Path, sizes: list[int], run_id: str) -> dict[str, Any]:
+    """Seed ``max(sizes)`` orders in chunks (untimed for the export), each size the newest orders.
+
+    The biggest size's extra orders go first and the smallest size's last, with a boundary
+    second between chunks: size ``n`` is then exactly the orders created in ``[start_n, end)``.
+    Returns each size's window and ids, and what seeding took."""
+    chunks = [size - (sizes[i - 1] if i else 0) for i, size in enumerate(sizes)]
+    seeded: dict[str, Any] = {"chunks": [], "sizes": {}}
+    starts: dict[int, float] = {}
+    ids: dict[int, list[int]] = {}
+    finished: float | None = None
+    for i in reversed(range(len(sizes))):
+        starts[i] = _next_second(finished)
+        tag = f"{run_id}-{sizes[i]}"
+        answer = _seed_php(env, tmp, str(chunks[i]), tag)
+        finished = time.time()
+        ids[i] = answer.pop("ids")
+        seeded["chunks"].append({**answer, "count": chunks[i]})
+        print(
+            f"    seeded {answer['created']:,} orders ({tag}) in {answer['seconds']:.0f} s "
+            f"({answer['storage']})",
+            flush=True,
+        )
+    end = _next_second(finished)
+    for i, size in enumerate(sizes):
+        own = sorted(order_id for j in range(i + 1) for order_id in ids[j])
+        seeded["sizes"][str(size)] = {"start": starts[i], "end": end, "ids": own}
+    seeded["tags"] = [f"{run_id}-{size}" for size in sizes]
+    seeded["seconds"] = sum(c["seconds"] for c in seeded["chunks"])
+    seeded["wall"] = sum(c["wall"] for c in seeded["chunks"])
+    seeded["storage"] = seeded["chunks"][0]["storage"]
+    return seeded
+
+
+def _page_params(start: float, end: float, fields: str) -> dict[str, Any]:
+    """The listing bulkio asks for (one second more on each side, UTC, id order, its fields)."""
+    return {
+        "after": _utc(start - 1),
+        "before": _utc(end + 1),
+        "dates_are_gmt": "true",
+        "orderby": "id",
+        "order": "asc",
+        "per_page": 100,
+        "_fields": fields,
+    }
+
+
+def raw_paging(raw: Raw, params: dict[str, Any], in_flight: int) -> dict[str, Any]:
+    """Page 1 (for X-WP-TotalPages), then the rest with ``in_flight`` requests at a time."""
+    started = time.perf_counter()
+    first = raw.call("GET", "orders", params={**params, "page": 1})
+    pages = int(first.headers.get("x-wp-totalpages") or 1)
+    ids = [int(o["id"]) for o in first.json()]
+
+    def page(number: int) -> list[int]:
+        answer = raw.call("GET", "orders", params={**params, "page": number})
+        return [int(o["id"]) for o in answer.json()]
+
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        for part in pool.map(page, range(2, pages + 1)):
+            ids += part
+    return {"seconds": time.perf_counter() - started, "ids": ids, "pages": pages}
+
+
+def exported_numbers(path: Path) -> list[int]:
+    """The order numbers in an export-accounting file (``Belegnummer``; number = id here)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [int(row["Belegnummer"]) for row in csv.DictReader(handle, delimiter=";")]
+
+
+def _debug_requests(stderr: str) -> int:
+    return sum(1 for line in stderr.splitlines() if " GET " in line and "/orders" in line)
+
+
+def measure_export(
+    raw: Raw,
+    env: dict[str, str],
+    home: Path,
+    tmp: Path,
+    size: int,
+    window: dict[str, Any],
+) -> dict[str, Any]:
+    """bulkio export vs sequential paging vs paging N in flight, on one seeded size.
+
+    Order: bulkio, sequential, 4, 2, 8, 4, sequential, bulkio (A B … B A), so that the store's
+    drift and the machine's load meet bulkio and the references alike. Each way must find
+    exactly the seeded orders; bulkio's file must hold each of them exactly once."""
+    from bulkio.export.mapping import load_export_mapping
+
+    mapping = ROOT / "mappings" / "export-accounting.toml"
+    fields = ",".join(load_export_mapping(mapping).store_fields())
+    seeded = set(window["ids"])
+    params = _page_params(window["start"], window["end"], fields)
+    runs: dict[str, list[dict[str, Any]]] = {}
+    order = ["bulkio", "paging 1", "paging 4", "paging 2", "paging 8", "paging 4", "paging 1"]
+    order.append("bulkio")
+    for n, way in enumerate(order):
+        if way == "bulkio":
+            target = tmp / f"orders-{size}-{n}.csv"
+            figures = run_bulkio(
+                [
+                    "export",
+                    "orders",
+                    "-m",
+                    str(mapping),
+                    "-o",
+                    str(target),
+                    "--after",
+                    _utc(window["start"]),
+                    "--before",
+                    _utc(window["end"]),
+                ],
+                env,
+                home,
+                flags=("--json",),
+            )
+            numbers = exported_numbers(target) if target.exists() else []
+            figures["found"] = len(numbers)
+            figures["exactly_once"] = len(numbers) == len(set(numbers)) and set(numbers) == seeded
+            if not figures["exactly_once"]:
+                raise RuntimeError(
+                    f"bulkio's export of {size} orders: {len(numbers)} rows, "
+                    f"{len(set(numbers) & seeded)} of the {len(seeded)} seeded orders, "
+                    f"{len(set(numbers) - seeded)} others"
+                )
+            target.unlink()
+        else:
+            figures = raw_paging(raw, params, int(way.split()[1]))
+            got = figures.pop("ids")
+            figures["found"] = len(got)
+            if len(got) != len(seeded) or set(got) != seeded:
+                raise RuntimeError(
+                    f"{way} of {size} orders found {len(got)} ({len(set(got) & seeded)} seeded)"
+                )
+        figures["load"] = os.getloadavg()
+        runs.setdefault(way, []).append(figures)
+        print(f"    {size:,} orders, {way}: {figures['seconds']:.1f} s", flush=True)
+    best = {way: min(r["seconds"] for r in done) for way, done in runs.items()}
+    parallel = {way: t for way, t in best.items() if way.startswith("paging") and way != "paging 1"}
+    saturation_way = min(parallel, key=lambda way: parallel[way])
+    bulk = min(runs["bulkio"], key=lambda r: r["seconds"])
+    return {
+        "orders": size,
+        "found": len(seeded),
+        "fields": fields,
+        "runs": {way: [round(r["seconds"], 2) for r in done] for way, done in runs.items()},
+        "best": best,
+        "sequential": best["paging 1"],
+        "parallel": best["paging 4"],
+        "saturation": best[saturation_way],
+        "saturation_way": saturation_way,
+        "bulkio": best["bulkio"],
+        "bulkio_stats": bulk.get("document", {}),
+        "bulkio_result": bulk.get("result", {}),
+        "bulkio_limits": bulk.get("limits", []),
+        "pages": runs["paging 1"][0]["pages"],
+        "window": window,
+    }
+
+
+def bench_export(
+    raw: Raw,
+    env: dict[str, str],
+    home: Path,
+    tmp: Path,
+    sizes: int | str | list[int],
+    run_id: str,
+    *,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Seed the orders in-process (untimed), measure each size in its own lock window, delete."""
+    wanted = order_sizes(sizes)
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        return {"skipped": "needs root (runuser -u www-data) to seed orders in-process"}
+    out: dict[str, Any] = {"sizes": {}}
+    tags = [f"BN{run_id}-{size}" for size in wanted]  # what seed_orders tags its chunks
+    try:
+        with lock_window(f"seed {','.join(map(str, wanted))} orders") as window:
+            print(f"    seeding {max(wanted):,} orders in-process…", flush=True)
+            seeded = seed_orders(env, tmp, wanted, f"BN{run_id}")
+        out["seeding"] = {k: v for k, v in seeded.items() if k != "sizes"}
+        out["seeding"]["window"] = window
+        for size in wanted:
+            with lock_window(f"export {size} orders") as window:
+                out["sizes"][str(size)] = measure_export(
+                    raw, env, home, tmp, size, seeded["sizes"][str(size)]
+                )
+                out["sizes"][str(size)]["lock_window"] = window
+                out["sizes"][str(size)].pop("window")
+    finally:
+        if not keep:  # also after a failure: whatever was seeded goes
+            with lock_window("delete seeded orders") as window:
+                deleted = [_seed_php(env, tmp, "0", tag, "delete") for tag in tags]
+            out["deleted"] = {
+                "orders": sum(d["deleted"] for d in deleted),
+                "seconds": sum(d["seconds"] for d in deleted),
+                "window": window,
+            }
+    return out
 
 
 def bench_adaptive(
@@ -903,6 +1118,7 @@ def run(stores: list[str], sizes: dict[str, int], parts: list[str]) -> dict[str,
                 json.dumps(results, default=str, indent=1), encoding="utf-8"
             )
     results["machine_after"] = benchlib.machine()
+    results["lock_windows"] = WINDOWS
     return results
 
 
@@ -922,6 +1138,12 @@ def _small_met(ratio: float, size: int) -> str:
 
 def products_each(figures: dict[str, Any]) -> str:
     return f"{figures['products'] // max(1, len(figures.get('runs', [0]))):,}"
+
+
+def _size(value: Any) -> str:
+    if isinstance(value, list):
+        return " and ".join(f"{v:,}" for v in value)
+    return f"{value:,}"
 
 
 def _ratio(a: float, b: float) -> str:
@@ -1027,19 +1249,85 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     "yes" if run_["ratio"] <= 1.10 else "no (see Real stores)",
                 )
             )
-        export = store.get("export")
-        if export:
-            ratio = export["parallel"] / export["bulkio"]
+        for export in export_sizes(store):
+            ratio = export["saturation"] / export["bulkio"]
             rows.append(
                 (
-                    f"{label}: export of {export['found']:,} orders vs paging 4 in flight",
-                    f"{export['bulkio']:.1f} s vs {export['parallel']:.1f} s = {ratio:.2f}× "
-                    f"(sequential paging {export['sequential']:.1f} s)",
+                    f"{label}: export of {export['found']:,} orders vs saturation "
+                    f"(paging, best of 2/4/8 in flight: {export['saturation_way'].split()[1]})",
+                    f"{export['bulkio']:.1f} s vs {export['saturation']:.1f} s = {ratio:.2f}× "
+                    f"(sequential paging {export['sequential']:.1f} s = "
+                    f"{export['sequential'] / export['bulkio']:.2f}×)",
                     "≥ 0.9×",
                     "yes" if ratio >= 0.9 else "no (see Real stores)",
                 )
             )
     return rows
+
+
+def export_sizes(store: dict[str, Any]) -> list[dict[str, Any]]:
+    """The export figures of a store by size (an old single-size result has none)."""
+    export = store.get("export") or {}
+    return [export["sizes"][k] for k in sorted(export.get("sizes", {}), key=int)]
+
+
+def export_lines(export: dict[str, Any] | None) -> list[str]:
+    """The export paragraph and table of one store."""
+    if not export or not export.get("sizes"):
+        return []
+    seeding = export["seeding"]
+    counts = " + ".join(f"{c['created']:,}" for c in seeding["chunks"])
+    total = sum(c["created"] for c in seeding["chunks"])
+    lines = [
+        f"Order export. {total:,} orders ({counts}) seeded in-process by "
+        f"`bench/seed_orders.php` (WooCommerce's own `WC_Order` API, {seeding['storage']} "
+        f"storage; untimed for the export) in **{seeding['seconds']:.0f} s** "
+        f"({total / seeding['seconds']:.0f} orders/s; through `orders/batch` it was 125–179 s "
+        "for 1,000). Each size is the orders created in its own window of seconds, read with "
+        "`mappings/export-accounting.toml`'s fields: `bulkio export orders -m "
+        "mappings/export-accounting.toml --after … --before …` (default settings: adaptive "
+        "concurrency; the whole command in its own process) against plain paging of the same "
+        "listing (`_fields` = the mapping's, 100 a page, page 1 first for the page count), one "
+        "page at a time and 2, 4, 8 in flight. Order bulkio, 1, 4, 2, 8, 4, 1, bulkio; best "
+        "run of each way; every way found exactly the seeded orders and bulkio's file held each "
+        "once.",
+        "",
+        "| orders | pages | bulkio | one page at a time | 2 in flight | 4 in flight "
+        "| 8 in flight | bulkio vs saturation | bulkio vs sequential | requests | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in sorted(export["sizes"], key=int):
+        size = export["sizes"][key]
+        best, runs = size["best"], size["runs"]
+
+        def cell(way: str, best: dict[str, float] = best, runs: dict[str, Any] = runs) -> str:
+            tries = " / ".join(f"{t:.1f}" for t in runs[way])
+            return f"{best[way]:.1f} s ({tries})" if len(runs[way]) > 1 else f"{best[way]:.1f} s"
+
+        stats = size.get("bulkio_stats", {})
+        window = size.get("lock_window", {})
+        lines.append(
+            f"| {size['found']:,} | {size['pages']} | **{cell('bulkio')}** | {cell('paging 1')} "
+            f"| {cell('paging 2')} | {cell('paging 4')} | {cell('paging 8')} "
+            f"| **{_ratio(size['saturation'], size['bulkio'])}** "
+            f"({size['saturation_way'].split()[1]} in flight) "
+            f"| {_ratio(size['sequential'], size['bulkio'])} "
+            f"| {stats.get('requests', '?')} "
+            f"| {window.get('load', '?')} → {window.get('load_after', '?')} |"
+        )
+    limits = [
+        f"{int(key):,}: {'; '.join(export['sizes'][key].get('bulkio_limits', [])) or 'no change'}"
+        for key in sorted(export["sizes"], key=int)
+    ]
+    deleted = export.get("deleted")
+    gone = (
+        f" The seeded orders were deleted afterwards ({deleted['orders']:,} in "
+        f"{deleted['seconds']:.0f} s)."
+        if deleted
+        else ""
+    )
+    lines += ["", f"bulkio's read limit (debug log): {' — '.join(limits)}.{gone}", ""]
+    return lines
 
 
 def section(results: dict[str, Any]) -> str:
@@ -1056,7 +1344,7 @@ def section(results: dict[str, Any]) -> str:
         f"WordPress + WooCommerce on PHP-FPM, MariaDB and nginx on this machine, HTTPS with "
         f"Basic auth): {benchlib.machine_line(facts)}. The client and the store share the "
         "machine's cores. Sizes: "
-        + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+        + ", ".join(f"{k} {_size(v)}" for k, v in sizes.items())
         + ". Every product has a SKU prefix of this run; the stores held other products and "
         "other work's tests may have run at the same time (the load average says how busy the "
         "machine was); each ratio compares runs made minutes apart in this one run.",
@@ -1156,19 +1444,7 @@ def section(results: dict[str, Any]) -> str:
                 f"**{_ratio(stock['bulkio']['seconds'], stock['floor'])}**.",
                 "",
             ]
-        export = store.get("export")
-        if export:
-            lines += [
-                f"Order export: {export['found']:,} orders created for this run "
-                f"({export['seeding']:.0f} s, untimed), read back with `bulkio export orders "
-                f"-m mappings/export-accounting.toml --after …` "
-                f"(**{export['bulkio']:.1f} s**, whole command) against plain paging of the same "
-                f"orders, all fields: one page of 100 at a time {export['sequential']:.1f} s, "
-                f"4 in flight {export['parallel']:.1f} s. bulkio vs 4 in flight: "
-                f"**{_ratio(export['parallel'], export['bulkio'])}**; vs one at a time: "
-                f"{_ratio(export['sequential'], export['bulkio'])} (best of two, interleaved).",
-                "",
-            ]
+        lines += export_lines(store.get("export"))
         adaptive = store.get("adaptive")
         if adaptive:
             fixed, auto = adaptive["fixed 4"], adaptive["adaptive"]
@@ -1288,7 +1564,17 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=int(env.get("BENCH_PRODUCTS", 1000)))
     parser.add_argument("--single", type=int, default=int(env.get("BENCH_SINGLE", 250)))
     parser.add_argument("--stock", type=int, default=int(env.get("BENCH_STOCK", 1000)))
-    parser.add_argument("--orders", type=int, default=int(env.get("BENCH_ORDERS", 1000)))
+    parser.add_argument(
+        "--orders",
+        default=env.get("BENCH_ORDERS", "1000,10000"),
+        help="order export sizes, comma-separated (seeded in-process by bench/seed_orders.php)",
+    )
+    parser.add_argument(
+        "--lock-windows",
+        action="store_true",
+        help="take flock -x /tmp/refstore.lock per export phase (do not wrap the run in flock)",
+    )
+    parser.add_argument("--keep-orders", action="store_true", help="leave the seeded orders")
     parser.add_argument("--big", type=int, default=int(env.get("BENCH_BIG", 10000)))
     parser.add_argument("--out", default="/tmp/bulkio-realstore-results.json")
     parser.add_argument("--parts", default=",".join(PARTS))
@@ -1299,6 +1585,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     RESULTS_PATH[0] = args.out
+    LOCK_WINDOWS[0] = args.lock_windows
+    KEEP_ORDERS[0] = args.keep_orders
     if args.from_json:
         saved = merged(args.from_json.split(","))
         for row in summary_rows(saved):
@@ -1313,7 +1601,7 @@ def main() -> None:
         "products": args.products,
         "single": args.single,
         "stock": args.stock,
-        "orders": args.orders,
+        "orders": order_sizes(args.orders),
         "big": args.big,
     }
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
