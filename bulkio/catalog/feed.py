@@ -1095,15 +1095,26 @@ def _split_value_units(
     return (replace(source, frame=frame) if found else source), found
 
 
-def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -> None:
-    """Shipping class names (as WooCommerce's exporter writes them) → the slugs the API takes,
-    into each item's values. A name (or slug) the store lacks rejects the row — and a parent's
-    variations with it — rather than silently leaving the item without a class."""
+def shipping_slugs(classes: list[dict[str, Any]]) -> dict[str, str]:
+    """The store's shipping classes by name and by slug (casefolded) → slug."""
     slugs: dict[str, str] = {}
     for entry in classes:
         slug = str(entry.get("slug", ""))
         slugs.setdefault(html.unescape(str(entry.get("name", ""))).strip().casefold(), slug)
         slugs.setdefault(slug.casefold(), slug)
+    return slugs
+
+
+def shipping_class_known(cell: str, slugs: dict[str, str]) -> bool:
+    """Whether a shipping class cell ("" = leave) names a class of the store."""
+    return not cell or html.unescape(cell).casefold() in slugs
+
+
+def resolve_shipping_classes(feed: CatalogFeed, classes: list[dict[str, Any]]) -> None:
+    """Shipping class names (as WooCommerce's exporter writes them) → the slugs the API takes,
+    into each item's values. A name (or slug) the store lacks rejects the row — and a parent's
+    variations with it — rather than silently leaving the item without a class."""
+    slugs = shipping_slugs(classes)
     unit = "line"
 
     def problem(item: FeedItem) -> RowError | None:

@@ -364,9 +364,17 @@ def build_catalog_plan(
     tags: TermIndex,
     attributes: AttributeIndex | None = None,
     brands: TermIndex | None = None,
+    *,
+    media: dict[str, int] | None = None,
+    text_notes: bool = True,
 ) -> CatalogPlan:
     """The plan for ``feed`` against the store's ``state``. ``brands`` must be given (loaded
-    with :func:`bulkio.catalog.terms.load_brands`) when the feed reads brands."""
+    with :func:`bulkio.catalog.terms.load_brands`) when the feed reads brands.
+
+    ``media`` (URL → media id of images other products hold) defaults to what ``state``
+    holds; the sliced planner (:mod:`bulkio.catalog.sliced`) passes what every slice read so
+    far holds. ``text_notes=False`` leaves the note on unpredictable markup to the caller
+    (the sliced planner says it once for the whole feed)."""
     index = attributes if attributes is not None else AttributeIndex()
     term_reads = categories.reads + tags.reads + (brands.reads if brands is not None else 0)
     plan = CatalogPlan(feed.source, term_reads=term_reads)
@@ -389,7 +397,8 @@ def build_catalog_plan(
         )
 
     feed_skus = {item.sku.casefold() for item in feed.items if item.sku}
-    media = store_media(state)
+    if media is None:
+        media = store_media(state)
     if feed.resource == "variation":
         _plan_variation_rows(feed, state, plan, index, media)
         plan.rejected.sort(key=lambda r: r.line or 0)
@@ -527,16 +536,9 @@ def build_catalog_plan(
                 variation = without_create_only(variation)
             op.variations.append(_variation_op(variation, held, item, index, media))
         plan.products.append(op)
-    unsure = _unpredictable_texts(feed)
+    unsure = _unpredictable_texts(feed) if text_notes else []
     if unsure:
-        shown = ", ".join(f"{sku} {name}" for sku, name in unsure[:5])
-        more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
-        plan.notes.append(
-            f"{len(unsure)} text(s) carry markup whose stored form bulkio cannot predict "
-            f"(an HTML comment, a style attribute, a tag or attribute it does not know): "
-            f"{shown}{more}. They are compared without their markup, so a change to the "
-            "markup alone is not written."
-        )
+        plan.notes.append(unpredictable_note(unsure))
     plan.terms = [*categories.pending.values(), *tags.pending.values()]
     if brands is not None:
         plan.terms += list(brands.pending.values())
@@ -611,6 +613,18 @@ def _plan_variation_rows(
         op.variations.append(_variation_op(without_create_only(item), held, stub, index, media))
     plan.attributes = list(index.pending.values())
     plan.attribute_terms = list(index.pending_terms.values())
+
+
+def unpredictable_note(unsure: list[tuple[str, str]]) -> str:
+    """The plan's note on names and descriptions compared without their markup."""
+    shown = ", ".join(f"{sku} {name}" for sku, name in unsure[:5])
+    more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
+    return (
+        f"{len(unsure)} text(s) carry markup whose stored form bulkio cannot predict "
+        f"(an HTML comment, a style attribute, a tag or attribute it does not know): "
+        f"{shown}{more}. They are compared without their markup, so a change to the "
+        "markup alone is not written."
+    )
 
 
 def _unpredictable_texts(feed: CatalogFeed) -> list[tuple[str, str]]:

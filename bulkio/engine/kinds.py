@@ -23,7 +23,8 @@ from bulkio.catalog.apply import CatalogResult, apply_catalog_plan
 from bulkio.catalog.feed import CatalogFeed, read_feed
 from bulkio.catalog.plan import CatalogPlan
 from bulkio.catalog.planfile import plan_to_json
-from bulkio.catalog.run import plan_from_feed
+from bulkio.catalog.run import CatalogRun, plan_from_feed
+from bulkio.catalog.sliced import SLICE_ITEMS, SlicedFeed, plan_sliced, read_sliced, slicing_refused
 from bulkio.engine.view import add_trashed_creates, apply_result, is_plain, plan_view
 from bulkio.errors import MappingError
 from bulkio.plan.model import Plan
@@ -51,6 +52,9 @@ class Feed:
     data: Any = None
     """Record kinds (customers, coupons, orders): their rows
     (:class:`bulkio.migrate.rows.RecordRows`)."""
+    sliced: SlicedFeed | None = None
+    """Product feeds of independent rows: the items in slices (:mod:`bulkio.catalog.sliced`);
+    ``catalog`` then holds the whole-feed facts without the items."""
 
 
 @dataclass
@@ -117,9 +121,22 @@ class ProductKind:
     """Products with their variations, planned by the catalog planner."""
 
     name = "product"
+    slice_items: int | None = None
+    """Items per slice of a sliced feed (None: :data:`bulkio.catalog.sliced.SLICE_ITEMS`);
+    0 plans every feed whole (tests compare both ways)."""
 
     def read(self, mapping: Any, source: Path, *, bar: Bar) -> Feed:
+        """Feeds of independent products are read in slices (:mod:`bulkio.catalog.sliced`:
+        the same plan, a fraction of the memory); the others whole."""
+        sliced = self.slice_items != 0 and not slicing_refused(mapping)
         with bar("reading the feed", None, "row") as advance:
+            if sliced:
+                size = self.slice_items or SLICE_ITEMS
+                parts = read_sliced(mapping, source, progress=_rows_read(advance), slice_items=size)
+                head = parts.header
+                return Feed(
+                    str(source), head.total, list(head.warnings), catalog=head, sliced=parts
+                )
             catalog = read_feed(mapping, source, progress=_rows_read(advance))
         return Feed(str(source), catalog.total, list(catalog.warnings), catalog=catalog)
 
@@ -127,11 +144,24 @@ class ProductKind:
         self, client: Any, mapping: Any, feed: Feed, *, store_url: str, concurrency: int, bar: Bar
     ) -> Planned:
         assert feed.catalog is not None
-        skus = sum(1 + len(item.variations) for item in feed.catalog.items)
-        with bar("planning: reading the store", skus, "sku") as progress:
-            run = plan_from_feed(
-                client, mapping, feed.catalog, concurrency=concurrency, progress=progress
-            )
+        if feed.sliced is not None:
+            with bar("planning: reading the store", feed.sliced.item_count, "sku") as progress:
+                plan = plan_sliced(
+                    client,
+                    feed.sliced,
+                    mapping_path=str(mapping.path),
+                    on_trashed=getattr(mapping.target, "on_trashed", None) or "restore",
+                    concurrency=concurrency,
+                    progress=progress,
+                    group_skus=self.slice_items or SLICE_ITEMS,
+                )
+            run = CatalogRun(feed.catalog, plan)
+        else:
+            skus = sum(1 + len(item.variations) for item in feed.catalog.items)
+            with bar("planning: reading the store", skus, "sku") as progress:
+                run = plan_from_feed(
+                    client, mapping, feed.catalog, concurrency=concurrency, progress=progress
+                )
         planned = self.view(
             Planned(Plan(), feed, catalog=run.plan), mapping=mapping, store_url=store_url
         )

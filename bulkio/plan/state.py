@@ -193,14 +193,17 @@ def read_products(
     status: str | None = None,
     concurrency: int = 4,
     progress: ProgressCallback | None = None,
+    fetch: FetchPlan | None = None,
 ) -> list[dict[str, Any]]:
     """The products (raw JSON) holding any of ``skus``, read the cheaper way, each once.
+    ``fetch``: the way already chosen for these SKUs (:func:`plan_fetch`; not asked again).
 
     A product seen twice (a page boundary moved under a concurrent write: a product restored
     from the trash or deleted while paging) is kept once: the same id twice is not two products
     holding one SKU, which the plan would reject as ``duplicate_sku_in_store``.
     """
-    fetch = plan_fetch(client, skus, status=status)
+    if fetch is None:
+        fetch = plan_fetch(client, skus, status=status)
     if fetch.strategy == "none":
         return []
     base = {"_fields": fields_param, **_status_params(status)}
