@@ -384,7 +384,7 @@ class _RecordsBuilder:
         if not self.repeats_allowed:
             kept += [RAW_PREFIX + "sku", SKU_HASH]
         self.kept = kept
-        self.empty_checks = _EmptyColumns(mapping, columns)
+        self.empty_checks = _EmptyColumns(mapping, columns, self.compiled)
         self.accepted: list[pl.DataFrame] = []
         self.bad: list[pl.DataFrame] = []
         self.total = 0
@@ -399,9 +399,11 @@ class _RecordsBuilder:
             keep = frame.select((~skip_mask(mapping.filters, self.columns)).alias("keep"))
             frame = frame.filter(keep["keep"])
             self.skipped += piece.frame.height - frame.height
-        self.empty_checks.add(frame)
-        work = self.stages.apply(frame).select(self.exprs)
+        staged = self.stages.apply(frame)
         del frame
+        self.empty_checks.add(staged)
+        work = staged.select(self.exprs)
+        del staged
         work = _check_sku(work)
         if "regular_price" in mapping.fields and "sale_price" in mapping.fields:
             work = _check_sale_price(work)
@@ -512,21 +514,29 @@ def _check_duplicate_skus(
 class _EmptyColumns:
     """Columns / XML paths that are empty in every row: usually a wrong name or path.
 
-    Checked piece by piece (a column is empty in the feed if it is in every piece).
+    Checked piece by piece (a column is empty in the feed if it is in every piece), on the
+    frame with the transforms' stages added: a column a field already trimmed is not trimmed
+    again.
     """
 
-    def __init__(self, mapping: Mapping, columns: SourceColumns) -> None:
+    def __init__(
+        self, mapping: Mapping, columns: SourceColumns, compiled: list[CompiledField]
+    ) -> None:
         uses: dict[str, list[FieldRule]] = {}
         for rule in mapping.fields.values():
             for column in rule.source_columns:
                 uses.setdefault(column, []).append(rule)
         self.uses = uses
         self.names = list(uses)
+        trimmed = {item.rule.column: item.trimmed for item in compiled if item.trimmed is not None}
         checks = []
         for i, name in enumerate(self.names):
             cells = columns.text(name)
             checks.append(cells.is_null().all().alias(f"\x00none{i}"))
-            empty = (cells.str.strip_chars().fill_null("") == "").all()
+            stripped = trimmed.get(name)
+            if stripped is None:
+                stripped = cells.str.strip_chars()
+            empty = (stripped.fill_null("") == "").all()
             checks.append(empty.alias(f"\x00empty{i}"))
         self.checks = checks
         self.flags = [True] * (2 * len(self.names))

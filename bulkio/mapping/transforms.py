@@ -14,6 +14,7 @@ Nothing here raises on bad cells: bad cells become error codes that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -55,6 +56,10 @@ class CompiledField:
     raw: pl.Expr
     label: str
     """What ``RowError.column`` says: the source column, path or template."""
+    trimmed: pl.Expr | None = None
+    """CSV fields read from one column with ``trim`` and no currency: that column's cells
+    stripped of outer white space (a materialized stage), which also tells whether the column
+    is empty in every row without stripping it again."""
 
 
 class SourceColumns:
@@ -113,29 +118,89 @@ class Stages:
     rules use their parts many times; naming the parts as temporary columns (added level by
     level with ``with_columns``) keeps a 100,000-row money column at a few milliseconds.
     With ``materialize=False`` expressions are returned unchanged (for one-off evaluation).
+
+    :meth:`add_split` adds columns computed the cheap way for the rows a cheap test accepts and
+    the full way for the others only (see there).
     """
 
     def __init__(self, *, materialize: bool = True) -> None:
         self.materialize = materialize
         self.levels: list[list[pl.Expr]] = []
         self.names: list[str] = []
+        self.splits: dict[int, list[_Split]] = {}
+
+    def _name(self, level: int) -> str:
+        name = f"\x00stage:{len(self.names)}"
+        self.names.append(name)
+        while len(self.levels) <= level:
+            self.levels.append([])
+        return name
 
     def add(self, expr: pl.Expr, level: int) -> pl.Expr:
         """Compute ``expr`` at ``level`` (it may only use columns of lower levels)."""
         if not self.materialize:
             return expr
-        name = f"\x00stage:{len(self.names)}"
-        self.names.append(name)
-        while len(self.levels) <= level:
-            self.levels.append([])
+        name = self._name(level)
         self.levels[level].append(expr.alias(name))
         return pl.col(name)
 
+    def add_split(
+        self, cheap_ok: pl.Expr, cheap: list[pl.Expr], full: list[pl.Expr], level: int
+    ) -> list[pl.Expr]:
+        """Columns that are ``full`` in every row, computed as ``cheap`` where ``cheap_ok``.
+
+        ``cheap_ok`` (never null) must only hold on rows where each ``cheap`` expression gives
+        exactly what its ``full`` twin gives. The cheap expressions run on every row at
+        ``level``; the full ones then run on the other rows only, and their results are
+        written into those rows. A number column is mostly plain numbers ("12,50"), whose
+        canonical text is the cell with its separators swapped; the many steps that also get
+        signs, leading zeros, grouping and errors right run for the few others. Without
+        materializing, the full expressions are returned (they are the definition).
+        """
+        if not self.materialize:
+            return full
+        ok_name = self._name(level)
+        self.levels[level].append(cheap_ok.alias(ok_name))
+        names = []
+        for expr in cheap:
+            names.append(self._name(level))
+            self.levels[level].append(expr.alias(names[-1]))
+        self.splits.setdefault(level, []).append(_Split(ok_name, names, full))
+        return [pl.col(name) for name in names]
+
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The frame with every intermediate column added."""
-        for level in self.levels:
+        for index, level in enumerate(self.levels):
             frame = frame.with_columns(level)
+            for split in self.splits.get(index, ()):
+                frame = split.apply(frame)
         return frame
+
+
+@dataclass(frozen=True)
+class _Split:
+    """One :meth:`Stages.add_split`: the mask column, the output columns, the full way."""
+
+    ok: str
+    names: list[str]
+    full: list[pl.Expr]
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        rest = frame.get_column(self.ok).not_().arg_true()
+        if rest.is_empty():
+            return frame
+        inputs = sorted({root for expr in self.full for root in expr.meta.root_names()})
+        rows = frame.select(inputs or [pl.first()])[rest]
+        done = rows.select(
+            expr.alias(name) for expr, name in zip(self.full, self.names, strict=True)
+        )
+        return frame.with_columns(
+            frame.get_column(name)
+            .cast(done.schema[name])
+            .clone()
+            .scatter(rest, done.get_column(name))
+            for name in self.names
+        )
 
 
 def _literal(value: CanonicalValue, dtype: pl.DataType) -> pl.Expr:
@@ -168,31 +233,119 @@ def number_exprs(
         )
         value = value.str.replace_all(thousands, "", literal=True)
     other = "," if decimal == "." else "."
-    has_other = value.str.contains(other, literal=True) | bad_grouping
+    # With ``thousands`` the other separator (the usual case: "." beside a decimal comma),
+    # every one of them was removed above, so looking for it again cannot find one.
+    has_other = (
+        bad_grouping
+        if thousands == other
+        else value.str.contains(other, literal=True) | bad_grouping
+    )
     if decimal == ",":
         value = value.str.replace_all(",", ".", literal=True)
     value = stages.add(value, level)
     has_other = stages.add(has_other, level)
     valid = stages.add(value.str.contains(NUMBER_PATTERN) & ~has_other, level + 1)
     negative_sign = stages.add(value.str.starts_with("-"), level + 1)
-    body = value.str.strip_chars_start("+-")
-    whole = body.str.extract(r"^([0-9]*)", 1).fill_null("").str.strip_chars_start("0")
-    whole = stages.add(pl.when(whole == "").then(pl.lit("0")).otherwise(whole), level + 1)
-    fraction = body.str.extract(r"\.([0-9]*)$", 1).fill_null("").str.strip_chars_end("0")
-    fraction = stages.add(fraction, level + 1)
+    # Whole and fraction digits by one split at the point (not two regex extractions, which
+    # cost several times more); they only matter for valid numbers, [+-]?digits[.digits].
+    parts = stages.add(value.str.strip_chars_start("+-").str.split_exact(".", 1), level + 1)
+    whole = parts.struct.field("field_0").str.strip_chars_start("0")
+    whole = stages.add(pl.when(whole == "").then(pl.lit("0")).otherwise(whole), level + 2)
+    fraction = parts.struct.field("field_1").fill_null("").str.strip_chars_end("0")
+    fraction = stages.add(fraction, level + 2)
     is_zero = (whole == "0") & (fraction == "")
     negative = negative_sign & ~is_zero
     padded = fraction.str.pad_end(min_places, "0") if min_places else fraction
     canonical = pl.when(padded == "").then(whole).otherwise(whole + "." + padded)
     canonical = pl.when(negative).then("-" + canonical).otherwise(canonical)
-    canonical = stages.add(canonical, level + 2)
+    canonical = stages.add(canonical, level + 3)
     checks: list[tuple[pl.Expr, str]] = [(~valid, "invalid-number")]
     if not allow_negative:
         checks.append((negative, "negative-number"))
     if max_places is not None:
         checks.append((fraction.str.len_chars() > max_places, "too-precise"))
-    error_expr = stages.add(first_code(checks), level + 2)
+    error_expr = stages.add(first_code(checks), level + 3)
     return canonical, error_expr, fraction
+
+
+def _number_cast(
+    rule: FieldRule, text: pl.Expr, options: SourceOptions, stages: Stages | None
+) -> tuple[pl.Expr, pl.Expr]:
+    """(value, error) of a money / decimal / int cell: the full rules (:func:`number_exprs`)."""
+    spec = rule.spec
+    is_money = rule.type == "money"
+    canonical, error, fraction = number_exprs(
+        text,
+        decimal=options.decimal,
+        thousands=options.thousands,
+        min_places=2 if is_money else 0,
+        max_places=MONEY_MAX_PLACES if is_money else None,
+        allow_negative=allows_negative(spec) or rule.allow_negative,
+        stages=stages,
+        level=1,
+    )
+    if rule.type == "int":
+        error = (
+            pl.when(error.is_not_null())
+            .then(error)
+            .otherwise(first_code([(fraction != "", "not-an-integer")]))
+        )
+        if spec.kind == "int":
+            # A valid whole number that does not cast only overflows 64 bits.
+            number = canonical.cast(pl.Int64, strict=False)
+            error = (
+                pl.when(error.is_not_null())
+                .then(error)
+                .otherwise(first_code([(number.is_null(), "too-large")]))
+            )
+            return pl.when(error.is_null()).then(number), error
+    return pl.when(error.is_null()).then(canonical), error
+
+
+def _cheap_number(
+    rule: FieldRule, text: pl.Expr, options: SourceOptions
+) -> tuple[pl.Expr, pl.Expr] | None:
+    """(the cells whose canonical value is their text with the separators taken out, that
+    value) — or None where the rule has no such shortcut.
+
+    The cells: a whole part without leading zeros, grouped in threes or not at all, no sign,
+    and for money exactly two decimals (canonical money keeps two: "12,50" → "12.50"), for
+    decimals none or some ending in a non-zero digit (canonical decimals drop trailing zeros:
+    "1,45" → "1.45"), for whole numbers up to 18 digits (they fit 64 bits). Those are valid by
+    every rule of :func:`number_exprs` (never negative, never too precise). Empty cells count
+    as cheap too: :func:`cast_exprs` is not asked about them (:func:`compile_field` takes them
+    as empty). Every other cell takes the full way (:meth:`Stages.add_split`).
+    """
+    decimal, thousands = options.decimal, options.thousands
+    if (
+        decimal not in (".", ",")
+        or thousands == decimal
+        or (thousands and thousands in "0123456789+-")
+    ):
+        return None
+    dec = re.escape(decimal)
+    whole = "0|[1-9][0-9]*"
+    if thousands:
+        whole += f"|[1-9][0-9]{{0,2}}(?:{re.escape(thousands)}[0-9]{{3}})+"
+    if rule.type == "money":
+        assert MONEY_MAX_PLACES >= 2
+        pattern = f"^(?:{whole}){dec}[0-9]{{2}}$"
+    elif rule.type == "decimal":
+        pattern = f"^(?:{whole})(?:{dec}[0-9]*[1-9])?$"
+    elif rule.spec.kind == "int":
+        whole = "0|[1-9][0-9]{0,17}"
+        if thousands:
+            whole += f"|[1-9][0-9]{{0,2}}(?:{re.escape(thousands)}[0-9]{{3}}){{1,5}}"
+        pattern = f"^(?:{whole})$"
+    else:
+        return None
+    value = text.str.replace_all(thousands, "", literal=True) if thousands else text
+    if decimal != ".":
+        value = value.str.replace(decimal, ".", literal=True)
+    if rule.type == "int":
+        value = value.cast(pl.Int64, strict=False)
+    ok = text.is_null() | (text == "") | text.str.contains(pattern)
+    return ok.fill_null(True), value
 
 
 def cast_exprs(
@@ -206,33 +359,15 @@ def cast_exprs(
     kind = spec.kind
     dtype = dtype_for(spec)
     if rule.type in ("money", "decimal", "int"):
-        is_money = rule.type == "money"
-        canonical, error, fraction = number_exprs(
-            text,
-            decimal=options.decimal,
-            thousands=options.thousands,
-            min_places=2 if is_money else 0,
-            max_places=MONEY_MAX_PLACES if is_money else None,
-            allow_negative=allows_negative(spec) or rule.allow_negative,
-            stages=stages,
-            level=1,
+        cheap = _cheap_number(rule, text, options)
+        if cheap is None or stages is None or not stages.materialize:
+            return _number_cast(rule, text, options, stages)
+        full_value, full_error = _number_cast(rule, text, options, None)
+        cheap_ok, cheap_value = cheap
+        value, error = stages.add_split(
+            cheap_ok, [cheap_value, _null(pl.String())], [full_value, full_error], level=1
         )
-        if rule.type == "int":
-            error = (
-                pl.when(error.is_not_null())
-                .then(error)
-                .otherwise(first_code([(fraction != "", "not-an-integer")]))
-            )
-            if kind == "int":
-                # A valid whole number that does not cast only overflows 64 bits.
-                number = canonical.cast(pl.Int64, strict=False)
-                error = (
-                    pl.when(error.is_not_null())
-                    .then(error)
-                    .otherwise(first_code([(number.is_null(), "too-large")]))
-                )
-                return pl.when(error.is_null()).then(number), error
-        return pl.when(error.is_null()).then(canonical), error
+        return value, error
     if rule.type == "bool":
         lowered = text.str.to_lowercase()
         value = (
@@ -310,6 +445,7 @@ def compile_field(
 
     count_check: pl.Expr | None = None
     currency_error: pl.Expr | None = None
+    trimmed: pl.Expr | None = None
     if rule.column is not None:
         text = columns.text(rule.column)
         raw = columns.display(rule.column)
@@ -318,6 +454,8 @@ def compile_field(
         if rule.currency is not None:
             text, currency_error = _strip_currency(text, rule.currency)
         text = stages.add(text, 0)
+        if rule.trim and rule.currency is None and not columns.is_xml:
+            trimmed = text
         is_empty = text.is_null() | (text == "")
         if columns.is_xml:
             count_check = columns.count(rule.column) > 1
@@ -356,7 +494,7 @@ def compile_field(
     if count_check is not None:
         error = pl.when(count_check).then(pl.lit("multiple-values")).otherwise(error)
         value = pl.when(error.is_null()).then(value)
-    return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label)
+    return CompiledField(rule=rule, value=value, error=error, raw=raw, label=label, trimmed=trimmed)
 
 
 CURRENCY_CODE = r"[A-Za-z]{3}"
