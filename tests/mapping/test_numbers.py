@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 import pytest
@@ -10,13 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkio.fields import canonical_decimal
+from bulkio.mapping.load import parse_mapping
 from bulkio.mapping.numbers import (
     NumberError,
     canonical_integer,
     canonical_number,
     normalise_number_text,
 )
-from bulkio.mapping.transforms import number_exprs
+from bulkio.mapping.transforms import Stages, cast_exprs, number_exprs
 
 
 @pytest.mark.parametrize(
@@ -145,3 +148,71 @@ def test_every_thousands_separator_groups_by_three(thousands: str) -> None:
     ]
     assert [_python(t, **kwargs) for t in texts] == expected
     assert _polars(texts, **kwargs) == expected
+
+
+def _cast_column(rule_toml: str, source: str, texts: list[str], *, materialize: bool) -> list[Any]:
+    """(value, error) per cell of one field through :func:`cast_exprs`, with the cheap way for
+    plain cells (materialized stages) or with the full rules only."""
+    text = f'[source]\n{source}\n[fields]\nsku = "SKU"\n{rule_toml}\n'
+    mapping = parse_mapping(tomllib.loads(text), "mapping.toml")
+    rule = next(rule for name, rule in mapping.fields.items() if name != "sku")
+    stages = Stages(materialize=materialize)
+    text = stages.add(pl.col("t"), 0)
+    value, error = cast_exprs(rule, text, mapping.source, stages)
+    frame = stages.apply(pl.DataFrame({"t": texts}, schema={"t": pl.String}))
+    out = frame.select(value.alias("v"), error.alias("e"))
+    return list(zip(out["v"].to_list(), out["e"].to_list(), strict=True))
+
+
+CHEAP_RULES = [
+    'regular_price = { column = "P", type = "money" }',
+    'weight = { column = "P", type = "decimal" }',
+    'stock_quantity = { column = "P", type = "int" }',
+    '"meta:n" = { column = "P", type = "int" }',
+]
+SEPARATORS = [
+    'decimal = ","\nthousands = "."',
+    'decimal = "."\nthousands = ","',
+    'decimal = ","',
+    'decimal = "."',
+    'decimal = ","\nthousands = " "',
+]
+
+
+PLAIN_AND_NOT = [
+    "0", "7", "60", "007", "0,00", "0.00", "12,5", "12.5", "12,50", "12.50", "12,500", "1,45",
+    "1,40", "1.45", "2,10", "68,00", "1.234,56", "1,234.56", "1.234", "1,234", "12.34,5",
+    "1 234,5", "1'234.5", "-3", "+3", "-0", "1,", ",5", "1.2345", "1,23456", "1.234.567,8",
+    "123456789012345678", "1234567890123456789", "9223372036854775808", "1.234.567.890.123.456",
+    "1.234.567.890.123.456.789", "abc", "1e5", "3,00", "2,5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", CHEAP_RULES)
+@pytest.mark.parametrize("source", SEPARATORS)
+def test_plain_and_other_number_cells_match_the_full_rules(rule: str, source: str) -> None:
+    cheap = _cast_column(rule, source, PLAIN_AND_NOT, materialize=True)
+    assert cheap == _cast_column(rule, source, PLAIN_AND_NOT, materialize=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            number_text,
+            st.from_regex(r"[0-9]{1,4}([.,' ][0-9]{1,3}){0,3}", fullmatch=True),
+            st.from_regex(r"[1-9][0-9]{15,20}", fullmatch=True),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(CHEAP_RULES),
+    st.sampled_from(SEPARATORS),
+)
+def test_cheap_number_cells_match_the_full_rules(texts: list[str], rule: str, source: str) -> None:
+    """Stages.add_split: plain cells the cheap way, the rest by the full rules — the same
+    value and error code in every (non-empty) cell as the full rules everywhere."""
+    texts = [t.strip() or "x" for t in texts]
+    cheap = _cast_column(rule, source, texts, materialize=True)
+    full = _cast_column(rule, source, texts, materialize=False)
+    assert cheap == full
