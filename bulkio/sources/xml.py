@@ -1,8 +1,10 @@
 """XML feeds → a polars frame, streamed: memory stays flat whatever the file size.
 
 ``lxml.etree.iterparse`` walks the file; when a record element (``[source] record``, e.g.
-``/catalog/item``) ends, each field path is evaluated relative to it, then the element is
-cleared and its finished siblings are deleted, so only one record is ever held. Values are
+``/catalog/item``) ends, the field paths are read from it — by one walk of its children for
+the paths compiled into a :class:`~bulkio.sources.xml_plan.RecordPlan` (attributes, children,
+nested children, attribute tests, alternatives), by XPath for the others — then the element
+is cleared and its finished siblings are deleted, so only one record is ever held. Values are
 collected in batches of :data:`BATCH_ROWS` records into frames of ``List(String)`` columns (a
 path can match several elements: repeated ``<category>`` children become a list).
 
@@ -31,6 +33,8 @@ from bulkio.errors import InputError
 from bulkio.mapping.model import SourceOptions
 from bulkio.sources.files import open_source
 from bulkio.sources.frame import LINE, SOURCE_LINE, RowsRead, SourceFrame
+from bulkio.sources.xml_plan import VALUE_SEPARATOR as VALUE_SEPARATOR
+from bulkio.sources.xml_plan import RecordPlan, compile_path
 
 BATCH_ROWS = 10_000
 _STEP = re.compile(r"^(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*|\*)$")
@@ -85,12 +89,6 @@ def check_field_path(path: str, namespaces: dict[str, str]) -> None:
         compiled(etree.Element("record"))
     except etree.XPathError as exc:
         raise ValueError(f"{path!r} is not a valid XPath: {exc}") from None
-
-
-VALUE_SEPARATOR = "\x1f"
-"""Joins the values of a path that matched several elements. XML 1.0 cannot contain this
-character, so it never collides with data; building plain text columns is many times faster
-than building list columns value by value."""
 
 
 def _element_text(element: Any) -> str:
@@ -148,6 +146,7 @@ def read_xml(
     *,
     max_rows: int | None = None,
     progress: RowsRead | None = None,
+    walker: bool = True,
 ) -> SourceFrame:
     """Stream the record elements of an XML file into a frame (see the module docstring).
 
@@ -155,14 +154,38 @@ def read_xml(
     :data:`BATCH_ROWS` and at the end.
 
     Each path becomes a String column: null when it matched nothing, several matches joined
-    by :data:`VALUE_SEPARATOR`.
+    by :data:`VALUE_SEPARATOR`. ``walker=False`` evaluates every path with XPath (the
+    reference the walker is tested against; see :mod:`bulkio.sources.xml_plan`).
     """
     batches = [
         batch.frame
-        for batch in iter_xml(path, options, paths, max_rows=max_rows, progress=progress)
+        for batch in iter_xml(
+            path, options, paths, max_rows=max_rows, progress=progress, walker=walker
+        )
     ]
     frame = pl.concat(batches) if len(batches) > 1 else batches[0]
     return SourceFrame(frame=frame, path=str(path), columns=list(paths), format="xml")
+
+
+def _compile(
+    paths: list[str], namespaces: dict[str, str], walker: bool
+) -> tuple[RecordPlan, list[tuple[int, Any]]]:
+    """The walker's plan for the paths it can follow, and an XPath for each other path."""
+    compiled = [compile_path(field_path, namespaces) if walker else None for field_path in paths]
+    xpaths = [
+        (
+            column,
+            etree.XPath(
+                field_path,
+                namespaces=namespaces,
+                smart_strings=False,
+                regexp=_uses_regexp(field_path, namespaces),
+            ),
+        )
+        for column, field_path in enumerate(paths)
+        if compiled[column] is None
+    ]
+    return RecordPlan(compiled), xpaths
 
 
 def iter_xml(
@@ -172,6 +195,7 @@ def iter_xml(
     *,
     max_rows: int | None = None,
     progress: RowsRead | None = None,
+    walker: bool = True,
 ) -> Iterator[SourceFrame]:
     """:func:`read_xml` batch by batch: one frame of up to :data:`BATCH_ROWS` records at a time.
 
@@ -184,25 +208,16 @@ def iter_xml(
     assert options.record is not None
     anywhere, steps = parse_record_path(options.record, options.namespaces)
     _refuse_entity_prolog(Path(path), name)
-    compiled = [
-        (
-            field_path,
-            etree.XPath(
-                field_path,
-                namespaces=options.namespaces,
-                smart_strings=False,
-                regexp=_uses_regexp(field_path, options.namespaces),
-            ),
-        )
-        for field_path in paths
-    ]
+    plan, xpaths = _compile(paths, options.namespaces, walker)
     lines: list[int] = []
     source_lines: list[int] = []
-    values: list[list[str | None]] = [[] for _ in paths]
+    rows: list[list[str | None]] = []
     count = 0
     yielded = False
 
     def flush() -> SourceFrame:
+        # One row list per record, transposed at C speed: no per-value Python work here.
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in paths]
         columns = [
             pl.Series(LINE, lines, dtype=pl.Int64),
             pl.Series(SOURCE_LINE, source_lines, dtype=pl.Int64),
@@ -216,12 +231,12 @@ def iter_xml(
             progress(count)
         lines.clear()
         source_lines.clear()
-        for column in values:
-            column.clear()
+        rows.clear()
         return SourceFrame(frame=frame, path=name, columns=list(paths), format="xml")
 
     last = steps[-1]
     ancestors = list(reversed(steps[:-1]))
+    record_values = plan.values
     # Plain files go to libxml2 by name (its own fast reader); gzip through Python's gzip.
     stream = open_source(path)
     context = etree.iterparse(
@@ -254,8 +269,10 @@ def iter_xml(
             count += 1
             lines.append(count)
             source_lines.append(element.sourceline or 0)
-            for column, (_, xpath) in zip(values, compiled, strict=True):
-                column.append(_joined(xpath(element)))
+            row = record_values(element)
+            for column, xpath in xpaths:
+                row[column] = _joined(xpath(element))
+            rows.append(row)
             _release(element)
             if len(lines) >= BATCH_ROWS:
                 yielded = True
