@@ -344,6 +344,7 @@ def _fast_chunks(
 
 
 _NEWLINE, _CR = 10, 13
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _fast_frame(
@@ -358,21 +359,26 @@ def _fast_frame(
     if delimiter in "\r\n" or quote in "\r\n" or delimiter == quote:
         return None
     data = text.encode("utf-8")
-    if not data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+    if not data or _BARE_CR.search(data):
         return None  # bare CR line breaks: the careful reader counts them as lines
     d, q = ord(delimiter), ord(quote)
     size = len(data)
     raw = pl.Series("b", [data], dtype=pl.Binary).cast(pl.List(pl.UInt8)).explode()
+    byte = pl.col("b")
+    is_newline = byte == _NEWLINE
+    # One pass over the quote, delimiter and newline bytes: which are inside quotes (an odd
+    # number of quotes before), which newlines end a record, and running counts of newlines
+    # and of delimiters outside quotes, read off at each record's end below.
     special = (
         raw.to_frame()
         .lazy()
         .with_row_index("pos")
-        .filter(pl.col("b").is_in([q, d, _NEWLINE]))
-        .with_columns(is_quote=pl.col("b") == q)
+        .filter((byte == q) | (byte == d) | is_newline)
+        .with_columns(is_quote=byte == q)
         .with_columns(
-            quotes_before=pl.col("is_quote").cum_sum() - pl.col("is_quote").cast(pl.UInt32)
+            inside=((pl.col("is_quote").cum_sum() - pl.col("is_quote").cast(pl.UInt32)) % 2) == 1
         )
-        .with_columns(inside=(pl.col("quotes_before") % 2) == 1)
+        .with_columns(delimiters=((byte == d) & ~pl.col("inside")).cum_sum())
         .collect()
     )
     quotes = special.filter(pl.col("is_quote")).select("pos", "inside")
@@ -395,30 +401,28 @@ def _fast_frame(
         ).item()
         if not well_placed:
             return None
-    ends = special.filter((pl.col("b") == _NEWLINE) & ~pl.col("inside")).select(
-        "pos", newlines=pl.col("pos").cum_count()
+    total_delimiters = int(special.get_column("delimiters")[-1]) if special.height else 0
+    ends = special.filter(is_newline & ~pl.col("inside")).select(
+        pl.col("pos").cast(pl.Int64), "delimiters"
     )
-    del quotes, raw
-    # Newlines before each record end, to turn record numbers into file lines: the newline
-    # ending record r is the k-th newline of the file → record r+1 starts on line k+1.
-    newline_rank = (
-        special.filter(pl.col("b") == _NEWLINE)
-        .with_row_index("rank", offset=1)
-        .filter(~pl.col("inside"))
-        .get_column("rank")
-    )
+    quoted_newlines = special.filter(is_newline & pl.col("inside")).get_column("pos")
+    del quotes, raw, special
+    # The newline ending record r is the k-th newline of the file → record r+1 starts on line
+    # k+1, where k = r + 1 + the newlines inside quoted cells before it (few: counted by a
+    # search among them); its fields are 1 + the delimiters outside quotes since the end of
+    # record r.
     term = ends.get_column("pos")
     records = len(term) + (0 if len(term) and term[-1] == size - 1 else 1)
-    starts = pl.concat([pl.Series([0], dtype=pl.Int64), term.cast(pl.Int64) + 1])[:records]
-    stops = pl.concat([term.cast(pl.Int64), pl.Series([size], dtype=pl.Int64)])[:records]
-    lines = pl.concat([pl.Series([1], dtype=pl.Int64), newline_rank.cast(pl.Int64) + 1])[:records]
-    delimiters = special.filter((pl.col("b") == d) & ~pl.col("inside")).select("pos")
-    del special
-    # Fields of record r = 1 + the delimiters outside quotes between its start and the next's.
-    before = delimiters.get_column("pos").cast(pl.Int64).search_sorted(starts, "left")
-    following = pl.concat([before[1:], pl.Series([delimiters.height], dtype=before.dtype)])
-    counts = (following - before + 1).cast(pl.Int64)
-    del delimiters, before, following
+    starts = pl.concat([pl.Series([0], dtype=pl.Int64), term + 1])[:records]
+    stops = pl.concat([term, pl.Series([size], dtype=pl.Int64)])[:records]
+    newlines = pl.int_range(1, len(term) + 1, dtype=pl.Int64, eager=True)
+    if len(quoted_newlines):
+        newlines += quoted_newlines.cast(pl.Int64).search_sorted(term).cast(pl.Int64)
+    lines = pl.concat([pl.Series([1], dtype=pl.Int64), newlines + 1])[:records]
+    seen = ends.get_column("delimiters").cast(pl.Int64)
+    seen = pl.concat([seen, pl.Series([total_delimiters], dtype=pl.Int64)])[:records]
+    counts = seen - pl.concat([pl.Series([0], dtype=pl.Int64), seen])[:records] + 1
+    del ends, seen
     lengths = stops - starts
     if records < 2 or lengths[0] == 0:
         return None  # no rows, or blank lines before the header: the careful reader says so
@@ -431,14 +435,11 @@ def _fast_frame(
     if width == 1:
         return None  # one column: a blank line and an empty value look alike
     odd = (counts != width).arg_true().to_list()
-    keep = [True] * records
-    keep[0] = False
     for index in odd:
         piece = data[starts[index] : stops[index]]
-        if counts[index] == 1 and not piece.strip():
-            keep[index] = False  # a blank line
-        else:
+        if counts[index] != 1 or piece.strip():
             return None  # a ragged row: the careful reader names its line
+        # else a blank line, left out below
     try:
         frame = pl.read_csv(
             data,
@@ -454,8 +455,13 @@ def _fast_frame(
         return None
     if frame.height != records or frame.width != width:
         return None
-    mask = pl.Series(keep)
-    frame = frame.filter(mask)
+    lines = lines + skipped_lines
+    if odd:
+        keep = pl.Series([True] * records)
+        keep[[0, *odd]] = False
+        frame, lines = frame.filter(keep), lines.filter(keep)
+    else:  # only the header row goes: a slice, not a copy of every column
+        frame, lines = frame.slice(1), lines.slice(1)
     if not frame.height:
         return None
     extra = frame.columns[len(header) :]
@@ -467,9 +473,7 @@ def _fast_frame(
             return None
         frame = frame.drop(extra)
     frame.columns = header
-    return frame.select(
-        pl.Series(LINE, lines.filter(mask) + skipped_lines, dtype=pl.Int64), pl.all()
-    )
+    return frame.select(lines.alias(LINE).cast(pl.Int64), pl.all())
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
