@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -36,6 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import benchlib
 import data
+
+SLICE_ITEMS = 5_000
+"""Items per slice of the sliced runs (``bulkio.catalog.sliced.SLICE_ITEMS``, the default)."""
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
 
 SCRIPT = Path(__file__).resolve()
 
@@ -177,7 +187,250 @@ def worker_read_feed(mapping_path: str, feed: str) -> dict[str, Any]:
     }
 
 
+class StateClient:
+    """The store of the import dry-run rows, in-process: it answers the reads the product
+    kind's planner makes — the catalog probe (``X-WP-Total``), SKU lookups (``products?sku=``,
+    up to 100 a request), catalog pages of 100 in id order, empty term, class and attribute
+    lists, no settings — from the store
+    state frame (:func:`data.store_state_for`), building each product's JSON (WooCommerce's
+    shape: prices and weights as strings, dimensions, ``meta_data``) only when a lookup asks
+    for it. So the store costs one polars frame, not a dict per product; the frame is loaded
+    before the clock starts and its size is reported apart (a real run holds no store)."""
+
+    def __init__(self, state: Any) -> None:
+        import polars as pl
+
+        frame = state.with_columns(pl.col("sku").str.to_lowercase().alias("__key")).sort("__key")
+        self.frame = frame
+        self.keys = frame["__key"]
+        self.order = frame["id"].arg_sort()
+        self.meta = [c for c in frame.columns if c.startswith("meta:")]
+        self.dims = [c for c in frame.columns if c.startswith("dimensions.")]
+        self.plain = [
+            c
+            for c in frame.columns
+            if c not in ("__key", "id", "sku", "status", "date_modified_gmt")
+            and c not in self.meta
+            and c not in self.dims
+        ]
+        self.requests = 0
+        self.seconds = 0.0
+        """Time spent making the store's answers (taken out of the client's figures)."""
+
+    def _json(self, row: dict[str, Any]) -> dict[str, Any]:
+        product: dict[str, Any] = {
+            "id": int(row["id"]),
+            "sku": row["sku"],
+            "type": "simple",
+            "status": row["status"],
+            "date_modified_gmt": row["date_modified_gmt"],
+            "dimensions": {c.split(".", 1)[1]: _text(row[c]) for c in self.dims},
+            "meta_data": [
+                {"id": n + 1, "key": c[5:], "value": _text(row[c])}
+                for n, c in enumerate(self.meta)
+                if row[c] is not None
+            ],
+        }
+        for name in self.plain:
+            value = row[name]
+            product[name] = value if isinstance(value, bool | int) else _text(value)
+        if product.get("stock_quantity") == "":
+            product["stock_quantity"] = None
+        return product
+
+    def _lookup(self, skus: list[str]) -> list[dict[str, Any]]:
+        import polars as pl
+
+        started = time.perf_counter()
+        try:
+            return self._find(skus, pl)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _find(self, skus: list[str], pl: Any) -> list[dict[str, Any]]:
+        wanted = pl.Series([sku.lower() for sku in skus], dtype=pl.String)
+        at = self.keys.search_sorted(wanted, side="left").clip(0, max(0, len(self.keys) - 1))
+        hit = (self.keys.gather(at) == wanted).fill_null(False)
+        rows = self.frame.drop("__key")[at.filter(hit).to_list()]
+        return [self._json(row) for row in rows.iter_rows(named=True)]
+
+    def get_page(
+        self, route: str, *, params: Any = None, page: int = 1, per_page: int = 100
+    ) -> Any:
+        from bulkio.store.client import Page
+
+        self.requests += 1
+        total = len(self.keys) if route == "products" else 0
+        return Page([], page, per_page, total, -(-total // per_page))
+
+    def iter_pages(self, route: str, *, params: Any = None, per_page: int = 100) -> Any:
+        self.requests += 1
+        if route == "products" and params and params.get("sku"):
+            yield self._lookup(str(params["sku"]).split(","))
+            return
+        if route == "products":  # the catalog, page by page in id order
+            frame = self.frame.drop("__key")
+            for start in range(0, frame.height, per_page):
+                if start:
+                    self.requests += 1
+                began = time.perf_counter()
+                rows = frame[self.order[start : start + per_page].to_list()]
+                page = [self._json(row) for row in rows.iter_rows(named=True)]
+                self.seconds += time.perf_counter() - began
+                yield page
+            return
+        yield []
+
+    def get(self, route: str, *, params: Any = None) -> Any:
+        self.requests += 1
+        if route == "products" and params and params.get("sku"):
+            return self._lookup(str(params["sku"]).split(","))
+        return []
+
+
+class StoreProcess:
+    """:class:`StateClient` in a process of its own (as a store is), asked over a pipe: its
+    state frame and the JSON it builds do not count in the measured process's memory. The
+    answers come back pickled (about what decoding a store's JSON costs a real client); the
+    time spent waiting for them is reported apart (``store_seconds``)."""
+
+    def __init__(self, state_path: str) -> None:
+        import multiprocessing
+        import threading
+
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, state_path), daemon=True)
+        self.process.start()
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.seconds = 0.0
+        self.products = int(self._ask("total"))
+
+    def _ask(self, *message: Any) -> Any:
+        with self.lock:
+            started = time.perf_counter()
+            self.conn.send(message)
+            answer = self.conn.recv()
+            self.seconds += time.perf_counter() - started
+        return answer
+
+    def get_page(
+        self, route: str, *, params: Any = None, page: int = 1, per_page: int = 100
+    ) -> Any:
+        from bulkio.store.client import Page
+
+        self.requests += 1
+        total = self.products if route == "products" else 0
+        return Page([], page, per_page, total, -(-total // per_page))
+
+    def iter_pages(self, route: str, *, params: Any = None, per_page: int = 100) -> Any:
+        if route == "products" and params and params.get("sku"):
+            self.requests += 1
+            yield self._ask("lookup", str(params["sku"]).split(","))
+            return
+        if route == "products":
+            for start in range(0, max(1, self.products), per_page):
+                self.requests += 1
+                yield self._ask("page", start, per_page)
+            return
+        self.requests += 1
+        yield []
+
+    def get(self, route: str, *, params: Any = None) -> Any:
+        self.requests += 1
+        if route == "products" and params and params.get("sku"):
+            return self._ask("lookup", str(params["sku"]).split(","))
+        return []
+
+    def close(self) -> None:
+        self._ask("stop")
+        self.process.join(timeout=30)
+
+
+def _serve(conn: Any, state_path: str) -> None:
+    """The store process: answers ``total``, ``lookup`` and ``page`` until ``stop``."""
+    import polars as pl
+
+    store = StateClient(pl.read_parquet(state_path))
+    frame = store.frame.drop("__key")
+    while True:
+        message = conn.recv()
+        if message[0] == "stop":
+            conn.send(None)
+            return
+        if message[0] == "total":
+            conn.send(len(store.keys))
+        elif message[0] == "lookup":
+            conn.send(store._lookup(message[1]))
+        else:
+            _, start, per_page = message
+            rows = frame[store.order[start : start + per_page].to_list()]
+            conn.send([store._json(row) for row in rows.iter_rows(named=True)])
+
+
+def _current_rss_mb() -> float:
+    """This process's resident set now (``VmRSS``), MB."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _null_bar(_description: str, _total: int | None, _unit: str) -> Any:
+    import contextlib
+
+    return contextlib.nullcontext(lambda _n: None)
+
+
+def worker_import_dry_run(
+    mapping_path: str, feed: str, state_path: str, slice_items: str
+) -> dict[str, Any]:
+    """What ``bulkio import --dry-run`` does with a product feed once the store answers: the
+    product kind's read (records + feed items) and plan (state lookups, catalog plan, the
+    flat plan the printer, limits and reports read), against :class:`StateClient`.
+    ``slice_items``: "0" = the whole-feed way, else items per slice."""
+    import polars as pl
+
+    from bulkio.engine.kinds import PRODUCT
+    from bulkio.mapping import load_mapping
+
+    store_frame = pl.scan_parquet(state_path).select(pl.len()).collect().item()
+    client = StoreProcess(state_path)  # the store, in its own process: before the clock starts
+    state_mb = 0.0
+    loaded_rss = _current_rss_mb()
+    del store_frame
+    PRODUCT.slice_items = int(slice_items)
+    started = time.perf_counter()
+    mapping = load_mapping(mapping_path)
+    feed_read = PRODUCT.read(mapping, Path(feed), bar=_null_bar)
+    read = time.perf_counter()
+    planned = PRODUCT.plan(
+        client, mapping, feed_read, store_url="http://bench.invalid", concurrency=4, bar=_null_bar
+    )
+    done = time.perf_counter()
+    client.close()
+    return {
+        "seconds": done - started,
+        "records_seconds": read - started,
+        "plan_seconds": done - read,
+        "rows": feed_read.rows,
+        "sliced": feed_read.sliced is not None,
+        "counts": planned.plan.counts(),
+        "requests": client.requests,
+        "store_seconds": client.seconds,
+        "state_mb": state_mb,
+        "loaded_rss_mb": loaded_rss,
+        "rss_mb": benchlib.peak_rss_mb(),
+    }
+
+
 WORKERS = {
+    "import-dry-run": worker_import_dry_run,
     "read-feed": worker_read_feed,
     "baseline": worker_baseline,
     "floor-csv": worker_floor_csv,
@@ -208,8 +461,11 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return chosen
 
 
-def run(rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2) -> dict[str, Any]:
+def run(
+    rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2, big_whole: bool = True
+) -> dict[str, Any]:
     results: dict[str, Any] = {"rows": rows, "big_xml": big_xml, "repeat": repeat}
+    results["load_before"] = load_average()
     with tempfile.TemporaryDirectory(prefix="bulkio-bench-") as tmp:
         base = Path(tmp)
         csv_feed = data.write_supplier_csv(base / "feed.csv", rows)
@@ -224,7 +480,21 @@ def run(rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2) -> dict[
             ("xml", data.XML_MAPPING, xml_feed),
         ):
             floors, dry_runs, feed_reads = [], [], []
-            for _ in range(repeat):  # interleaved, so drifting load hits both alike
+            imports: dict[str, list[dict[str, Any]]] = {"whole": [], "sliced": []}
+            state = str(base / f"{kind}-state.parquet")
+            for n in range(repeat):  # interleaved, so drifting load hits both alike
+                # A B B A: the whole-feed way and the sliced way of the product kind.
+                for way in ("whole", "sliced") if n % 2 == 0 else ("sliced", "whole"):
+                    imports[way].append(
+                        benchlib.run_worker(
+                            SCRIPT,
+                            "import-dry-run",
+                            str(mapping),
+                            str(feed),
+                            state,
+                            "0" if way == "whole" else str(SLICE_ITEMS),
+                        )
+                    )
                 floors.append(benchlib.run_worker(SCRIPT, f"floor-{kind}", str(feed)))
                 feed_reads.append(benchlib.run_worker(SCRIPT, "read-feed", str(mapping), str(feed)))
                 dry_runs.append(
@@ -249,6 +519,14 @@ def run(rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2) -> dict[
             results[f"{kind}_floor"] = best(floors)
             results[f"{kind}_dry_run"] = best(dry_runs)
             results[f"{kind}_read_feed"] = best(feed_reads)
+            results[f"{kind}_import_whole"] = best(imports["whole"])
+            results[f"{kind}_import_sliced"] = best(imports["sliced"])
+            print(
+                f"  {kind}: import dry run, whole "
+                f"{results[f'{kind}_import_whole']['seconds']:.2f} s, sliced "
+                f"{results[f'{kind}_import_sliced']['seconds']:.2f} s",
+                flush=True,
+            )
             print(
                 f"  {kind}: floor {results[f'{kind}_floor']['seconds']:.2f} s, "
                 f"dry run {results[f'{kind}_dry_run']['seconds']:.2f} s",
@@ -267,9 +545,25 @@ def run(rows: int = 100_000, big_xml: int = 1_000_000, repeat: int = 2) -> dict[
             results["big_xml_records"] = benchlib.run_worker(
                 SCRIPT, "records", str(data.XML_MAPPING), str(big)
             )
-            results["big_xml_read_feed"] = benchlib.run_worker(
-                SCRIPT, "read-feed", str(data.XML_MAPPING), str(big)
-            )
+            prepare_state(data.XML_MAPPING, big, base / "big-state.parquet")
+            results["big_xml_load"] = load_average()
+            for way, size in (("sliced", str(SLICE_ITEMS)), ("whole", "0")):
+                if way == "whole" and not big_whole:
+                    continue
+                results[f"big_xml_import_{way}"] = benchlib.run_worker(
+                    SCRIPT,
+                    "import-dry-run",
+                    str(data.XML_MAPPING),
+                    str(big),
+                    str(base / "big-state.parquet"),
+                    size,
+                    timeout=1800,
+                )
+                print(
+                    f"  xml {big_xml:,} import dry run, {way}: "
+                    f"{results[f'big_xml_import_{way}']['rss_mb']:.0f} MB",
+                    flush=True,
+                )
             print(
                 f"  xml {big_xml:,}: floor {results['big_xml_floor']['rss_mb']:.0f} MB, "
                 f"records {results['big_xml_records']['rss_mb']:.0f} MB",
@@ -527,8 +821,14 @@ def main() -> None:
     parser.add_argument("--big-xml", type=int, default=1_000_000, help="0 skips the 1M XML run")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-results", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--no-big-whole",
+        action="store_true",
+        help="skip the whole-feed import dry run of the big XML (several GB, minutes)",
+    )
     args = parser.parse_args()
-    results = run(args.rows, args.big_xml, args.repeat)
+    results = run(args.rows, args.big_xml, args.repeat, big_whole=not args.no_big_whole)
+    results["load_after"] = load_average()
     text = section(results)
     print(text)
     if not args.no_results:

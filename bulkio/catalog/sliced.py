@@ -28,7 +28,10 @@ The result is a :class:`~bulkio.catalog.plan.CatalogPlan` equal to the whole-fee
 
 from __future__ import annotations
 
+import array
 import contextlib
+import dataclasses
+import operator
 import pickle
 import shutil
 import tempfile
@@ -72,11 +75,13 @@ from bulkio.mapping.model import Mapping
 from bulkio.plan.model import PlanRejection
 from bulkio.plan.state import (
     PER_PAGE,
+    FetchPlan,
     is_variation,
     once_by_id,
     plan_fetch,
     read_products,
     read_sku_chunks,
+    sku_key,
 )
 from bulkio.records import (
     RecordSet,
@@ -91,8 +96,11 @@ from bulkio.sources.frame import RowsRead
 
 SLICE_ITEMS = 5_000
 """Feed items per slice (a multiple of the 100 SKUs a lookup carries)."""
-SPILL_ITEMS = 100_000
-"""Items kept in memory; the slices after them wait in a temporary file."""
+SPILL_ITEMS = 20_000
+"""Items (and products of a paged catalog) kept in memory; the slices after them wait in a
+temporary file (written as tuples of their fields: pickling the slotted dataclass itself is
+twice as slow)."""
+_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(FeedItem)))
 TERM_LISTS = ("categories", "tags", "brands")
 
 
@@ -138,14 +146,16 @@ class SlicedFeed:
         return self.keys.height
 
     def items(self) -> Iterator[list[FeedItem]]:
-        """Each slice's items, in feed order (duplicates left out)."""
-        for part in self.slices:
+        """Each slice's items, in feed order (duplicates left out), handed out once: a slice
+        held in memory is let go as it is handed out (the plan keeps what it needs)."""
+        for index, part in enumerate(self.slices):
+            items: list[FeedItem]
             if isinstance(part, Path):
                 # Written by this process into its own private directory (mkdtemp: 0700).
-                with open(part, "rb") as handle:
-                    items: list[FeedItem] = pickle.load(handle)  # noqa: S301
+                with open(part, "rb") as handle, paused_gc():
+                    items = [FeedItem(*row) for row in pickle.load(handle)]  # noqa: S301
             else:
-                items = part
+                items, self.slices[index] = part, []
             if self.dropped:
                 items = [item for item in items if item.line not in self.dropped]
             yield items
@@ -183,7 +193,7 @@ class _Slices:
             weakref.finalize(self.feed, shutil.rmtree, self.feed.spill_dir, True)
         path = self.feed.spill_dir / f"{len(self.feed.slices):06d}.pickle"
         with open(path, "wb") as handle:
-            pickle.dump(items, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([_FIELDS(item) for item in items], handle, pickle.HIGHEST_PROTOCOL)
         self.feed.slices.append(path)
 
     def finish(self) -> None:
@@ -462,6 +472,113 @@ def _items(feed: SlicedFeed, keep: Callable[[FeedItem], bool]) -> Iterator[FeedI
                 yield item
 
 
+def _take(stream: Iterator[FeedItem], skus: int, *, count_all: bool = False) -> list[FeedItem]:
+    """The next items of ``stream`` up to and including the ``skus``-th one with a SKU (all
+    items count with ``count_all``); fewer at the end."""
+    items: list[FeedItem] = []
+    while skus:
+        item = next(stream, None)
+        if item is None:
+            break
+        items.append(item)
+        if item.sku or count_all:
+            skus -= 1
+    return items
+
+
+class _Buckets:
+    """Products found by paging the catalog, filed by the group of the feed SKU they hold;
+    past :data:`SPILL_ITEMS` products in memory they wait in files, one per group."""
+
+    def __init__(self, spill: int | None = None) -> None:
+        self.memory: dict[int, list[dict[str, Any]]] = {}
+        self.held = 0
+        self.spill = SPILL_ITEMS if spill is None else spill
+        self.dir: Path | None = None
+
+    def add(self, group: int, product: dict[str, Any]) -> None:
+        self.memory.setdefault(group, []).append(product)
+        self.held += 1
+        if self.held >= self.spill:
+            if self.dir is None:
+                self.dir = Path(tempfile.mkdtemp(prefix="bulkio-products-"))
+                weakref.finalize(self, shutil.rmtree, self.dir, True)
+            for number, products in self.memory.items():
+                with open(self.dir / f"{number:06d}.pickle", "ab") as handle:
+                    pickle.dump(products, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.memory.clear()
+            self.held = 0
+
+    def take(self, group: int) -> list[dict[str, Any]]:
+        """The group's products in the order the pages gave them, each id once."""
+        products: list[dict[str, Any]] = []
+        path = self.dir / f"{group:06d}.pickle" if self.dir is not None else None
+        if path is not None and path.exists():
+            with open(path, "rb") as handle:
+                while True:
+                    try:
+                        products += pickle.load(handle)  # noqa: S301 (this process's own file)
+                    except EOFError:
+                        break
+            path.unlink()
+        products += self.memory.pop(group, [])
+        return once_by_id(products)
+
+    def close(self) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+
+def _page_catalog(
+    client: Any,
+    fetch: FetchPlan,
+    skus: list[str],
+    group_skus: int,
+    planner: _Planner,
+    progress: Callable[[int], None] | None,
+) -> _Buckets:
+    """:func:`bulkio.plan.state.read_products`'s catalog paging (the same pages, the same
+    second pass when products were passed over), each product holding a feed SKU filed by
+    its group, and every image held added to the media map in page order (as the whole-feed
+    state has them)."""
+    keys = pl.DataFrame(
+        {
+            "key": [sku.lower() for sku in skus],
+            "group": pl.int_range(len(skus), dtype=pl.Int64, eager=True) // group_skus,
+        },
+        schema={"key": pl.String, "group": pl.Int64},
+    ).sort("key")
+    sorted_keys, groups = keys["key"], keys["group"]
+    del keys
+    buckets = _Buckets()
+    seen = array.array("q")
+    base = {"_fields": PRODUCT_FIELDS}
+    last = max(0, len(sorted_keys) - 1)
+    for attempt in range(2):
+        for items in client.iter_pages("products", params=base, per_page=PER_PAGE):
+            seen.extend(int(item["id"]) for item in items)
+            if not items or not len(sorted_keys):
+                continue
+            page_keys = pl.Series([sku_key(item) for item in items], dtype=pl.String)
+            at = sorted_keys.search_sorted(page_keys, side="left").clip(0, last)
+            hits = (sorted_keys.gather(at) == page_keys).fill_null(False).to_list()
+            found = groups.gather(at).to_list()
+            matched = 0
+            for item, hit, group in zip(items, hits, found, strict=True):
+                if hit:
+                    matched += 1
+                    buckets.add(int(group), item)
+                    if item.get("status") != "trash" and not is_variation(item):
+                        for url, media_id in held_media(item, variation=False).items():
+                            planner.media.setdefault(url, media_id)
+            if progress and attempt == 0:
+                progress(matched)
+        if fetch.total is None or pl.Series(seen, dtype=pl.Int64).n_unique() >= fetch.total:
+            break
+    return buckets
+
+
 def plan_sliced(
     client: Any,
     feed: SlicedFeed,
@@ -525,13 +642,7 @@ def plan_sliced(
         per_group = max(1, group_skus // PER_PAGE)
         for start in range(0, len(chunks), per_group):
             group_chunks = chunks[start : start + per_group]
-            wanted = sum(len(chunk) for chunk in group_chunks)
-            items: list[FeedItem] = []
-            while wanted:
-                item = next(stream)
-                items.append(item)
-                if item.sku:
-                    wanted -= 1
+            items = _take(stream, sum(len(chunk) for chunk in group_chunks))
             lower = {sku.lower() for chunk in group_chunks for sku in chunk}
             found = read_sku_chunks(
                 client, group_chunks, lower, base, concurrency=concurrency, progress=progress
@@ -540,21 +651,23 @@ def plan_sliced(
         rest = list(stream)
         if rest:
             planner.group(rest, CatalogState())
-    else:
-        # Catalog paging (or nothing to read): one read for every SKU, as the whole feed has.
-        found = read_products(
-            client, skus, PRODUCT_FIELDS, concurrency=concurrency, progress=progress, fetch=fetch
-        )
-        state = _state_of(found)
-        del found
-        planner.hold_media(state)
-        batch: list[FeedItem] = []
-        for item in stream:
-            batch.append(item)
-            if len(batch) >= group_skus:
-                planner.group(batch, state, new_state=False)
-                batch = []
-        planner.group(batch, state, new_state=False)
+    elif fetch.strategy == "catalog":
+        buckets = _page_catalog(client, fetch, skus, group_skus, planner, progress)
+        try:
+            for group in range(-(-len(skus) // group_skus)):
+                items = _take(stream, group_skus)
+                planner.group(items, _state_of(buckets.take(group)), new_state=False)
+        finally:
+            buckets.close()
+        rest = list(stream)
+        if rest:
+            planner.group(rest, CatalogState(), new_state=False)
+    else:  # nothing to read: an empty store
+        while True:
+            items = _take(stream, group_skus, count_all=True)
+            if not items:
+                break
+            planner.group(items, CatalogState())
     missing = [item.sku for item in planner.deferred if item.sku]
     trash = CatalogState()
     if missing:

@@ -46,7 +46,18 @@ def _header_samples(path: Path) -> list[str]:
 
 def _plan_both(sb: Sandbox, mapping: Any, feed: Path) -> tuple[CatalogPlan, CatalogPlan]:
     """The whole-feed and the sliced plan of ``feed``, each with a fresh client; their read
-    requests by route must be the same."""
+    requests by route must be the same. Past 7 items (and 7 products of a paged catalog) the
+    sliced way keeps its slices on disk."""
+    from bulkio.catalog import sliced as module
+
+    old_spill, module.SPILL_ITEMS = module.SPILL_ITEMS, 7
+    try:
+        return _plan_both_ways(sb, mapping, feed)
+    finally:
+        module.SPILL_ITEMS = old_spill
+
+
+def _plan_both_ways(sb: Sandbox, mapping: Any, feed: Path) -> tuple[CatalogPlan, CatalogPlan]:
     on_trashed = mapping.target.on_trashed or "restore"
     whole_client = client_for(sb)
     whole = plan_feed(
@@ -284,3 +295,18 @@ def _document(text: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(text)
     document.pop("created_at", None)
     return document
+
+
+def test_a_first_import_into_an_empty_store_plans_the_same_in_slices(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """More than one lookup's SKUs and an empty store: the probe says there is nothing to
+    read, every accepted row is a create (planned after the one trash read)."""
+    mapping_path = tmp_path / "random.toml"
+    mapping_path.write_text(RANDOM_MAPPING, encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+    client_for(sandbox).post("products/shipping_classes", {"name": "Bulky"})
+    feed = write_feed(tmp_path / "feed.csv", _random_rows(random.Random(7), 330, "NONE"))
+    whole, sliced = _plan_both(sandbox, mapping, feed)
+    assert whole.counts()["product_create"] > 200 and whole.terms and whole.attribute_terms
+    _same_plans(whole, sliced)
