@@ -14,6 +14,7 @@ Nothing here raises on bad cells: bad cells become error codes that
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -111,6 +112,9 @@ def first_code(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
     return result
 
 
+_STAGES_MADE = itertools.count()
+
+
 class Stages:
     """Intermediate columns, each computed once.
 
@@ -128,9 +132,12 @@ class Stages:
         self.levels: list[list[pl.Expr]] = []
         self.names: list[str] = []
         self.splits: dict[int, list[_Split]] = {}
+        # Column names of their own: the full way of a split runs its stages on a frame that
+        # already holds the stages of the split's owner.
+        self.prefix = f"\x00stage{next(_STAGES_MADE)}:"
 
     def _name(self, level: int) -> str:
-        name = f"\x00stage:{len(self.names)}"
+        name = f"{self.prefix}{len(self.names)}"
         self.names.append(name)
         while len(self.levels) <= level:
             self.levels.append([])
@@ -145,17 +152,23 @@ class Stages:
         return pl.col(name)
 
     def add_split(
-        self, cheap_ok: pl.Expr, cheap: list[pl.Expr], full: list[pl.Expr], level: int
+        self,
+        cheap_ok: pl.Expr,
+        cheap: list[pl.Expr],
+        full: list[pl.Expr],
+        level: int,
+        full_stages: Stages | None = None,
     ) -> list[pl.Expr]:
         """Columns that are ``full`` in every row, computed as ``cheap`` where ``cheap_ok``.
 
         ``cheap_ok`` (never null) must only hold on rows where each ``cheap`` expression gives
         exactly what its ``full`` twin gives. The cheap expressions run on every row at
-        ``level``; the full ones then run on the other rows only, and their results are
-        written into those rows. A number column is mostly plain numbers ("12,50"), whose
-        canonical text is the cell with its separators swapped; the many steps that also get
-        signs, leading zeros, grouping and errors right run for the few others. Without
-        materializing, the full expressions are returned (they are the definition).
+        ``level``; the full ones (with their own ``full_stages``, if any) then run on the other
+        rows only, and their results are written into those rows. A number column is mostly
+        plain numbers ("12,50"), whose canonical text is the cell with its separators swapped;
+        the many steps that also get signs, leading zeros, grouping and errors right run for
+        the few others. Without materializing, the full expressions are returned (they are
+        the definition).
         """
         if not self.materialize:
             return full
@@ -165,7 +178,8 @@ class Stages:
         for expr in cheap:
             names.append(self._name(level))
             self.levels[level].append(expr.alias(names[-1]))
-        self.splits.setdefault(level, []).append(_Split(ok_name, names, full))
+        split = _Split(ok_name, names, full, full_stages or Stages(materialize=False))
+        self.splits.setdefault(level, []).append(split)
         return [pl.col(name) for name in names]
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -184,13 +198,13 @@ class _Split:
     ok: str
     names: list[str]
     full: list[pl.Expr]
+    stages: Stages
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         rest = frame.get_column(self.ok).not_().arg_true()
         if rest.is_empty():
             return frame
-        inputs = sorted({root for expr in self.full for root in expr.meta.root_names()})
-        rows = frame.select(inputs or [pl.first()])[rest]
+        rows = self.stages.apply(frame[rest])
         done = rows.select(
             expr.alias(name) for expr, name in zip(self.full, self.names, strict=True)
         )
@@ -362,10 +376,16 @@ def cast_exprs(
         cheap = _cheap_number(rule, text, options)
         if cheap is None or stages is None or not stages.materialize:
             return _number_cast(rule, text, options, stages)
-        full_value, full_error = _number_cast(rule, text, options, None)
+        # The full rules get stages of their own, applied to the rows they run on.
+        full_stages = Stages()
+        full_value, full_error = _number_cast(rule, text, options, full_stages)
         cheap_ok, cheap_value = cheap
         value, error = stages.add_split(
-            cheap_ok, [cheap_value, _null(pl.String())], [full_value, full_error], level=1
+            cheap_ok,
+            [cheap_value, _null(pl.String())],
+            [full_value, full_error],
+            level=1,
+            full_stages=full_stages,
         )
         return value, error
     if rule.type == "bool":

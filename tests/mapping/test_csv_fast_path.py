@@ -139,3 +139,21 @@ def test_cp1252_text_that_is_valid_utf8_by_chance_is_read_as_declared(tmp_path: 
     path.write_bytes("sku;name\nA;Größe M\n".encode())
     with pytest.raises(InputError, match="the file is UTF-8"):
         csv_source.read_csv(path, options)
+
+
+@pytest.mark.parametrize("before", [0, 4094, 4095, 4096])
+def test_utf8_read_as_cp1252_is_refused_wherever_its_first_accent_falls(
+    tmp_path: Path, before: int
+) -> None:
+    """The UTF-8 check looks at a piece from the first non-ASCII byte on before decoding the
+    whole file: a character cut at the piece's end, or an invalid byte far into the file,
+    must not change the answer."""
+    path = tmp_path / "f.csv"
+    options = SourceOptions(delimiter=";", encoding="cp1252")
+    filler = "x" * before
+    path.write_bytes(f"sku;name\nA;ß{filler}Größe\n".encode())
+    with pytest.raises(InputError, match="the file is UTF-8"):
+        csv_source.read_csv(path, options)
+    # valid UTF-8 for the first 4 KiB, then a cp1252 byte: not UTF-8, read as declared
+    path.write_bytes(f"sku;name\nA;ß{filler}".encode() + b"x" * 5000 + "Maß\n".encode("cp1252"))
+    assert csv_source.read_csv(path, options).frame["name"][0].startswith("ÃŸx")
