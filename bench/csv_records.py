@@ -58,8 +58,17 @@ def worker(kind: str, root: str, feed: str) -> dict[str, Any]:
         "seconds": time.perf_counter() - wall,
         "cpu": time.process_time() - cpu,
         "rows": rows,
+        "rss_mb": _peak_rss_mb(),
         "bulkio": str(Path(sys.modules["bulkio"].__file__ or "").parent),
     }
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (``VmHWM``; see ``benchlib.peak_rss_mb``)."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def run_worker(kind: str, root: Path, feed: str) -> dict[str, Any]:
@@ -117,6 +126,7 @@ def main() -> None:
                 f"({best / min(base):.1f}×) median {median:.3f} s "
                 f"({median / statistics.median(base):.1f}×)"
             )
+        line += f"  peak RSS {max(run['rss_mb'] for run in runs):.0f} MB"
         print(line)
 
 
