@@ -252,6 +252,7 @@ def iter_xml(
     )
     checked_doctype = False
     has_doctype = False
+    known_parent: Any = _NO_PARENT
     try:
         for _event, element in context:
             if not checked_doctype:
@@ -260,8 +261,14 @@ def iter_xml(
                 # only then can a record hold an unresolved reference worth looking for.
                 has_doctype = bool(element.getroottree().docinfo.doctype)
                 checked_doctype = True
-            if not _has_ancestors(element, ancestors, anywhere):
-                continue
+            parent = element.getparent()
+            first_under_parent = parent is not known_parent
+            if first_under_parent:
+                # Records share a parent: its ancestors are checked, and their finished
+                # siblings released, once per parent rather than once per record.
+                if not _has_ancestors(element, ancestors, anywhere):
+                    continue
+                known_parent = parent
             if not count:
                 _check_prefixes(element, options, name)
             if has_doctype:
@@ -273,7 +280,7 @@ def iter_xml(
             for column, xpath in xpaths:
                 row[column] = _joined(xpath(element))
             rows.append(row)
-            _release(element)
+            _release(element, ancestors=first_under_parent)
             if len(lines) >= BATCH_ROWS:
                 yielded = True
                 yield flush()
@@ -434,11 +441,14 @@ def _prefixed(tag: str, options: SourceOptions) -> str:
     return tag
 
 
-def _release(element: Any) -> None:
+def _release(element: Any, *, ancestors: bool = True) -> None:
     """Free a finished record and everything finished before it (flat memory).
 
     Deleting the earlier siblings of the record *and of each of its ancestors* also frees
     finished groups (``/catalog/group/item``) and non-record elements between records.
+    ``ancestors=False``: the record and its earlier siblings only — enough for the second
+    and later records under one parent, whose ancestors have no earlier siblings left
+    (anything parsed after them comes later in the document).
     """
     element.clear(keep_tail=False)
     node = element
@@ -446,7 +456,13 @@ def _release(element: Any) -> None:
     while parent is not None:
         while node.getprevious() is not None:
             del parent[0]
+        if not ancestors:
+            return
         node, parent = parent, parent.getparent()
+
+
+_NO_PARENT = object()
+"""Stands for "no record read yet" where a parent is compared (None is a root's parent)."""
 
 
 _PROLOG_BYTES = 1 << 20

@@ -182,6 +182,7 @@ EXPECTED: dict[str, list[str | None]] = {
     "tags/tag": [f"{VALUE_SEPARATOR}named", None, "", None],
     "(g:title | title)[1]": ["Plain", "Only google", "   spaced   ", None],
     "(title | g:title)[1]": ["Plain", "Only google", "   spaced   ", None],
+    " ( g:title|title ) [ 1 ] ": ["Plain", "Only google", "   spaced   ", None],
     "title | g:title": [
         f"Plain{VALUE_SEPARATOR}Google title",
         "Only google",
@@ -223,6 +224,9 @@ XPATH_ONLY = [
     "price[@currency='EUR']/@currency | price/@currency",
     "boolean(g:title)",
     "normalize-space(title)",
+    "(title | g:title)",
+    "(title)[2]",
+    "box/size/a/b/c/d/e/f/g",
 ]
 """Paths the walker leaves to XPath (functions, axes, positions, wildcards, unions it could
 not keep in order): they must still read as XPath reads them."""
