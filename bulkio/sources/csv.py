@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,9 +237,13 @@ def iter_csv(
     # The chunks yielded below are transformed while this generator waits: the raw bytes go
     # now, and the lines are cut from the decoded text as the reader asks for them (an
     # io.StringIO would hold a second, 4-bytes-per-character copy of the whole file).
+    encoded = _utf8_bytes(data, options.encoding)
+    if encoded is not None and excel_hint:
+        encoded = encoded[len(excel_hint.group().encode()) :]
     del data, excel_hint
     if max_rows is None:
-        fast = _fast_frame(text, options, name, skipped_lines)
+        fast = _fast_frame(text, options, name, skipped_lines, encoded=encoded)
+        del encoded
         if fast is not None:
             del text
             yield from _fast_chunks(fast, name, progress)
@@ -355,18 +360,47 @@ _NEWLINE, _CR = 10, 13
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 
+def _utf8_bytes(data: bytes, encoding: str) -> bytes | None:
+    """The file's bytes when they already are the UTF-8 text :func:`decode_bytes` made of them
+    (ASCII, or UTF-8 without its byte order mark), so the fast path need not encode the text
+    again; None when they are not, or it is not certain (``encoding = "auto"``)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :]  # a BOM makes decode_bytes read UTF-8
+    codec = "utf-8" if encoding == "auto" else codecs.lookup(encoding).name
+    if data.isascii() and _ascii_compatible(codec):
+        return data
+    if codec == "utf-8" and encoding != "auto":
+        return data
+    return None
+
+
+@functools.cache
+def _ascii_compatible(codec: str) -> bool:
+    """Whether the codec reads every ASCII byte as that ASCII character (not UTF-16, EBCDIC)."""
+    ascii_bytes = bytes(range(128))
+    try:
+        return ascii_bytes.decode(codec) == ascii_bytes.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
 def _fast_frame(
-    text: str, options: SourceOptions, name: str, skipped_lines: int
+    text: str,
+    options: SourceOptions,
+    name: str,
+    skipped_lines: int,
+    *,
+    encoded: bytes | None = None,
 ) -> pl.DataFrame | None:
     """The whole file as ``_line`` + its columns, read by polars; None when the file needs the
     careful reader (see the module's docstring). Header errors are raised as the careful
-    reader raises them."""
+    reader raises them. ``encoded``: ``text`` as UTF-8, when the caller has it already."""
     delimiter, quote = options.delimiter, options.quote
     if len(delimiter) != 1 or len(quote) != 1 or not (delimiter + quote).isascii():
         return None
     if delimiter in "\r\n" or quote in "\r\n" or delimiter == quote:
         return None
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if encoded is None else encoded
     if not data or _BARE_CR.search(data):
         return None  # bare CR line breaks: the careful reader counts them as lines
     d, q = ord(delimiter), ord(quote)

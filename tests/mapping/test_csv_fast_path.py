@@ -157,3 +157,37 @@ def test_utf8_read_as_cp1252_is_refused_wherever_its_first_accent_falls(
     # valid UTF-8 for the first 4 KiB, then a cp1252 byte: not UTF-8, read as declared
     path.write_bytes(f"sku;name\nA;ß{filler}".encode() + b"x" * 5000 + "Maß\n".encode("cp1252"))
     assert csv_source.read_csv(path, options).frame["name"][0].startswith("ÃŸx")
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("sku;name\nA;Größe\n".encode(), "utf-8"),
+        ("\ufeffsku;name\nA;Größe\n".encode(), "cp1252"),  # a BOM: UTF-8 whatever is declared
+        ("sep=;\r\nsku;name\r\nA;plain\r\n".encode(), "utf-16"),  # ASCII, never UTF-16 here
+        ("\ufeffsep=;\nsku;name\nA;€\n".encode(), "utf-8"),
+        ("sku;name\nA;plain\n".encode(), "auto"),
+        ("sku;name\nA;Größe\n".encode("cp1252"), "auto"),
+        ("sku;name\nA;Größe\n".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_bytes_that_already_are_the_utf8_text_give_the_same_frame(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    """The fast path takes the file's own bytes when they are the decoded text in UTF-8
+    (ASCII, UTF-8): the frame is the one the decoded text gives."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    options = SourceOptions(delimiter=";", encoding=encoding)
+    try:
+        got: pl.DataFrame | str = csv_source.read_csv(path, options).frame
+    except InputError as error:
+        got = str(error)
+    try:
+        expected: pl.DataFrame | str = careful(path, options)
+    except InputError as error:
+        expected = str(error)
+    if isinstance(expected, str):
+        assert got == expected
+    else:
+        assert isinstance(got, pl.DataFrame) and got.equals(expected)
