@@ -164,9 +164,9 @@ def test_utf8_read_as_cp1252_is_refused_wherever_its_first_accent_falls(
     [
         ("sku;name\nA;Größe\n".encode(), "utf-8"),
         ("\ufeffsku;name\nA;Größe\n".encode(), "cp1252"),  # a BOM: UTF-8 whatever is declared
-        ("sep=;\r\nsku;name\r\nA;plain\r\n".encode(), "utf-16"),  # ASCII, never UTF-16 here
+        (b"sep=;\r\nsku;name\r\nA;plain\r\n", "utf-16"),  # ASCII, never UTF-16 here
         ("\ufeffsep=;\nsku;name\nA;€\n".encode(), "utf-8"),
-        ("sku;name\nA;plain\n".encode(), "auto"),
+        (b"sku;name\nA;plain\n", "auto"),
         ("sku;name\nA;Größe\n".encode("cp1252"), "auto"),
         ("sku;name\nA;Größe\n".encode("cp1252"), "cp1252"),
     ],
