@@ -298,3 +298,32 @@ def test_a_record_path_matching_nested_records(tmp_path: Path) -> None:
     assert frame["@id"].to_list() == ["inner", "outer"]
     assert frame["name"].to_list() == ["i", "o2"]
     assert frame["item"].to_list() == [None, ""]
+
+
+def test_mapping_text_is_data_in_the_written_walk(tmp_path: Path) -> None:
+    """Names and literals reach the generated walk as constants: quotes, backslashes, braces
+    and code-like text in a literal are compared as written, nothing of them is run."""
+    value = "it's \\n {x} ''' ; import os"
+    feed = tmp_path / "tricky.xml"
+    feed.write_text(
+        f'<r><i><p k="{value}">yes</p><p k="other">no</p><a-b.c_d>dashes</a-b.c_d></i></r>',
+        encoding="utf-8",
+    )
+    literal = f'p[@k="{value}"]'
+    assert compile_path(literal, {}) is not None
+    frame = both_ways(feed, SourceOptions(format="xml", record="/r/i"), [literal, "a-b.c_d"])
+    assert isinstance(frame, pl.DataFrame)
+    assert frame.row(0)[2:] == ("yes", "dashes")
+
+
+def test_a_wide_mapping(tmp_path: Path) -> None:
+    """Hundreds of columns make one written function as well as a few do."""
+    width = 300
+    feed = tmp_path / "wide.xml"
+    cells = "".join(f'<c{n} a="{n}">{n}</c{n}>' for n in range(width))
+    feed.write_text(f"<r><i>{cells}</i><i/></r>", encoding="utf-8")
+    paths = [f"c{n}" if n % 2 else f"c{n}/@a" for n in range(width)]
+    frame = both_ways(feed, SourceOptions(format="xml", record="/r/i"), paths)
+    assert isinstance(frame, pl.DataFrame)
+    assert list(frame.row(0)[2:]) == [str(n) for n in range(width)]
+    assert list(frame.row(1)[2:]) == [None] * width
