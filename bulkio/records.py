@@ -397,7 +397,8 @@ class _RecordsBuilder:
         self.total += frame.height
         if mapping.filters:
             keep = frame.select((~skip_mask(mapping.filters, self.columns)).alias("keep"))
-            frame = frame.filter(keep["keep"])
+            if not keep["keep"].all():  # (a filter that skips nothing copies nothing)
+                frame = frame.filter(keep["keep"])
             self.skipped += piece.frame.height - frame.height
         staged = self.stages.apply(frame)
         del frame
@@ -414,9 +415,12 @@ class _RecordsBuilder:
             work = work.with_columns(pl.col("sku").str.to_lowercase().hash().alias(SKU_HASH))
         # A filtered string column still points into the text buffers of the whole piece;
         # copying the strings of the few rejected rows lets those buffers go with the piece.
-        bad = work.filter(self.rejected_mask)
+        rejected = work.select(self.rejected_mask.alias("rejected")).get_column("rejected")
+        bad = work.filter(rejected)
         self.bad.append(bad.with_columns(pl.col(pl.String) + pl.lit("")))
-        self.accepted.append(work.filter(~self.rejected_mask).select(self.kept))
+        # A piece without rejected rows keeps its columns as they are (no copy through a mask).
+        accepted = work.filter(~rejected) if bad.height else work
+        self.accepted.append(accepted.select(self.kept))
 
     def finish(self) -> RecordSet:
         """The whole-feed checks (duplicate SKUs, empty columns) and the record set."""
