@@ -21,6 +21,7 @@ issues, ``attribute:<name>``.
 
 from __future__ import annotations
 
+import functools
 import html
 import html.entities
 import re
@@ -119,12 +120,14 @@ def field_spec(name: str) -> FieldSpec | None:
     return FIELDS.get(name)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_decimal(value: str | Decimal, *, min_places: int = 0) -> str:
     """Canonical text of a decimal: no exponent, no trailing zeros beyond ``min_places``.
 
     ``canonical_decimal("12.5", min_places=2) == "12.50" == canonical_decimal("12.500", 2)``.
-    Raises ``ValueError`` for text that is not a plain decimal number.
-    """
+    Raises ``ValueError`` for text that is not a plain decimal number. Cached: a plan asks it
+    of every price, weight and size of the feed and of the store's answer, and they repeat
+    (equal Decimals give the same text, so sharing a cache entry is safe)."""
     if isinstance(value, str):
         text = value.strip()
         if text == "":
@@ -574,10 +577,15 @@ def _kept_tag(piece: str) -> str | None:
     return f"<{element}{text}{closing}>"
 
 
+@functools.lru_cache(maxsize=32768)
 def stored_text(text: str) -> str | None:
     """What WordPress keeps of a name or description sent through WooCommerce's REST API
     (``wp_filter_post_kses``), or None when its markup is beyond bulkio's prediction (an HTML
-    comment, a ``style`` attribute, a tag or attribute whose fate bulkio does not know)."""
+    comment, a ``style`` attribute, a tag or attribute whose fate bulkio does not know).
+
+    Cached: a plan asks it of the store's text and of the feed's, which are the same text for
+    every unchanged product, and of the feed's again for the note on unpredictable markup
+    (a third of a product plan's time on a feed with HTML descriptions, bench/RESULTS.md)."""
     text = _normalise_entities(text.replace("\x00", ""))
     text = _LESS_THAN.sub(_escape_open, text)
     out: list[str] = []

@@ -876,4 +876,7 @@ def plan_feed(
     state = fetch_catalog_state(
         client, feed, concurrency=concurrency, on_trashed=on_trashed, progress=progress
     )
-    return build_catalog_plan(feed, state, categories, tags, attributes, brands)
+    from bulkio.catalog.feed import paused_gc
+
+    with paused_gc():  # each collection would walk every op and store answer held so far
+        return build_catalog_plan(feed, state, categories, tags, attributes, brands)

@@ -392,7 +392,6 @@ class _Planner:
         group's own (its images join the media map)."""
         if new_state:
             self.hold_media(state)
-        self.unsure += _unpredictable_texts(CatalogFeed("", items, [], 0))
         run: list[FeedItem] = []
         for item in items:
             key = item.sku.casefold()
@@ -404,6 +403,8 @@ class _Planner:
             else:
                 run.append(item)
         self.plan_items(run, state)
+        # After the plan compared these texts (fields.stored_text keeps its answers a while).
+        self.unsure += _unpredictable_texts(CatalogFeed("", items, [], 0))
 
     def finish(self, trash: CatalogState) -> CatalogPlan:
         """The items left for the trash read, the updates to plan again with every image
@@ -636,6 +637,39 @@ def plan_sliced(
 
     planner = _Planner(feed, categories, tags, attributes, brands)
     stream = slices()
+    # No cyclic collection while the plan grows (as while rows become items: each collection
+    # walks every op made so far; nothing here makes reference cycles).
+    with paused_gc():
+        return _plan_groups(
+            client,
+            feed,
+            fetch,
+            skus,
+            stream,
+            planner,
+            rejected,
+            on_trashed,
+            concurrency,
+            progress,
+            group_skus,
+        )
+
+
+def _plan_groups(
+    client: Any,
+    feed: SlicedFeed,
+    fetch: FetchPlan,
+    skus: list[str],
+    stream: Iterator[FeedItem],
+    planner: _Planner,
+    rejected: list[RowError],
+    on_trashed: str,
+    concurrency: int,
+    progress: Callable[[int], None] | None,
+    group_skus: int,
+) -> CatalogPlan:
+    """The groups of :func:`plan_sliced`: read, plan, drop; then the trash read."""
+    header = feed.header
     if fetch.strategy == "sku":
         base = {"_fields": PRODUCT_FIELDS}
         chunks = fetch.chunks
