@@ -200,11 +200,17 @@ class _Split:
     full: list[pl.Expr]
     stages: Stages
 
+    def inputs(self) -> list[str]:
+        """The owner's columns the full way reads (the rows it runs on need no others)."""
+        exprs = [*self.full, *(expr for level in self.stages.levels for expr in level)]
+        roots = {root for expr in exprs for root in expr.meta.root_names()}
+        return sorted(roots.difference(self.stages.names))
+
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         rest = frame.get_column(self.ok).not_().arg_true()
         if rest.is_empty():
             return frame
-        rows = self.stages.apply(frame[rest])
+        rows = self.stages.apply(frame.select(self.inputs())[rest])
         done = rows.select(
             expr.alias(name) for expr, name in zip(self.full, self.names, strict=True)
         )
