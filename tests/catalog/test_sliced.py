@@ -310,3 +310,51 @@ def test_a_first_import_into_an_empty_store_plans_the_same_in_slices(
     whole, sliced = _plan_both(sandbox, mapping, feed)
     assert whole.counts()["product_create"] > 200 and whole.terms and whole.attribute_terms
     _same_plans(whole, sliced)
+
+
+def _cli(sandbox: Sandbox, *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from bulkio.cli import main
+
+    key, secret = sandbox.keys["read_write"]
+    store = ["--url", sandbox.url, "--key", key, "--secret", secret]
+    result = CliRunner().invoke(main, [*args, *store], catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def _steady(text: str) -> str:
+    """Output without what differs between any two runs (times, dates, run ids, rates)."""
+    import re
+
+    text = re.sub(r"\d+(\.\d+)?\s*(s|ms|min)\b", "<t>", text)
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.+Z-]+", "<when>", text)
+    text = re.sub(r"\d{8}T\d{6}\S*", "<run>", text)
+    return re.sub(r"[\d.]+ ?(rows|items|requests)/s", "<rate>", text)
+
+
+def test_the_cli_prints_the_same_diff_and_json_in_slices(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bulkio import --dry-run``, as a user runs it: the printed diff (every change shown),
+    the ``--json`` document and the exit code are those of the whole-feed way."""
+    sample = str(sample_path("supplier-products.csv"))
+    client = client_for(sandbox)
+    bulkio.run_import(
+        client,
+        load_mapping(Path(MAPPING).parent / "supplier-csv.toml"),
+        sample,
+        options=RunOptions(runs_dir=tmp_path / "runs"),
+    )
+    products = client.get("products", params={"per_page": 100, "orderby": "id"})
+    client.post(f"products/{products[2]['id']}", {"regular_price": "1.00"})
+    client.delete(f"products/{products[3]['id']}")
+    outputs = []
+    for size in (0, 2):
+        monkeypatch.setattr(PRODUCT, "slice_items", size)
+        shown = _cli(sandbox, "import", sample, "-m", "supplier-csv", "--dry-run")
+        as_json = _cli(sandbox, "import", sample, "-m", "supplier-csv", "--dry-run", "--json")
+        document = json.loads(as_json[1])
+        outputs.append((shown[0], _steady(shown[1]), as_json[0], _steady(json.dumps(document))))
+    assert outputs[0] == outputs[1]
+    assert "restore" in outputs[0][1] and outputs[0][0] == outputs[0][2]
