@@ -209,7 +209,6 @@ def iter_xml(
     anywhere, steps = parse_record_path(options.record, options.namespaces)
     _refuse_entity_prolog(Path(path), name)
     plan, xpaths = _compile(paths, options.namespaces, walker)
-    lines: list[int] = []
     source_lines: list[int] = []
     rows: list[list[str | None]] = []
     count = 0
@@ -219,7 +218,7 @@ def iter_xml(
         # One row list per record, transposed at C speed: no per-value Python work here.
         values = list(zip(*rows, strict=True)) if rows else [() for _ in paths]
         columns = [
-            pl.Series(LINE, lines, dtype=pl.Int64),
+            pl.Series(LINE, range(count - len(rows) + 1, count + 1), dtype=pl.Int64),
             pl.Series(SOURCE_LINE, source_lines, dtype=pl.Int64),
         ]
         columns += [
@@ -229,7 +228,6 @@ def iter_xml(
         frame.columns = [LINE, SOURCE_LINE, *paths]
         if progress is not None:
             progress(count)
-        lines.clear()
         source_lines.clear()
         rows.clear()
         return SourceFrame(frame=frame, path=name, columns=list(paths), format="xml")
@@ -274,14 +272,18 @@ def iter_xml(
             if has_doctype:
                 _refuse_unresolved_entity(element, name)
             count += 1
-            lines.append(count)
             source_lines.append(element.sourceline or 0)
             row = record_values(element)
             for column, xpath in xpaths:
                 row[column] = _joined(xpath(element))
             rows.append(row)
-            _release(element, ancestors=first_under_parent)
-            if len(lines) >= BATCH_ROWS:
+            if first_under_parent:
+                _release(element)
+            else:  # _release without the ancestors (see known_parent), inlined: every record
+                element.clear(keep_tail=False)
+                while element.getprevious() is not None:
+                    del parent[0]
+            if len(rows) >= BATCH_ROWS:
                 yielded = True
                 yield flush()
             if max_rows is not None and count >= max_rows:
@@ -294,7 +296,7 @@ def iter_xml(
         raise InputError(name, f"cannot decompress the file: {exc}") from None
     finally:
         stream.close()
-    if lines:
+    if rows:
         yielded = True
         yield flush()
     if not yielded:
@@ -441,14 +443,14 @@ def _prefixed(tag: str, options: SourceOptions) -> str:
     return tag
 
 
-def _release(element: Any, *, ancestors: bool = True) -> None:
+def _release(element: Any) -> None:
     """Free a finished record and everything finished before it (flat memory).
 
     Deleting the earlier siblings of the record *and of each of its ancestors* also frees
     finished groups (``/catalog/group/item``) and non-record elements between records.
-    ``ancestors=False``: the record and its earlier siblings only — enough for the second
-    and later records under one parent, whose ancestors have no earlier siblings left
-    (anything parsed after them comes later in the document).
+    The second and later records under one parent need only their own earlier siblings
+    deleted (:func:`iter_xml` does that inline): the ancestors have no earlier siblings left,
+    anything parsed since comes later in the document.
     """
     element.clear(keep_tail=False)
     node = element
@@ -456,8 +458,6 @@ def _release(element: Any, *, ancestors: bool = True) -> None:
     while parent is not None:
         while node.getprevious() is not None:
             del parent[0]
-        if not ancestors:
-            return
         node, parent = parent, parent.getparent()
 
 
