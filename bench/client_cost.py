@@ -862,14 +862,16 @@ def _memory_prose(results: dict[str, Any]) -> list[str]:
         f"items at once and keeps them in slices of {SLICE_ITEMS:,} (on disk past 20,000 "
         f"items), keeping of the whole feed only each item's line, SKU and shipping class and "
         f"what the records stage's duplicate check needs (SKU, its hash, line); the store's "
-        f"answers (here catalog pages) are filed by slice and planned with it. What is left "
-        f"is the plan itself: {counts['unchanged']:,} unchanged products still each become "
-        f"a catalog op and a flat plan item (the saved plan lists every unchanged row's line, "
-        f"SKU and id; the printer, limits and reports count them) — about "
-        f"{per_row:,.0f} bytes a record above the imports in all. Reaching 300 MB needs the "
-        f"unchanged rows kept as columns (line, SKU, id, base date) in `CatalogPlan` and "
-        f"`Plan` rather than as objects, which touches every reader of a plan (printer, "
-        f"limits, reports, saved plans, apply): not done in this session.",
+        f"answers (here catalog pages) are filed by slice and planned with it; the catalog plan "
+        f"keeps its {counts['unchanged']:,} unchanged products as columns (line, SKU, id, the "
+        f"store's date: `CatalogPlan.unchanged_products`), not as an op each. What is left "
+        f"is the flat plan the printer, limits, reports and saved plans read: one `PlanItem` "
+        f"per unchanged row (the saved plan lists every unchanged row's line, SKU and id; the "
+        f"missing-product policy needs every feed SKU) — with the SKUs kept for the store "
+        f"reads, about {per_row:,.0f} bytes a record above the imports in all. Reaching 300 MB "
+        f"needs `Plan.unchanged` kept as columns too, which touches every reader of a flat "
+        f"plan (stock plans, limits, reports, saved plans, the missing-product policy): not "
+        f"done in this session.",
     ]
 
 
@@ -883,6 +885,7 @@ def main() -> None:
     parser.add_argument("--big-xml", type=int, default=1_000_000, help="0 skips the 1M XML run")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-results", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--save", help="also write the measurements to this JSON file")
     parser.add_argument(
         "--no-big-whole",
         action="store_true",
@@ -891,6 +894,9 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.rows, args.big_xml, args.repeat, big_whole=not args.no_big_whole)
     results["load_after"] = load_average()
+    results["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if args.save:
+        Path(args.save).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text = section(results)
     print(text)
     if not args.no_results:

@@ -11,8 +11,10 @@ variations of products still to be created have no parent id yet: apply resolves
 
 from __future__ import annotations
 
+import array
+import heapq
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,6 +69,60 @@ class CatalogOp:
 
 
 @dataclass
+class UnchangedProducts:
+    """Products a plan leaves as the store holds them, kept as columns (line, SKU, id, the
+    store's modification date) instead of a :class:`CatalogOp` each: most of a big nightly
+    feed is unchanged, and an op with its empty lists and dicts costs about 600 bytes (the
+    sliced planner, :mod:`bulkio.catalog.sliced`, keeps its unchanged products here)."""
+
+    lines: array.array[int] = field(default_factory=lambda: array.array("q"))
+    skus: list[str] = field(default_factory=list)
+    ids: array.array[int] = field(default_factory=lambda: array.array("q"))
+    modified: list[str | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @staticmethod
+    def fits(op: CatalogOp) -> bool:
+        """Whether ``op`` is nothing but an unchanged product (no variations, no links)."""
+        return (
+            op.action == "unchanged"
+            and op.level == "product"
+            and op.id is not None
+            and not op.parent_sku
+            and op.parent_id is None
+            and not (op.changes or op.field_changes or op.payload or op.variations or op.links)
+        )
+
+    def add(self, op: CatalogOp) -> None:
+        assert op.id is not None
+        self.lines.append(op.line)
+        self.skus.append(op.sku)
+        self.ids.append(op.id)
+        self.modified.append(op.base_modified)
+
+    def sort(self) -> None:
+        """In line order (products are added as their group is planned)."""
+        order = sorted(range(len(self.lines)), key=self.lines.__getitem__)
+        if order == list(range(len(order))):
+            return
+        self.lines = array.array("q", (self.lines[i] for i in order))
+        self.skus = [self.skus[i] for i in order]
+        self.ids = array.array("q", (self.ids[i] for i in order))
+        self.modified = [self.modified[i] for i in order]
+
+    def ops(self) -> Iterator[CatalogOp]:
+        """Each as the op the plan made for it, in the order kept."""
+        for line, sku, product_id, modified in zip(
+            self.lines, self.skus, self.ids, self.modified, strict=True
+        ):
+            yield CatalogOp(
+                "unchanged", "product", line, sku, id=product_id, base_modified=modified
+            )
+
+
+@dataclass
 class CatalogPlan:
     source: str
     terms: list[PendingTerm] = field(default_factory=list)
@@ -77,6 +133,16 @@ class CatalogPlan:
     term_reads: int = 0
     notes: list[str] = field(default_factory=list)
     """What the plan could not be sure of, for people to read (shown in dry runs and JSON)."""
+    unchanged_products: UnchangedProducts = field(default_factory=UnchangedProducts)
+    """Unchanged products kept as columns, not in :attr:`products` (the sliced planner's);
+    :meth:`every_product` gives them back as ops, in line order with the others."""
+
+    def every_product(self) -> Iterator[CatalogOp]:
+        """:attr:`products` and the unchanged products kept as columns, in line order."""
+        if not len(self.unchanged_products):
+            yield from self.products
+            return
+        yield from heapq.merge(self.products, self.unchanged_products.ops(), key=lambda op: op.line)
 
     def all_variations(self) -> list[CatalogOp]:
         return [v for product in self.products for v in product.variations]
@@ -90,6 +156,7 @@ class CatalogPlan:
         for level, ops in (("product", self.products), ("variation", self.all_variations())):
             for action in ("create", "update", "unchanged"):
                 counts[f"{level}_{action}"] = sum(1 for op in ops if op.action == action)
+        counts["product_unchanged"] += len(self.unchanged_products)
         counts["rejected"] = len(self.rejected)
         return counts
 

@@ -164,7 +164,7 @@ def restrict_to_saved(plan: CatalogPlan, saved: SavedPlan) -> list[ItemOutcome]:
         op.action = "unchanged"
         return False
 
-    for product in plan.products:
+    for product in plan.every_product():
         new_parent = product.id is None
         if not judge(product) and new_parent:
             for variation in product.variations:

@@ -102,7 +102,7 @@ def render_catalog_plan(
 
 def _bare_view(plan: CatalogPlan) -> Plan:
     view = Plan(rejected=list(plan.rejected))
-    for op in plan.products:
+    for op in plan.every_product():
         for each in (op, *op.variations):
             group = {"create": view.creates, "update": view.updates}.get(each.action)
             (group if group is not None else view.unchanged).append(_item(each))

@@ -59,6 +59,7 @@ from bulkio.catalog.plan import (
     LINK_LABELS,
     CatalogOp,
     CatalogPlan,
+    UnchangedProducts,
     _defaults,
     _product_attributes,
     _unpredictable_texts,
@@ -321,6 +322,8 @@ class _Planner:
         self.brands = brands
         self.media: dict[str, int] = {}
         self.ops: list[CatalogOp] = []
+        """The ops that are more than an unchanged product."""
+        self.unchanged = UnchangedProducts()
         self.rejected: list[PlanRejection] = []
         self.notes: list[str] = []
         self.unsure: list[tuple[str, str]] = []
@@ -357,6 +360,9 @@ class _Planner:
         self.notes.extend(plan.notes)
         by_sku = {item.sku.casefold(): item for item in items}
         for op in plan.products:
+            if UnchangedProducts.fits(op):
+                self.unchanged.add(op)  # a few columns instead of the op
+                continue
             sent = [
                 str(entry["src"])
                 for entry in op.payload.get("images") or ()
@@ -440,6 +446,8 @@ class _Planner:
         plan.rejected.sort(key=lambda r: r.line or 0)
         self.ops.sort(key=lambda op: op.line)
         plan.products = self.ops
+        self.unchanged.sort()
+        plan.unchanged_products = self.unchanged
         plan.notes = list(self.notes)
         if self.unsure:
             plan.notes.append(unpredictable_note(self.unsure))

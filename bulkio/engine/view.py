@@ -107,7 +107,7 @@ def plan_view(
     )
     groups = {"create": plan.creates, "update": plan.updates, "unchanged": plan.unchanged}
     owns_type = "type" in plan.owned_fields
-    for op in catalog.products:
+    for op in catalog.every_product():
         if op.action == "create" and op.payload.get("type") == "simple" and not owns_type:
             del op.payload["type"]  # what WooCommerce creates anyway: only owned fields are sent
         groups.get(op.action, plan.unchanged).append(_item(op, None))
