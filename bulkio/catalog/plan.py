@@ -79,6 +79,8 @@ class UnchangedProducts:
     skus: list[str] = field(default_factory=list)
     ids: array.array[int] = field(default_factory=lambda: array.array("q"))
     modified: list[str | None] = field(default_factory=list)
+    dates: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Each modification date once (products written by one import share them)."""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -100,7 +102,8 @@ class UnchangedProducts:
         self.lines.append(op.line)
         self.skus.append(op.sku)
         self.ids.append(op.id)
-        self.modified.append(op.base_modified)
+        date = op.base_modified
+        self.modified.append(None if date is None else self.dates.setdefault(date, date))
 
     def sort(self) -> None:
         """In line order (products are added as their group is planned)."""

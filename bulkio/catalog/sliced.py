@@ -678,25 +678,31 @@ def _plan_groups(
 ) -> CatalogPlan:
     """The groups of :func:`plan_sliced`: read, plan, drop; then the trash read."""
     header = feed.header
+    count = len(skus)
+    if fetch.strategy != "catalog":
+        skus.clear()  # the chunks hold what is still to read (and let it go group by group)
     if fetch.strategy == "sku":
         base = {"_fields": PRODUCT_FIELDS}
         chunks = fetch.chunks
         per_group = max(1, group_skus // PER_PAGE)
         for start in range(0, len(chunks), per_group):
             group_chunks = chunks[start : start + per_group]
+            chunks[start : start + per_group] = [[] for _ in group_chunks]
             items = _take(stream, sum(len(chunk) for chunk in group_chunks))
             lower = {sku.lower() for chunk in group_chunks for sku in chunk}
             found = read_sku_chunks(
                 client, group_chunks, lower, base, concurrency=concurrency, progress=progress
             )
+            del group_chunks, lower
             planner.group(items, _state_of(once_by_id(found)))
         rest = list(stream)
         if rest:
             planner.group(rest, CatalogState())
     elif fetch.strategy == "catalog":
         buckets = _page_catalog(client, fetch, skus, group_skus, planner, progress)
+        skus.clear()
         try:
-            for group in range(-(-len(skus) // group_skus)):
+            for group in range(-(-count // group_skus)):
                 items = _take(stream, group_skus)
                 planner.group(items, _state_of(buckets.take(group)), new_state=False)
         finally:
