@@ -321,6 +321,11 @@ class _Planner:
         self.attributes = attributes
         self.brands = brands
         self.media: dict[str, int] = {}
+        self.ordered = bool(
+            {"categories", "tags", "brands"} & set(feed.header.list_columns) or feed.global_names
+        )
+        """Whether planning creates terms or global attribute values (whose order is the
+        feed's); without, a group's found items are planned in one go."""
         self.ops: list[CatalogOp] = []
         """The ops that are more than an unchanged product."""
         self.unchanged = UnchangedProducts()
@@ -402,9 +407,12 @@ class _Planner:
         for item in items:
             key = item.sku.casefold()
             if item.sku and key not in state.products and key not in state.variation_skus:
-                self.plan_items(run, state)
-                run = []
-                self.resolve_terms(item)
+                if self.ordered:
+                    # Its terms and attribute values take their place in the order of those
+                    # to create: the items before it are planned first.
+                    self.plan_items(run, state)
+                    run = []
+                    self.resolve_terms(item)
                 self.deferred.append(item)
             else:
                 run.append(item)
