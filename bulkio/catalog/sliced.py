@@ -193,7 +193,7 @@ class _Slices:
             self.feed.spill_dir = Path(tempfile.mkdtemp(prefix="bulkio-slices-"))
             weakref.finalize(self.feed, shutil.rmtree, self.feed.spill_dir, True)
         path = self.feed.spill_dir / f"{len(self.feed.slices):06d}.pickle"
-        with open(path, "wb") as handle:
+        with open(path, "wb") as handle, paused_gc():  # tuples of a slice: no cycles
             pickle.dump([_FIELDS(item) for item in items], handle, pickle.HIGHEST_PROTOCOL)
         self.feed.slices.append(path)
 
@@ -521,7 +521,7 @@ class _Buckets:
                 self.dir = Path(tempfile.mkdtemp(prefix="bulkio-products-"))
                 weakref.finalize(self, shutil.rmtree, self.dir, True)
             for number, products in self.memory.items():
-                with open(self.dir / f"{number:06d}.pickle", "ab") as handle:
+                with open(self.dir / f"{number:06d}.pickle", "ab") as handle, paused_gc():
                     pickle.dump(products, handle, protocol=pickle.HIGHEST_PROTOCOL)
             self.memory.clear()
             self.held = 0
@@ -531,7 +531,7 @@ class _Buckets:
         products: list[dict[str, Any]] = []
         path = self.dir / f"{group:06d}.pickle" if self.dir is not None else None
         if path is not None and path.exists():
-            with open(path, "rb") as handle:
+            with open(path, "rb") as handle, paused_gc():
                 while True:
                     try:
                         products += pickle.load(handle)  # noqa: S301 (this process's own file)
