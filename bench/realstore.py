@@ -346,10 +346,13 @@ def run_bulkio(
     )
     seconds = time.perf_counter() - started
     figures: dict[str, Any] = {"seconds": seconds, "exit": done.returncode}
-    try:
-        document = json.loads(done.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        document = {}
+    try:  # one document (``--json`` prints it indented), else its last line
+        document = json.loads(done.stdout)
+    except ValueError:
+        try:
+            document = json.loads(done.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            document = {}
     figures["stats"] = document.get("stats", {})
     # Commands whose document has its figures at the top (``bulkio export``: seconds, requests).
     figures["document"] = {
@@ -1350,12 +1353,42 @@ def export_lines(export: dict[str, Any] | None) -> list[str]:
             f"| **{_ratio(size['saturation'], size['bulkio'])}** "
             f"({size['saturation_way'].split()[1]} in flight) "
             f"| {_ratio(size['sequential'], size['bulkio'])} "
-            f"| {stats.get('requests', '?')} "
+            f"| {stats.get('requests') or '–'} "
             f"| {window.get('load', '?')} → {window.get('load_after', '?')} |"
         )
     limits = [
         f"{int(key):,}: {'; '.join(export['sizes'][key].get('bulkio_limits', [])) or 'no change'}"
         for key in sorted(export["sizes"], key=int)
+    ]
+    pairs = []
+    for key in sorted(export["sizes"], key=int):
+        runs = export["sizes"][key]["runs"]
+        if len(runs.get("bulkio", [])) == 2 and len(runs.get("paging 4", [])) == 2:
+            bulk, four = sum(runs["bulkio"]) / 2, sum(runs["paging 4"]) / 2
+            pairs.append(f"{int(key):,}: {bulk:.1f} s vs {four:.1f} s = {_ratio(four, bulk)}")
+    if pairs:
+        lines += [
+            "",
+            "bulkio and 4 in flight ran in mirrored places (1st and 8th, 3rd and 6th), so the "
+            "mean of each pair cancels a steady drift of the store's pace: bulkio vs 4 in "
+            f"flight, means of both runs — {'; '.join(pairs)}.",
+        ]
+    seed_windows = seeding.get("windows") or [seeding.get("window", {})]
+    lines += [
+        "",
+        "Lock windows (`flock -x`, UTC, load before → after): seeding "
+        + ", ".join(
+            f"{w.get('from', '?')[11:16]}–{w.get('to', '?')[11:16]} ({w.get('load', '?')} → "
+            f"{w.get('load_after', '?')})"
+            for w in seed_windows
+        )
+        + "; measuring "
+        + ", ".join(
+            f"{int(k):,}: {v['lock_window']['from'][11:16]}–{v['lock_window']['to'][11:16]}"
+            for k, v in sorted(export["sizes"].items(), key=lambda kv: int(kv[0]))
+            if v.get("lock_window")
+        )
+        + ".",
     ]
     deleted = export.get("deleted")
     gone = (
@@ -1560,11 +1593,15 @@ def section(results: dict[str, Any]) -> str:
             ]
     lines.append(
         "Reproduce: `flock -x /tmp/refstore.lock .venv/bin/python bench/realstore.py` "
-        "(`--stores`, `--products`, `--single`, `--stock`, `--orders`, `--big`, `--parts` "
+        "(`--stores`, `--products`, `--single`, `--stock`, `--orders 1000,10000`, `--big`, "
+        "`--parts` "
         "with `big` and `workers` on request, `--out FILE`; or `BENCH_*` variables); "
         "`WORKERS=N bash ../shared/refstore/setup.sh all` before `--parts workers`, and "
         "`bash ../shared/refstore/setup.sh all` after it; several `--out` files become this "
-        "section with `bench/run.py --only realstore --realstore-json A.json,B.json,…`."
+        "section with `bench/run.py --only realstore --realstore-json A.json,B.json,…`. The "
+        "export part alone: `.venv/bin/python bench/realstore.py --parts export --orders "
+        "1000,10000 --lock-windows` (it takes the lock itself, one window per phase; as root, "
+        "for `runuser -u www-data`)."
     )
     return "\n".join(lines)
 
