@@ -1306,6 +1306,8 @@ def export_sizes(store: dict[str, Any]) -> list[dict[str, Any]]:
 
 def export_lines(export: dict[str, Any] | None) -> list[str]:
     """The export paragraph and table of one store."""
+    if export and export.get("skipped"):
+        return [f"Order export: not measured — {export['skipped']}.", ""]
     if not export or not export.get("sizes"):
         return []
     seeding = export["seeding"]
