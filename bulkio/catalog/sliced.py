@@ -345,14 +345,12 @@ class _Planner:
                 for url, media_id in held_media(product, variation=False).items():
                     self.media.setdefault(url, media_id)
 
-    def plan_items(self, items: list[FeedItem], state: CatalogState) -> None:
-        """Plan items whose products are in ``state`` (found, a variation's, or new for
-        good), keeping the changes and the rejections."""
-        if not items:
-            return
-        part = CatalogFeed(self.feed.header.source, items, [], 0)
-        plan = build_catalog_plan(
-            part,
+    def _plan_part(self, items: list[FeedItem], state: CatalogState) -> CatalogPlan:
+        """Plan some of the feed's items against the store state of their group, with the
+        terms, attributes and media known for the whole feed (both the slices and the
+        re-planned updates go through here, so they are planned alike)."""
+        return build_catalog_plan(
+            CatalogFeed(self.feed.header.source, items, [], 0),
             state,
             self.categories,
             self.tags,
@@ -361,6 +359,13 @@ class _Planner:
             media=self.media,
             text_notes=False,
         )
+
+    def plan_items(self, items: list[FeedItem], state: CatalogState) -> None:
+        """Plan items whose products are in ``state`` (found, a variation's, or new for
+        good), keeping the changes and the rejections."""
+        if not items:
+            return
+        plan = self._plan_part(items, state)
         self.rejected.extend(plan.rejected)
         self.notes.extend(plan.notes)
         by_sku = {item.sku.casefold(): item for item in items}
@@ -430,17 +435,7 @@ class _Planner:
                 continue
             state = CatalogState(products={item.sku.casefold(): store})
             state.by_id[int(store["id"])] = store
-            part = CatalogFeed(self.feed.header.source, [item], [], 0)
-            again = build_catalog_plan(
-                part,
-                state,
-                self.categories,
-                self.tags,
-                self.attributes,
-                self.brands,
-                media=self.media,
-                text_notes=False,
-            )
+            again = self._plan_part([item], state)
             self.ops[index] = again.products[0]
         header = self.feed.header
         brands = self.brands
