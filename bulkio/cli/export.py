@@ -11,7 +11,6 @@ import click
 
 from bulkio.cli.common import FiniteFloatRange, handle_errors
 from bulkio.cli.connection import client_from_options, concurrency_options, store_options
-from bulkio.cli.export_records import export_coupons_command, export_customers_command
 from bulkio.cli.jsonout import emit, json_errors, json_option
 from bulkio.cli.progress import PageBar
 from bulkio.errors import UsageError
@@ -78,12 +77,7 @@ def _range(start: str | None, end: str | None, names: tuple[str, str]) -> TimeRa
     return window
 
 
-@click.group("export")
-def export_group() -> None:
-    """Export store data to files (orders, products, customers and coupons)."""
-
-
-@export_group.command("orders")
+@click.command("orders")
 @click.option(
     "-m",
     "--mapping",
@@ -275,7 +269,5 @@ def _export_document(result: Any) -> dict[str, Any]:
     }
 
 
-export_group.add_command(export_customers_command)
-export_group.add_command(export_coupons_command)
-
-COMMANDS: list[click.Command] = [export_group]
+COMMANDS: list[click.Command] = [export_orders_command]
+"""What this module adds to ``bulkio export`` (loaded lazily: :mod:`bulkio.cli`)."""

@@ -3,10 +3,15 @@
 Each writer takes a temporary path, the export mapping (columns and output options) and an
 iterable of :class:`~bulkio.export.rows.Row`, writes the file and returns the number of rows.
 :func:`write_rows` puts one of them behind :func:`~bulkio.writers.atomic.atomic_output`.
+
+Only the CSV writer is imported with the package: the others pull in polars (Parquet, JSON
+lines), xlsxwriter and lxml, which a CSV export never uses and every command start would pay
+for; :data:`WRITERS` imports each of them when a file of its format is written.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,19 +19,29 @@ from bulkio.errors import UsageError
 from bulkio.export.mapping import FORMATS, ExportMapping
 from bulkio.export.rows import Row
 from bulkio.writers.atomic import atomic_output, check_writable
-from bulkio.writers.columnar import write_jsonl, write_parquet
 from bulkio.writers.csv import EncodingProblem, write_csv
-from bulkio.writers.xlsx import write_xlsx
-from bulkio.writers.xml import write_xml
 
 Writer = Callable[[Path, ExportMapping, Iterable[Row]], int]
 
+
+def _imported_when_used(module: str, name: str) -> Writer:
+    """The writer ``module.name``, its module imported on the first file it writes."""
+
+    def write(path: Path, mapping: ExportMapping, rows: Iterable[Row]) -> int:
+        writer: Writer = getattr(importlib.import_module(module), name)
+        return writer(path, mapping, rows)
+
+    write.__name__ = write.__qualname__ = name
+    write.__doc__ = f"{module}.{name}, imported when first used."
+    return write
+
+
 WRITERS: dict[str, Writer] = {
     "csv": write_csv,
-    "xlsx": write_xlsx,
-    "xml": write_xml,
-    "parquet": write_parquet,
-    "jsonl": write_jsonl,
+    "xlsx": _imported_when_used("bulkio.writers.xlsx", "write_xlsx"),
+    "xml": _imported_when_used("bulkio.writers.xml", "write_xml"),
+    "parquet": _imported_when_used("bulkio.writers.columnar", "write_parquet"),
+    "jsonl": _imported_when_used("bulkio.writers.columnar", "write_jsonl"),
 }
 
 _EXTENSIONS = {

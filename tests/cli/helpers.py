@@ -44,8 +44,12 @@ def leaf_commands(
     group: click.Group = main, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, click.Command]]:
     """Every command a user can run (``export orders``, ``sandbox`` …), groups left out: a
-    group only prints its help."""
-    for name, command in sorted(group.commands.items()):
+    group only prints its help. Walks what the groups list (their commands are imported
+    when asked for: bulkio.cli.lazy), so this loads every command."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"bulkio {' '.join((*path, name))} is listed but not found"
         if isinstance(command, click.Group):
             yield from leaf_commands(command, (*path, name))
         else:
