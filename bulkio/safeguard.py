@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +36,7 @@ from bulkio.plan.missing import (
     plan_missing,
 )
 from bulkio.plan.model import MissingItem
+from bulkio.plan.unchanged import UnchangedItems
 from bulkio.runlock import RunLock
 from bulkio.runlog import Redactor, RunLog
 from bulkio.runs import (
@@ -549,17 +550,22 @@ def apply_saved_missing(
     return outcomes
 
 
-def _feed_skus(plan: Any, records: Any) -> set[str]:
-    skus: set[str] = set()
+def _feed_skus(plan: Any, records: Any) -> Iterator[str]:
+    """Every SKU the feed names (rejected rows' too), streamed: the missing-product policy
+    keeps only those of managed products (a set of a million feed SKUs cost some 100 MB)."""
     frame = getattr(records, "frame", None)
     if frame is not None and "sku" in getattr(frame, "columns", ()):
-        skus.update(str(s) for s in frame["sku"].to_list() if s)
-    for group in (plan.creates, plan.updates, plan.unchanged):
-        skus.update(item.sku for item in group if item.sku)
+        yield from (str(s) for s in frame["sku"] if s)
+    for group in (plan.creates, plan.updates):
+        yield from (item.sku for item in group if item.sku)
+    unchanged = plan.unchanged
+    if isinstance(unchanged, UnchangedItems):
+        yield from (sku for sku in unchanged.skus() if sku)  # no item made per row
+    else:
+        yield from (item.sku for item in unchanged if item.sku)
     for rejection in getattr(plan, "rejected", ()):
         if getattr(rejection, "sku", None):
-            skus.add(str(rejection.sku))
+            yield str(rejection.sku)
     for rejection in getattr(records, "rejected", ()) or ():
         if getattr(rejection, "sku", None):
-            skus.add(str(rejection.sku))
-    return skus
+            yield str(rejection.sku)

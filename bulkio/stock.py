@@ -194,7 +194,7 @@ def build_stock_plan(
         if error.sku
     }
     quick, rest = _quickly_unchanged(records.frame, state, owned, held_back)
-    plan.unchanged.extend(quick)
+    plan.unchanged.add_columns(*quick)
     rest_records = SimpleNamespace(
         frame=rest, rejected=getattr(records, "rejected", []), source=source_path
     )
@@ -216,19 +216,20 @@ def build_stock_plan(
             plan.unchanged.append(outcome)
     plan.rejected.sort(key=lambda r: (r.line or 0, r.code))
     plan.updates.sort(key=lambda item: item.line)
-    plan.unchanged.sort(key=lambda item: item.line)
+    plan.unchanged.sort()  # by line, without making an item per row
     return plan
 
 
 def _quickly_unchanged(
     frame: pl.DataFrame, state: pl.DataFrame, owned: Sequence[str], held_back: set[str]
-) -> tuple[list[PlanItem], pl.DataFrame]:
+) -> tuple[tuple[list[int], list[str], list[int | None]], pl.DataFrame]:
     """The bulk of a nightly feed, found in columns: rows that plainly change nothing.
 
     A row qualifies when its SKU is on no other row and held by exactly one store item that
     manages stock, and every owned value is empty or equal to the store's (``stock_status`` is
     derived for such items). Returns those rows as unchanged items and the rest of the frame,
-    which goes through the full per-row rules.
+    which goes through the full per-row rules. The rows come back as columns (line, SKU,
+    store id) that go into the plan's unchanged items without an item each.
     """
     store_columns = ["id", "manage_stock", "stock_quantity", "backorders"]
     store = (
@@ -253,9 +254,9 @@ def _quickly_unchanged(
     if "manage_stock" in owned and "manage_stock" in frame.columns:
         same &= pl.col("manage_stock").is_null() | pl.col("manage_stock")
     quick = joined.filter(same).select("_line", "sku", "__store_id")
-    items = [PlanItem("unchanged", line, sku, id_) for line, sku, id_ in quick.iter_rows()]
+    columns = (quick["_line"].to_list(), quick["sku"].to_list(), quick["__store_id"].to_list())
     rest = frame.filter(~pl.col("_line").is_in(quick["_line"].implode()))
-    return items, rest
+    return columns, rest
 
 
 def _quantity_problem(

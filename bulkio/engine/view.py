@@ -11,6 +11,7 @@ layer adds to a create (the managed marker) is what the catalog apply sends.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from bulkio.apply import ApplyResult, ItemOutcome, trash_refused
 from bulkio.catalog.apply import CatalogResult
 from bulkio.catalog.changes import op_changes
-from bulkio.catalog.plan import CatalogOp, CatalogPlan
+from bulkio.catalog.plan import CatalogOp, CatalogPlan, UnchangedProducts
 from bulkio.fields import field_spec
 from bulkio.plan.diff import file_sha256
 from bulkio.plan.model import Plan, PlanItem, TrashedSku
@@ -79,6 +80,20 @@ def is_plain(plan: CatalogPlan) -> bool:
     return True
 
 
+def _add_unchanged(plan: Plan, columns: UnchangedProducts, start: int, end: int) -> int:
+    """Rows ``start:end`` of a catalog plan's unchanged columns into the flat plan's
+    unchanged items, without an item (or an op) per row; returns ``end``."""
+    if end > start:
+        whole = start == 0 and end == len(columns)
+        plan.unchanged.add_columns(
+            columns.lines if whole else columns.lines[start:end],
+            columns.skus if whole else columns.skus[start:end],
+            columns.ids if whole else columns.ids[start:end],
+            columns.modified if whole else columns.modified[start:end],
+        )
+    return end
+
+
 def plan_view(
     catalog: CatalogPlan,
     *,
@@ -105,14 +120,24 @@ def plan_view(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         feed_rows=feed_rows,
     )
-    groups = {"create": plan.creates, "update": plan.updates, "unchanged": plan.unchanged}
+    groups: dict[str, Any] = {
+        "create": plan.creates,
+        "update": plan.updates,
+        "unchanged": plan.unchanged,
+    }
     owns_type = "type" in plan.owned_fields
-    for op in catalog.every_product():
+    columns = catalog.unchanged_products
+    taken = 0
+    for op in catalog.products:
+        # The unchanged products kept as columns go in as columns, in line order with the
+        # ops (before an op of the same line, as CatalogPlan.every_product merges them).
+        taken = _add_unchanged(plan, columns, taken, bisect_left(columns.lines, op.line, taken))
         if op.action == "create" and op.payload.get("type") == "simple" and not owns_type:
             del op.payload["type"]  # what WooCommerce creates anyway: only owned fields are sent
         groups.get(op.action, plan.unchanged).append(_item(op, None))
         for variation in op.variations:
             groups.get(variation.action, plan.unchanged).append(_item(variation, op.id))
+    _add_unchanged(plan, columns, taken, len(columns))
     # Products taken back from the trash (on_trashed = "restore"): the plan's "restore" change.
     for op in catalog.products:
         restore = next((c for c in op.changes if c.field == "restore"), None)

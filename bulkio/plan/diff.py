@@ -275,12 +275,11 @@ def build_plan(
     joined = joined.with_columns(changed_columns).with_columns(any_changed.alias("__any"))
     found = pl.col(STORE_PREFIX + "id").is_not_null()
 
-    for line, sku, product_id in (
-        joined.filter(found & ~pl.col("__any"))
-        .select("_line", "sku", STORE_PREFIX + "id")
-        .iter_rows()
-    ):
-        plan.unchanged.append(PlanItem("unchanged", line, sku, product_id))
+    same = joined.filter(found & ~pl.col("__any"))
+    plan.unchanged.add_columns(  # as columns: no item per unchanged row
+        same["_line"].to_list(), same["sku"].to_list(), same[STORE_PREFIX + "id"].to_list()
+    )
+    del same
 
     for row in joined.filter(found & pl.col("__any")).iter_rows(named=True):
         item = _update_item(row, specs)
@@ -311,7 +310,7 @@ def build_plan(
 
     plan.creates.sort(key=lambda item: item.line)
     plan.updates.sort(key=lambda item: item.line)
-    plan.unchanged.sort(key=lambda item: item.line)
+    plan.unchanged.sort()  # by line, without making an item per row
     return plan
 
 

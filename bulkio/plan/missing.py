@@ -210,7 +210,12 @@ def plan_missing(
     if policy not in MISSING_POLICIES:
         raise ValueError(f"unknown missing policy {policy!r}")
     # WooCommerce matches SKUs without regard to case; so does this (fewer hides, never more).
-    in_feed = {sku.lower() for sku in feed_skus if sku}
+    # Only the managed SKUs are kept as a set, the feed's streamed past it: a feed of a
+    # million SKUs is far bigger than the few products a feed manages and no longer lists.
+    managed = list(managed)
+    held = {str(product.get("sku") or "").lower() for product in managed} - {""}
+    in_feed = {key for key in (sku.lower() for sku in feed_skus if sku) if key in held}
+    del held
     items: list[MissingItem] = []
     seen: set[int] = set()
     for product in managed:

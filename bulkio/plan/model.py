@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from bulkio.errors import InputError
 from bulkio.fields import CanonicalValue, field_spec
+from bulkio.plan.unchanged import UnchangedItems
 
 PLAN_FORMAT = "bulkio-plan/1"
 
@@ -152,7 +153,9 @@ class Plan:
     owned_fields: list[str] = field(default_factory=list)
     creates: list[PlanItem] = field(default_factory=list)
     updates: list[PlanItem] = field(default_factory=list)
-    unchanged: list[PlanItem] = field(default_factory=list)
+    unchanged: UnchangedItems = field(default_factory=UnchangedItems)
+    """Kept as columns (:mod:`bulkio.plan.unchanged`: most of a big feed is unchanged, and an
+    item each cost about 400 bytes); read and added to as a list of items."""
     rejected: list[PlanRejection] = field(default_factory=list)
     trashed: list[TrashedSku] = field(default_factory=list)
     missing: list[Any] = field(default_factory=list)
@@ -173,6 +176,10 @@ class Plan:
     options: dict[str, Any] = field(default_factory=dict)
     """Kind-specific decisions the plan was shown with and must be applied with (record kinds:
     e.g. customers' ``account_emails``); saved as ``options`` when not empty."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.unchanged, UnchangedItems):  # a list of items, as before
+            self.unchanged = UnchangedItems(self.unchanged)
 
     @property
     def writes(self) -> list[PlanItem]:
@@ -218,7 +225,7 @@ class Plan:
             "counts": self.counts(),
             "creates": [_item_to_dict(item) for item in self.creates],
             "updates": [_item_to_dict(item) for item in self.updates],
-            "unchanged": [[item.line, item.sku, item.id] for item in self.unchanged],
+            "unchanged": [[line, sku, id_] for line, sku, id_ in self.unchanged.rows()],
             "rejected": [vars(rejection) for rejection in self.rejected],
             "trashed": [vars(entry) for entry in self.trashed],
             "missing": [item.to_dict() for item in self.missing],
@@ -249,10 +256,7 @@ class Plan:
                 owned_fields=list(data.get("owned_fields") or []),
                 creates=[_item_from_dict(d, "create") for d in data.get("creates") or []],
                 updates=[_item_from_dict(d, "update") for d in data.get("updates") or []],
-                unchanged=[
-                    PlanItem("unchanged", int(line), str(sku), None if id_ is None else int(id_))
-                    for line, sku, id_ in data.get("unchanged") or []
-                ],
+                unchanged=_unchanged_from_json(data.get("unchanged") or []),
                 rejected=[PlanRejection(**d) for d in data.get("rejected") or []],
                 trashed=[TrashedSku(**d) for d in data.get("trashed") or []],
                 missing=[MissingItem.from_dict(d) for d in data.get("missing") or []],
@@ -268,6 +272,20 @@ class Plan:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(path, f"malformed plan entry: {exc}") from exc
+
+
+def _unchanged_from_json(rows: list[Any]) -> UnchangedItems:
+    """A saved plan's ``[line, sku, id]`` rows, straight into columns."""
+    lines: list[int] = []
+    skus: list[str] = []
+    ids: list[int | None] = []
+    for line, sku, id_ in rows:
+        lines.append(int(line))
+        skus.append(str(sku))
+        ids.append(None if id_ is None else int(id_))
+    unchanged = UnchangedItems()
+    unchanged.add_columns(lines, skus, ids)
+    return unchanged
 
 
 def _limits_from_json(value: Any) -> dict[str, Any] | None:

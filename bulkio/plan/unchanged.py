@@ -1,0 +1,327 @@
+"""The unchanged items of a flat plan, kept as columns.
+
+Most rows of a big nightly feed change nothing. The flat plan
+(:class:`bulkio.plan.model.Plan`) still lists each of them — the saved plan names every
+unchanged row's line, SKU and product id, the printer and the limits count them, the
+missing-product policy reads their SKUs — and as one :class:`~bulkio.plan.model.PlanItem` each
+(an object with its own attribute dict, an empty change list and an empty payload dict) they
+cost about 400 bytes a row: a 1,000,000-record feed kept some 370 MB of them in a dry run
+(bench/RESULTS.md, Client cost).
+
+:class:`UnchangedItems` is the sequence the plan keeps instead: lines and product ids in
+64-bit arrays, the SKUs as one UTF-8 byte string with end offsets, the store's modification
+dates as small indexes into a table of the distinct dates (products written by one import
+share theirs) — about 30 bytes a row. It behaves as the ``list[PlanItem]`` it replaces
+(``append``, ``extend``, ``sort``, ``len``, iteration, indexing, equality), making each
+:class:`~bulkio.plan.model.PlanItem` when it is read. An item that carries more than an
+unchanged row's action, line, SKU, id and store date (a record kind's ``base_status``, a note,
+a stock item's parent, changes or a payload) is kept as it is, at its place in the order, so
+reading it back gives the very object that was added.
+
+Items are made afresh on each read: changing a read item's attributes does not change the
+plan (no reader of unchanged items does; change rich items, which are kept as they are, or
+build a new sequence).
+"""
+
+from __future__ import annotations
+
+import array
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from bulkio.plan.model import PlanItem
+
+NO_ID = -(2**63)
+"""The id column's mark for an item without an id (WooCommerce ids are positive)."""
+NO_DATE = -1
+"""The date column's mark for an item without the store's modification date."""
+
+
+def _plan_item_class() -> type[PlanItem]:
+    # Imported when first needed: bulkio.plan.model imports this module for Plan's field.
+    from bulkio.plan.model import PlanItem
+
+    return PlanItem
+
+
+def is_plain(item: PlanItem) -> bool:
+    """Whether ``item`` is nothing but an unchanged row (action, line, SKU, id, store date):
+    what the columns can hold and give back equal."""
+    return (
+        item.action == "unchanged"
+        and type(item.line) is int
+        and type(item.sku) is str
+        and (item.id is None or (type(item.id) is int and item.id != NO_ID))
+        and (item.base_modified is None or type(item.base_modified) is str)
+        and item.base_status is None
+        and not item.changes
+        and not item.payload
+        and item.note is None
+        and item.parent_id is None
+        and type(item.changes) is list
+        and type(item.payload) is dict
+        and -(2**63) <= item.line < 2**63
+        and (item.id is None or -(2**63) < item.id < 2**63)
+    )
+
+
+class UnchangedItems(Sequence["PlanItem"]):
+    """``Plan.unchanged``: unchanged items as columns, read as :class:`PlanItem` (see the
+    module doc). Mutable like the list it replaces: ``append``, ``extend``, ``add_columns``
+    (rows straight from columns, no item made), ``sort``, ``clear``."""
+
+    __slots__ = (
+        "_date_at",
+        "_date_of",
+        "_dates",
+        "_ids",
+        "_lines",
+        "_rich",
+        "_sku_bytes",
+        "_sku_ends",
+    )
+
+    def __init__(self, items: Iterable[PlanItem] = ()) -> None:
+        self._reset()
+        self.extend(items)
+
+    def _reset(self) -> None:
+        self._lines: array.array[int] = array.array("q")
+        self._ids: array.array[int] = array.array("q")
+        self._sku_bytes = bytearray()
+        self._sku_ends: array.array[int] = array.array("q")
+        """End offset of each row's SKU in ``_sku_bytes`` (it starts where the row before
+        ends)."""
+        self._dates: list[str] = []
+        self._date_of: dict[str, int] = {}
+        """Index of each date in ``_dates``."""
+        self._date_at: array.array[int] = array.array("i")
+        """Each row's index into ``_dates`` (:data:`NO_DATE`: none)."""
+        self._rich: dict[int, PlanItem] = {}
+        """Items kept as they are, by their position (their columns hold their line only)."""
+
+    # -- adding ---------------------------------------------------------------------------
+
+    def _date_index(self, date: str | None) -> int:
+        if date is None:
+            return NO_DATE
+        index = self._date_of.get(date)
+        if index is None:
+            index = self._date_of[date] = len(self._dates)
+            self._dates.append(date)
+        return index
+
+    def _push(self, line: int, sku: str, id_: int | None, date: int) -> None:
+        self._lines.append(line)
+        self._ids.append(NO_ID if id_ is None else id_)
+        self._sku_bytes += sku.encode("utf-8", "surrogatepass")
+        self._sku_ends.append(len(self._sku_bytes))
+        self._date_at.append(date)
+
+    def append(self, item: PlanItem) -> None:
+        """Add one item at the end (kept as it is when it is more than a plain unchanged
+        row, see :func:`is_plain`)."""
+        if is_plain(item):
+            self._push(item.line, item.sku, item.id, self._date_index(item.base_modified))
+            return
+        self._rich[len(self._lines)] = item
+        self._push(int(item.line), "", None, NO_DATE)
+
+    def extend(self, items: Iterable[PlanItem]) -> None:
+        """Add items at the end, in their order."""
+        if isinstance(items, UnchangedItems):
+            self._extend_columns(items.copy() if items is self else items)
+            return
+        for item in items:
+            self.append(item)
+
+    def _extend_columns(self, other: UnchangedItems) -> None:
+        offset, byte_offset = len(self._lines), len(self._sku_bytes)
+        remap = [self._date_index(date) for date in other._dates]
+        self._lines.extend(other._lines)
+        self._ids.extend(other._ids)
+        self._sku_bytes += other._sku_bytes
+        self._sku_ends.extend(end + byte_offset for end in other._sku_ends)
+        self._date_at.extend(NO_DATE if at == NO_DATE else remap[at] for at in other._date_at)
+        for position, item in other._rich.items():
+            self._rich[offset + position] = item
+
+    def add_columns(
+        self,
+        lines: Sequence[int],
+        skus: Sequence[str],
+        ids: Sequence[int | None],
+        modified: Sequence[str | None] | None = None,
+    ) -> None:
+        """Add plain unchanged rows straight from columns (line, SKU, id and, optionally, the
+        store's modification date), without making an item per row: how a catalog plan's
+        columns (:class:`bulkio.catalog.plan.UnchangedProducts`) and a stock plan's frame
+        become the flat plan's unchanged items."""
+        count = len(lines)
+        if not (len(skus) == len(ids) == count) or (
+            modified is not None and len(modified) != count
+        ):
+            raise ValueError("add_columns: columns of different lengths")
+        if not count:
+            return
+        self._lines.extend(lines)
+        self._ids.extend(NO_ID if id_ is None else id_ for id_ in ids)
+        text = "".join(skus)
+        if text.isascii():  # one byte a character: the ends are the running lengths
+            base = len(self._sku_bytes)
+            self._sku_bytes += text.encode("ascii")
+            self._sku_ends.extend(base + end for end in itertools.accumulate(map(len, skus)))
+        else:
+            for sku in skus:
+                self._sku_bytes += sku.encode("utf-8", "surrogatepass")
+                self._sku_ends.append(len(self._sku_bytes))
+        del text
+        if modified is None:
+            self._date_at.extend(itertools.repeat(NO_DATE, count))
+        else:
+            self._date_at.extend(self._date_index(date) for date in modified)
+
+    def clear(self) -> None:
+        self._reset()
+
+    def copy(self) -> UnchangedItems:
+        """A shallow copy (rich items shared, as ``list.copy`` shares items)."""
+        copied = UnchangedItems()
+        copied._extend_columns(self)
+        return copied
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def _sku(self, position: int) -> str:
+        start = self._sku_ends[position - 1] if position else 0
+        return self._sku_bytes[start : self._sku_ends[position]].decode("utf-8", "surrogatepass")
+
+    def _item(self, position: int, make: type[PlanItem]) -> PlanItem:
+        rich = self._rich.get(position)
+        if rich is not None:
+            return rich
+        id_ = self._ids[position]
+        date = self._date_at[position]
+        return make(
+            "unchanged",
+            self._lines[position],
+            self._sku(position),
+            None if id_ == NO_ID else id_,
+            None if date == NO_DATE else self._dates[date],
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> PlanItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PlanItem]: ...
+
+    def __getitem__(self, index: int | slice) -> PlanItem | list[PlanItem]:
+        """An item (made from its row), or a list of items for a slice."""
+        make = _plan_item_class()
+        if isinstance(index, slice):
+            return [self._item(i, make) for i in range(*index.indices(len(self)))]
+        size = len(self._lines)
+        position = index + size if index < 0 else index
+        if not 0 <= position < size:
+            raise IndexError("unchanged item index out of range")
+        return self._item(position, make)
+
+    def __iter__(self) -> Iterator[PlanItem]:
+        make = _plan_item_class()
+        for position in range(len(self._lines)):
+            yield self._item(position, make)
+
+    def rows(self) -> Iterator[tuple[int, str, int | None]]:
+        """(line, SKU, id) of each item, in order, without making items (what a saved plan
+        keeps of an unchanged row)."""
+        rich = self._rich
+        start = 0
+        data = self._sku_bytes
+        for position, (line, end, id_) in enumerate(
+            zip(self._lines, self._sku_ends, self._ids, strict=True)
+        ):
+            item = rich.get(position) if rich else None
+            if item is not None:
+                yield item.line, item.sku, item.id
+            else:
+                sku = data[start:end].decode("utf-8", "surrogatepass")
+                yield line, sku, None if id_ == NO_ID else id_
+            start = end
+
+    def skus(self) -> Iterator[str]:
+        """Each item's SKU, in order, without making items (the missing-product policy
+        reads the feed's SKUs)."""
+        for _line, sku, _id in self.rows():
+            yield sku
+
+    @property
+    def nbytes(self) -> int:
+        """The columns' size in bytes (rich items and the date table not counted)."""
+        return (
+            self._lines.itemsize * len(self._lines)
+            + self._ids.itemsize * len(self._ids)
+            + len(self._sku_bytes)
+            + self._sku_ends.itemsize * len(self._sku_ends)
+            + self._date_at.itemsize * len(self._date_at)
+        )
+
+    # -- order ------------------------------------------------------------------------------
+
+    def sort(self, *, key: Callable[[PlanItem], Any] | None = None, reverse: bool = False) -> None:
+        """Sort in place, stably, as ``list.sort`` does; ``key`` None sorts by line (plans
+        list their items in feed order; items have no order of their own). By line, no item
+        is made."""
+        if key is None:
+            rich = self._rich
+            keys: list[Any] = list(self._lines)
+            for position, item in rich.items():
+                keys[position] = item.line
+        else:
+            keys = [key(item) for item in self]
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+        del keys
+        if all(position == index for index, position in enumerate(order)):
+            return
+        self._reorder(order)
+
+    def _reorder(self, order: list[int]) -> None:
+        lines, ids, dates = self._lines, self._ids, self._date_at
+        data, ends = self._sku_bytes, self._sku_ends
+        new_bytes = bytearray()
+        new_ends: array.array[int] = array.array("q")
+        view = memoryview(data)
+        for position in order:
+            new_bytes += view[ends[position - 1] if position else 0 : ends[position]]
+            new_ends.append(len(new_bytes))
+        view.release()
+        rich = self._rich
+        if rich:
+            self._rich = {new: rich[old] for new, old in enumerate(order) if old in rich}
+        self._lines = array.array("q", (lines[i] for i in order))
+        self._ids = array.array("q", (ids[i] for i in order))
+        self._date_at = array.array("i", (dates[i] for i in order))
+        self._sku_bytes, self._sku_ends = new_bytes, new_ends
+
+    # -- comparing and showing --------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a sequence of equal items in the same order (a list too, as tests and
+        plans compared before this type was the plan's)."""
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        if len(other) != len(self):
+            return False
+        return all(mine == theirs for mine, theirs in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(item) for item in self[:3])
+        more = f", … {len(self) - 3} more" if len(self) > 3 else ""
+        return f"UnchangedItems([{shown}{more}])"
