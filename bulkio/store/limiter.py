@@ -2,25 +2,40 @@
 
 Real hosts range from 2 PHP workers on shared hosting to dozens; a fixed 4 queues requests on
 the first (each extra request only waits, and a host that refuses instead of queueing answers
-503) and leaves most of the second idle. The adaptive limit is probed the way a careful person
-would tune it by hand, one change at a time, judging each by the throughput it gave:
+503) and leaves most of the second idle. The adaptive limit is tuned the way a careful person
+would tune it by hand, one change at a time, judging each by the throughput (items written, or
+requests read, per second) it gave, and trusting a measurement only as far as the machine's
+noise allows. The two directions are not alike: on a host that queues, a request too many only
+waits (a little latency), while a request too few leaves a worker idle (throughput lost), so
+moving up needs little evidence and moving down on throughput alone needs much.
 
-* **Start** at 4 (capped by the maximum) and **double** while the throughput (items written, or
-  requests read, per second) rises by at least 10 % (a doubling that gains 5–10 % is kept, and
-  ends the doubling; one that gains nothing from the start is undone and halving is tried).
-* Then hold the best setting, and every few windows **probe** one step up or one step down:
-  up is kept when the throughput rose clearly, down when it did not fall. On a host where more
-  requests only queue, the limit so settles at the knee — the fewest requests in flight that
-  give the best throughput — instead of piling requests onto a few workers.
-* **Back off** multiplicatively: halve on an overload answer (429, 502, 503, 504, 508) or a
-  request that got no answer (timeout, dropped connection), at most once per change of the
-  limit (the other requests of the same burst were sent under the old limit), and wait longer
-  and longer before probing the refused limit again; take a quarter
-  off when latency jumps to more than twice its level while throughput falls (the store got
-  slower, e.g. other traffic).
-* Never above ``maximum`` (``--max-concurrency``), never below 1.
+* **Start** at 4 (capped by the maximum) and **double** while the throughput rises by at least
+  10 % (a doubling that gains 5–10 % is kept and ends the doubling). A doubling that gains less
+  goes back to the last setting that paid, never below the start: on noise alone the start
+  does not halve (it used to, and on a loaded 2-core machine walked 4 → 8 → 2 → 1).
+* Then **hold** the best setting and every few windows **probe** a step up or down (a quarter
+  of the limit, at least 1: one step of 16 would change the throughput by 6 %, less than the
+  noise of a loaded machine). Up is kept when the throughput rose by the share a step should
+  give, and by more than the noise. **Down is tried only where a real loss would stand out of
+  the noise** (the loss the step would cause below the knee is at least three times the
+  window-to-window spread measured at the held setting) and is kept only if the throughput
+  held over two windows. So the limit settles at the knee — the fewest requests in flight
+  that give the best throughput — on a quiet host, and stays where the start put it when the
+  machine is too noisy to tell.
+* Probes that do not pay make the hold before the next one twice as long (up to
+  :data:`PATIENCE_MAX` windows): at the knee every probe costs something.
+* **Cut hard only on the store's own word**: halve on an overload answer (429, 502, 503, 504,
+  508) or a request that got no answer (timeout, dropped connection), at most once per change
+  of the limit (the other requests of the same burst were sent under the old limit), and wait
+  longer and longer before probing the refused limit again. An answer that took most of the
+  timeout but came takes one step off (the next one at this pace would time out). A latency
+  jump (per item, so smaller batches do not fool it) with throughput falling far beyond the
+  noise, two windows running, takes a quarter off (the store got slower, e.g. other traffic).
+* Never above ``maximum`` (``--max-concurrency``), never below 1, and never below 2 on
+  throughput alone (:data:`THROUGHPUT_FLOOR`).
 
-A *window* is judged once as many requests as the limit allows, all sent after the last
+A *window* is judged once as many requests as the limit allows (at least
+:data:`MIN_WINDOW`: one or two answers say nothing on a busy machine), all sent after the last
 change, have come back; windows where the client had less work than the limit (the end of a
 run, a caller with fewer threads) are not judged, so the tail of a run cannot talk the limit
 down. :class:`ConcurrencyController` holds the rules as a pure state machine (no clock, no
@@ -45,14 +60,26 @@ the "resource limit reached" of LiteSpeed/cPanel shared hosting)."""
 
 DEFAULT_INITIAL = 4
 CEILING_HOLD_MAX = 64
-HALVING_FLOOR = 2
-"""The start's halving stops here: with one request in flight the store idles through every
-round trip (and a PHP store uses one core); below 2 only refusals and probes one step down go."""
 PATIENCE_MAX = 24
 """Most windows between two probes after probes keep failing (the hold doubles each time)."""
 PARTIAL_GAIN = 0.05
 """A doubling that gains less than needed to go on doubling, but at least this, is kept."""
 DEFAULT_MAXIMUM = 16
+THROUGHPUT_FLOOR = 2
+"""Throughput alone (probes, latency jumps) never takes the limit below this; only the store's
+own word (refusals, timeouts, answers near the timeout) does. With one request in flight the
+store idles through every round trip, and a 1-worker host that queues loses nothing at 2."""
+MIN_WINDOW = 4
+"""Fewest answers a window is judged on. At 1 or 2 in flight a window of one round is one or
+two answers, whose times on a loaded machine vary by half: the traces that walked the limit
+down to 1 were judged on such windows."""
+CONFIRM = 2
+"""Windows a step down is measured before it is kept (its mean is judged)."""
+NOISE_MARGIN = 3.0
+"""A step down is tried only when the loss it would cause below the knee is at least this many
+times the measured window-to-window spread (else a loss could not be told from noise)."""
+SPIKE_FALL = 0.2
+"""A latency jump counts only with throughput down by this share, or three spreads if more."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +94,20 @@ class Window:
     utilisation: float = 1.0
     """Time-averaged share of the limit that had work (in flight or waiting); below
     :data:`MIN_UTILISATION` the window says nothing about the store."""
+    requests: int = 0
+    """Requests that finished in the window (0: unknown, latency is then taken per request)."""
 
     @property
     def throughput(self) -> float:
         return self.items / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def item_latency(self) -> float:
+        """Seconds per item of the requests' mean: a batch of 50 takes longer than one of 25
+        without the store being any slower."""
+        if self.requests <= 0 or self.items <= 0:
+            return self.latency
+        return self.latency * self.requests / self.items
 
 
 MIN_UTILISATION = 0.85
@@ -80,10 +117,11 @@ MIN_UTILISATION = 0.85
 class ConcurrencyController:
     """The adaptive rules as a pure state machine: feed it windows and overloads, read ``limit``.
 
-    ``gain``: the smallest throughput rise that justifies one more request in flight, as a share
-    of the ideal rise (one more of L requests ideally adds 1/L), clamped to 3–10 %; a step down
-    is kept when it costs no more than the same share of what it would ideally cost. ``hold``:
-    windows at a setting between two probes. ``spike``: latency factor read as a slowdown.
+    ``gain``: the smallest throughput rise that justifies more requests in flight, as a share
+    of the ideal rise (L+s instead of L ideally adds s/L), clamped to 3–10 %; a step down is
+    kept when it costs no more than the same share of what it would ideally cost. ``hold``:
+    windows at a setting between two probes. ``spike``: per-item latency factor read as a
+    slowdown.
     """
 
     maximum: int = DEFAULT_MAXIMUM
@@ -106,10 +144,12 @@ class ConcurrencyController:
     base_limit: int = field(init=False)
     base_throughput: float | None = field(init=False, default=None)
     base_latency: float | None = field(init=False, default=None)
+    """Mean seconds per request at the held setting (for ``latency_cap``)."""
+    base_item_latency: float | None = field(init=False, default=None)
+    """Mean seconds per item at the held setting (for latency jumps)."""
     starting: bool = field(init=False, default=True)
     waiting: int = field(init=False, default=0)
     next_probe_down: bool = field(init=False, default=False)
-    halving: bool = field(init=False, default=False)
     ceiling: int | None = field(init=False, default=None)
     """The last limit a store refused (429/503/…)."""
     ceiling_hold: int = field(init=False, default=0)
@@ -119,15 +159,20 @@ class ConcurrencyController:
     (up to :data:`PATIENCE_MAX`), back to ``hold`` when one pays. At the knee every probe
     costs (a step down loses throughput, a step up only queues): probing less often there
     keeps that cost near 1 % instead of ~6 %."""
+    spread: float | None = field(init=False, default=None)
+    """The machine's noise: a running mean of the relative change of throughput between two
+    windows at the same setting (None until two such windows were seen)."""
+    last_held: float | None = field(init=False, default=None)
+    probe_seen: list[float] = field(init=False, default_factory=list)
+    spikes: int = field(init=False, default=0)
     reason: str = field(init=False, default="start")
     """Why the limit last changed, for logs and reports."""
 
     def __post_init__(self) -> None:
         if self.maximum < 1 or self.minimum < 1 or self.minimum > self.maximum:
             raise ValueError(f"need 1 <= minimum <= maximum, not {self.minimum}..{self.maximum}")
-        self._start = DEFAULT_INITIAL if self.initial is None else self.initial
-        self.limit = self._clamp(self._start)
-        self.base_limit = self.limit
+        self._start = self._clamp(DEFAULT_INITIAL if self.initial is None else self.initial)
+        self.limit = self.base_limit = self._start
         self.starting = self.limit < self.maximum
         self.waiting = 0 if self.starting else self.hold
         self.patience = self.hold
@@ -139,10 +184,24 @@ class ConcurrencyController:
         ideal = (new - old) / old
         return min(0.10, max(0.03, self.gain * ideal))
 
+    @property
+    def window_size(self) -> int:
+        """Answers (sent after the last change) a window is judged on. A doubling at the start
+        is judged on the previous limit's worth: a host with room for more shows the gain in
+        half a round, and on a big host the start so costs one round less."""
+        if self.starting and self.limit > self.base_limit:
+            return max(MIN_WINDOW, self.base_limit)
+        return max(MIN_WINDOW, self.limit)
+
+    def _step(self) -> int:
+        return max(1, self.base_limit // 4)
+
     def _settle(self, limit: int, reason: str) -> int:
         """Make ``limit`` the setting held, with its throughput still to be measured."""
         self.limit = self.base_limit = self._clamp(limit)
-        self.base_throughput = None
+        self.base_throughput = self.last_held = None
+        self.probe_seen = []
+        self.spikes = 0
         self.waiting = self.hold
         self.starting = False
         self.reason = reason
@@ -163,25 +222,43 @@ class ConcurrencyController:
         self.ceiling_wait = self.ceiling_hold
         return self._settle(math.ceil(self.limit * self.decrease), "overload")
 
+    def on_slow(self) -> int:
+        """An answer that came, but only after most of the timeout: one step down and hold.
+
+        Not a halving: the store answered, at a pace that is normal for some (WooCommerce 7.9
+        takes 30 s for 100 creates at 4 in flight on a busy 2-core host), and halving there
+        cost a quarter of a run. One step less keeps the next answers inside the timeout."""
+        return self._settle(self.limit - max(1, self.limit // 4), "slow answer")
+
+    def _note_noise(self, throughput: float) -> None:
+        """Fold the change from the previous window at the same setting into ``spread``."""
+        previous, self.last_held = self.last_held, throughput
+        if previous is None or max(previous, throughput) <= 0:
+            return
+        change = abs(throughput - previous) / max(previous, throughput)
+        self.spread = change if self.spread is None else 0.7 * self.spread + 0.3 * change
+
+    def _visible(self, loss: float) -> bool:
+        """Whether a throughput loss of this share would stand out of the measured noise."""
+        return self.spread is not None and NOISE_MARGIN * self.spread < loss
+
     def on_window(self, window: Window) -> int:
         """Judge one window measured at ``limit``; returns the limit for the next one."""
         if window.utilisation < MIN_UTILISATION or window.seconds <= 0:
             return self.limit  # the client had less work than the limit: nothing learnt
         throughput = window.throughput
         if self.limit != self.base_limit:
-            return self._judge_probe(throughput, window.latency)
-        if (
-            self.base_throughput is not None
-            and self.base_latency is not None
-            and window.latency > self.spike * self.base_latency
-            and throughput < self.base_throughput * 0.8
-        ):
-            return self._settle(int(self.limit * self.spike_decrease), "latency spike")
-        if self.base_throughput is None:
-            self.base_throughput, self.base_latency = throughput, window.latency
-        else:  # follow the store's pace, leaning to the new figure
-            self.base_throughput = 0.4 * self.base_throughput + 0.6 * throughput
-            self.base_latency = 0.4 * (self.base_latency or window.latency) + 0.6 * window.latency
+            return self._judge_probe(window)
+        if self._spiked(window):
+            self.spikes += 1
+            if self.spikes >= 2:
+                floor = max(self.minimum, min(self.limit, THROUGHPUT_FLOOR))
+                cut = max(floor, int(self.limit * self.spike_decrease))
+                return self._settle(cut, "latency spike")
+            return self.limit  # one window is not yet evidence; not folded into the base
+        self.spikes = 0
+        self._note_noise(throughput)
+        self._fold(throughput, window)
         if self.starting:
             return self._probe(self.limit * 2, "start: doubling")
         if self.ceiling_wait > 0:
@@ -189,25 +266,50 @@ class ConcurrencyController:
         if self.waiting > 0:
             self.waiting -= 1
             return self.limit
+        step = self._step()
         down = self.next_probe_down or self.limit >= self.maximum
         self.next_probe_down = not self.next_probe_down
-        if down and self.limit > self.minimum:
-            return self._probe(self.limit - 1, "probe down")
-        below_ceiling = self.ceiling is None or self.limit + 1 < self.ceiling
+        floor = max(self.minimum, THROUGHPUT_FLOOR)
+        if down and self.limit - step >= floor and self._visible(step / self.limit):
+            return self._probe(self.limit - step, "probe down")
+        below_ceiling = self.ceiling is None or self.limit + step < self.ceiling
         if self.limit < self.maximum and (below_ceiling or self.ceiling_wait <= 0):
-            return self._probe(self.limit + 1, "probe up")
-        self.waiting = self.hold
+            return self._probe(self.limit + step, "probe up")
+        self.waiting = self.patience
         return self.limit
+
+    def _spiked(self, window: Window) -> bool:
+        if self.base_throughput is None or self.base_item_latency is None:
+            return False
+        fall = max(SPIKE_FALL, 3 * (self.spread or 0.0))
+        return (
+            window.item_latency > self.spike * self.base_item_latency
+            and window.throughput < self.base_throughput * (1 - fall)
+        )
+
+    def _fold(self, throughput: float, window: Window) -> None:
+        """Follow the store's pace at the held setting, leaning to the new figure."""
+        if self.base_throughput is None:
+            self.base_throughput = throughput
+            self.base_latency = window.latency
+            self.base_item_latency = window.item_latency
+            return
+        self.base_throughput = 0.4 * self.base_throughput + 0.6 * throughput
+        self.base_latency = 0.4 * (self.base_latency or window.latency) + 0.6 * window.latency
+        self.base_item_latency = (
+            0.4 * (self.base_item_latency or window.item_latency) + 0.6 * window.item_latency
+        )
 
     def _probe(self, limit: int, reason: str) -> int:
         if self._too_slow_for(limit):
             # Hold here: a step up would bring answers near the timeout (latency_cap).
             self.limit = self.base_limit
             self.starting = False
-            self.waiting = self.hold
+            self.waiting = self.patience
             self.reason = "step up would near the timeout"
             return self.limit
         self.limit = self._clamp(limit)
+        self.probe_seen = []
         if self.limit == self.base_limit:
             self.starting = False
             self.waiting = self.hold
@@ -219,68 +321,78 @@ class ConcurrencyController:
             return False
         return self.base_latency * limit / self.base_limit > self.latency_cap
 
-    def _judge_probe(self, throughput: float, latency: float) -> int:
+    def _keep(self, throughput: float, window: Window, reason: str) -> None:
+        self.base_limit = self.limit
+        self.base_throughput = throughput
+        self.base_latency = window.latency
+        self.base_item_latency = window.item_latency
+        self.last_held = None
+        self.probe_seen = []
+        self.reason = reason
+
+    def _back(self, reason: str) -> int:
+        """Return to the held setting after a probe that did not pay."""
+        self.limit = self.base_limit
+        self.probe_seen = []
+        self.waiting = self.patience
+        self.reason = reason
+        return self.limit
+
+    def _judge_probe(self, window: Window) -> int:
         base = self.base_throughput or 0.0
+        throughput = window.throughput
         if self.limit > self.base_limit:
-            if throughput >= base * (1 + self._needed_gain(self.limit, self.base_limit)):
-                self.base_limit, self.base_throughput, self.base_latency = (
-                    self.limit,
-                    throughput,
-                    latency,
-                )
+            needed = max(self._needed_gain(self.limit, self.base_limit), self.spread or 0.0)
+            if self.starting:
+                needed = self._needed_gain(self.limit, self.base_limit)
+            if throughput >= base * (1 + needed):
+                ideal = (self.limit - self.base_limit) / self.base_limit
+                proportional = throughput >= base * (1 + ideal / 2)
+                self._keep(throughput, window, "probe up kept")
                 if self.starting and self.limit < self.maximum:
                     return self._probe(self.limit * 2, "start: doubling")
-                self.starting = False
                 self.waiting = 0 if self.limit < self.maximum else self.hold
+                if self.starting and proportional:
+                    # The start reached the maximum with throughput still rising nearly in
+                    # proportion: fewer would cost, so the first look down waits long.
+                    self.waiting = PATIENCE_MAX
+                self.starting = False
                 self.next_probe_down = False  # it paid: try one more next
                 self.patience = self.hold
-                self.reason = "probe up kept"
                 return self.limit
             if self.starting and throughput >= base * (1 + PARTIAL_GAIN):
                 # Doubling gave a little: the knee lies between; keep the larger, stop doubling.
-                self.base_limit, self.base_throughput, self.base_latency = (
-                    self.limit,
-                    throughput,
-                    latency,
-                )
+                self._keep(throughput, window, "start: doubling gave a little")
                 self.starting = False
                 self.waiting = self.hold
-                self.reason = "start: doubling gave a little"
                 return self.limit
-            never_doubled = self.starting and self.base_limit == self._clamp(self._start)
             if not self.starting:
                 self.patience = min(PATIENCE_MAX, self.patience * 2)
+            # A doubling that gave nothing goes back to the last setting that paid, no lower:
+            # the start's own setting was never shown to cost anything.
+            self.next_probe_down = True  # up was just shown not to pay: look down next
             self.starting = False
-            self.limit = self.base_limit
-            self.waiting = self.patience
-            self.reason = "probe up gave nothing"
-            if never_doubled and self.limit > max(self.minimum, HALVING_FLOOR):
-                # Even the first step up gave nothing: the host may take fewer than we began
-                # with; halve while that costs no throughput.
-                self.halving = True
-                return self._probe(max(self.limit // 2, HALVING_FLOOR), "start: halving")
-            return self.limit
-        step = (self.base_limit - self.limit) / self.base_limit
-        if throughput >= base * (1 - min(0.10, max(0.03, self.gain * step))):
-            self.base_limit, self.base_throughput, self.base_latency = (
-                self.limit,
-                throughput,
-                latency,
-            )
+            return self._back("probe up gave nothing")
+        self.probe_seen.append(throughput)
+        if len(self.probe_seen) >= 2:  # two windows at one setting: a measure of the noise
+            a, b = self.probe_seen[-2:]
+            if max(a, b) > 0:
+                change = abs(a - b) / max(a, b)
+                self.spread = change if self.spread is None else 0.7 * self.spread + 0.3 * change
+        loss = (self.base_limit - self.limit) / self.base_limit
+        clear_loss = max(loss / 2, NOISE_MARGIN * (self.spread or 0.0))
+        if len(self.probe_seen) < CONFIRM and throughput >= base * (1 - clear_loss):
+            return self.limit  # keeping a step down needs more than one window
+        mean = sum(self.probe_seen) / len(self.probe_seen)
+        tolerance = min(0.10, max(0.03, self.gain * loss))
+        if len(self.probe_seen) >= CONFIRM and mean >= base * (1 - tolerance):
+            self._keep(mean, window, "probe down kept")
             self.waiting = self.hold
             self.patience = self.hold
-            self.reason = "probe down kept"
-            if self.halving and self.limit > max(self.minimum, HALVING_FLOOR):
-                return self._probe(max(self.limit // 2, HALVING_FLOOR), "start: halving")
-            self.halving = False
+            self.next_probe_down = True  # it cost nothing: try one less next
             return self.limit
-        if not self.halving:
-            self.patience = min(PATIENCE_MAX, self.patience * 2)
-        self.halving = False
-        self.limit = self.base_limit
-        self.waiting = self.patience
-        self.reason = "probe down cost throughput"
-        return self.limit
+        self.patience = min(PATIENCE_MAX, self.patience * 2)
+        return self._back("probe down cost throughput")
 
 
 @dataclass
@@ -308,10 +420,12 @@ class ConcurrencyLimiter:
         clock: Callable[[], float] = time.monotonic,
         slow: float | None = None,
     ) -> None:
-        """``slow``: seconds after which an answer counts as an overload (the client passes
-        three quarters of its request timeout: a store that slow is about to time out, measured
-        on 7.9 at 8 in flight; half the timeout halved 4 batches of 100 on 7.9 that took 30–34 s
-        at 4 in flight, a normal pace there, and cost a quarter of the run)."""
+        """``slow``: seconds after which an answer, though it came, takes one step off the
+        limit (:meth:`ConcurrencyController.on_slow`; the client passes three quarters of its
+        request timeout: a store that slow is about to time out, measured on 7.9 at 8 in
+        flight). It used to count as an overload and halve: on 7.9, 4 batches of 100 that took
+        30–34 s at 4 in flight, a normal pace there, were halved to 2 and the run lost a
+        quarter of its pace."""
         if (controller is None) == (fixed is None):
             raise ValueError("give a controller or a fixed limit, not both")
         if fixed is not None and fixed < 1:
@@ -327,6 +441,7 @@ class ConcurrencyLimiter:
         self._generation = 0
         self.peak = 0
         self.overloads = 0
+        self.slow_answers = 0
         self._origin = clock()
         self.history: list[tuple[float, int, str]] = [(0.0, self._limit, "start")]
         self._reset_window(self._origin)
@@ -359,7 +474,12 @@ class ConcurrencyLimiter:
 
     def acquire(self) -> Ticket:
         with self._cond:
-            self._account(self._clock())
+            now = self._clock()
+            if self._in_flight == 0 and self._waiting == 0 and self._window_done == 0:
+                # Idle until now (the client was set up, discovered the API, or read before it
+                # wrote): the window starts with its first request, not with the idle time.
+                self._reset_window(now)
+            self._account(now)
             self._waiting += 1
             try:
                 while self._in_flight >= self._limit:
@@ -384,19 +504,22 @@ class ConcurrencyLimiter:
     def _observe(self, ticket: Ticket, now: float, items: float, overloaded: bool) -> None:
         assert self.controller is not None
         current = ticket.generation == self._generation
-        if self.slow is not None and now - ticket.started > self.slow:
-            overloaded = True
         if overloaded:
             self.overloads += 1
             if current:  # once per change: the rest of this burst was sent under the old limit
                 self._change(self.controller.on_overload(), now)
+            return
+        if self.slow is not None and now - ticket.started > self.slow:
+            self.slow_answers += 1
+            if current:
+                self._change(self.controller.on_slow(), now)
             return
         self._window_items += items
         self._window_latency += now - ticket.started
         self._window_done += 1
         if current:
             self._window_current += 1
-        if self._window_current < self._limit:
+        if self._window_current < self.controller.window_size:
             return
         seconds = now - self._window_start
         window = Window(
@@ -404,6 +527,7 @@ class ConcurrencyLimiter:
             seconds=seconds,
             latency=self._window_latency / self._window_done,
             utilisation=self._busy_area / (seconds * self._limit) if seconds > 0 else 0.0,
+            requests=self._window_done,
         )
         new = self.controller.on_window(window)
         if new != self._limit:

@@ -11,7 +11,13 @@ import threading
 
 import pytest
 
-from bulkio.store.limiter import ConcurrencyController, ConcurrencyLimiter, Window
+from bulkio.store.limiter import (
+    MIN_WINDOW,
+    ConcurrencyController,
+    ConcurrencyLimiter,
+    Ticket,
+    Window,
+)
 
 
 def queueing_window(limit: int, workers: int, rng: random.Random, noise: float = 0.03) -> Window:
@@ -31,11 +37,13 @@ def settle(controller: ConcurrencyController, workers: int, windows: int = 40) -
 
 @pytest.mark.parametrize("workers", [1, 2, 4, 8, 16])
 def test_settles_at_the_hosts_workers(workers: int) -> None:
-    seen = settle(ConcurrencyController(maximum=16), workers)
-    later = seen[10:]
-    # Mostly at the knee; probes go one step either way and come back.
-    assert sum(1 for limit in later if limit == workers) >= len(later) * 0.6, seen
-    assert all(abs(limit - workers) <= 1 for limit in later), seen
+    seen = settle(ConcurrencyController(maximum=16), workers, windows=60)
+    later = seen[30:]
+    # Mostly at the knee; probes go one step (a quarter, at least 1) either way and come back.
+    # Throughput alone never takes the limit below 2: a 1-worker host settles there.
+    knee, step = max(2, workers), max(1, workers // 4)
+    assert sum(1 for limit in later if limit == knee) >= len(later) * 0.6, seen
+    assert all(abs(limit - knee) <= step for limit in later), seen
     throughput = sum(min(limit, workers) for limit in later) / (len(later) * workers)
     assert throughput >= 0.95, seen
 
@@ -63,7 +71,7 @@ def test_an_overload_halves_and_holds_before_probing_again() -> None:
     rng = random.Random(1)
     held = [controller.on_window(queueing_window(8, 16, rng)) for _ in range(controller.hold + 1)]
     assert held[: controller.hold] == [8] * controller.hold  # measured first, then held
-    assert held[-1] == 9 or held[-1] == 7  # then one probe step
+    assert held[-1] in (6, 10)  # then one probe step: a quarter of 8
 
 
 def test_windows_with_less_work_than_the_limit_teach_nothing() -> None:
@@ -72,11 +80,32 @@ def test_windows_with_less_work_than_the_limit_teach_nothing() -> None:
         assert controller.on_window(Window(items=1, seconds=10.0, latency=1, utilisation=0.3)) == 4
 
 
-def test_a_latency_spike_with_falling_throughput_backs_off() -> None:
+def test_a_latency_spike_with_falling_throughput_backs_off_after_two_windows() -> None:
     controller = ConcurrencyController(maximum=8, initial=8)
     assert controller.on_window(Window(items=80, seconds=10, latency=1.0)) == 8  # base
+    assert controller.on_window(Window(items=30, seconds=10, latency=2.5)) == 8  # one: wait
     assert controller.on_window(Window(items=30, seconds=10, latency=2.5)) == 6
     assert controller.reason == "latency spike"
+
+
+def test_one_slow_window_between_normal_ones_moves_nothing() -> None:
+    """A single latency jump on a shared machine (another process's burst) is not evidence."""
+    controller = ConcurrencyController(maximum=8, initial=8)
+    controller.on_window(Window(items=80, seconds=10, latency=1.0))
+    assert controller.on_window(Window(items=30, seconds=10, latency=2.5)) == 8
+    assert controller.on_window(Window(items=80, seconds=10, latency=1.0)) == 8
+    assert controller.on_window(Window(items=30, seconds=10, latency=2.5)) == 8
+
+
+def test_bigger_batches_are_no_latency_spike() -> None:
+    """Latency is compared per item: batches of 50 after batches of 25 take twice as long a
+    request without the store being slower, while the throughput dips a little."""
+    controller = ConcurrencyController(maximum=8, initial=8)
+    controller.on_window(Window(items=200, seconds=10, latency=1.0, requests=8))
+    for _ in range(3):
+        window = Window(items=300, seconds=10, latency=2.5, requests=6)
+        assert window.item_latency < 2 * 1.0 * 8 / 200
+        assert controller.on_window(window) == 8
 
 
 def test_latency_that_rises_with_throughput_is_no_spike() -> None:
@@ -115,17 +144,56 @@ def test_one_burst_of_refusals_halves_once() -> None:
     assert [change[1] for change in limiter.history] == [4, 2, 1]
 
 
+def run_host(limiter: ConcurrencyLimiter, clock: FakeClock, requests: int, seconds: float) -> None:
+    """Keep ``limiter.limit`` requests in flight at a host with room for all (each takes
+    ``seconds``, a little more for later ones), answering one at a time in time order."""
+    in_flight: list[tuple[float, int, Ticket]] = []
+    sent = 0
+    while sent < requests or in_flight:
+        while sent < requests and limiter.in_flight < limiter.limit:
+            sent += 1
+            in_flight.append((clock.now + seconds * (1 + sent * 1e-4), sent, limiter.acquire()))
+        in_flight.sort(key=lambda entry: entry[:2])
+        clock.now, _, ticket = in_flight.pop(0)
+        limiter.release(ticket, items=100)
+
+
 def test_the_limiter_measures_windows_from_requests_sent_after_a_change() -> None:
     clock = FakeClock()
     limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock)
-    for round_ in range(1, 4):  # a host with room for all: each round doubles
-        width = limiter.limit
-        tickets = [limiter.acquire() for _ in range(width)]
-        clock.now += 1.0
-        for ticket in tickets:
-            limiter.release(ticket, items=100)
-        assert limiter.limit == min(16, 4 * 2**round_)
+    run_host(limiter, clock, 40, 1.0)
+    limits = [change[1] for change in limiter.history]
+    assert limits[:3] == [4, 8, 16], limiter.history
     assert limiter.peak == 16
+    # Each doubling was judged on the answers of requests sent after it: 8 at the end of the
+    # first round (4 answers), 16 within the second.
+    assert limiter.history[1][0] == pytest.approx(1.0, abs=0.01)
+    assert limiter.history[2][0] == pytest.approx(2.0, abs=0.01)
+
+
+def test_the_first_window_starts_with_the_first_request() -> None:
+    """A client set up long before its first write (discovery, reads, planning) must not have
+    that idle time in its first window: 100 idle seconds made it unjudgeable."""
+    clock = FakeClock()
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock)
+    clock.now = 100.0
+    tickets = [limiter.acquire() for _ in range(4)]
+    clock.now = 101.0
+    for ticket in tickets:
+        limiter.release(ticket, items=25)
+    assert limiter.limit == 8 and limiter.history[-1][2] == "start: doubling"
+
+
+def test_a_window_needs_a_few_answers_even_at_one_in_flight() -> None:
+    clock = FakeClock()
+    controller = ConcurrencyController(maximum=16, initial=1)
+    limiter = ConcurrencyLimiter(controller, clock=clock)
+    for answer in range(MIN_WINDOW):
+        assert controller.base_throughput is None, answer  # not judged on fewer answers
+        ticket = limiter.acquire()
+        clock.now += 1.0
+        limiter.release(ticket, items=25)
+    assert controller.base_throughput == pytest.approx(25.0)
 
 
 def test_acquire_blocks_at_the_limit() -> None:
@@ -149,26 +217,53 @@ def test_a_doubling_that_gains_a_little_is_kept_and_ends_the_doubling() -> None:
     assert not controller.starting
 
 
-def test_a_doubling_that_gains_nothing_is_undone_and_halving_is_tried() -> None:
+def test_a_doubling_that_gains_nothing_goes_back_to_the_start_not_below() -> None:
+    """The traces of bench/RESULTS.md (real 2-core stores, load 4–6): 4 → 8 → 2 → 1. A
+    doubling that gained nothing showed that more does not pay, not that fewer would not
+    cost: the limit goes back to the last setting that paid."""
     controller = ConcurrencyController(maximum=16)
     controller.on_window(Window(items=400, seconds=10, latency=1.0))
-    assert controller.on_window(Window(items=404, seconds=10, latency=2.0)) == 2
-    # No loss at 2: kept, and the halving stops there (HALVING_FLOOR); 1 only by a later
-    # probe one step down that costs nothing.
-    assert controller.on_window(Window(items=398, seconds=10, latency=0.5)) == 2
-    assert controller.reason == "probe down kept"
-    loses = ConcurrencyController(maximum=16)
-    loses.on_window(Window(items=400, seconds=10, latency=1.0))
-    assert loses.on_window(Window(items=404, seconds=10, latency=2.0)) == 2
-    assert loses.on_window(Window(items=200, seconds=10, latency=0.5)) == 4  # loss: back
+    assert controller.on_window(Window(items=404, seconds=10, latency=2.0)) == 4
+    assert controller.reason == "probe up gave nothing" and not controller.starting
+    # Flat windows at 4 follow; the first probe goes down (up was just shown not to pay)
+    # once the noise is measured and small enough for a loss to show.
+    seen = [controller.on_window(Window(items=400, seconds=10, latency=1.0)) for _ in range(4)]
+    assert seen[:3] == [4, 4, 4] and seen[3] == 3, seen
 
 
-def test_an_answer_slower_than_half_the_timeout_counts_as_an_overload() -> None:
+def test_a_step_down_is_kept_only_after_two_windows_that_held_the_throughput() -> None:
+    controller = ConcurrencyController(maximum=16, initial=4)
+    controller.starting = False
+    for _ in range(5):
+        controller.on_window(Window(items=400, seconds=10, latency=1.0))
+    controller.next_probe_down, controller.waiting = True, 0
+    assert controller.on_window(Window(items=400, seconds=10, latency=1.0)) == 3
+    assert controller.on_window(Window(items=410, seconds=10, latency=0.75)) == 3  # one: wait
+    assert controller.on_window(Window(items=300, seconds=10, latency=1.0)) == 4  # mean fell
+    assert controller.reason == "probe down cost throughput"
+
+
+def test_an_answer_near_the_timeout_takes_one_step_off() -> None:
+    """Not a halving: on WooCommerce 7.9 batches of 100 took 30–34 s at 4 in flight, a normal
+    pace there; halving them to 2 cost a quarter of the run (bench/RESULTS.md)."""
     clock = FakeClock()
-    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock, slow=30.0)
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock, slow=45.0)
     tickets = [limiter.acquire() for _ in range(4)]
-    clock.now = 31.0
+    clock.now = 46.0
     limiter.release(tickets[0], items=100)
+    assert limiter.limit == 3 and limiter.history[-1][2] == "slow answer"
+    assert limiter.slow_answers == 1 and limiter.overloads == 0
+    for ticket in tickets[1:]:  # the rest of the burst, sent under 4: no further step
+        limiter.release(ticket, items=100)
+    assert limiter.limit == 3
+
+
+def test_a_timeout_still_halves() -> None:
+    clock = FakeClock()
+    limiter = ConcurrencyLimiter(ConcurrencyController(maximum=16), clock=clock, slow=45.0)
+    ticket = limiter.acquire()
+    clock.now = 60.0
+    limiter.release(ticket, overloaded=True)
     assert limiter.limit == 2 and limiter.history[-1][2] == "overload"
 
 
@@ -210,13 +305,66 @@ def test_a_probe_that_pays_brings_probing_back_to_its_pace() -> None:
     assert controller.limit >= 7
 
 
-def test_the_start_does_not_halve_below_two() -> None:
-    """On the real 2-core stores (bench/RESULTS.md) the start went 4 → 8 → 2 → 1: throughput
-    was the same at every setting within the machine's noise, so each halving was kept. With
-    one request in flight the store idles through every round trip; the halving stops at 2."""
-    flat = ConcurrencyController(maximum=16)
+def noisy_flat(rng: random.Random, limit: int, noise: float) -> Window:
+    """A machine where the limit makes no difference that can be seen: throughput flat,
+    each window off by up to ``noise`` either way (2 cores shared by the store, the client
+    and other work, load 4–6)."""
+    throughput = 100 * (1 + rng.uniform(-noise, noise))
+    return Window(items=limit * 25, seconds=limit * 25 / throughput, latency=limit / 4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_noisy_flat_throughput_does_not_walk_the_limit_down(seed: int) -> None:
+    """The trace 4 → 8 → 2 → 1 (bench/RESULTS.md, real stores with 2 and 8 PHP workers):
+    with windows ±30 % apart, no step down can be told from noise, so none is taken."""
+    rng = random.Random(seed)
+    controller = ConcurrencyController(maximum=16)
     seen = []
-    for _ in range(4):
-        seen.append(flat.limit)
-        flat.on_window(Window(items=100, seconds=10, latency=1.0))
-    assert seen[:3] == [4, 8, 2] and flat.limit == 2, seen
+    for _ in range(200):
+        seen.append(controller.limit)
+        controller.on_window(noisy_flat(rng, controller.limit, 0.3))
+    assert min(seen) >= 4, seen
+    assert controller.spread is not None and controller.spread > 0.05  # the noise was seen
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_flat_throughput_with_less_noise_never_takes_the_limit_to_one(seed: int) -> None:
+    """With ±10 % the steps down can be told from noise, and flat throughput keeps them; the
+    last step, to one request in flight, is not taken on throughput alone."""
+    rng = random.Random(seed)
+    controller = ConcurrencyController(maximum=16)
+    seen = []
+    for _ in range(200):
+        seen.append(controller.limit)
+        controller.on_window(noisy_flat(rng, controller.limit, 0.1))
+    assert min(seen) >= 2, seen
+
+
+def test_a_queueing_two_worker_host_settles_at_its_knee_despite_some_noise() -> None:
+    """±8 % windows: a step from 4 to 3 (a quarter) still stands out of that noise, so the limit
+    comes down to the 2 workers, and the step to 1 (half the throughput) is never kept."""
+    rng = random.Random(2)
+    controller = ConcurrencyController(maximum=16)
+    seen = []
+    for _ in range(150):
+        seen.append(controller.limit)
+        controller.on_window(queueing_window(controller.limit, 2, rng, noise=0.08))
+    assert seen[-100:].count(2) >= 75, seen
+    assert 1 not in seen, seen
+
+
+def test_a_refusing_two_worker_host_backs_off_with_few_refusals() -> None:
+    """A host that answers 503 to a third request at once (shared hosting's entry-process
+    limit): the limit comes down to 2 and probes 3 ever more rarely."""
+    controller = ConcurrencyController(maximum=16)
+    rng = random.Random(3)
+    refused = windows = 0
+    while windows < 300:
+        if controller.limit > 2:
+            refused += controller.limit - 2
+            controller.on_overload()
+            continue
+        windows += 1
+        controller.on_window(queueing_window(controller.limit, 2, rng))
+    assert controller.limit <= 2
+    assert refused <= 10, refused  # 2 at the start, then one probe of 3 now and then
