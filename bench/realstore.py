@@ -64,6 +64,11 @@ REFSTORE_DIR = Path(os.environ.get("BULKIO_REFSTORE_DIR", ROOT.parent / "shared"
 REFSTORE_HOME = Path(os.environ.get("REFSTORE_HOME", "/tmp/refstore"))
 BULKIO = str(Path(sys.executable).with_name("bulkio"))
 PARTS = ("creates", "rerun", "stock", "export", "payload", "adaptive")
+BULKIO_BEFORE = os.environ.get("BENCH_BULKIO_BEFORE", "")
+"""A source tree of an older bulkio (``git archive REV | tar -x -C DIR``). When set, the
+export part runs it too ("bulkio before", in mirrored places, the same orders in the same lock
+window) and measures its start-up beside this tree's: a change's effect on the whole command,
+side by side. ``BENCH_BULKIO_BEFORE_LABEL`` names it in the results (e.g. the commit)."""
 RESULTS_PATH = ["/tmp/bulkio-realstore-results.json"]
 """Where each store's figures are kept as soon as they are measured (``--out``)."""
 MORE_PARTS = ("big", "workers")
@@ -333,16 +338,20 @@ def run_bulkio(
     home: Path,
     *,
     flags: tuple[str, ...] = ("--json", "--no-limits"),
+    before: bool = False,
 ) -> dict[str, Any]:
-    """One ``bulkio`` command in its own process (as a user runs it): wall time, JSON stats."""
+    """One ``bulkio`` command in its own process (as a user runs it): wall time, JSON stats.
+    ``before``: the :data:`BULKIO_BEFORE` tree's bulkio instead of this one."""
+    command, where, extra = bulkio_command(before)
     started = time.perf_counter()
     done = subprocess.run(
-        [BULKIO, *args, *flags],
-        env={**bulkio_env(env, home), "BULKIO_DEBUG_HTTP": "1"},
+        [*command, *args, *flags],
+        env={**bulkio_env(env, home), "BULKIO_DEBUG_HTTP": "1", **extra},
         capture_output=True,
         text=True,
         check=False,
         timeout=3600,
+        cwd=where,
     )
     seconds = time.perf_counter() - started
     figures: dict[str, Any] = {"seconds": seconds, "exit": done.returncode}
@@ -377,6 +386,15 @@ def run_bulkio(
     return figures
 
 
+def bulkio_command(before: bool = False) -> tuple[list[str], str | None, dict[str, str]]:
+    """How to start bulkio: this tree's console script, or (``before``) ``python -m bulkio``
+    from the :data:`BULKIO_BEFORE` tree (its directory first on the path, so its own package
+    is imported, not the installed one). Returns (command, working directory, environment)."""
+    if not before:
+        return [BULKIO], None, {}
+    return [sys.executable, "-m", "bulkio"], BULKIO_BEFORE, {"PYTHONPATH": BULKIO_BEFORE}
+
+
 def startup_seconds() -> float:
     """What starting the bulkio command costs before any request (best of 3)."""
     best = float("inf")
@@ -385,6 +403,43 @@ def startup_seconds() -> float:
         subprocess.run([BULKIO, "--version"], capture_output=True, check=False)
         best = min(best, time.perf_counter() - started)
     return best
+
+
+STARTUP_COMMANDS = (("--version",), ("export", "orders", "--help"))
+"""Start-up measured without a store: the fixed cost of every command (imports, the command
+tree) that no request explains."""
+
+
+def startup_figures(repeat: int = 7) -> dict[str, Any]:
+    """Wall time of each of :data:`STARTUP_COMMANDS`, best and median of ``repeat``, for this
+    tree and (when :data:`BULKIO_BEFORE` is set) the older one, interleaved run by run so that
+    the machine's load meets both alike; with the load averages around it."""
+    trees = [False, True] if BULKIO_BEFORE else [False]
+    times: dict[tuple[bool, str], list[float]] = {}
+    load = os.getloadavg()
+    for n in range(repeat):
+        for before in trees if n % 2 == 0 else reversed(trees):
+            command, where, extra = bulkio_command(before)
+            for args in STARTUP_COMMANDS:
+                started = time.perf_counter()
+                subprocess.run(
+                    [*command, *args],
+                    capture_output=True,
+                    check=True,
+                    cwd=where,
+                    env={**os.environ, **extra},
+                )
+                times.setdefault((before, " ".join(args)), []).append(time.perf_counter() - started)
+    out: dict[str, Any] = {"repeat": repeat, "load": load, "load_after": os.getloadavg()}
+    for (before, name), runs in times.items():
+        runs.sort()
+        out.setdefault("before" if before else "now", {})[name] = {
+            "best": runs[0],
+            "median": runs[len(runs) // 2],
+        }
+    if BULKIO_BEFORE:
+        out["before_label"] = os.environ.get("BENCH_BULKIO_BEFORE_LABEL", BULKIO_BEFORE)
+    return out
 
 
 def way_core_importer(env: dict[str, str], path: Path) -> dict[str, Any]:
@@ -814,8 +869,10 @@ def measure_export(
     listed: set[int] | None = None  # what the first way found: every way must find the same
     order = ["bulkio", "paging 1", "paging 4", "paging 2", "paging 8", "paging 4", "paging 1"]
     order.append("bulkio")
+    if BULKIO_BEFORE:  # the older tree in mirrored places too: 2nd and 2nd-last
+        order = [order[0], "bulkio before", *order[1:-1], "bulkio before", order[-1]]
     for n, way in enumerate(order):
-        if way == "bulkio":
+        if way.startswith("bulkio"):
             target = tmp / f"orders-{size}-{n}.csv"
             figures = run_bulkio(
                 [
@@ -833,6 +890,7 @@ def measure_export(
                 env,
                 home,
                 flags=("--json",),
+                before=way == "bulkio before",
             )
             numbers = exported_numbers(target) if target.exists() else []
             if len(numbers) != len(set(numbers)):
@@ -852,6 +910,7 @@ def measure_export(
         runs.setdefault(way, []).append(figures)
         print(f"    {size:,} orders, {way}: {figures['seconds']:.1f} s", flush=True)
     startup = startup_seconds()  # the part of bulkio's whole command no request explains
+    startup_more = startup_figures()
     best = {way: min(r["seconds"] for r in done) for way, done in runs.items()}
     parallel = {way: t for way, t in best.items() if way.startswith("paging") and way != "paging 1"}
     saturation_way = min(parallel, key=lambda way: parallel[way])
@@ -872,6 +931,12 @@ def measure_export(
         "bulkio_result": bulk.get("result", {}),
         "bulkio_limits": bulk.get("limits", []),
         "startup": startup,
+        "startup_figures": startup_more,
+        "requests_by_way": {
+            way: [r.get("document", {}).get("requests") for r in done]
+            for way, done in runs.items()
+            if way.startswith("bulkio")
+        },
         "pages": runs["paging 1"][0]["pages"],
         "window": window,
     }
@@ -958,6 +1023,10 @@ def bench_adaptive(
                 "rate": count / seconds,
                 "failed": failed,
                 "history": [(round(at, 1), limit, why) for at, limit, why in limiter.history],
+                "windows": [
+                    (round(at, 1), limit, round(rate, 1), round(latency, 2))
+                    for at, limit, rate, latency in limiter.windows
+                ],
                 "peak": limiter.peak,
                 "statuses": dict(client.stats.snapshot()["by_status"]),
                 "load": os.getloadavg()[0],
@@ -983,22 +1052,37 @@ WORKER_SETTINGS = (
     ("fixed 2", {"fixed_concurrency": 2}),
     ("fixed 4", {"fixed_concurrency": 4}),
     ("fixed 8", {"fixed_concurrency": 8}),
+    ("fixed 8", {"fixed_concurrency": 8}),
+    ("fixed 4", {"fixed_concurrency": 4}),
+    ("fixed 2", {"fixed_concurrency": 2}),
     ("adaptive", {"max_concurrency": 16}),
 )
-"""The ``workers`` part: adaptive first and last, the fixed settings between."""
+"""The ``workers`` part: every setting twice, in mirrored order, so that a steady drift of the
+store's pace (a freshly built store warming up, the machine's load falling) meets each alike;
+adaptive first and last."""
+WARM_UP = 100
+"""Creates sent (fixed 4, untimed) before the ``workers`` runs: on a store just rebuilt by
+``setup.sh`` the first runs were the slowest (cold PHP opcache and database buffers) and that
+fell on whichever setting ran first."""
 
 
 def bench_workers(env: dict[str, str], terms: dict[str, int], run_id: str, count: int) -> dict:
     """Adaptive against the best fixed setting on this store's PHP workers (``WORKERS=N
     setup.sh``): ``count`` creates per run in batches of 25 (enough windows for the limiter
-    to move), through bulkio's client."""
+    to move), through bulkio's client; each setting's figure is the mean of its two runs."""
+    warm = bench_adaptive(
+        env, terms, run_id + "W", WARM_UP, (("fixed 4", {"fixed_concurrency": 4}),), batch=25
+    )
     out = bench_adaptive(env, terms, run_id, count, WORKER_SETTINGS, batch=25)
+    out["warm_up"] = {"products": WARM_UP, "seconds": warm["fixed 4"]["seconds"]}
     fixed = {k: v for k, v in out.items() if k.startswith("fixed")}
-    best = min(fixed, key=lambda k: fixed[k]["seconds"])
-    auto = out["adaptive"]
+
+    def per_run(figures: dict[str, Any]) -> float:
+        return float(figures["seconds"]) / len(figures.get("runs", [0]))
+
+    best = min(fixed, key=lambda k: per_run(fixed[k]))
     out["best_fixed"] = best
-    # Adaptive ran twice (first and last): its time per run against the best fixed run.
-    out["ratio"] = (auto["seconds"] / len(auto.get("runs", [0]))) / fixed[best]["seconds"]
+    out["ratio"] = per_run(out["adaptive"]) / per_run(fixed[best])
     return out
 
 
@@ -1276,7 +1360,8 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{label}, {key.rsplit('_', 1)[1]} PHP workers: adaptive vs best fixed "
                     f"({best})",
                     f"{run_['adaptive']['seconds'] / len(run_['adaptive'].get('runs', [0])):.1f} s"
-                    f" vs {run_[best]['seconds']:.1f} s = {run_['ratio']:.2f}× "
+                    f" vs {run_[best]['seconds'] / len(run_[best].get('runs', [0])):.1f} s = "
+                    f"{run_['ratio']:.2f}× "
                     f"(answers {run_['adaptive']['statuses']})",
                     "≤ 1.10×, no 5xx storm",
                     "yes" if run_["ratio"] <= 1.10 else "no (see Real stores)",
@@ -1572,10 +1657,16 @@ def section(results: dict[str, Any]) -> str:
             auto = run_["adaptive"]
             first = " → ".join(str(limit) for _, limit, _ in auto.get("first_history", []))
             last = " → ".join(str(limit) for _, limit, _ in auto["history"])
+            order = (
+                "mirrored (adaptive, fixed 2, 4, 8, 8, 4, 2, adaptive) after an untimed warm-up "
+                f"of {run_['warm_up']['products']} creates; mean of each setting's runs"
+                if "warm_up" in run_
+                else "adaptive first and last"
+            )
             lines += [
                 f"**{key.rsplit('_', 1)[1]} PHP workers** (`WORKERS={key.rsplit('_', 1)[1]} "
                 f"setup.sh`): {run_['products']:,} creates a run in batches of "
-                f"{run_['batch']} through bulkio's client, 16 threads; adaptive first and last: "
+                f"{run_['batch']} through bulkio's client, 16 threads; {order}: "
                 + "; ".join(cells)
                 + f". Adaptive per run vs the best fixed ({run_['best_fixed']}): "
                 f"**{run_['ratio']:.2f}×**; its limit went {first or '–'} (first run) and "

@@ -212,6 +212,8 @@ def test_acquire_blocks_at_the_limit() -> None:
 def test_a_doubling_that_gains_a_little_is_kept_and_ends_the_doubling() -> None:
     controller = ConcurrencyController(maximum=16)
     assert controller.on_window(Window(items=400, seconds=10, latency=1.0)) == 8
+    assert controller.on_window(Window(items=420, seconds=10, latency=1.9)) == 8  # a 2nd window
+    assert controller.reason == "start: doubling"
     assert controller.on_window(Window(items=428, seconds=10, latency=1.9)) == 8  # +7 %
     assert controller.reason == "start: doubling gave a little"
     assert not controller.starting
@@ -223,6 +225,9 @@ def test_a_doubling_that_gains_nothing_goes_back_to_the_start_not_below() -> Non
     cost: the limit goes back to the last setting that paid."""
     controller = ConcurrencyController(maximum=16)
     controller.on_window(Window(items=400, seconds=10, latency=1.0))
+    # The first window at 8 gets a second one (the start's first window reads high: every
+    # request was sent at once); the better of the two is judged.
+    assert controller.on_window(Window(items=380, seconds=10, latency=2.0)) == 8
     assert controller.on_window(Window(items=404, seconds=10, latency=2.0)) == 4
     assert controller.reason == "probe up gave nothing" and not controller.starting
     # Flat windows at 4 follow; the first probe goes down (up was just shown not to pay)
