@@ -143,6 +143,22 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
         return None
 
 
+def _is_rest_answer(response: httpx.Response) -> bool:
+    """Whether an answer comes from WordPress's REST API: JSON on success, or a JSON error
+    with a ``code`` (what :func:`bulkio.store.discovery.root_from_probes` accepts from the
+    index). A web server's 404 page, a redirect or a front page served for an unknown path
+    is none of these."""
+    if "json" not in response.headers.get("content-type", "").lower():
+        return False
+    if response.is_success:
+        return True
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("code"), str)
+
+
 _NOT_TLS_CODES = ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE")
 
 
@@ -337,6 +353,38 @@ class StoreClient:
                     )
         return self._root
 
+    def _request_at_usual_root(
+        self, method: str, route: str, namespace: str, params: Mapping[str, Any] | None
+    ) -> httpx.Response | None:
+        """The first read, sent to ``/wp-json/`` without discovering the API root first.
+
+        Discovery (``GET /wp-json/``) is a round trip before any work, and on a real store the
+        index is a megabyte of route descriptions: a fifth of a 1,000-order export (issue
+        15). Nearly every site answers at ``/wp-json/``, and the first read's own answer
+        proves it as well as the index would: WordPress's REST API answers JSON, or a JSON
+        error with a ``code`` (a refused key then gets the same message it gets after
+        discovery). Anything else (an HTML page, a redirect, a 404 from the web server) is
+        ignored, and the request goes the long way: discovery, then the discovered root.
+        Only reads (nothing is written at a wrong address) and not with OAuth, whose
+        signature needs the ``home`` only the index reports. The root found this way has no
+        ``home`` and no ``namespaces``; :mod:`bulkio.doctor` reads the index itself.
+        """
+        usual = ApiRoot(site=self.site, form="pretty")
+        url, extra = usual.url(route, namespace)
+        response = self.send(method, url, params={**extra, **(params or {})}, route=route)
+        if not _is_rest_answer(response):
+            log.debug(
+                "%s did not answer as WordPress's REST API (HTTP %d); discovering its API root",
+                redact_url(response.request.url),
+                response.status_code,
+            )
+            return None
+        with self._root_lock:
+            if self._root is None:
+                self._root = usual
+                log.debug("API root of %s: pretty form, shown by its first answer", self.site)
+        return response
+
     def _discovery_get(self, url: str, params: dict[str, str]) -> httpx.Response:
         return self.send("GET", url, params=params, auth=None, route="(index)")
 
@@ -505,10 +553,14 @@ class StoreClient:
         namespace: str = WC_NAMESPACE,
     ) -> httpx.Response:
         """Send to a route relative to ``wc/v3/``; raise a typed error on a non-2xx answer."""
-        url, extra = self.api_root.url(route, namespace)
-        response = self.send(
-            method, url, params={**extra, **(params or {})}, json_body=json_body, route=route
-        )
+        response = None
+        if self._root is None and method in ("GET", "HEAD") and self.auth_mode != "oauth":
+            response = self._request_at_usual_root(method, route, namespace, params)
+        if response is None:
+            url, extra = self.api_root.url(route, namespace)
+            response = self.send(
+                method, url, params={**extra, **(params or {})}, json_body=json_body, route=route
+            )
         if not response.is_success:
             error = error_from_response(response)
             if (

@@ -66,10 +66,17 @@ def describe(response: httpx.Response) -> tuple[Any, str]:
     return body, note
 
 
+INDEX_FIELDS = "home,namespaces"
+"""What discovery reads of the index. The whole index describes every route of every plugin
+(1.0–1.2 MB on the reference stores, a round trip of 0.10–0.17 s against 0.06–0.09 s for these
+two fields); WordPress honours ``_fields`` there as on any answer, and a site that does not
+sends the whole index, which reads the same."""
+
+
 def probe(send: Callable[[str, dict[str, str]], httpx.Response], site: str, form: ApiForm) -> Probe:
     root = ApiRoot(site=site, form=form)
     url, params = root.index_url
-    response = send(url, params)
+    response = send(url, {**params, "_fields": INDEX_FIELDS})
     body, note = describe(response)
     shown = url + ("?rest_route=/" if params else "")
     return Probe(form, shown, response.status_code, body, note)
