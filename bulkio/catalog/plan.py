@@ -105,6 +105,17 @@ class UnchangedProducts:
         date = op.base_modified
         self.modified.append(None if date is None else self.dates.setdefault(date, date))
 
+    def extend(
+        self, lines: list[int], skus: list[str], ids: list[int], modified: list[str | None]
+    ) -> None:
+        """Add products found unchanged on columns
+        (:func:`bulkio.catalog.columnar_unchanged.split_unchanged`): no op is made for them."""
+        self.lines.extend(lines)
+        self.skus.extend(skus)
+        self.ids.extend(ids)
+        dates = self.dates
+        self.modified.extend(None if d is None else dates.setdefault(d, d) for d in modified)
+
     def sort(self) -> None:
         """In line order (products are added as their group is planned)."""
         order = sorted(range(len(self.lines)), key=self.lines.__getitem__)
