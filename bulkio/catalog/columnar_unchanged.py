@@ -129,7 +129,8 @@ def text(column: pl.Expr) -> pl.Expr:
     """A name or description as the planner compares it (``fields.text_key``, trimmed for a
     name) where that is the text itself: in :data:`_SAFE_TEXT` and without whitespace at its
     ends (a name's is trimmed by the store: left to the planner). Null otherwise."""
-    keep = column.str.contains(_SAFE_TEXT) & ~column.str.contains(_EDGE_SPACE)
+    plain = ~column.str.contains(r"[<>&\x00]")  # most texts: no need for the tag pattern
+    keep = (plain | column.str.contains(_SAFE_TEXT)) & ~column.str.contains(_EDGE_SPACE)
     return pl.when(keep).then(column).otherwise(pl.lit(None, dtype=pl.String))
 
 
@@ -289,9 +290,14 @@ def _same_rows(items: list[FeedItem], stores: list[dict[str, Any]], names: list[
             checks.append(feed.fill_null(False) == store.fill_null(False))
         elif name in EXACT_FIELDS:
             checks.append(feed.fill_null("") == store.fill_null(""))
-        else:
+        elif name in MONEY_FIELDS or name in DECIMAL_FIELDS:
             canonical = _CANONICAL[name]
             checks.append(canonical(feed.fill_null("")) == canonical(store.fill_null("")))
+        else:
+            # Texts and sale dates: the same text on both sides, and one whose canonical form
+            # is itself (equal texts have equal canonical forms: one side is enough to check).
+            given = feed.fill_null("")
+            checks.append((given == store.fill_null("")) & _CANONICAL[name](given).is_not_null())
     # The planner compares manage_stock = True whenever the row gives a stock quantity (and
     # the mapping's own manage_stock otherwise): bool() of the store's value.
     if "stock_quantity" in names or "manage_stock" in names:
