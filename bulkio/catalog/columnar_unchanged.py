@@ -296,8 +296,8 @@ def _same_rows(items: list[FeedItem], stores: list[dict[str, Any]], names: list[
         else:
             # Texts and sale dates: the same text on both sides, and one whose canonical form
             # is itself (equal texts have equal canonical forms: one side is enough to check).
-            given = feed.fill_null("")
-            checks.append((given == store.fill_null("")) & _CANONICAL[name](given).is_not_null())
+            text = feed.fill_null("")
+            checks.append((text == store.fill_null("")) & _CANONICAL[name](text).is_not_null())
     # The planner compares manage_stock = True whenever the row gives a stock quantity (and
     # the mapping's own manage_stock otherwise): bool() of the store's value.
     if "stock_quantity" in names or "manage_stock" in names:
