@@ -296,8 +296,9 @@ def _same_rows(items: list[FeedItem], stores: list[dict[str, Any]], names: list[
         else:
             # Texts and sale dates: the same text on both sides, and one whose canonical form
             # is itself (equal texts have equal canonical forms: one side is enough to check).
-            text = feed.fill_null("")
-            checks.append((text == store.fill_null("")) & _CANONICAL[name](text).is_not_null())
+            written = feed.fill_null("")
+            same_text = written == store.fill_null("")
+            checks.append(same_text & _CANONICAL[name](written).is_not_null())
     # The planner compares manage_stock = True whenever the row gives a stock quantity (and
     # the mapping's own manage_stock otherwise): bool() of the store's value.
     if "stock_quantity" in names or "manage_stock" in names:
