@@ -439,9 +439,14 @@ class _RecordsBuilder:
         )
         record_lines = None
         if self.has_source_line:
+            # A record is either accepted or rejected (a duplicate leaves the accepted pieces
+            # as it joins the rejected rows), so the two never share a line: put together
+            # without copying. (``unique`` here built a hash table of every record: +150 MB
+            # at the end of reading 1,000,000 XML records, the dry run's peak.)
             record_lines = pl.concat(
-                [accepted.select(LINE, SOURCE_LINE), bad.select(LINE, SOURCE_LINE)]
-            ).unique(LINE)
+                [accepted.select(LINE, SOURCE_LINE), bad.select(LINE, SOURCE_LINE)],
+                rechunk=False,
+            )
         return RecordSet(
             record_lines=record_lines,
             warnings=self.empty_checks.warnings(self.source),
