@@ -67,6 +67,114 @@ def is_plain(item: PlanItem) -> bool:
     )
 
 
+class StrColumn(Sequence[str]):
+    """A list of strings kept as one UTF-8 byte string and the end offset of each: about
+    10 bytes of text and 8 of offset a SKU where a list of ``str`` objects costs some 65 (the
+    SKUs of a plan's unchanged rows, :class:`UnchangedItems` and
+    :class:`bulkio.catalog.plan.UnchangedProducts`). Appended to, read, sliced and reordered
+    like a list; strings are decoded when read."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._data = bytearray()
+        self._ends: array.array[int] = array.array("q")
+        self.extend(values)
+
+    def append(self, value: str) -> None:
+        self._data += value.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def extend(self, values: Iterable[str]) -> None:
+        """Add strings at the end (a list of plain ASCII strings in one go)."""
+        if isinstance(values, StrColumn):
+            base = len(self._data)
+            ends = values._ends if values is not self else array.array("q", values._ends)
+            self._data += values._data if values is not self else bytes(values._data)
+            self._ends.extend(base + end for end in ends)
+            return
+        if not isinstance(values, list | tuple):
+            for value in values:
+                self.append(value)
+            return
+        text = "".join(values)
+        if text.isascii():  # one byte a character: the ends are the running lengths
+            base = len(self._data)
+            self._data += text.encode("ascii")
+            self._ends.extend(base + end for end in itertools.accumulate(map(len, values)))
+            return
+        del text
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def _at(self, position: int) -> str:
+        start = self._ends[position - 1] if position else 0
+        return self._data[start : self._ends[position]].decode("utf-8", "surrogatepass")
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> StrColumn: ...
+
+    def __getitem__(self, index: int | slice) -> str | StrColumn:
+        """A string, or a new column of a slice (a step other than 1 reads each string)."""
+        size = len(self._ends)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(size)
+            if step != 1:
+                return StrColumn([self._at(i) for i in range(start, stop, step)])
+            part = StrColumn()
+            if stop > start:
+                first = self._ends[start - 1] if start else 0
+                part._data = self._data[first : self._ends[stop - 1]]
+                part._ends.extend(end - first for end in self._ends[start:stop])
+            return part
+        position = index + size if index < 0 else index
+        if not 0 <= position < size:
+            raise IndexError("string column index out of range")
+        return self._at(position)
+
+    def __iter__(self) -> Iterator[str]:
+        data, start = self._data, 0
+        for end in self._ends:
+            yield data[start:end].decode("utf-8", "surrogatepass")
+            start = end
+
+    def take(self, order: Iterable[int]) -> StrColumn:
+        """A new column of the strings at these positions, in this order (a sort's
+        permutation), copied as bytes without decoding."""
+        taken = StrColumn()
+        data, ends, view = taken._data, taken._ends, memoryview(self._data)
+        own = self._ends
+        for position in order:
+            data += view[own[position - 1] if position else 0 : own[position]]
+            ends.append(len(data))
+        view.release()
+        return taken
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._data) + self._ends.itemsize * len(self._ends)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StrColumn):
+            return self._ends == other._ends and self._data == other._data
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(value) for value in self[:5])
+        more = f", … {len(self) - 5} more" if len(self) > 5 else ""
+        return f"StrColumn([{shown}{more}])"
+
+
 class UnchangedItems(Sequence["PlanItem"]):
     """``Plan.unchanged``: unchanged items as columns, read as :class:`PlanItem` (see the
     module doc). Mutable like the list it replaces: ``append``, ``extend``, ``add_columns``
@@ -79,8 +187,7 @@ class UnchangedItems(Sequence["PlanItem"]):
         "_ids",
         "_lines",
         "_rich",
-        "_sku_bytes",
-        "_sku_ends",
+        "_skus",
     )
 
     def __init__(self, items: Iterable[PlanItem] = ()) -> None:
@@ -90,10 +197,7 @@ class UnchangedItems(Sequence["PlanItem"]):
     def _reset(self) -> None:
         self._lines: array.array[int] = array.array("q")
         self._ids: array.array[int] = array.array("q")
-        self._sku_bytes = bytearray()
-        self._sku_ends: array.array[int] = array.array("q")
-        """End offset of each row's SKU in ``_sku_bytes`` (it starts where the row before
-        ends)."""
+        self._skus = StrColumn()
         self._dates: list[str] = []
         self._date_of: dict[str, int] = {}
         """Index of each date in ``_dates``."""
@@ -116,8 +220,7 @@ class UnchangedItems(Sequence["PlanItem"]):
     def _push(self, line: int, sku: str, id_: int | None, date: int) -> None:
         self._lines.append(line)
         self._ids.append(NO_ID if id_ is None else id_)
-        self._sku_bytes += sku.encode("utf-8", "surrogatepass")
-        self._sku_ends.append(len(self._sku_bytes))
+        self._skus.append(sku)
         self._date_at.append(date)
 
     def append(self, item: PlanItem) -> None:
@@ -138,12 +241,11 @@ class UnchangedItems(Sequence["PlanItem"]):
             self.append(item)
 
     def _extend_columns(self, other: UnchangedItems) -> None:
-        offset, byte_offset = len(self._lines), len(self._sku_bytes)
+        offset = len(self._lines)
         remap = [self._date_index(date) for date in other._dates]
         self._lines.extend(other._lines)
         self._ids.extend(other._ids)
-        self._sku_bytes += other._sku_bytes
-        self._sku_ends.extend(end + byte_offset for end in other._sku_ends)
+        self._skus.extend(other._skus)
         self._date_at.extend(NO_DATE if at == NO_DATE else remap[at] for at in other._date_at)
         for position, item in other._rich.items():
             self._rich[offset + position] = item
@@ -168,16 +270,7 @@ class UnchangedItems(Sequence["PlanItem"]):
             return
         self._lines.extend(lines)
         self._ids.extend(NO_ID if id_ is None else id_ for id_ in ids)
-        text = "".join(skus)
-        if text.isascii():  # one byte a character: the ends are the running lengths
-            base = len(self._sku_bytes)
-            self._sku_bytes += text.encode("ascii")
-            self._sku_ends.extend(base + end for end in itertools.accumulate(map(len, skus)))
-        else:
-            for sku in skus:
-                self._sku_bytes += sku.encode("utf-8", "surrogatepass")
-                self._sku_ends.append(len(self._sku_bytes))
-        del text
+        self._skus.extend(skus if isinstance(skus, StrColumn | list | tuple) else list(skus))
         if modified is None:
             self._date_at.extend(itertools.repeat(NO_DATE, count))
         else:
@@ -197,10 +290,6 @@ class UnchangedItems(Sequence["PlanItem"]):
     def __len__(self) -> int:
         return len(self._lines)
 
-    def _sku(self, position: int) -> str:
-        start = self._sku_ends[position - 1] if position else 0
-        return self._sku_bytes[start : self._sku_ends[position]].decode("utf-8", "surrogatepass")
-
     def _item(self, position: int, make: type[PlanItem]) -> PlanItem:
         rich = self._rich.get(position)
         if rich is not None:
@@ -210,7 +299,7 @@ class UnchangedItems(Sequence["PlanItem"]):
         return make(
             "unchanged",
             self._lines[position],
-            self._sku(position),
+            self._skus[position],
             None if id_ == NO_ID else id_,
             None if date == NO_DATE else self._dates[date],
         )
@@ -241,18 +330,14 @@ class UnchangedItems(Sequence["PlanItem"]):
         """(line, SKU, id) of each item, in order, without making items (what a saved plan
         keeps of an unchanged row)."""
         rich = self._rich
-        start = 0
-        data = self._sku_bytes
-        for position, (line, end, id_) in enumerate(
-            zip(self._lines, self._sku_ends, self._ids, strict=True)
+        for position, (line, sku, id_) in enumerate(
+            zip(self._lines, self._skus, self._ids, strict=True)
         ):
             item = rich.get(position) if rich else None
             if item is not None:
                 yield item.line, item.sku, item.id
             else:
-                sku = data[start:end].decode("utf-8", "surrogatepass")
                 yield line, sku, None if id_ == NO_ID else id_
-            start = end
 
     def skus(self) -> Iterator[str]:
         """Each item's SKU, in order, without making items (the missing-product policy
@@ -266,8 +351,7 @@ class UnchangedItems(Sequence["PlanItem"]):
         return (
             self._lines.itemsize * len(self._lines)
             + self._ids.itemsize * len(self._ids)
-            + len(self._sku_bytes)
-            + self._sku_ends.itemsize * len(self._sku_ends)
+            + self._skus.nbytes
             + self._date_at.itemsize * len(self._date_at)
         )
 
@@ -292,21 +376,13 @@ class UnchangedItems(Sequence["PlanItem"]):
 
     def _reorder(self, order: list[int]) -> None:
         lines, ids, dates = self._lines, self._ids, self._date_at
-        data, ends = self._sku_bytes, self._sku_ends
-        new_bytes = bytearray()
-        new_ends: array.array[int] = array.array("q")
-        view = memoryview(data)
-        for position in order:
-            new_bytes += view[ends[position - 1] if position else 0 : ends[position]]
-            new_ends.append(len(new_bytes))
-        view.release()
+        self._skus = self._skus.take(order)
         rich = self._rich
         if rich:
             self._rich = {new: rich[old] for new, old in enumerate(order) if old in rich}
         self._lines = array.array("q", (lines[i] for i in order))
         self._ids = array.array("q", (ids[i] for i in order))
         self._date_at = array.array("i", (dates[i] for i in order))
-        self._sku_bytes, self._sku_ends = new_bytes, new_ends
 
     # -- comparing and showing --------------------------------------------------------------
 

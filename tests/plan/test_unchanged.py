@@ -11,7 +11,7 @@ import pytest
 from bulkio.catalog.plan import CatalogOp, CatalogPlan, UnchangedProducts
 from bulkio.engine.view import plan_view
 from bulkio.plan.model import FieldChange, Plan, PlanItem
-from bulkio.plan.unchanged import UnchangedItems, is_plain
+from bulkio.plan.unchanged import StrColumn, UnchangedItems, is_plain
 
 
 def plain(line: int, sku: str, id_: int | None = None, date: str | None = None) -> PlanItem:
@@ -181,3 +181,39 @@ def test_plan_view_fills_from_columns_in_every_product_order() -> None:
     assert fast.updates == slow.updates and fast.counts() == slow.counts()
     variation = next(item for item in fast.unchanged if item.sku.startswith("V"))
     assert variation.parent_id is not None  # a variation keeps its parent: a rich item
+
+
+def test_str_column_behaves_as_a_list_of_strings() -> None:
+    values = ["A-1", "", "ß-ünï", "\U0001f600 emoji", "x" * 300, "tail"]
+    column = StrColumn(values[:2])
+    column.append(values[2])
+    column.extend(values[3:])  # a list with non-ASCII text: string by string
+    column.extend(("ascii", "only"))  # all ASCII: in one go
+    expected = [*values, "ascii", "only"]
+    assert list(column) == expected and len(column) == len(expected)
+    assert [column[i] for i in range(-len(expected), len(expected))] == expected * 2
+    for part in (slice(1, 5), slice(None, None, 2), slice(-3, None), slice(4, 2), slice(None)):
+        assert list(column[part]) == expected[part]
+    assert column[2:6] == expected[2:6] and isinstance(column[2:6], StrColumn)
+    order = [5, 0, 7, 2, 2, 1]
+    assert list(column.take(order)) == [expected[i] for i in order]
+    column.extend(column)  # itself: as a list extended by itself
+    assert list(column) == expected * 2
+    assert column == expected * 2 and column != expected
+    assert StrColumn(["a", "b"]) == StrColumn(["a", "b"]) != StrColumn(["ab"])
+    assert StrColumn(["lone \ud800 surrogate"])[0] == "lone \ud800 surrogate"
+    with pytest.raises(IndexError):
+        column[len(column)]
+    assert column.nbytes == len("".join(expected * 2).encode()) + 8 * len(column)
+
+
+def test_unchanged_products_sort_keeps_rows_together() -> None:
+    columns = UnchangedProducts()
+    for line in (5, 1, 4, 2, 3):
+        columns.add(CatalogOp("unchanged", "product", line, f"S{line}-é", id=line * 10))
+    columns.extend([0], ["first"], [7], ["2025-01-01T00:00:00"])
+    columns.sort()
+    assert list(columns.lines) == [0, 1, 2, 3, 4, 5]
+    assert list(columns.skus) == ["first", *(f"S{line}-é" for line in range(1, 6))]
+    assert list(columns.ids) == [7, 10, 20, 30, 40, 50]
+    assert [op.sku for op in columns.ops()] == list(columns.skus)
