@@ -31,7 +31,7 @@ from bulkio.fields import (
     stored_text,
 )
 from bulkio.plan.model import FieldChange, PlanRejection
-from bulkio.plan.unchanged import StrColumn
+from bulkio.plan.unchanged import StrColumn, line_order
 
 IMAGE_SOURCES_META = "_bulkio_image_sources"
 LINK_LABELS = {
@@ -120,8 +120,8 @@ class UnchangedProducts:
 
     def sort(self) -> None:
         """In line order (products are added as their group is planned)."""
-        order = sorted(range(len(self.lines)), key=self.lines.__getitem__)
-        if order == list(range(len(order))):
+        order = line_order(self.lines)  # a polars column: no Python int per row
+        if order is None:
             return
         self.lines = array.array("q", (self.lines[i] for i in order))
         self.skus = self.skus.take(order)
