@@ -18,7 +18,11 @@ instead, with the same plan, requests and messages:
   same probe); then reads them a group of SKU chunks at a time (the very chunks the
   whole-feed read would send), plans that group's items against its answers and drops both.
   Feed SKUs no live product holds are looked up in the trash once, at the end, as the
-  whole-feed read does, and their items planned then. Images another product already holds
+  whole-feed read does, and their items planned then. Before a group is planned, the rows
+  the store certainly holds as the feed has them are found on columns
+  (:mod:`bulkio.catalog.columnar_unchanged`) and kept as unchanged products at once; only the
+  others go through the per-row planner (``columnar=False`` plans every row there, the
+  reference the tests hold the columns to). Images another product already holds
   are named by media id; the few updates that sent an image URL a later group turned out to
   hold are planned again at the end with every group's images known.
 
