@@ -27,7 +27,9 @@ Parts, per store:
   4 in flight) plus one batch writing the changed 2 %.
 * ``export`` — ``--orders`` orders created for the run (untimed), exported with ``bulkio export
   orders`` (``mappings/export-accounting.toml``); against plain paging of the same orders, one
-  page of 100 at a time and 4 in flight.
+  page of 100 at a time and 4 in flight. With ``BENCH_BULKIO_BEFORE=DIR`` (an older source
+  tree) that tree's bulkio runs in the same window too, and both start-ups are measured
+  (``bulkio --version``, ``bulkio export orders --help``): a change's effect, side by side.
 * ``payload`` — where the store's time goes: a batch of 100 creates with bulkio's own payload
   (read from a sandbox run of the same CSV) against the raw payload, interleaved.
 * ``adaptive`` — the N creates through bulkio's client, adaptive (up to 16) against a fixed 4.
@@ -1460,6 +1462,7 @@ def export_lines(export: dict[str, Any] | None) -> list[str]:
             "mean of each pair cancels a steady drift of the store's pace: bulkio vs 4 in "
             f"flight, means of both runs — {'; '.join(pairs)}.",
         ]
+    lines += before_after_lines(export)
     seed_windows = seeding.get("windows") or [seeding.get("window", {})]
     lines += [
         "",
@@ -1485,6 +1488,49 @@ def export_lines(export: dict[str, Any] | None) -> list[str]:
         else ""
     )
     lines += ["", f"bulkio's read limit (debug log): {' — '.join(limits)}.{gone}", ""]
+    return lines
+
+
+def before_after_lines(export: dict[str, Any]) -> list[str]:
+    """The older tree (``BENCH_BULKIO_BEFORE``) against this one, per size, when it ran: its
+    whole command in the same window, its requests, and both start-ups."""
+    lines: list[str] = []
+    for key in sorted(export["sizes"], key=int):
+        size = export["sizes"][key]
+        runs = size["runs"]
+        if "bulkio before" not in runs:
+            continue
+        before, now = size["best"]["bulkio before"], size["best"]["bulkio"]
+        requests = size.get("requests_by_way", {})
+        startup = size.get("startup_figures", {})
+
+        def starts(name: str, startup: dict[str, Any] = startup) -> str:
+            was, is_ = startup["before"][name], startup["now"][name]
+            return (
+                f"`bulkio {name}` {was['best']:.2f} → {is_['best']:.2f} s (medians "
+                f"{was['median']:.2f} → {is_['median']:.2f} s)"
+            )
+
+        lines += [
+            "",
+            f"{int(key):,} orders, before and after in the same window: the code before "
+            f"({startup.get('before_label', 'the older tree')}) ran in mirrored places too "
+            "(2nd and 9th of 10): "
+            f"{before:.2f} s ({' / '.join(f'{t:.2f}' for t in runs['bulkio before'])}) = "
+            f"{_ratio(size['saturation'], before)} saturation, "
+            f"{'/'.join(str(r) for r in requests.get('bulkio before', [])) or '?'} requests; "
+            f"now {now:.2f} s ({' / '.join(f'{t:.2f}' for t in runs['bulkio'])}) = "
+            f"{_ratio(size['saturation'], now)}, "
+            f"{'/'.join(str(r) for r in requests.get('bulkio', [])) or '?'} requests. "
+            + (
+                f"Start-up without a store, best of {startup['repeat']} interleaved (load "
+                f"{' '.join(f'{v:.1f}' for v in startup['load'])}): "
+                + "; ".join(starts(" ".join(args)) for args in STARTUP_COMMANDS)
+                + "."
+                if "before" in startup
+                else ""
+            ),
+        ]
     return lines
 
 
