@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from bulkio.errors import InputError
 from bulkio.fields import CanonicalValue, field_spec
-from bulkio.plan.unchanged import UnchangedItems
+from bulkio.plan.unchanged import UnchangedItems, register_item_type
 
 PLAN_FORMAT = "bulkio-plan/1"
 
@@ -55,6 +55,9 @@ class PlanItem:
     parent_id: int | None = None
     """Stock plans: the parent product of a variation (written through
     ``products/<parent_id>/variations/batch``); None for products."""
+
+
+register_item_type(PlanItem)  # the items Plan.unchanged makes when read
 
 
 @dataclass(frozen=True)

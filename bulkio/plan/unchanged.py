@@ -41,11 +41,17 @@ NO_DATE = -1
 """The date column's mark for an item without the store's modification date."""
 
 
-def _plan_item_class() -> type[PlanItem]:
-    # Imported when first needed: bulkio.plan.model imports this module for Plan's field.
-    from bulkio.plan.model import PlanItem
+_ITEM_TYPE: list[type[PlanItem]] = []
+"""The item class, registered by :mod:`bulkio.plan.model` when it is defined (this module
+must not import the model: the model imports it for ``Plan.unchanged``)."""
 
-    return PlanItem
+
+def register_item_type(item_type: type[PlanItem]) -> None:
+    _ITEM_TYPE[:] = [item_type]
+
+
+def _plan_item_class() -> type[PlanItem]:
+    return _ITEM_TYPE[0]
 
 
 def is_plain(item: PlanItem) -> bool:
