@@ -36,7 +36,6 @@ from bulkio.plan.missing import (
     plan_missing,
 )
 from bulkio.plan.model import MissingItem
-from bulkio.plan.unchanged import UnchangedItems
 from bulkio.runlock import RunLock
 from bulkio.runlog import Redactor, RunLog
 from bulkio.runs import (
@@ -558,11 +557,7 @@ def _feed_skus(plan: Any, records: Any) -> Iterator[str]:
         yield from (str(s) for s in frame["sku"] if s)
     for group in (plan.creates, plan.updates):
         yield from (item.sku for item in group if item.sku)
-    unchanged = plan.unchanged
-    if isinstance(unchanged, UnchangedItems):
-        yield from (sku for sku in unchanged.skus() if sku)  # no item made per row
-    else:
-        yield from (item.sku for item in unchanged if item.sku)
+    yield from (sku for sku in plan.unchanged.skus() if sku)  # no item made per row
     for rejection in getattr(plan, "rejected", ()):
         if getattr(rejection, "sku", None):
             yield str(rejection.sku)

@@ -17,47 +17,14 @@ from typing import Any, Literal
 
 from bulkio.errors import InputError
 from bulkio.fields import CanonicalValue, field_spec
-from bulkio.plan.unchanged import UnchangedItems, register_item_type
+from bulkio.plan.item import Action as Action
+from bulkio.plan.item import FieldChange as FieldChange
+from bulkio.plan.item import PlanItem as PlanItem
+from bulkio.plan.unchanged import UnchangedItems
 
 PLAN_FORMAT = "bulkio-plan/1"
 
-Action = Literal["create", "update", "unchanged"]
 TrashDecision = Literal["restore", "create"]
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One owned field that differs: the store's canonical value and the feed's."""
-
-    field: str
-    old: CanonicalValue
-    new: CanonicalValue
-
-
-@dataclass
-class PlanItem:
-    """One feed row and what the plan does with it.
-
-    ``payload`` is the exact JSON object for ``products/batch`` (``create`` or ``update``; an
-    update payload carries ``id``). ``base_modified`` is the store's ``date_modified_gmt`` when
-    the plan was made (None for creates).
-    """
-
-    action: Action
-    line: int
-    sku: str
-    id: int | None = None
-    base_modified: str | None = None
-    base_status: str | None = None
-    changes: list[FieldChange] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
-    note: str | None = None
-    parent_id: int | None = None
-    """Stock plans: the parent product of a variation (written through
-    ``products/<parent_id>/variations/batch``); None for products."""
-
-
-register_item_type(PlanItem)  # the items Plan.unchanged makes when read
 
 
 @dataclass(frozen=True)

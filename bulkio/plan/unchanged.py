@@ -30,28 +30,15 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
+from bulkio.plan.item import PlanItem
+
 if TYPE_CHECKING:
     import polars as pl
-
-    from bulkio.plan.model import PlanItem
 
 NO_ID = -(2**63)
 """The id column's mark for an item without an id (WooCommerce ids are positive)."""
 NO_DATE = -1
 """The date column's mark for an item without the store's modification date."""
-
-
-_ITEM_TYPE: list[type[PlanItem]] = []
-"""The item class, registered by :mod:`bulkio.plan.model` when it is defined (this module
-must not import the model: the model imports it for ``Plan.unchanged``)."""
-
-
-def register_item_type(item_type: type[PlanItem]) -> None:
-    _ITEM_TYPE[:] = [item_type]
-
-
-def _plan_item_class() -> type[PlanItem]:
-    return _ITEM_TYPE[0]
 
 
 def is_plain(item: PlanItem) -> bool:
@@ -314,13 +301,13 @@ class UnchangedItems(Sequence["PlanItem"]):
     def __len__(self) -> int:
         return len(self._lines)
 
-    def _item(self, position: int, make: type[PlanItem]) -> PlanItem:
+    def _item(self, position: int) -> PlanItem:
         rich = self._rich.get(position)
         if rich is not None:
             return rich
         id_ = self._ids[position]
         date = self._date_at[position]
-        return make(
+        return PlanItem(
             "unchanged",
             self._lines[position],
             self._skus[position],
@@ -336,19 +323,17 @@ class UnchangedItems(Sequence["PlanItem"]):
 
     def __getitem__(self, index: int | slice) -> PlanItem | list[PlanItem]:
         """An item (made from its row), or a list of items for a slice."""
-        make = _plan_item_class()
         if isinstance(index, slice):
-            return [self._item(i, make) for i in range(*index.indices(len(self)))]
+            return [self._item(i) for i in range(*index.indices(len(self)))]
         size = len(self._lines)
         position = index + size if index < 0 else index
         if not 0 <= position < size:
             raise IndexError("unchanged item index out of range")
-        return self._item(position, make)
+        return self._item(position)
 
     def __iter__(self) -> Iterator[PlanItem]:
-        make = _plan_item_class()
         for position in range(len(self._lines)):
-            yield self._item(position, make)
+            yield self._item(position)
 
     def rows(self) -> Iterator[tuple[int, str, int | None]]:
         """(line, SKU, id) of each item, in order, without making items (what a saved plan
